@@ -1,0 +1,180 @@
+//! The scriptable commands: `check`, `create`, `types`, `systems`. Each loads the landscape
+//! through a backend, asks the rule engine, prints, and returns the exit code.
+
+use crate::backend::{self, Backend, CreateOutcome};
+use crate::catalog::Catalog;
+use crate::cli::{Command, Format, PlanArgs, SourceArgs};
+use crate::error::{AppError, exit};
+use crate::landscape::Landscape;
+use crate::output::{self, TypeCandidates, Verdict};
+use crate::plan::{FormationPlan, PlanError};
+use crate::rules;
+
+pub async fn run(
+    command: &Command,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    match command {
+        Command::Types { format } => {
+            print(*format, &catalog.formation_types, || {
+                output::types_text(catalog)
+            });
+            Ok(exit::OK)
+        }
+        Command::Systems {
+            formation_type,
+            format,
+        } => {
+            let backend = backend::open(&source.source())?;
+            let landscape = backend.load(catalog).await?;
+            systems(&landscape, catalog, formation_type.as_deref(), *format)
+        }
+        Command::Check(args) => {
+            let backend = backend::open(&source.source())?;
+            check(backend.as_ref(), args, catalog).await
+        }
+        Command::Create { plan, dry_run } => {
+            let backend = backend::open(&source.source())?;
+            create(backend.as_ref(), plan, *dry_run, catalog).await
+        }
+    }
+}
+
+fn print<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) {
+    match format {
+        Format::Json => println!("{}", output::json(value)),
+        Format::Text => print!("{}", text()),
+    }
+}
+
+fn systems(
+    landscape: &Landscape,
+    catalog: &Catalog,
+    type_key: Option<&str>,
+    format: Format,
+) -> Result<u8, AppError> {
+    let Some(key) = type_key else {
+        let rows = output::system_rows(landscape);
+        print(format, &serde_json::json!({ "systems": rows }), || {
+            output::systems_text(&rows)
+        });
+        return Ok(exit::OK);
+    };
+    let ftype = catalog.find(key).ok_or_else(|| PlanError::UnknownType {
+        given: key.to_owned(),
+    })?;
+    let plan = FormationPlan {
+        type_id: ftype.id.clone(),
+        ..FormationPlan::default()
+    };
+    let report = rules::evaluate(&plan, landscape, catalog);
+    let tc = TypeCandidates {
+        type_name: &ftype.name,
+        type_id: &ftype.id,
+        candidates: &report.candidates,
+        excluded: output::excluded(ftype, landscape),
+    };
+    print(format, &tc, || output::candidates_text(&tc));
+    Ok(exit::OK)
+}
+
+async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    let landscape = backend.load(catalog).await?;
+    let plan = FormationPlan::resolve(
+        &args.name,
+        &args.formation_type,
+        &args.systems,
+        &landscape,
+        catalog,
+    )?;
+    let report = rules::evaluate(&plan, &landscape, catalog);
+    show(
+        args.format,
+        &plan,
+        &report,
+        &landscape,
+        catalog,
+        None,
+        false,
+    );
+    Ok(if report.valid {
+        exit::OK
+    } else {
+        exit::RULES_NOT_SATISFIED
+    })
+}
+
+async fn create(
+    backend: &dyn Backend,
+    args: &PlanArgs,
+    dry_run: bool,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let landscape = backend.load(catalog).await?;
+    let plan = FormationPlan::resolve(
+        &args.name,
+        &args.formation_type,
+        &args.systems,
+        &landscape,
+        catalog,
+    )?;
+    let report = rules::evaluate(&plan, &landscape, catalog);
+    if !report.valid || dry_run {
+        show(
+            args.format,
+            &plan,
+            &report,
+            &landscape,
+            catalog,
+            None,
+            dry_run,
+        );
+        return Ok(if report.valid {
+            exit::OK
+        } else {
+            exit::RULES_NOT_SATISFIED
+        });
+    }
+    match backend.create(&plan, catalog).await? {
+        CreateOutcome::Created(created) => {
+            show(
+                args.format,
+                &plan,
+                &report,
+                &landscape,
+                catalog,
+                Some(&created),
+                false,
+            );
+            Ok(exit::OK)
+        }
+        CreateOutcome::Refused(fresh) => {
+            eprintln!(
+                "The landscape changed since it was read; checked again, the formation breaks a rule and was not created."
+            );
+            show(args.format, &plan, &fresh, &landscape, catalog, None, false);
+            Ok(exit::RULES_NOT_SATISFIED)
+        }
+    }
+}
+
+fn show(
+    format: Format,
+    plan: &FormationPlan,
+    report: &rules::Report,
+    landscape: &Landscape,
+    catalog: &Catalog,
+    created: Option<&backend::Created>,
+    dry_run: bool,
+) {
+    let Some(ftype) = catalog.by_id(&plan.type_id) else {
+        return;
+    };
+    let mut verdict = Verdict::new(plan, ftype, report);
+    verdict.created = created;
+    verdict.dry_run = dry_run;
+    print(format, &verdict, || {
+        output::verdict_text(&verdict, landscape)
+    });
+}

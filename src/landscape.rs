@@ -1,0 +1,357 @@
+//! The landscape: the global account's systems and formations, as read from a landscape
+//! file (DESIGN.md §2) or a Director. Loading validates every reference and builds the
+//! indexes the rule engine needs; saving is atomic and keeps the rest of the file.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct GlobalAccount {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct System {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub system_type: String,
+    /// `None` or empty: no status (not yet registered for token-based types).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenario_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<String>,
+}
+
+impl System {
+    /// The status as shown, with "no status" as the empty string.
+    pub fn status_str(&self) -> &str {
+        self.status.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Formation {
+    pub id: String,
+    pub name: String,
+    /// As written in the file: a display name, a former display name or a catalog id.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default)]
+    pub systems: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The catalog id that `type_name` resolves to; filled in by validation.
+    #[serde(skip)]
+    pub type_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct LandscapeFile {
+    #[serde(default)]
+    global_account: Option<GlobalAccount>,
+    #[serde(default)]
+    user: Option<User>,
+    systems: Vec<System>,
+    #[serde(default)]
+    formations: Vec<Formation>,
+}
+
+/// A validated landscape with its lookup indexes.
+#[derive(Debug, Clone, Default)]
+pub struct Landscape {
+    pub global_account: Option<GlobalAccount>,
+    pub user: Option<User>,
+    pub systems: Vec<System>,
+    pub formations: Vec<Formation>,
+    system_index: HashMap<String, usize>,
+    /// For each system (by position), the positions of the formations it is in.
+    memberships: Vec<Vec<usize>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LandscapeError {
+    #[error("cannot read the landscape file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the landscape {origin} is not valid: {problem}")]
+    Invalid { origin: String, problem: String },
+    #[error("cannot write the landscape file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Landscape {
+    /// Reads and validates a landscape file.
+    pub fn load(path: &Path, catalog: &Catalog) -> Result<Landscape, LandscapeError> {
+        let bytes = std::fs::read(path).map_err(|source| LandscapeError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Landscape::parse(&bytes, &format!("file {}", path.display()), catalog)
+    }
+
+    /// Parses and validates landscape JSON; `origin` names it in errors.
+    pub fn parse(
+        bytes: &[u8],
+        origin: &str,
+        catalog: &Catalog,
+    ) -> Result<Landscape, LandscapeError> {
+        let invalid = |problem: String| LandscapeError::Invalid {
+            origin: origin.to_owned(),
+            problem,
+        };
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        let file: LandscapeFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            if path == "." {
+                invalid(e.inner().to_string())
+            } else {
+                invalid(format!("{path}: {}", e.inner()))
+            }
+        })?;
+        Landscape::from_parts(
+            file.global_account,
+            file.user,
+            file.systems,
+            file.formations,
+            catalog,
+        )
+        .map_err(invalid)
+    }
+
+    /// Validates parts that came from anywhere (a file, a Director) and indexes them.
+    pub fn from_parts(
+        global_account: Option<GlobalAccount>,
+        user: Option<User>,
+        systems: Vec<System>,
+        mut formations: Vec<Formation>,
+        catalog: &Catalog,
+    ) -> Result<Landscape, String> {
+        let mut system_index = HashMap::with_capacity(systems.len());
+        for (i, s) in systems.iter().enumerate() {
+            if s.id.trim().is_empty() {
+                return Err(format!("systems[{i}] has an empty \"id\""));
+            }
+            if let Some(prev) = system_index.insert(s.id.clone(), i) {
+                return Err(format!(
+                    "systems[{i}] repeats the id \"{}\" of systems[{prev}]",
+                    s.id
+                ));
+            }
+            if let Some(status) = s.status.as_deref().filter(|s| !s.is_empty())
+                && catalog.status(status).is_none()
+            {
+                return Err(format!(
+                    "systems[{i}] (\"{}\") has the unknown status \"{status}\"",
+                    s.id
+                ));
+            }
+        }
+        let mut memberships = vec![Vec::new(); systems.len()];
+        let mut formation_ids = HashMap::with_capacity(formations.len());
+        for (f_pos, f) in formations.iter_mut().enumerate() {
+            let at = format!("formations[{f_pos}] (\"{}\")", f.id);
+            if f.id.trim().is_empty() {
+                return Err(format!("formations[{f_pos}] has an empty \"id\""));
+            }
+            if let Some(prev) = formation_ids.insert(f.id.clone(), f_pos) {
+                return Err(format!("{at} repeats the id of formations[{prev}]"));
+            }
+            f.type_id = catalog
+                .find(&f.type_name)
+                .ok_or_else(|| format!("{at} has the unknown formation type \"{}\"", f.type_name))?
+                .id
+                .clone();
+            for member in &f.systems {
+                let Some(&s_pos) = system_index.get(member) else {
+                    return Err(format!(
+                        "{at} lists the system \"{member}\", which does not exist"
+                    ));
+                };
+                if memberships[s_pos].last() == Some(&f_pos) {
+                    return Err(format!("{at} lists the system \"{member}\" twice"));
+                }
+                memberships[s_pos].push(f_pos);
+            }
+        }
+        Ok(Landscape {
+            global_account,
+            user,
+            systems,
+            formations,
+            system_index,
+            memberships,
+        })
+    }
+
+    pub fn system(&self, id: &str) -> Option<&System> {
+        self.position(id).map(|i| &self.systems[i])
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.system_index.get(id).copied()
+    }
+
+    /// The formations the system at `pos` is in.
+    pub fn formations_of(&self, pos: usize) -> impl Iterator<Item = &Formation> {
+        self.memberships
+            .get(pos)
+            .into_iter()
+            .flatten()
+            .map(|&f| &self.formations[f])
+    }
+
+    pub fn formation_named(&self, name: &str) -> Option<&Formation> {
+        self.formations.iter().find(|f| f.name == name)
+    }
+}
+
+/// Appends a formation to the landscape file at `path`, keeping the rest of its content,
+/// and replaces the file atomically.
+pub fn append_formation(path: &Path, formation: &Formation) -> Result<(), LandscapeError> {
+    let read_err = |source| LandscapeError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
+            origin: format!("file {}", path.display()),
+            problem: e.to_string(),
+        })?;
+    let entry = serde_json::to_value(formation).map_err(|e| LandscapeError::Invalid {
+        origin: format!("file {}", path.display()),
+        problem: e.to_string(),
+    })?;
+    let Some(root) = doc.as_object_mut() else {
+        return Err(LandscapeError::Invalid {
+            origin: format!("file {}", path.display()),
+            problem: "the top level is not an object".into(),
+        });
+    };
+    match root
+        .entry("formations")
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+    {
+        serde_json::Value::Array(list) => list.push(entry),
+        _ => {
+            return Err(LandscapeError::Invalid {
+                origin: format!("file {}", path.display()),
+                problem: "\"formations\" is not a list".into(),
+            });
+        }
+    }
+    let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| LandscapeError::Invalid {
+        origin: format!("file {}", path.display()),
+        problem: e.to_string(),
+    })?;
+    text.push(b'\n');
+    write_atomic(path, &text)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory: fsync, keep the
+/// old file's permissions, rename over it, fsync the directory. A crash leaves either the
+/// old or the new file, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LandscapeError> {
+    let write_err = |source| LandscapeError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".formation-wizard-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    tmp.write_all(bytes).map_err(write_err)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(write_err)?;
+    }
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Makes the rename itself durable; some filesystems do not support it.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        Catalog::embedded().unwrap()
+    }
+
+    fn parse(text: &str) -> Result<Landscape, String> {
+        Landscape::parse(text.as_bytes(), "test", &catalog()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn demo_landscape_is_valid() {
+        let l = parse(crate::demo::EMBEDDED).unwrap();
+        assert!(l.systems.len() >= 12);
+    }
+
+    #[test]
+    fn errors_name_the_field_and_the_entry() {
+        let e = parse(r#"{"systems":[{"id":"a","name":"A","type":"X"},{"id":"b","type":"X"}]}"#)
+            .unwrap_err();
+        assert!(e.contains("systems[1]") && e.contains("name"), "{e}");
+        let e = parse(
+            r#"{"systems":[{"id":"a","name":"A","type":"X"},{"id":"a","name":"B","type":"X"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("repeats the id \"a\""), "{e}");
+        let e = parse(r#"{"systems":[],"formations":[{"id":"f","name":"F","type":"sap-start","systems":["zz"]}]}"#)
+            .unwrap_err();
+        assert!(e.contains("\"zz\"") && e.contains("formations[0]"), "{e}");
+        let e = parse(r#"{"systems":[],"formations":[{"id":"f","name":"F","type":"Nope"}]}"#)
+            .unwrap_err();
+        assert!(e.contains("unknown formation type \"Nope\""), "{e}");
+        let e = parse("{\"systems\": [").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn former_type_name_resolves_to_the_same_id() {
+        let l = parse(r#"{"systems":[],"formations":[{"id":"f","name":"F","type":"Integration with SAP Task Center"}]}"#)
+            .unwrap();
+        assert_eq!(l.formations[0].type_id, "sap-task-center");
+    }
+}

@@ -1,0 +1,15 @@
+//! formation-wizard: create SAP BTP System Landscape formations from a terminal.
+//!
+//! Data flows one way: landscape → model → rules → verdicts → screen / JSON / create.
+
+pub mod backend;
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod error;
+pub mod landscape;
+pub mod output;
+pub mod plan;
+pub mod rules;
+pub mod text;

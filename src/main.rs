@@ -1,0 +1,34 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use formation_wizard::catalog::Catalog;
+use formation_wizard::cli::Cli;
+use formation_wizard::error::{AppError, exit};
+use formation_wizard::{commands, text};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&AppError::Usage(format!("cannot start the runtime: {e}"))),
+    };
+    let code = runtime.block_on(async {
+        let catalog = Catalog::embedded()?;
+        match &cli.command {
+            Some(command) => commands::run(command, &cli.source, &catalog).await,
+            None => Err(AppError::Usage(
+                "the interactive wizard is not built yet; use `formation-wizard check` or `create`"
+                    .into(),
+            )),
+        }
+    });
+    match code {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &AppError) -> ExitCode {
+    eprintln!("formation-wizard: {}", text::neutralise(&e.to_string()));
+    ExitCode::from(e.exit_code().max(exit::RULES_NOT_SATISFIED + 1))
+}

@@ -1,0 +1,336 @@
+//! How verdicts are printed: the JSON contract of DESIGN.md §3, and plain text in which
+//! every string from the landscape is neutralised.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::backend::Created;
+use crate::catalog::{Catalog, FormationType};
+use crate::landscape::{Landscape, System};
+use crate::plan::FormationPlan;
+use crate::rules::{self, Candidate, Finding, Report};
+use crate::text::neutralise;
+
+#[derive(Debug, Serialize)]
+pub struct PlanSummary<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub type_name: &'a str,
+    pub type_id: &'a str,
+    pub systems: &'a [String],
+}
+
+/// The object `check --format json` prints; `create` adds `created`.
+#[derive(Debug, Serialize)]
+pub struct Verdict<'a> {
+    pub valid: bool,
+    pub formation: PlanSummary<'a>,
+    pub violations: &'a [Finding],
+    pub warnings: &'a [Finding],
+    pub candidates: &'a [Candidate],
+    pub auto_enabled: &'a [rules::AutoEnabled],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<&'a Created>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+}
+
+impl<'a> Verdict<'a> {
+    pub fn new(plan: &'a FormationPlan, ftype: &'a FormationType, report: &'a Report) -> Self {
+        Verdict {
+            valid: report.valid,
+            formation: PlanSummary {
+                name: &plan.name,
+                type_name: &ftype.name,
+                type_id: &ftype.id,
+                systems: &plan.systems,
+            },
+            violations: &report.violations,
+            warnings: &report.warnings,
+            candidates: &report.candidates,
+            auto_enabled: &report.auto_enabled,
+            created: None,
+            dry_run: false,
+        }
+    }
+}
+
+pub fn json<T: Serialize>(value: &T) -> String {
+    // Serialising plain structs of strings and numbers cannot fail.
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+pub fn verdict_text(v: &Verdict<'_>, landscape: &Landscape) -> String {
+    let mut out = String::new();
+    let state = match (v.created, v.valid, v.dry_run) {
+        (Some(c), _, _) => format!(
+            "created as {} ({})",
+            neutralise(&c.id),
+            neutralise(&c.status)
+        ),
+        (None, true, true) => "valid; dry run, nothing was created".into(),
+        (None, true, false) => "valid".into(),
+        (None, false, _) => format!(
+            "not valid: {} rule{} broken",
+            v.violations.len(),
+            rules::plural(v.violations.len())
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "Formation \"{}\" of type {}: {state}",
+        neutralise(v.formation.name),
+        v.formation.type_name
+    );
+    if !v.formation.systems.is_empty() {
+        let _ = writeln!(out, "\nSystems:");
+        for id in v.formation.systems {
+            let (name, ty) = landscape
+                .system(id)
+                .map_or(("?", "?"), |s| (s.name.as_str(), s.system_type.as_str()));
+            let _ = writeln!(
+                out,
+                "  {}  {} ({})",
+                neutralise(id),
+                neutralise(name),
+                neutralise(ty)
+            );
+        }
+    }
+    findings(&mut out, "Violations", v.violations);
+    findings(&mut out, "Warnings", v.warnings);
+    if !v.auto_enabled.is_empty() {
+        let _ = writeln!(out, "\nEnabled on creation:");
+        for a in v.auto_enabled {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                neutralise(&a.system),
+                a.communication_scenarios.join(", ")
+            );
+        }
+    }
+    out
+}
+
+fn findings(out: &mut String, title: &str, list: &[Finding]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title}:");
+    for f in list {
+        let _ = writeln!(out, "  [{}] {}", f.rule.as_str(), neutralise(&f.message));
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "      fix: {}", neutralise(fix));
+        }
+    }
+}
+
+pub fn types_text(catalog: &Catalog) -> String {
+    let mut out = String::new();
+    for t in &catalog.formation_types {
+        let _ = writeln!(out, "{}  {}", t.id, t.name);
+        if !t.former_names.is_empty() {
+            let _ = writeln!(out, "    formerly: {}", t.former_names.join("; "));
+        }
+        let _ = writeln!(out, "    {}", t.description);
+        let members: Vec<String> = t
+            .system_types
+            .iter()
+            .map(|a| {
+                let name = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
+                    "any other type"
+                } else {
+                    &a.system_type
+                };
+                format!("{name} ({})", count_range(a.min, a.max))
+            })
+            .collect();
+        let _ = writeln!(out, "    systems: {}", members.join(", "));
+        for c in &t.constraints {
+            let _ = writeln!(out, "    rule: {}", constraint_text(c));
+        }
+        for a in &t.auto_enabled {
+            let _ = writeln!(
+                out,
+                "    enables on {}: {}",
+                a.system_type,
+                a.communication_scenarios.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn count_range(min: usize, max: Option<usize>) -> String {
+    match (min, max) {
+        (0, None) => "any number".into(),
+        (min, None) => format!("{min} or more"),
+        (min, Some(max)) if min == max => format!("exactly {min}"),
+        (0, Some(max)) => format!("at most {max}"),
+        (min, Some(max)) => format!("{min} to {max}"),
+    }
+}
+
+fn constraint_text(c: &crate::catalog::Constraint) -> String {
+    use crate::catalog::Constraint::*;
+    match c {
+        IsNotAssignedToAnyFormationOfType {
+            system_types,
+            except_system_types,
+        } => {
+            let who = if system_types.iter().any(|t| t == crate::catalog::ANY_TYPE) {
+                "any system".to_owned()
+            } else {
+                format!("a system of type {}", rules::join_or(system_types, "or"))
+            };
+            let except = if except_system_types.is_empty() {
+                String::new()
+            } else {
+                format!(" (except {})", except_system_types.join(", "))
+            };
+            format!("{who} may be in only one formation of this type{except}")
+        }
+        ContainsScenarioGroups {
+            system_type,
+            required_scenario_groups,
+        } => format!(
+            "{system_type} must be registered with the group {}",
+            rules::join_or(required_scenario_groups, "or")
+        ),
+        RequiresRegistrationStatus {
+            system_type,
+            status,
+        } => {
+            format!("{system_type} must have the status {status}")
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SystemRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub system_type: &'a str,
+    pub status: &'a str,
+    pub scenario_groups: &'a [String],
+    pub formations: Vec<&'a str>,
+}
+
+pub fn system_rows(landscape: &Landscape) -> Vec<SystemRow<'_>> {
+    landscape
+        .systems
+        .iter()
+        .enumerate()
+        .map(|(pos, s)| SystemRow {
+            id: &s.id,
+            name: &s.name,
+            system_type: &s.system_type,
+            status: s.status_str(),
+            scenario_groups: &s.scenario_groups,
+            formations: landscape
+                .formations_of(pos)
+                .map(|f| f.name.as_str())
+                .collect(),
+        })
+        .collect()
+}
+
+pub fn systems_text(rows: &[SystemRow<'_>]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let _ = writeln!(out, "{}  {}", neutralise(r.id), neutralise(r.name));
+        let status = if r.status.is_empty() {
+            "no status"
+        } else {
+            r.status
+        };
+        let _ = writeln!(
+            out,
+            "    type: {}; status: {}",
+            neutralise(r.system_type),
+            neutralise(status)
+        );
+        if !r.scenario_groups.is_empty() {
+            let _ = writeln!(
+                out,
+                "    scenario groups: {}",
+                neutralise(&r.scenario_groups.join(", "))
+            );
+        }
+        if !r.formations.is_empty() {
+            let _ = writeln!(
+                out,
+                "    in formations: {}",
+                neutralise(&r.formations.join(", "))
+            );
+        }
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+pub struct Excluded<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub system_type: &'a str,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TypeCandidates<'a> {
+    #[serde(rename = "type")]
+    pub type_name: &'a str,
+    pub type_id: &'a str,
+    pub candidates: &'a [Candidate],
+    pub excluded: Vec<Excluded<'a>>,
+}
+
+pub fn excluded<'a>(ftype: &'a FormationType, landscape: &'a Landscape) -> Vec<Excluded<'a>> {
+    rules::excluded_systems(ftype, landscape)
+        .map(|(s, reason): (&System, String)| Excluded {
+            id: &s.id,
+            name: &s.name,
+            system_type: &s.system_type,
+            reason,
+        })
+        .collect()
+}
+
+pub fn candidates_text(tc: &TypeCandidates<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Systems for a formation of type {}:", tc.type_name);
+    for c in tc.candidates {
+        let mark = if c.selectable { "ok" } else { "no" };
+        let _ = writeln!(
+            out,
+            "  [{mark}] {}  {} ({})",
+            neutralise(&c.id),
+            neutralise(&c.name),
+            neutralise(&c.system_type)
+        );
+        if let Some(reason) = &c.reason {
+            let _ = writeln!(out, "       why: {}", neutralise(reason));
+        }
+        if let Some(fix) = &c.fix {
+            let _ = writeln!(out, "       fix: {}", neutralise(fix));
+        }
+    }
+    if !tc.excluded.is_empty() {
+        let _ = writeln!(out, "\nNot taken by this type:");
+        for e in &tc.excluded {
+            let _ = writeln!(
+                out,
+                "  {}  {}: {}",
+                neutralise(e.id),
+                neutralise(e.name),
+                neutralise(&e.reason)
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,91 @@
+//! The name rules: syntax, length, uniqueness, and the similar-case warning.
+
+use super::{Finding, RuleKind};
+use crate::catalog::Catalog;
+use crate::landscape::Landscape;
+
+/// Checks a formation name; returns (violations, warnings).
+pub fn check_name(
+    name: &str,
+    landscape: &Landscape,
+    catalog: &Catalog,
+) -> (Vec<Finding>, Vec<Finding>) {
+    let mut violations = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(problem) = syntax_problem(name) {
+        violations.push(Finding::new(
+            RuleKind::NameSyntax,
+            Vec::new(),
+            problem,
+            Some("Use Latin letters, digits, spaces, '-' and '_', starting and ending with a letter or digit.".into()),
+        ));
+    }
+    let max = catalog.name_rules.max_length;
+    let length = name.chars().count();
+    if length > max {
+        violations.push(Finding::new(
+            RuleKind::NameLength,
+            Vec::new(),
+            format!("The name is {length} characters long; at most {max} are allowed."),
+            Some(format!("Shorten the name by {} characters.", length - max)),
+        ));
+    }
+    if !name.is_empty() {
+        if let Some(f) = landscape.formation_named(name) {
+            violations.push(Finding::new(
+                RuleKind::NameUnique,
+                Vec::new(),
+                format!(
+                    "A formation named \"{}\" already exists ({}).",
+                    f.name, f.id
+                ),
+                Some("Choose another name.".into()),
+            ));
+        } else if let Some(f) = landscape
+            .formations
+            .iter()
+            .find(|f| f.name.to_lowercase() == name.to_lowercase())
+        {
+            warnings.push(Finding::new(
+                RuleKind::NameSimilar,
+                Vec::new(),
+                format!(
+                    "A formation named \"{}\" exists; this name differs only in letter case.",
+                    f.name
+                ),
+                Some("Make sure you mean a new formation, or pick a more distinct name.".into()),
+            ));
+        }
+    }
+    (violations, warnings)
+}
+
+fn syntax_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("The name is empty.".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_')))
+    {
+        let shown = if c.is_control() || c.is_whitespace() {
+            format!("U+{:04X}", c as u32)
+        } else {
+            format!("'{c}'")
+        };
+        return Some(format!("The name contains {shown}, which is not allowed."));
+    }
+    let first = name.chars().next()?;
+    let last = name.chars().next_back()?;
+    if !first.is_ascii_alphanumeric() {
+        return Some(format!(
+            "The name starts with '{first}'; it must start with a letter or digit."
+        ));
+    }
+    if !last.is_ascii_alphanumeric() {
+        return Some(format!(
+            "The name ends with '{last}'; it must end with a letter or digit."
+        ));
+    }
+    None
+}
