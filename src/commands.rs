@@ -1,7 +1,7 @@
 //! The scriptable commands: `check`, `create`, `types`, `systems`. Each loads the landscape
 //! through a backend, asks the rule engine, prints, and returns the exit code.
 
-use crate::backend::{self, Backend, CreateOutcome};
+use crate::backend::{self, Backend, CreateOutcome, Progress};
 use crate::catalog::Catalog;
 use crate::cli::{Command, Format, PlanArgs, SourceArgs};
 use crate::error::{AppError, exit};
@@ -27,7 +27,7 @@ pub async fn run(
             format,
         } => {
             let backend = backend::open(&source.source())?;
-            let landscape = backend.load(catalog).await?;
+            let landscape = backend.load(catalog, &Progress::none()).await?;
             systems(&landscape, catalog, formation_type.as_deref(), *format)
         }
         Command::Check(args) => {
@@ -80,7 +80,7 @@ fn systems(
 }
 
 async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
-    let landscape = backend.load(catalog).await?;
+    let landscape = backend.load(catalog, &Progress::none()).await?;
     let plan = FormationPlan::resolve(
         &args.name,
         &args.formation_type,
@@ -111,7 +111,7 @@ async fn create(
     dry_run: bool,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let landscape = backend.load(catalog).await?;
+    let landscape = backend.load(catalog, &Progress::none()).await?;
     let plan = FormationPlan::resolve(
         &args.name,
         &args.formation_type,
@@ -136,7 +136,7 @@ async fn create(
             exit::RULES_NOT_SATISFIED
         });
     }
-    match backend.create(&plan, catalog).await? {
+    match backend.create(&plan, catalog, &Progress::none()).await? {
         CreateOutcome::Created(created) => {
             show(
                 args.format,
@@ -149,6 +149,11 @@ async fn create(
             );
             Ok(exit::OK)
         }
+        CreateOutcome::Partial {
+            formation,
+            assigned,
+            failed,
+        } => roll_back(backend, &formation.id, &assigned, &failed).await,
         CreateOutcome::Refused(fresh) => {
             eprintln!(
                 "The landscape changed since it was read; checked again, the formation breaks a rule and was not created."
@@ -177,4 +182,37 @@ fn show(
     print(format, &verdict, || {
         output::verdict_text(&verdict, landscape)
     });
+}
+
+/// On the command line a half-made formation is never left behind: it is deleted, and the
+/// user is told what had been assigned and what failed.
+async fn roll_back(
+    backend: &dyn Backend,
+    formation_id: &str,
+    assigned: &[String],
+    failed: &[(String, String)],
+) -> Result<u8, AppError> {
+    let failed_text: Vec<String> = failed
+        .iter()
+        .map(|(id, why)| format!("{id} ({why})"))
+        .collect();
+    let assigned_text = if assigned.is_empty() {
+        "none".to_owned()
+    } else {
+        assigned.join(", ")
+    };
+    let story = format!(
+        "formation {formation_id} was created but not every system could be assigned: assigned {assigned_text}; failed {}",
+        failed_text.join(", ")
+    );
+    match backend.delete(formation_id).await {
+        Ok(()) => Err(AppError::Backend(crate::backend::BackendError::Failed(
+            format!("{story}. It was rolled back (deleted); nothing is left behind."),
+        ))),
+        Err(e) => Err(AppError::Backend(crate::backend::BackendError::Failed(
+            format!(
+                "{story}. Rolling it back failed too ({e}); delete formation {formation_id} by hand."
+            ),
+        ))),
+    }
 }

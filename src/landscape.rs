@@ -238,42 +238,40 @@ impl Landscape {
 /// Appends a formation to the landscape file at `path`, keeping the rest of its content,
 /// and replaces the file atomically.
 pub fn append_formation(path: &Path, formation: &Formation) -> Result<(), LandscapeError> {
-    let read_err = |source| LandscapeError::Read {
+    let entry = serde_json::to_value(formation).map_err(|e| e.to_string());
+    edit_formations(path, |list| {
+        list.push(entry?);
+        Ok(())
+    })
+}
+
+/// Changes the `formations` list of the landscape file at `path` with `edit`, keeping the
+/// rest of the file's content, and replaces the file atomically. Nothing is written when
+/// `edit` fails.
+pub fn edit_formations(
+    path: &Path,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
+) -> Result<(), LandscapeError> {
+    let invalid = |problem: String| LandscapeError::Invalid {
+        origin: format!("file {}", path.display()),
+        problem,
+    };
+    let bytes = std::fs::read(path).map_err(|source| LandscapeError::Read {
         path: path.to_owned(),
         source,
-    };
-    let bytes = std::fs::read(path).map_err(read_err)?;
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
-            origin: format!("file {}", path.display()),
-            problem: e.to_string(),
-        })?;
-    let entry = serde_json::to_value(formation).map_err(|e| LandscapeError::Invalid {
-        origin: format!("file {}", path.display()),
-        problem: e.to_string(),
     })?;
-    let Some(root) = doc.as_object_mut() else {
-        return Err(LandscapeError::Invalid {
-            origin: format!("file {}", path.display()),
-            problem: "the top level is not an object".into(),
-        });
-    };
-    match root
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let root = doc
+        .as_object_mut()
+        .ok_or_else(|| invalid("the top level is not an object".into()))?;
+    let list = root
         .entry("formations")
         .or_insert_with(|| serde_json::Value::Array(Vec::new()))
-    {
-        serde_json::Value::Array(list) => list.push(entry),
-        _ => {
-            return Err(LandscapeError::Invalid {
-                origin: format!("file {}", path.display()),
-                problem: "\"formations\" is not a list".into(),
-            });
-        }
-    }
-    let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| LandscapeError::Invalid {
-        origin: format!("file {}", path.display()),
-        problem: e.to_string(),
-    })?;
+        .as_array_mut()
+        .ok_or_else(|| invalid("\"formations\" is not a list".into()))?;
+    edit(list).map_err(invalid)?;
+    let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| invalid(e.to_string()))?;
     text.push(b'\n');
     write_atomic(path, &text)
 }

@@ -1,4 +1,4 @@
-//! The `local` backend: a landscape file. Creating takes an advisory lock, re-reads and
+//! The `local` backend: a landscape file. Every change takes an advisory lock, re-reads and
 //! re-checks the file under it, and replaces the file atomically.
 
 use std::fs::File;
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use super::{Backend, BackendError, CreateOutcome, Created};
+use super::{Backend, BackendError, CallState, CreateOutcome, Created, FormationState, Progress};
 use crate::catalog::Catalog;
 use crate::landscape::{self, Formation, Landscape, LandscapeError};
 use crate::plan::FormationPlan;
@@ -37,7 +37,11 @@ impl Backend for LocalBackend {
         self.demo
     }
 
-    async fn load(&self, catalog: &Catalog) -> Result<Landscape, BackendError> {
+    async fn load(
+        &self,
+        catalog: &Catalog,
+        _progress: &Progress,
+    ) -> Result<Landscape, BackendError> {
         let path = self.path.clone();
         let catalog = catalog.clone();
         blocking(move || Ok(Landscape::load(&path, &catalog)?)).await
@@ -47,11 +51,80 @@ impl Backend for LocalBackend {
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
+        progress: &Progress,
     ) -> Result<CreateOutcome, BackendError> {
         let path = self.path.clone();
         let plan = plan.clone();
         let catalog = catalog.clone();
-        blocking(move || create_locked(&path, &plan, &catalog)).await
+        let progress = progress.clone();
+        blocking(move || create_locked(&path, &plan, &catalog, &progress)).await
+    }
+
+    async fn assign(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        let (path, fid, sid, catalog) = (
+            self.path.clone(),
+            formation_id.to_owned(),
+            system_id.to_owned(),
+            catalog.clone(),
+        );
+        blocking(move || assign_locked(&path, &fid, &sid, &catalog)).await
+    }
+
+    async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        let path = self.path.clone();
+        let fid = formation_id.to_owned();
+        blocking(move || {
+            let bytes = std::fs::read(&path).map_err(|source| LandscapeError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let doc: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
+                    origin: format!("file {}", path.display()),
+                    problem: e.to_string(),
+                })?;
+            let formation = doc["formations"]
+                .as_array()
+                .and_then(|list| list.iter().find(|f| f["id"] == fid.as_str()))
+                .ok_or_else(|| BackendError::NoSuchFormation(fid.clone()))?;
+            Ok(FormationState {
+                status: formation["status"].as_str().unwrap_or("Ready").to_owned(),
+                errors: Vec::new(),
+            })
+        })
+        .await
+    }
+
+    async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
+        let path = self.path.clone();
+        let fid = formation_id.to_owned();
+        blocking(move || {
+            let _lock = lock(&path)?;
+            let mut found = false;
+            landscape::edit_formations(&path, |list| {
+                let before = list.len();
+                list.retain(|f| f["id"] != fid.as_str());
+                found = list.len() < before;
+                if found {
+                    Ok(())
+                } else {
+                    Err(format!("no formation with the id \"{fid}\""))
+                }
+            })
+            .map_err(|e| {
+                if found {
+                    e.into()
+                } else {
+                    BackendError::NoSuchFormation(fid.clone())
+                }
+            })
+        })
+        .await
     }
 }
 
@@ -64,18 +137,30 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Creates the formation while holding the landscape's lock file, so that two writers
-/// cannot both take the same system.
+/// cannot both take the same system; the file is written once, atomically.
 pub fn create_locked(
     path: &Path,
     plan: &FormationPlan,
     catalog: &Catalog,
+    progress: &Progress,
 ) -> Result<CreateOutcome, BackendError> {
+    let check = format!(
+        "Check the plan again against {} under its lock",
+        path.display()
+    );
+    progress.call(0, &check, CallState::Started);
     let _lock = lock(path)?;
     let fresh = Landscape::load(path, catalog)?;
     let report = rules::evaluate(plan, &fresh, catalog);
     if !report.valid {
+        progress.call(
+            0,
+            &check,
+            CallState::Failed("the plan breaks a rule now".into()),
+        );
         return Ok(CreateOutcome::Refused(Box::new(report)));
     }
+    progress.call(0, &check, CallState::Done);
     let ftype = catalog
         .by_id(&plan.type_id)
         .ok_or_else(|| BackendError::Failed(format!("unknown formation type {}", plan.type_id)))?;
@@ -87,11 +172,70 @@ pub fn create_locked(
         status: Some("Ready".into()),
         type_id: ftype.id.clone(),
     };
-    landscape::append_formation(path, &formation)?;
+    let write = format!("Write the formation to {}", path.display());
+    progress.call(1, &write, CallState::Started);
+    if let Err(e) = landscape::append_formation(path, &formation) {
+        progress.call(1, &write, CallState::Failed(e.to_string()));
+        return Err(e.into());
+    }
+    progress.call(1, &write, CallState::Done);
     Ok(CreateOutcome::Created(Created {
         id: formation.id,
         status: "Ready".into(),
     }))
+}
+
+/// Adds a system to an existing formation if the formation, with it, still satisfies
+/// every rule (checked against the landscape without that formation).
+fn assign_locked(
+    path: &Path,
+    formation_id: &str,
+    system_id: &str,
+    catalog: &Catalog,
+) -> Result<(), BackendError> {
+    let _lock = lock(path)?;
+    let fresh = Landscape::load(path, catalog)?;
+    let Some(existing) = fresh.formations.iter().find(|f| f.id == formation_id) else {
+        return Err(BackendError::NoSuchFormation(formation_id.to_owned()));
+    };
+    if existing.systems.iter().any(|s| s == system_id) {
+        return Ok(());
+    }
+    let mut plan = FormationPlan {
+        name: existing.name.clone(),
+        type_id: existing.type_id.clone(),
+        systems: existing.systems.clone(),
+    };
+    plan.add(system_id);
+    let others = Landscape::from_parts(
+        fresh.global_account.clone(),
+        fresh.user.clone(),
+        fresh.systems.clone(),
+        fresh
+            .formations
+            .iter()
+            .filter(|f| f.id != formation_id)
+            .cloned()
+            .collect(),
+        catalog,
+    )
+    .map_err(BackendError::Failed)?;
+    let report = rules::evaluate(&plan, &others, catalog);
+    if let Some(v) = report.violations.iter().find(|v| v.touches(system_id)) {
+        return Err(BackendError::Failed(v.message.clone()));
+    }
+    landscape::edit_formations(path, |list| {
+        let f = list
+            .iter_mut()
+            .find(|f| f["id"] == formation_id)
+            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
+        match f.get_mut("systems").and_then(|s| s.as_array_mut()) {
+            Some(systems) => systems.push(system_id.into()),
+            None => f["systems"] = serde_json::json!([system_id]),
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// An exclusive advisory lock on `<file>.lock` beside the landscape; released on drop.

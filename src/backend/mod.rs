@@ -2,10 +2,12 @@
 //! talk to a `Backend` and see no difference between one and another except speed.
 
 mod local;
+mod progress;
 
 use std::path::PathBuf;
 
 use async_trait::async_trait;
+use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::landscape::{Landscape, LandscapeError};
@@ -13,28 +15,34 @@ use crate::plan::FormationPlan;
 use crate::rules::Report;
 
 pub use local::LocalBackend;
+pub use progress::{BackendEvent, CallState, Progress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The landscape itself is unreadable or invalid: an input error.
     #[error(transparent)]
     Landscape(#[from] LandscapeError),
+    /// No formation with this id exists.
+    #[error("no formation with the id \"{0}\" exists")]
+    NoSuchFormation(String),
+    /// The backend answered with an error or could not be reached.
     #[error("{0}")]
     Failed(String),
 }
 
 impl BackendError {
     pub fn exit_code(&self) -> u8 {
+        use crate::error::exit;
         match self {
-            BackendError::Landscape(LandscapeError::Write { .. }) => crate::error::exit::BACKEND,
-            BackendError::Landscape(_) => crate::error::exit::INPUT,
-            BackendError::Failed(_) => crate::error::exit::BACKEND,
+            BackendError::Landscape(LandscapeError::Write { .. }) => exit::BACKEND,
+            BackendError::Landscape(_) => exit::INPUT,
+            BackendError::NoSuchFormation(_) | BackendError::Failed(_) => exit::BACKEND,
         }
     }
 }
 
 /// A formation the backend created.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub id: String,
     pub status: String,
@@ -42,15 +50,33 @@ pub struct Created {
 
 #[derive(Debug, Clone)]
 pub enum CreateOutcome {
+    /// Created with every system assigned; `status` is its final status (e.g. `Ready`).
     Created(Created),
     /// Checked again against the landscape as it is now, the plan breaks a rule; nothing
     /// was changed. Carries that fresh verdict.
     Refused(Box<Report>),
+    /// The formation exists but not every system could be assigned. The caller offers to
+    /// retry the rest (`assign`) or to roll back (`delete`).
+    Partial {
+        formation: Created,
+        assigned: Vec<String>,
+        /// (system id, why it failed)
+        failed: Vec<(String, String)>,
+    },
+}
+
+/// A formation's state as the backend reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormationState {
+    /// `Ready`, `Draft`, `Synchronizing`, `Error`, … (display form).
+    pub status: String,
+    /// Error messages the backend gives for the formation or its assignments.
+    pub errors: Vec<String>,
 }
 
 #[async_trait]
 pub trait Backend: Send + Sync {
-    /// What the user sees as the source, e.g. the file path.
+    /// What the user sees as the source, e.g. the file path or the Director URL.
     fn describe(&self) -> String;
 
     /// Whether this is the demo landscape (shown as DEMO).
@@ -58,14 +84,31 @@ pub trait Backend: Send + Sync {
         false
     }
 
-    async fn load(&self, catalog: &Catalog) -> Result<Landscape, BackendError>;
+    /// Reads the systems and formations, reporting progress for large landscapes.
+    async fn load(&self, catalog: &Catalog, progress: &Progress)
+    -> Result<Landscape, BackendError>;
 
-    /// Creates the formation after checking the plan again against the current landscape.
+    /// Creates the formation and assigns its systems, after checking the plan again
+    /// against the landscape as it is now. Reports each call on `progress`.
     async fn create(
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
+        progress: &Progress,
     ) -> Result<CreateOutcome, BackendError>;
+
+    /// Assigns one more system to an existing formation (used to retry after `Partial`).
+    async fn assign(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError>;
+
+    async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError>;
+
+    /// Deletes a formation (used to roll back after `Partial`).
+    async fn delete(&self, formation_id: &str) -> Result<(), BackendError>;
 }
 
 /// Where the landscape comes from, as chosen on the command line.

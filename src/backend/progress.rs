@@ -1,0 +1,58 @@
+//! Progress of slow backend work, sent to whoever shows it (the TUI, or stderr for the
+//! commands). Sending never blocks and never fails the work.
+
+use tokio::sync::mpsc::UnboundedSender;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallState {
+    Started,
+    Retrying { attempt: u32, reason: String },
+    Done,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendEvent {
+    /// Loading a landscape: pages fetched and systems read so far.
+    Loading { pages: usize, systems: usize },
+    /// One backend call, identified by `step` (0, 1, 2, … in the order they are made).
+    Call {
+        step: usize,
+        label: String,
+        state: CallState,
+    },
+    /// The formation's status while it settles.
+    FormationStatus {
+        formation_id: String,
+        status: String,
+    },
+}
+
+/// Where progress goes; `Progress::none()` discards it.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Option<UnboundedSender<BackendEvent>>);
+
+impl Progress {
+    pub fn none() -> Self {
+        Progress(None)
+    }
+
+    pub fn to(sender: UnboundedSender<BackendEvent>) -> Self {
+        Progress(Some(sender))
+    }
+
+    pub fn emit(&self, event: BackendEvent) {
+        if let Some(tx) = &self.0 {
+            // A receiver that went away (the UI quit) is not the work's problem.
+            let _ = tx.send(event);
+        }
+    }
+
+    pub fn call(&self, step: usize, label: &str, state: CallState) {
+        self.emit(BackendEvent::Call {
+            step,
+            label: label.to_owned(),
+            state,
+        });
+    }
+}
