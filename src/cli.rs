@@ -96,6 +96,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print a realistic generated landscape file (for benchmarks and rehearsals).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// How many systems.
+    #[arg(long, default_value_t = 1000)]
+    pub systems: usize,
+    /// About how many formations.
+    #[arg(long, default_value_t = 100)]
+    pub formations: usize,
+    /// The same seed gives the same landscape.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]

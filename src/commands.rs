@@ -30,6 +30,7 @@ pub async fn run(
             let landscape = backend.load(catalog, &Progress::none()).await?;
             systems(&landscape, catalog, formation_type.as_deref(), *format)
         }
+        Command::Generate(args) => generate(args, catalog),
         Command::Check(args) => {
             let backend = backend::open(&source.source())?;
             check(backend.as_ref(), args, catalog).await
@@ -213,6 +214,25 @@ async fn roll_back(
             format!(
                 "{story}. Rolling it back failed too ({e}); delete formation {formation_id} by hand."
             ),
+        ))),
+    }
+}
+
+fn generate(args: &crate::cli::GenerateArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    use std::io::Write;
+    let landscape = crate::generate::landscape(catalog, args.systems, args.formations, args.seed);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = serde_json::to_writer(&mut out, &landscape)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(exit::OK),
+        // The reader went away (e.g. `| head`): nothing more to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
+        Err(e) => Err(AppError::Usage(format!(
+            "cannot write the generated landscape: {e}"
         ))),
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod error;
+pub mod generate;
 pub mod landscape;
 pub mod output;
 pub mod plan;
