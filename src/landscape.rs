@@ -91,6 +91,10 @@ pub struct Landscape {
     system_index: HashMap<String, usize>,
     /// For each system (by position), the positions of the formations it is in.
     memberships: Vec<Vec<usize>>,
+    /// Formation positions by lower-case name, for the name rules on every keystroke.
+    names: HashMap<String, Vec<usize>>,
+    /// System positions by system type.
+    by_type: HashMap<String, Vec<usize>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -203,6 +207,14 @@ impl Landscape {
                 memberships[s_pos].push(f_pos);
             }
         }
+        let mut names: HashMap<String, Vec<usize>> = HashMap::with_capacity(formations.len());
+        for (pos, f) in formations.iter().enumerate() {
+            names.entry(f.name.to_lowercase()).or_default().push(pos);
+        }
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        for (pos, s) in systems.iter().enumerate() {
+            by_type.entry(s.system_type.clone()).or_default().push(pos);
+        }
         Ok(Landscape {
             global_account,
             user,
@@ -210,6 +222,8 @@ impl Landscape {
             formations,
             system_index,
             memberships,
+            names,
+            by_type,
         })
     }
 
@@ -223,15 +237,32 @@ impl Landscape {
 
     /// The formations the system at `pos` is in.
     pub fn formations_of(&self, pos: usize) -> impl Iterator<Item = &Formation> {
-        self.memberships
-            .get(pos)
-            .into_iter()
-            .flatten()
-            .map(|&f| &self.formations[f])
+        self.formation_positions_of(pos)
+            .map(|f| &self.formations[f])
+    }
+
+    /// The positions of the formations the system at `pos` is in.
+    pub fn formation_positions_of(&self, pos: usize) -> impl Iterator<Item = usize> + '_ {
+        self.memberships.get(pos).into_iter().flatten().copied()
     }
 
     pub fn formation_named(&self, name: &str) -> Option<&Formation> {
-        self.formations.iter().find(|f| f.name == name)
+        self.formations_named_ignoring_case(name)
+            .find(|f| f.name == name)
+    }
+
+    /// The positions of the systems of one type.
+    pub fn systems_of_type(&self, system_type: &str) -> &[usize] {
+        self.by_type.get(system_type).map_or(&[], Vec::as_slice)
+    }
+
+    /// The formations whose name equals `name` in any letter case.
+    pub fn formations_named_ignoring_case(&self, name: &str) -> impl Iterator<Item = &Formation> {
+        self.names
+            .get(&name.to_lowercase())
+            .into_iter()
+            .flatten()
+            .map(|&pos| &self.formations[pos])
     }
 }
 

@@ -330,3 +330,34 @@ proptest! {
         }
     }
 }
+
+fn arb_toggles() -> impl Strategy<Value = (Landscape, usize, Vec<usize>)> {
+    (
+        arb_landscape(),
+        0usize..15,
+        proptest::collection::vec(0usize..64, 0..24),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The checker kept up to date toggle by toggle says exactly what a checker built from
+    /// scratch on the final selection says.
+    #[test]
+    fn incremental_checking_equals_checking_from_scratch((l, t, toggles) in arb_toggles()) {
+        let catalog = catalog();
+        let type_id = catalog.formation_types[t].id.clone();
+        let mut checker = rules::Checker::new(&type_id, &l, &catalog).unwrap();
+        for n in toggles {
+            let id = l.systems[n % l.systems.len()].id.clone();
+            checker.toggle(&l, &catalog, &id);
+            let plan = FormationPlan { name: "Fresh".into(), type_id: type_id.clone(), systems: checker.selected_ids(&l) };
+            let scratch = rules::evaluate(&plan, &l, &catalog);
+            prop_assert_eq!(&checker.report("Fresh", &l, &catalog), &scratch);
+            for i in 0..checker.len() {
+                prop_assert_eq!(checker.selectable(i), scratch.candidates[i].selectable);
+            }
+        }
+    }
+}

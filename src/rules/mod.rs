@@ -2,19 +2,21 @@
 //! returns the violations, the warnings, and for every candidate system whether it can be
 //! selected and why not. The TUI, the commands and the sandbox server all call `evaluate`.
 
+mod checker;
 mod name;
 mod system;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
-use crate::catalog::{ANY_OTHER_TYPE, Catalog, FormationType};
+use crate::catalog::{ANY_OTHER_TYPE, Catalog};
 use crate::landscape::Landscape;
 use crate::plan::FormationPlan;
 
+pub use checker::{Checker, TypeCount};
 pub use name::check_name;
-pub use system::{Availability, availability, excluded_systems, system_blockers};
+pub use system::{
+    Availability, Problems, availability, excluded_systems, problems, system_blockers,
+};
 
 /// The rule kinds of DESIGN.md §3; their snake_case names are the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -119,9 +121,9 @@ impl Report {
 /// Checks a plan against every rule of its formation type. A plan whose type is not in the
 /// catalog has no candidates and fails with `system_type_not_allowed` for each system.
 pub fn evaluate(plan: &FormationPlan, landscape: &Landscape, catalog: &Catalog) -> Report {
-    let (mut violations, warnings) = check_name(&plan.name, landscape, catalog);
-    violations.extend(check_role(landscape, catalog));
-    let Some(ftype) = catalog.by_id(&plan.type_id) else {
+    let Some(mut checker) = Checker::new(&plan.type_id, landscape, catalog) else {
+        let (mut violations, warnings) = check_name(&plan.name, landscape, catalog);
+        violations.extend(check_role(landscape, catalog));
         violations.extend(plan.systems.iter().map(|id| {
             Finding::new(
                 RuleKind::SystemTypeNotAllowed,
@@ -133,31 +135,18 @@ pub fn evaluate(plan: &FormationPlan, landscape: &Landscape, catalog: &Catalog) 
                 None,
             )
         }));
-        return finish(violations, warnings, Vec::new(), Vec::new());
+        return Report {
+            valid: violations.is_empty(),
+            violations,
+            warnings,
+            candidates: Vec::new(),
+            auto_enabled: Vec::new(),
+        };
     };
-    let selection = Selection::of(plan, landscape, ftype);
-    for &pos in &selection.positions {
-        violations.extend(system_blockers(ftype, landscape, catalog, pos));
+    for id in &plan.systems {
+        checker.set(landscape, catalog, id, true);
     }
-    violations.extend(count_findings(ftype, landscape, &selection));
-    let candidates = candidates(ftype, landscape, catalog, &selection);
-    let auto_enabled = auto_enabled(ftype, landscape, &selection, &violations);
-    finish(violations, warnings, candidates, auto_enabled)
-}
-
-fn finish(
-    violations: Vec<Finding>,
-    warnings: Vec<Finding>,
-    candidates: Vec<Candidate>,
-    auto_enabled: Vec<AutoEnabled>,
-) -> Report {
-    Report {
-        valid: violations.is_empty(),
-        violations,
-        warnings,
-        candidates,
-        auto_enabled,
-    }
+    checker.report(&plan.name, landscape, catalog)
 }
 
 /// The `role` rule: with a known user, creating needs an administrator role.
@@ -190,217 +179,8 @@ pub fn check_role(landscape: &Landscape, catalog: &Catalog) -> Option<Finding> {
     ))
 }
 
-/// The selected systems known to the landscape, and how many fall in each allowed type.
-struct Selection {
-    positions: Vec<usize>,
-    /// Allowed-type key (`system_type`, or `*`) → selected positions of that type.
-    by_type: HashMap<String, Vec<usize>>,
-}
-
-impl Selection {
-    fn of(plan: &FormationPlan, landscape: &Landscape, ftype: &FormationType) -> Selection {
-        let positions: Vec<usize> = plan
-            .systems
-            .iter()
-            .filter_map(|id| landscape.position(id))
-            .collect();
-        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
-        for &pos in &positions {
-            if let Some(a) = ftype.allowed(&landscape.systems[pos].system_type) {
-                by_type.entry(a.system_type.clone()).or_default().push(pos);
-            }
-        }
-        Selection { positions, by_type }
-    }
-
-    fn of_type(&self, key: &str) -> &[usize] {
-        self.by_type.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    fn contains(&self, pos: usize) -> bool {
-        self.positions.contains(&pos)
-    }
-}
-
-fn type_label(key: &str) -> &str {
+pub(crate) fn type_label(key: &str) -> &str {
     if key == ANY_OTHER_TYPE { "other" } else { key }
-}
-
-fn count_findings<'a>(
-    ftype: &'a FormationType,
-    landscape: &'a Landscape,
-    selection: &'a Selection,
-) -> impl Iterator<Item = Finding> + 'a {
-    let per_type = ftype.system_types.iter().filter_map(move |a| {
-        let chosen = selection.of_type(&a.system_type);
-        let label = type_label(&a.system_type);
-        if let Some(max) = a.max.filter(|&max| chosen.len() > max) {
-            let names: Vec<String> = chosen.iter().map(|&p| landscape.systems[p].name.clone()).collect();
-            return Some(Finding::new(
-                RuleKind::MaxSystemsOfType,
-                chosen.iter().map(|&p| landscape.systems[p].id.clone()).collect(),
-                format!(
-                    "{} allows at most {max} {label} system{} per formation, and {} are selected: {}.",
-                    ftype.name,
-                    plural(max),
-                    chosen.len(),
-                    join_or(&names, "and")
-                ),
-                Some(format!("Keep {max} and deselect the others.")),
-            ));
-        }
-        (chosen.len() < a.min).then(|| {
-            Finding::new(
-                RuleKind::MinSystemsOfType,
-                Vec::new(),
-                format!(
-                    "{} needs at least {} {label} system{}; {} selected.",
-                    ftype.name,
-                    a.min,
-                    plural(a.min),
-                    if chosen.is_empty() { "none is".to_owned() } else { format!("{} is", chosen.len()) }
-                ),
-                Some(format!("Select a {label} system.")),
-            )
-        })
-    });
-    let any = (ftype.needs_any_system() && selection.positions.is_empty()).then(|| {
-        Finding::new(
-            RuleKind::MinSystemsOfType,
-            Vec::new(),
-            format!(
-                "{} needs at least one system; none is selected.",
-                ftype.name
-            ),
-            Some(format!(
-                "Select a system of type {}.",
-                join_or(&ftype.allowed_names(), "or")
-            )),
-        )
-    });
-    per_type.chain(any)
-}
-
-fn candidates(
-    ftype: &FormationType,
-    landscape: &Landscape,
-    catalog: &Catalog,
-    selection: &Selection,
-) -> Vec<Candidate> {
-    landscape
-        .systems
-        .iter()
-        .enumerate()
-        .filter_map(|(pos, s)| {
-            let allowed = ftype.allowed(&s.system_type)?;
-            let selected = selection.contains(pos);
-            let mut blockers = system_blockers(ftype, landscape, catalog, pos);
-            let others: Vec<usize> = selection
-                .of_type(&allowed.system_type)
-                .iter()
-                .copied()
-                .filter(|&p| p != pos)
-                .collect();
-            if let Some(max) = allowed.max.filter(|&max| others.len() + 1 > max) {
-                blockers.push(max_blocker(
-                    landscape,
-                    &allowed.system_type,
-                    max,
-                    &others,
-                    s,
-                ));
-            }
-            let reason = (!blockers.is_empty()).then(|| {
-                blockers
-                    .iter()
-                    .map(|b| b.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            });
-            let fix = blockers.iter().find_map(|b| b.fix.clone());
-            Some(Candidate {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                system_type: s.system_type.clone(),
-                selected,
-                selectable: blockers.is_empty(),
-                blockers,
-                reason,
-                fix,
-            })
-        })
-        .collect()
-}
-
-fn max_blocker(
-    landscape: &Landscape,
-    type_key: &str,
-    max: usize,
-    others: &[usize],
-    system: &crate::landscape::System,
-) -> Finding {
-    let names: Vec<String> = others
-        .iter()
-        .map(|&p| landscape.systems[p].name.clone())
-        .collect();
-    let mut ids: Vec<String> = others
-        .iter()
-        .map(|&p| landscape.systems[p].id.clone())
-        .collect();
-    ids.push(system.id.clone());
-    let label = type_label(type_key);
-    Finding::new(
-        RuleKind::MaxSystemsOfType,
-        ids,
-        format!(
-            "At most {max} {label} system{} per formation; {} {} already selected.",
-            plural(max),
-            join_or(&names, "and"),
-            if names.len() == 1 { "is" } else { "are" }
-        ),
-        Some(format!(
-            "Deselect {} first to choose {} instead.",
-            join_or(&names, "and"),
-            system.name
-        )),
-    )
-}
-
-/// What creating the formation enables, on each selected system that no rule stops.
-fn auto_enabled(
-    ftype: &FormationType,
-    landscape: &Landscape,
-    selection: &Selection,
-    violations: &[Finding],
-) -> Vec<AutoEnabled> {
-    selection
-        .positions
-        .iter()
-        .filter_map(|&pos| {
-            let s = &landscape.systems[pos];
-            if violations
-                .iter()
-                .any(|v| v.rule != RuleKind::MaxSystemsOfType && v.touches(&s.id))
-            {
-                return None;
-            }
-            let scenarios: Vec<String> = ftype
-                .auto_enabled
-                .iter()
-                .filter(|a| a.system_type == s.system_type)
-                .filter(|a| {
-                    a.only_with_scenario_groups
-                        .as_ref()
-                        .is_none_or(|gs| gs.iter().any(|g| s.scenario_groups.contains(g)))
-                })
-                .flat_map(|a| a.communication_scenarios.iter().cloned())
-                .collect();
-            (!scenarios.is_empty()).then(|| AutoEnabled {
-                system: s.id.clone(),
-                communication_scenarios: scenarios,
-            })
-        })
-        .collect()
 }
 
 pub(crate) fn plural(n: usize) -> &'static str {

@@ -41,11 +41,7 @@ pub fn check_name(
                 ),
                 Some("Choose another name.".into()),
             ));
-        } else if let Some(f) = landscape
-            .formations
-            .iter()
-            .find(|f| f.name.to_lowercase() == name.to_lowercase())
-        {
+        } else if let Some(f) = landscape.formations_named_ignoring_case(name).next() {
             warnings.push(Finding::new(
                 RuleKind::NameSimilar,
                 Vec::new(),

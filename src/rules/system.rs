@@ -5,17 +5,91 @@ use super::{Finding, RuleKind, join_or};
 use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{Landscape, System};
 
+/// Which single-system rules the system at `pos` breaks for `ftype`: cheap to compute, so
+/// that a whole landscape can be sorted into eligible and not without writing any message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub type_not_allowed: bool,
+    pub registration: bool,
+    pub scenario_group: bool,
+    /// The position of a formation of this type the system is already in.
+    pub other_formation: Option<usize>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        *self == Problems::default()
+    }
+}
+
+pub fn problems(
+    ftype: &FormationType,
+    landscape: &Landscape,
+    catalog: &Catalog,
+    pos: usize,
+) -> Problems {
+    let s = &landscape.systems[pos];
+    if ftype.allowed(&s.system_type).is_none() {
+        return Problems {
+            type_not_allowed: true,
+            ..Problems::default()
+        };
+    }
+    Problems {
+        type_not_allowed: false,
+        registration: ftype
+            .required_status(&s.system_type)
+            .is_some_and(|required| effective_status(catalog, s, required) != required),
+        scenario_group: ftype
+            .required_groups(&s.system_type)
+            .is_some_and(|required| !s.scenario_groups.iter().any(|g| required.contains(g))),
+        other_formation: if ftype.single_membership(&s.system_type) {
+            landscape
+                .formation_positions_of(pos)
+                .find(|&f| landscape.formations[f].type_id == ftype.id)
+        } else {
+            None
+        },
+    }
+}
+
+/// Types registered without a token show no status once they are registered.
+fn effective_status<'a>(catalog: &Catalog, s: &'a System, required: &'a str) -> &'a str {
+    let status = s.status_str();
+    if status.is_empty() && !catalog.needs_token(&s.system_type) {
+        required
+    } else {
+        status
+    }
+}
+
 /// Every rule that stops the system at `pos` from joining a formation of `ftype`,
-/// whatever else is selected.
+/// whatever else is selected, each with its message and fix.
 pub fn system_blockers(
     ftype: &FormationType,
     landscape: &Landscape,
     catalog: &Catalog,
     pos: usize,
 ) -> Vec<Finding> {
+    describe(
+        ftype,
+        landscape,
+        catalog,
+        pos,
+        problems(ftype, landscape, catalog, pos),
+    )
+}
+
+fn describe(
+    ftype: &FormationType,
+    landscape: &Landscape,
+    catalog: &Catalog,
+    pos: usize,
+    p: Problems,
+) -> Vec<Finding> {
     let s = &landscape.systems[pos];
     let mut out = Vec::new();
-    if ftype.allowed(&s.system_type).is_none() {
+    if p.type_not_allowed {
         out.push(Finding::new(
             RuleKind::SystemTypeNotAllowed,
             vec![s.id.clone()],
@@ -30,22 +104,22 @@ pub fn system_blockers(
         ));
         return out;
     }
-    out.extend(registration(ftype, catalog, s));
-    out.extend(scenario_group(ftype, s));
-    out.extend(other_formation(ftype, landscape, pos));
+    if p.registration {
+        out.extend(registration(ftype, catalog, s));
+    }
+    if p.scenario_group {
+        out.extend(scenario_group(ftype, s));
+    }
+    if let Some(f) = p.other_formation {
+        out.push(other_formation(ftype, s, &landscape.formations[f]));
+    }
     out
 }
 
 fn registration(ftype: &FormationType, catalog: &Catalog, s: &System) -> Option<Finding> {
     let required = ftype.required_status(&s.system_type)?;
     let status = s.status_str();
-    // Types registered without a token show no status once they are registered.
-    let effective = if status.is_empty() && !catalog.needs_token(&s.system_type) {
-        required
-    } else {
-        status
-    };
-    if effective == required {
+    if effective_status(catalog, s, required) == required {
         return None;
     }
     let (message, fix) = if status.is_empty() {
@@ -114,15 +188,8 @@ fn scenario_group(ftype: &FormationType, s: &System) -> Option<Finding> {
     ))
 }
 
-fn other_formation(ftype: &FormationType, landscape: &Landscape, pos: usize) -> Option<Finding> {
-    let s = &landscape.systems[pos];
-    if !ftype.single_membership(&s.system_type) {
-        return None;
-    }
-    let f = landscape
-        .formations_of(pos)
-        .find(|f| f.type_id == ftype.id)?;
-    Some(Finding::new(
+fn other_formation(ftype: &FormationType, s: &System, f: &crate::landscape::Formation) -> Finding {
+    Finding::new(
         RuleKind::SystemInOtherFormationOfType,
         vec![s.id.clone()],
         format!(
@@ -133,7 +200,7 @@ fn other_formation(ftype: &FormationType, landscape: &Landscape, pos: usize) -> 
             "Choose another {} system, or remove {} from \"{}\" first.",
             s.system_type, s.name, f.name
         )),
-    ))
+    )
 }
 
 /// The systems of a type the formation type does not take, each with why.
@@ -177,16 +244,23 @@ pub fn availability(
     for a in ftype.system_types.iter().filter(|a| a.min > 0) {
         let mut eligible = 0;
         let mut blocked = Vec::new();
-        for (pos, s) in landscape.systems.iter().enumerate() {
-            if ftype.allowed(&s.system_type).map(|x| &x.system_type) != Some(&a.system_type) {
-                continue;
-            }
-            match system_blockers(ftype, landscape, catalog, pos)
-                .into_iter()
-                .next()
-            {
-                None => eligible += 1,
-                Some(b) => blocked.push(b.message),
+        let positions: Box<dyn Iterator<Item = usize>> =
+            if a.system_type == crate::catalog::ANY_OTHER_TYPE {
+                Box::new((0..landscape.systems.len()).filter(|&pos| {
+                    ftype
+                        .allowed(&landscape.systems[pos].system_type)
+                        .map(|x| &x.system_type)
+                        == Some(&a.system_type)
+                }))
+            } else {
+                Box::new(landscape.systems_of_type(&a.system_type).iter().copied())
+            };
+        for pos in positions {
+            let p = problems(ftype, landscape, catalog, pos);
+            if p.is_empty() {
+                eligible += 1;
+            } else {
+                blocked.push((pos, p));
             }
         }
         if eligible >= a.min {
@@ -196,7 +270,16 @@ pub fn availability(
         let text = if blocked.is_empty() {
             format!("The landscape has no {label} system.")
         } else {
-            let shown: Vec<String> = blocked.iter().take(3).cloned().collect();
+            let shown: Vec<String> = blocked
+                .iter()
+                .take(3)
+                .filter_map(|&(pos, p)| {
+                    describe(ftype, landscape, catalog, pos, p)
+                        .into_iter()
+                        .next()
+                })
+                .map(|f| f.message)
+                .collect();
             let more = blocked.len().saturating_sub(3);
             let more = if more > 0 {
                 format!(" (and {more} more)")
