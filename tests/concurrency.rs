@@ -29,14 +29,24 @@ fn parallel_creates_take_the_task_center_system_once() {
         .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
         .collect();
     assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 1, "{codes:?}");
-    assert_eq!(codes.iter().filter(|&&c| c == 1).count(), n - 1, "{codes:?}");
+    assert_eq!(
+        codes.iter().filter(|&&c| c == 1).count(),
+        n - 1,
+        "{codes:?}"
+    );
 
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let holders: Vec<&serde_json::Value> = doc["formations"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["systems"].as_array().unwrap().iter().any(|s| s == "tc-free"))
+        .filter(|f| {
+            f["systems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == "tc-free")
+        })
         .collect();
     assert_eq!(holders.len(), 1);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
