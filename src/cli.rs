@@ -57,7 +57,12 @@ pub struct SourceArgs {
     pub tenant: Option<String>,
 
     /// A file whose first line is the bearer token (else $FORMATION_WIZARD_TOKEN).
-    #[arg(long, value_name = "FILE", global = true, conflicts_with = "service_key")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "service_key"
+    )]
     pub token_file: Option<PathBuf>,
 
     /// A service-key JSON (clientid, clientsecret, url) for OAuth2 client credentials.

@@ -71,7 +71,11 @@ async fn creates_a_task_center_formation_and_sees_it_ready() {
     let b = backend(&sb);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let out = b
-        .create(&plan("TC One", &["tc-1", "s4-1", "s4-2"]), &catalog(), &Progress::to(tx))
+        .create(
+            &plan("TC One", &["tc-1", "s4-1", "s4-2"]),
+            &catalog(),
+            &Progress::to(tx),
+        )
         .await
         .unwrap();
     let CreateOutcome::Created(created) = out else {
@@ -88,7 +92,10 @@ async fn creates_a_task_center_formation_and_sees_it_ready() {
     assert_eq!(statuses.last().map(String::as_str), Some("Ready"));
     let stored = formations_named(&path, "TC One");
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0]["systems"], serde_json::json!(["tc-1", "s4-1", "s4-2"]));
+    assert_eq!(
+        stored[0]["systems"],
+        serde_json::json!(["tc-1", "s4-1", "s4-2"])
+    );
     assert_eq!(b.status(&created.id).await.unwrap().status, "Ready");
     // And it can be read back as part of the landscape, then deleted.
     let l = b.load(&catalog(), &Progress::none()).await.unwrap();
@@ -131,7 +138,11 @@ async fn a_429_is_honoured_with_its_retry_after() {
     sb.fail_next(Fault::Throttle { retry_after: 1 }, 1, Some("applications"));
     let started = Instant::now();
     b.load(&catalog(), &Progress::none()).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -159,12 +170,19 @@ async fn faults_on_assign_are_resolved_without_a_second_assignment() {
     let path = write_landscape(dir.path(), &landscape(5));
     let sb = start(&path, |_| {}).await;
     let b = backend(&sb);
-    for (i, fault) in [Fault::Drop, Fault::Malformed, Fault::ServerError].into_iter().enumerate() {
+    for (i, fault) in [Fault::Drop, Fault::Malformed, Fault::ServerError]
+        .into_iter()
+        .enumerate()
+    {
         let name = format!("TC Assign {i}");
         sb.fail_next(fault.clone(), 1, Some("assignFormation"));
         let id = create_ok(&b, &plan(&name, &["tc-1", "s4-1"])).await;
         let stored = formations_named(&path, &name);
-        assert_eq!(stored[0]["systems"], serde_json::json!(["tc-1", "s4-1"]), "{fault:?}");
+        assert_eq!(
+            stored[0]["systems"],
+            serde_json::json!(["tc-1", "s4-1"]),
+            "{fault:?}"
+        );
         b.delete(&id).await.unwrap();
     }
 }
@@ -178,7 +196,10 @@ async fn persistent_server_errors_end_in_a_clear_error() {
     sb.fail_next(Fault::ServerError, 50, Some("applications"));
     let err = b.load(&catalog(), &Progress::none()).await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("applications") && text.contains("HTTP 500"), "{text}");
+    assert!(
+        text.contains("applications") && text.contains("HTTP 500"),
+        "{text}"
+    );
     assert_eq!(err.exit_code(), 3);
 }
 
@@ -191,10 +212,19 @@ async fn an_assignment_that_keeps_failing_gives_a_partial_outcome_naming_each_sy
     // Every request naming s4-2 fails: its assignment and the membership checks.
     sb.fail_next(Fault::ServerError, 50, Some("s4-2"));
     let out = b
-        .create(&plan("TC Partial", &["tc-1", "s4-1", "s4-2"]), &catalog(), &Progress::none())
+        .create(
+            &plan("TC Partial", &["tc-1", "s4-1", "s4-2"]),
+            &catalog(),
+            &Progress::none(),
+        )
         .await
         .unwrap();
-    let CreateOutcome::Partial { formation, assigned, failed } = out else {
+    let CreateOutcome::Partial {
+        formation,
+        assigned,
+        failed,
+    } = out
+    else {
         panic!("{out:?}")
     };
     assert_eq!(assigned, vec!["tc-1", "s4-1"]);
@@ -213,19 +243,37 @@ async fn a_constraint_refusal_is_rolled_back_and_reported_as_the_rule() {
     let b = backend(&sb);
     // tc-0 is already in "TC Zero": the server refuses it.
     let out = b
-        .create(&plan("TC Taken", &["tc-0", "s4-1"]), &catalog(), &Progress::none())
+        .create(
+            &plan("TC Taken", &["tc-0", "s4-1"]),
+            &catalog(),
+            &Progress::none(),
+        )
         .await
         .unwrap();
     let CreateOutcome::Refused(report) = out else {
         panic!("{out:?}")
     };
-    assert!(report.violations.iter().any(|v| v.rule == RuleKind::SystemInOtherFormationOfType));
-    assert!(formations_named(&path, "TC Taken").is_empty(), "rolled back");
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.rule == RuleKind::SystemInOtherFormationOfType)
+    );
+    assert!(
+        formations_named(&path, "TC Taken").is_empty(),
+        "rolled back"
+    );
     // Assigning directly shows the Director's constraint message.
     let id = create_ok(&b, &plan("TC Free", &["tc-1", "s4-1"])).await;
-    let err = b.assign(&id, "tc-0", &catalog()).await.unwrap_err().to_string();
+    let err = b
+        .assign(&id, "tc-0", &catalog())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
-        err.contains("Formation constraint \"SystemInAtMostOneFormationOfGivenType\" is not satisfied due to"),
+        err.contains(
+            "Formation constraint \"SystemInAtMostOneFormationOfGivenType\" is not satisfied due to"
+        ),
         "{err}"
     );
 }
@@ -256,8 +304,15 @@ async fn an_expired_oauth_token_is_refreshed_once() {
         ..key
     };
     let b = backend_with(&sb, Credentials::ClientCredentials(wrong));
-    let err = b.load(&catalog(), &Progress::none()).await.unwrap_err().to_string();
-    assert!(err.contains("refused the client credentials") && !err.contains("wrong-secret"), "{err}");
+    let err = b
+        .load(&catalog(), &Progress::none())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refused the client credentials") && !err.contains("wrong-secret"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -274,8 +329,15 @@ async fn a_rotated_token_file_is_read_again_after_a_401() {
     b.load(&catalog(), &Progress::none()).await.unwrap();
     // A token nobody accepts: one clear sentence that does not echo it.
     sb.set_token(Some("third-token"));
-    let err = b.load(&catalog(), &Progress::none()).await.unwrap_err().to_string();
-    assert!(err.contains("401") && !err.contains("second-token"), "{err}");
+    let err = b
+        .load(&catalog(), &Progress::none())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("401") && !err.contains("second-token"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -284,12 +346,18 @@ async fn two_clients_racing_for_one_task_center_system_one_wins() {
     let path = write_landscape(dir.path(), &landscape(5));
     let sb = start(&path, |_| {}).await;
     let (a, b) = (backend(&sb), backend(&sb));
-    let (pa, pb) = (plan("Race A", &["tc-2", "s4-1"]), plan("Race B", &["tc-2", "s4-2"]));
+    let (pa, pb) = (
+        plan("Race A", &["tc-2", "s4-1"]),
+        plan("Race B", &["tc-2", "s4-2"]),
+    );
     let cat = catalog();
     let none = Progress::none();
     let (ra, rb) = tokio::join!(a.create(&pa, &cat, &none), b.create(&pb, &cat, &none));
     let outcomes = [ra.unwrap(), rb.unwrap()];
-    let created = outcomes.iter().filter(|o| matches!(o, CreateOutcome::Created(_))).count();
+    let created = outcomes
+        .iter()
+        .filter(|o| matches!(o, CreateOutcome::Created(_)))
+        .count();
     assert_eq!(created, 1, "{outcomes:?}");
     let refused = outcomes
         .iter()
@@ -299,7 +367,10 @@ async fn two_clients_racing_for_one_task_center_system_one_wins() {
         })
         .expect("the other is refused");
     assert!(
-        refused.violations.iter().any(|v| v.rule == RuleKind::SystemInOtherFormationOfType && v.touches("tc-2")),
+        refused
+            .violations
+            .iter()
+            .any(|v| v.rule == RuleKind::SystemInOtherFormationOfType && v.touches("tc-2")),
         "{refused:?}"
     );
     let with_tc2: usize = ["Race A", "Race B"]
@@ -319,8 +390,17 @@ fn debug_output_of_the_auth_types_has_no_secret() {
     };
     let creds = Credentials::ClientCredentials(key.clone());
     let tok = token(TOKEN);
-    let auth = formation_wizard::backend::director::auth::Auth::new(tok.clone(), reqwest::Client::new());
-    for text in [format!("{key:?}"), format!("{creds:?}"), format!("{tok:?}"), format!("{auth:?}")] {
-        assert!(!text.contains("shh-client-secret") && !text.contains(TOKEN), "{text}");
+    let auth =
+        formation_wizard::backend::director::auth::Auth::new(tok.clone(), reqwest::Client::new());
+    for text in [
+        format!("{key:?}"),
+        format!("{creds:?}"),
+        format!("{tok:?}"),
+        format!("{auth:?}"),
+    ] {
+        assert!(
+            !text.contains("shh-client-secret") && !text.contains(TOKEN),
+            "{text}"
+        );
     }
 }

@@ -62,8 +62,7 @@ fn sources(file: &Path, url: &str, token_file: &Path) -> Pair {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let demo: serde_json::Value =
-        serde_json::from_str(formation_wizard::demo::EMBEDDED).unwrap();
+    let demo: serde_json::Value = serde_json::from_str(formation_wizard::demo::EMBEDDED).unwrap();
     std::fs::create_dir_all(dir.path().join("served")).unwrap();
     let file = write_landscape(dir.path(), &demo);
     let served = write_landscape(&dir.path().join("served"), &demo);
@@ -77,12 +76,46 @@ async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
         args(&["systems", "--format", "json"]),
         args(&["systems", "--type", tc, "--format", "json"]),
         args(&["systems", "--type", "sap-start", "--format", "json"]),
-        args(&["check", "--name", "TC EU", "--type", tc, "--system", "tc-eu", "--system", "s4-prod", "--format", "json"]),
-        args(&["check", "--name", "TC Two", "--type", tc, "--system", "tc-eu", "--system", "tc-apj", "--format", "json"]),
-        args(&["check", "--name", "bad name!", "--type", tc, "--system", "tc-us", "--format", "json"]),
-        args(&["create", "--name", "TC Created", "--type", tc, "--system", "tc-eu", "--system", "s4-prod", "--format", "json"]),
-        args(&["check", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa", "--format", "json"]),
-        args(&["create", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa", "--format", "json"]),
+        args(&[
+            "check", "--name", "TC EU", "--type", tc, "--system", "tc-eu", "--system", "s4-prod",
+            "--format", "json",
+        ]),
+        args(&[
+            "check", "--name", "TC Two", "--type", tc, "--system", "tc-eu", "--system", "tc-apj",
+            "--format", "json",
+        ]),
+        args(&[
+            "check",
+            "--name",
+            "bad name!",
+            "--type",
+            tc,
+            "--system",
+            "tc-us",
+            "--format",
+            "json",
+        ]),
+        args(&[
+            "create",
+            "--name",
+            "TC Created",
+            "--type",
+            tc,
+            "--system",
+            "tc-eu",
+            "--system",
+            "s4-prod",
+            "--format",
+            "json",
+        ]),
+        args(&[
+            "check", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa",
+            "--format", "json",
+        ]),
+        args(&[
+            "create", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa",
+            "--format", "json",
+        ]),
         args(&["systems", "--type", tc, "--format", "json"]),
     ];
     for cmd in commands {
@@ -128,17 +161,65 @@ async fn the_log_records_requests_without_any_secret() {
     let log = dir.path().join("log.jsonl");
     let url = sb.url();
     let l = log.to_str().unwrap();
-    let out = run(dir.path(), args(&["systems", "--director", &url, "--tenant", "t", "--token-file", token_file.to_str().unwrap(), "--log", l])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(dir.path(), args(&["create", "--director", &url, "--tenant", "t", "--service-key", key.to_str().unwrap(), "--log", l,
-        "--name", "TC Logged", "--type", "sap-task-center", "--system", "tc-1", "--system", "s4-1"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--log",
+            l,
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        args(&[
+            "create",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--service-key",
+            key.to_str().unwrap(),
+            "--log",
+            l,
+            "--name",
+            "TC Logged",
+            "--type",
+            "sap-task-center",
+            "--system",
+            "tc-1",
+            "--system",
+            "s4-1",
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("\"operation\":\"applications\""), "{text}");
     assert!(text.contains("\"operation\":\"createFormation\""), "{text}");
     assert!(text.contains("token request"), "{text}");
     assert!(text.contains("duration_ms"), "{text}");
-    assert!(!text.contains(TOKEN) && !text.contains("shh-client-secret"), "{text}");
+    assert!(
+        !text.contains(TOKEN) && !text.contains("shh-client-secret"),
+        "{text}"
+    );
     // The terminal got none of it.
     assert!(!String::from_utf8_lossy(&out.stderr).contains("duration_ms"));
 }
@@ -151,19 +232,50 @@ async fn profiles_are_saved_privately_and_used_by_name() {
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, TOKEN).unwrap();
     let url = sb.url();
-    let out = run(dir.path(), args(&["systems", "--director", &url, "--tenant", "t", "--token-file", token_file.to_str().unwrap(), "--save-profile", "rehearsal"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--save-profile",
+            "rehearsal",
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let config = dir.path().join("config/formation-wizard/config.toml");
     let text = std::fs::read_to_string(&config).unwrap();
-    assert!(text.contains("[profiles.rehearsal]") && !text.contains(TOKEN), "{text}");
+    assert!(
+        text.contains("[profiles.rehearsal]") && !text.contains(TOKEN),
+        "{text}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
-    let out = run(dir.path(), args(&["systems", "--profile", "rehearsal", "--format", "json"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir.path(),
+        args(&["systems", "--profile", "rehearsal", "--format", "json"]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(json(&out)["systems"].as_array().unwrap().len(), 6);
     let out = run(dir.path(), args(&["systems", "--profile", "nope"])).await;
     assert_eq!(out.status.code(), Some(2));
@@ -176,12 +288,47 @@ async fn bad_flags_exit_2_and_an_unreachable_director_exits_3() {
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, TOKEN).unwrap();
     let tf = token_file.to_str().unwrap();
-    let out = run(dir.path(), args(&["systems", "--director", "http://127.0.0.1:9/graphql", "--token-file", tf])).await;
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--token-file",
+            tf,
+        ]),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2), "no tenant");
-    let out = run(dir.path(), args(&["systems", "--director", "http://127.0.0.1:9/graphql", "--tenant", "t"])).await;
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--tenant",
+            "t",
+        ]),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2), "no credentials");
-    let out = run(dir.path(), args(&["systems", "--director", "http://127.0.0.1:9/graphql", "--tenant", "t", "--token-file", tf])).await;
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--tenant",
+            "t",
+            "--token-file",
+            tf,
+        ]),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot connect to http://127.0.0.1:9/graphql") && !err.contains(TOKEN), "{err}");
+    assert!(
+        err.contains("cannot connect to http://127.0.0.1:9/graphql") && !err.contains(TOKEN),
+        "{err}"
+    );
 }

@@ -129,7 +129,9 @@ pub trait Backend: Send + Sync {
 #[derive(Debug, Clone)]
 pub enum Source {
     File(PathBuf),
-    Demo { reset: bool },
+    Demo {
+        reset: bool,
+    },
     /// A Director (or the sandbox), from flags and/or a profile.
     Director(director::profile::DirectorArgs),
 }

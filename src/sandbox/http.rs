@@ -117,7 +117,10 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
-            return (StatusCode::BAD_REQUEST, format!("not a GraphQL request: {e}"))
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("not a GraphQL request: {e}"),
+            )
                 .into_response();
         }
     };
@@ -158,7 +161,11 @@ struct TokenForm {
 }
 
 /// OAuth2 client credentials (RFC 6749 §4.4): HTTP Basic or form credentials.
-async fn token(State(app): State<Arc<App>>, headers: HeaderMap, Form(form): Form<TokenForm>) -> Response {
+async fn token(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
     let Some((id, secret)) = &app.access.oauth else {
         return (StatusCode::NOT_FOUND, "this sandbox has no OAuth client").into_response();
     };

@@ -147,10 +147,12 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
             addr: config.listen,
             source,
         })?;
-    let addr = listener.local_addr().map_err(|source| SandboxError::Listen {
-        addr: config.listen,
-        source,
-    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
     let (tx, rx) = oneshot::channel();
     let router = http::router(app.clone());
     let task = tokio::spawn(async move {
@@ -173,7 +175,11 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
 }
 
 /// The `sandbox` command: serve until Ctrl-C.
-pub async fn run(args: &SandboxArgs, source: &SourceArgs, catalog: &Catalog) -> Result<u8, AppError> {
+pub async fn run(
+    args: &SandboxArgs,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
     let landscape = match source.source() {
         crate::backend::Source::File(path) => path,
         crate::backend::Source::Demo { reset } => crate::demo::ensure(reset)?,
@@ -211,7 +217,10 @@ pub async fn run(args: &SandboxArgs, source: &SourceArgs, catalog: &Catalog) -> 
         other => AppError::Usage(other.to_string()),
     })?;
     if !handle.addr.ip().is_loopback() {
-        eprintln!("Warning: the sandbox listens on {}, which is not loopback.", handle.addr.ip());
+        eprintln!(
+            "Warning: the sandbox listens on {}, which is not loopback.",
+            handle.addr.ip()
+        );
     }
     println!(
         "Sandbox serving {} at {} (port {}){}. Ctrl-C stops it.",

@@ -332,7 +332,10 @@ fn template(t: &crate::catalog::FormationType) -> FormationTemplate {
                     system_type.clone(),
                     serde_json::json!({ "requiredScenarioGroups": required_scenario_groups }),
                 ),
-                Constraint::RequiresRegistrationStatus { system_type, status } => (
+                Constraint::RequiresRegistrationStatus {
+                    system_type,
+                    status,
+                } => (
                     "RequiresRegistrationStatus",
                     system_type.clone(),
                     serde_json::json!({ "status": status }),
@@ -387,7 +390,11 @@ impl Query {
         })
     }
 
-    async fn formation(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Formation>> {
+    async fn formation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Formation>> {
         Ok(lock(ctx)?.by_id(&id).map(Formation::from))
     }
 

@@ -69,7 +69,10 @@ pub struct Store {
 type Result<T> = std::result::Result<T, DirectorError>;
 
 fn write_failed(e: impl std::fmt::Display) -> DirectorError {
-    DirectorError::new(INTERNAL, format!("the sandbox cannot save the landscape: {e}"))
+    DirectorError::new(
+        INTERNAL,
+        format!("the sandbox cannot save the landscape: {e}"),
+    )
 }
 
 impl Store {
@@ -144,10 +147,18 @@ impl Store {
             .ok_or_else(|| DirectorError::new(NOT_FOUND, format!("Formation \"{name}\" not found")))
     }
 
-    pub fn create(&mut self, name: &str, template: Option<&str>, draft: bool) -> Result<FormationView> {
+    pub fn create(
+        &mut self,
+        name: &str,
+        template: Option<&str>,
+        draft: bool,
+    ) -> Result<FormationView> {
         let template = template.unwrap_or(DEFAULT_TEMPLATE);
         let ftype = self.catalog.find(template).ok_or_else(|| {
-            DirectorError::new(NOT_FOUND, format!("formation template \"{template}\" not found"))
+            DirectorError::new(
+                NOT_FOUND,
+                format!("formation template \"{template}\" not found"),
+            )
         })?;
         if let Some(finding) = rules::check_role(&self.landscape, &self.catalog) {
             return Err(DirectorError {
@@ -250,7 +261,10 @@ impl Store {
 
     fn enforce(&self, formation: &Formation, system_id: &str) -> Result<()> {
         let system = self.landscape.system(system_id).ok_or_else(|| {
-            DirectorError::new(NOT_FOUND, format!("Application with ID \"{system_id}\" not found"))
+            DirectorError::new(
+                NOT_FOUND,
+                format!("Application with ID \"{system_id}\" not found"),
+            )
         })?;
         let ftype = self.catalog.by_id(&formation.type_id).ok_or_else(|| {
             DirectorError::new(INTERNAL, format!("unknown template {}", formation.type_id))

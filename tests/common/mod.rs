@@ -47,7 +47,9 @@ pub async fn start(path: &Path, tweak: impl FnOnce(&mut SandboxConfig)) -> Sandb
     config.token = Some(TOKEN.into());
     config.ready_after = Duration::from_millis(150);
     tweak(&mut config);
-    sandbox::start(config, Catalog::embedded().unwrap()).await.unwrap()
+    sandbox::start(config, Catalog::embedded().unwrap())
+        .await
+        .unwrap()
 }
 
 /// Short timeouts and backoff, so fault tests take a moment, not minutes.

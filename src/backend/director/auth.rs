@@ -60,7 +60,10 @@ impl Credentials {
     /// Reads a bearer token from a file (first line, trimmed).
     pub fn from_token_file(path: &Path) -> Result<Credentials, AuthError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            AuthError::Input(format!("cannot read the token file {}: {e}", path.display()))
+            AuthError::Input(format!(
+                "cannot read the token file {}: {e}",
+                path.display()
+            ))
         })?;
         let token = first_line(&text).ok_or_else(|| {
             AuthError::Input(format!("the token file {} is empty", path.display()))
@@ -81,9 +84,8 @@ impl Credentials {
     }
 
     pub fn from_service_key(path: &Path) -> Result<Credentials, AuthError> {
-        let bad = |why: String| {
-            AuthError::Input(format!("the service key {} {why}", path.display()))
-        };
+        let bad =
+            |why: String| AuthError::Input(format!("the service key {} {why}", path.display()));
         let text = std::fs::read(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
         // serde_json's message names a position, never the content, so it cannot leak the secret.
         let file: ServiceKeyFile =

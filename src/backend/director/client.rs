@@ -357,9 +357,9 @@ fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
             rule,
         }));
     }
-    answer
-        .data
-        .ok_or_else(|| Attempt::Unknown(format!("the answer from {url} has neither data nor errors")))
+    answer.data.ok_or_else(|| {
+        Attempt::Unknown(format!("the answer from {url} has neither data nor errors"))
+    })
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by the Director).

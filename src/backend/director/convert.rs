@@ -102,12 +102,6 @@ pub fn formations(
 /// A formation's status errors as lines.
 pub fn errors(f: &queries::Formation) -> Vec<String> {
     let mut out: Vec<String> = f.error.iter().map(|e| e.message.clone()).collect();
-    out.extend(
-        f.status
-            .errors
-            .iter()
-            .flatten()
-            .map(|e| e.message.clone()),
-    );
+    out.extend(f.status.errors.iter().flatten().map(|e| e.message.clone()));
     out
 }

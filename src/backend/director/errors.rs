@@ -54,8 +54,7 @@ pub fn rule_of(message: &str, hint: Option<&str>) -> RuleKind {
         RuleKind::MaxSystemsOfType
     } else if message.contains("ContainsScenarioGroups") {
         RuleKind::ScenarioGroup
-    } else if message.contains("RequiresRegistrationStatus") || message.contains("is not ready")
-    {
+    } else if message.contains("RequiresRegistrationStatus") || message.contains("is not ready") {
         RuleKind::RegistrationStatus
     } else {
         RuleKind::SystemInOtherFormationOfType

@@ -114,7 +114,9 @@ impl DirectorBackend {
                 .client
                 .run(name, &build(vars), Kind::Read, None)
                 .await
-                .map_err(|e| self.failed(&format!("reading {name} from {}", self.client.url()), &e))?;
+                .map_err(|e| {
+                    self.failed(&format!("reading {name} from {}", self.client.url()), &e)
+                })?;
             let (mut got, info) = split(data);
             items.append(&mut got);
             on_page(page, items.len());
@@ -135,7 +137,11 @@ impl DirectorBackend {
 
     async fn formation(&self, id: &str) -> Result<Option<q::Formation>, CallError> {
         let op = q::FormationQuery::build(q::IdVars { id: Id::new(id) });
-        Ok(self.client.run("formation", &op, Kind::Read, None).await?.formation)
+        Ok(self
+            .client
+            .run("formation", &op, Kind::Read, None)
+            .await?
+            .formation)
     }
 
     async fn formation_by_name(&self, name: &str) -> Result<Option<q::Formation>, CallError> {
@@ -181,7 +187,11 @@ impl DirectorBackend {
         });
         let mut unknown = None;
         for _ in 0..2 {
-            match self.client.run("createFormation", &op, Kind::Write, Some(report)).await {
+            match self
+                .client
+                .run("createFormation", &op, Kind::Write, Some(report))
+                .await
+            {
                 Ok(data) => return Ok(data.create_formation),
                 Err(CallError::Unknown(why)) => {
                     report.0.call(
@@ -231,7 +241,11 @@ impl DirectorBackend {
         });
         let mut last = String::new();
         for _ in 0..2 {
-            match self.client.run("assignFormation", &op, Kind::Write, report).await {
+            match self
+                .client
+                .run("assignFormation", &op, Kind::Write, report)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(CallError::Unknown(why)) => {
                     if self.is_member(formation, system_id).await.map_err(other)? {
@@ -251,7 +265,11 @@ impl DirectorBackend {
         Err(AssignFailure::Other(last))
     }
 
-    async fn is_member(&self, formation: &q::Formation, system_id: &str) -> Result<bool, CallError> {
+    async fn is_member(
+        &self,
+        formation: &q::Formation,
+        system_id: &str,
+    ) -> Result<bool, CallError> {
         let op = q::FormationsForObjectQuery::build(q::ObjectVars {
             object_id: system_id.to_owned(),
         });
@@ -270,7 +288,11 @@ impl DirectorBackend {
         });
         let mut last = String::new();
         for _ in 0..2 {
-            match self.client.run("deleteFormation", &op, Kind::Write, None).await {
+            match self
+                .client
+                .run("deleteFormation", &op, Kind::Write, None)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(CallError::Unknown(why)) => {
                     if self.formation(id).await?.is_none() {
@@ -311,7 +333,9 @@ impl DirectorBackend {
             last = match self.formation(id).await {
                 Ok(Some(f)) => f,
                 Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
-                Err(e) => return Err(self.failed(&format!("reading the status of formation {id}"), &e)),
+                Err(e) => {
+                    return Err(self.failed(&format!("reading the status of formation {id}"), &e));
+                }
             };
         }
     }
@@ -363,7 +387,10 @@ impl DirectorBackend {
         for (i, sid) in plan.systems.iter().enumerate() {
             let label = format!("Assign the system {sid}");
             progress.call(i + 1, &label, CallState::Started);
-            match self.assign_one(formation, sid, Some((progress, i + 1, &label))).await {
+            match self
+                .assign_one(formation, sid, Some((progress, i + 1, &label)))
+                .await
+            {
                 Ok(()) => {
                     progress.call(i + 1, &label, CallState::Done);
                     assigned.push(sid.clone());
@@ -487,13 +514,20 @@ impl Backend for DirectorBackend {
         })?;
         let label = format!("Create the formation \"{}\" ({})", plan.name, ftype.name);
         progress.call(0, &label, CallState::Started);
-        let formation = match self.create_formation(plan, ftype, (progress, 0, &label)).await {
+        let formation = match self
+            .create_formation(plan, ftype, (progress, 0, &label))
+            .await
+        {
             Ok(f) => f,
-            Err(CallError::Answered { message, rule, code })
-                if code == Some(errors::NOT_UNIQUE) || rule.is_some() =>
-            {
+            Err(CallError::Answered {
+                message,
+                rule,
+                code,
+            }) if code == Some(errors::NOT_UNIQUE) || rule.is_some() => {
                 progress.call(0, &label, CallState::Failed(message.clone()));
-                return Ok(self.refusal(plan, catalog, None, &message, rule.as_deref()).await);
+                return Ok(self
+                    .refusal(plan, catalog, None, &message, rule.as_deref())
+                    .await);
             }
             Err(e) => {
                 progress.call(0, &label, CallState::Failed(e.to_string()));
@@ -539,9 +573,12 @@ impl Backend for DirectorBackend {
         };
         match self.assign_one(&formation, system_id, None).await {
             Ok(()) => Ok(()),
-            Err(AssignFailure::Rule(m, _) | AssignFailure::Other(m)) => Err(BackendError::Failed(
-                format!("assigning the system {system_id} to \"{}\" failed: {m}", formation.name),
-            )),
+            Err(AssignFailure::Rule(m, _) | AssignFailure::Other(m)) => {
+                Err(BackendError::Failed(format!(
+                    "assigning the system {system_id} to \"{}\" failed: {m}",
+                    formation.name
+                )))
+            }
         }
     }
 

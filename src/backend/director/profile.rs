@@ -47,7 +47,11 @@ pub struct Connection {
 /// `$XDG_CONFIG_HOME/formation-wizard/config.toml` (or the platform's config directory).
 pub fn config_path() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("formation-wizard").join("config.toml"));
+        return Some(
+            PathBuf::from(dir)
+                .join("formation-wizard")
+                .join("config.toml"),
+        );
     }
     directories::ProjectDirs::from("", "", "formation-wizard")
         .map(|d| d.config_dir().join("config.toml"))
@@ -75,7 +79,12 @@ pub fn load_profile(name: &str) -> Result<Profile, String> {
             if config.profiles.is_empty() {
                 "none".to_owned()
             } else {
-                config.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                config
+                    .profiles
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         )
     })
