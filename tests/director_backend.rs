@@ -404,3 +404,43 @@ fn debug_output_of_the_auth_types_has_no_secret() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_sandbox_requires_a_bearer_token_and_a_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(1));
+    let sb = start(&path, |_| {}).await;
+    let http = reqwest::Client::new();
+    let query = serde_json::json!({"query": "{ formations { totalCount } }"});
+    let no_token = http
+        .post(sb.url())
+        .header("Tenant", "t")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 401);
+    let no_tenant: serde_json::Value = http
+        .post(sb.url())
+        .bearer_auth(TOKEN)
+        .json(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(no_tenant["errors"][0]["extensions"]["error_code"], 24);
+    let ok: serde_json::Value = http
+        .post(sb.url())
+        .bearer_auth(TOKEN)
+        .header("Tenant", "t")
+        .json(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["data"]["formations"]["totalCount"], 1);
+}

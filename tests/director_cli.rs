@@ -332,3 +332,42 @@ async fn bad_flags_exit_2_and_an_unreachable_director_exits_3() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_load_shows_progress_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(597));
+    let sb = start(&path, |c| {
+        c.rates.latency = std::time::Duration::from_millis(250)
+    })
+    .await;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let url = sb.url();
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--format",
+            "json",
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Loading the landscape: 600 systems (6 pages)"),
+        "{err}"
+    );
+    assert_eq!(
+        json(&out)["systems"].as_array().unwrap().len(),
+        600,
+        "stdout stays JSON"
+    );
+}
