@@ -22,6 +22,17 @@ pub struct Cli {
 
     #[command(flatten)]
     pub wizard: WizardArgs,
+
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Write a structured log (JSON lines: every request with its duration and outcome) to
+    /// this file; never to the terminal, never with secrets.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log: Option<PathBuf>,
 }
 
 const EXIT_CODES: &str = "Exit codes: 0 valid or created; 1 rules not satisfied (nothing changed); \
@@ -36,10 +47,49 @@ pub struct SourceArgs {
     /// Restore the demo landscape to its original content first.
     #[arg(long, global = true, conflicts_with = "landscape")]
     pub reset_demo: bool,
+
+    /// The Director's GraphQL endpoint, e.g. https://director.example/graphql (or a sandbox's).
+    #[arg(long, value_name = "URL", global = true, conflicts_with = "landscape")]
+    pub director: Option<String>,
+
+    /// The tenant (global account) id, sent as the Tenant header.
+    #[arg(long, value_name = "ID", global = true)]
+    pub tenant: Option<String>,
+
+    /// A file whose first line is the bearer token (else $FORMATION_WIZARD_TOKEN).
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "service_key"
+    )]
+    pub token_file: Option<PathBuf>,
+
+    /// A service-key JSON (clientid, clientsecret, url) for OAuth2 client credentials.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub service_key: Option<PathBuf>,
+
+    /// A named connection from $XDG_CONFIG_HOME/formation-wizard/config.toml.
+    #[arg(long, value_name = "NAME", global = true, conflicts_with = "landscape")]
+    pub profile: Option<String>,
+
+    /// Save the Director options given (file paths, no secrets) as this profile (mode 0600).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub save_profile: Option<String>,
 }
 
 impl SourceArgs {
     pub fn source(&self) -> Source {
+        if self.director.is_some() || self.profile.is_some() {
+            return Source::Director(crate::backend::director::profile::DirectorArgs {
+                url: self.director.clone(),
+                tenant: self.tenant.clone(),
+                token_file: self.token_file.clone(),
+                service_key: self.service_key.clone(),
+                profile: self.profile.clone(),
+                save_profile: self.save_profile.clone(),
+            });
+        }
         match &self.landscape {
             Some(path) => Source::File(path.clone()),
             None => Source::Demo {
@@ -66,9 +116,6 @@ pub struct WizardArgs {
     /// Enable mouse support.
     #[arg(long)]
     pub mouse: bool,
-    /// Write a log to this file.
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +145,9 @@ pub enum Command {
     },
     /// Print a realistic generated landscape file (for benchmarks and rehearsals).
     Generate(GenerateArgs),
+    /// Serve a landscape file as a local Director-compatible GraphQL endpoint (/graphql),
+    /// enforcing the catalog's constraints, to rehearse the director flow.
+    Sandbox(SandboxArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -110,6 +160,43 @@ pub struct GenerateArgs {
     pub formations: usize,
     /// The same seed gives the same landscape.
     #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Where to listen; loopback by default (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:4000")]
+    pub listen: std::net::SocketAddr,
+    /// Require this bearer token (else any token is accepted).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Require this Tenant header value (else any non-empty tenant is accepted).
+    #[arg(long = "require-tenant", value_name = "ID")]
+    pub require_tenant: Option<String>,
+    /// How long a new formation stays INITIAL before it becomes READY, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    pub ready_after_ms: u64,
+    /// Largest page size served (the client asks for 100).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_page: usize,
+    /// Fault: added latency per request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault: share of requests answered with HTTP 500 (0.0–1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Fault: share of requests whose connection is dropped after running them (0.0–1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub drop_rate: f64,
+    /// Fault: share of requests answered with 429 and Retry-After (0.0–1.0).
+    #[arg(long, value_name = "RATE", default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// The Retry-After sent with a 429, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    pub retry_after: u64,
+    /// Seed of the fault rates, so a rehearsal can be repeated exactly.
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
 }
 

@@ -27,7 +27,7 @@ pub async fn run(
             format,
         } => {
             let backend = backend::open(&source.source())?;
-            let landscape = backend.load(catalog, &Progress::none()).await?;
+            let landscape = load(backend.as_ref(), catalog).await?;
             systems(&landscape, catalog, formation_type.as_deref(), *format)
         }
         Command::Generate(args) => generate(args, catalog),
@@ -39,7 +39,16 @@ pub async fn run(
             let backend = backend::open(&source.source())?;
             create(backend.as_ref(), plan, *dry_run, catalog).await
         }
+        Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
     }
+}
+
+/// Loads the landscape, with progress on stderr when it takes more than a moment.
+async fn load(backend: &dyn Backend, catalog: &Catalog) -> Result<Landscape, AppError> {
+    let printer = backend::StderrProgress::start();
+    let landscape = backend.load(catalog, printer.progress()).await;
+    printer.finish().await;
+    Ok(landscape?)
 }
 
 fn print<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) {
@@ -81,7 +90,7 @@ fn systems(
 }
 
 async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
-    let landscape = backend.load(catalog, &Progress::none()).await?;
+    let landscape = load(backend, catalog).await?;
     let plan = FormationPlan::resolve(
         &args.name,
         &args.formation_type,
@@ -112,7 +121,7 @@ async fn create(
     dry_run: bool,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let landscape = backend.load(catalog, &Progress::none()).await?;
+    let landscape = load(backend, catalog).await?;
     let plan = FormationPlan::resolve(
         &args.name,
         &args.formation_type,

@@ -8,6 +8,9 @@ use formation_wizard::{commands, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = formation_wizard::logging::init(cli.logging.log.as_deref()) {
+        return fail(&AppError::Usage(e));
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return fail(&AppError::Usage(format!("cannot start the runtime: {e}"))),

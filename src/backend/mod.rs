@@ -1,8 +1,10 @@
 //! Where the landscape lives and where formations are created. The wizard and the commands
 //! talk to a `Backend` and see no difference between one and another except speed.
 
+pub mod director;
 mod local;
 mod progress;
+mod stderr;
 
 use std::path::PathBuf;
 
@@ -16,6 +18,7 @@ use crate::rules::Report;
 
 pub use local::LocalBackend;
 pub use progress::{BackendEvent, CallState, Progress};
+pub use stderr::StderrProgress;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -109,18 +112,36 @@ pub trait Backend: Send + Sync {
 
     /// Deletes a formation (used to roll back after `Partial`).
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError>;
+
+    /// Finalizes a formation in Draft; a backend without drafts answers its status.
+    async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        self.status(formation_id).await
+    }
+
+    /// Asks the backend to send a formation's notifications again (after Error); a backend
+    /// without notifications answers its status.
+    async fn resynchronize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        self.status(formation_id).await
+    }
 }
 
 /// Where the landscape comes from, as chosen on the command line.
 #[derive(Debug, Clone)]
 pub enum Source {
     File(PathBuf),
-    Demo { reset: bool },
+    Demo {
+        reset: bool,
+    },
+    /// A Director (or the sandbox), from flags and/or a profile.
+    Director(director::profile::DirectorArgs),
 }
 
 pub fn open(source: &Source) -> Result<Box<dyn Backend>, crate::error::AppError> {
     Ok(match source {
         Source::File(path) => Box::new(LocalBackend::new(path.clone(), false)),
         Source::Demo { reset } => Box::new(LocalBackend::new(crate::demo::ensure(*reset)?, true)),
+        Source::Director(args) => Box::new(
+            director::DirectorBackend::from_args(args).map_err(crate::error::AppError::Usage)?,
+        ),
     })
 }

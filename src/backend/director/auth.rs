@@ -1,0 +1,268 @@
+//! Credentials for the Director: a bearer token (from a file or the environment) or OAuth2
+//! client credentials from a service key. Secrets live in `SecretString`, so `Debug` shows
+//! `[REDACTED]`, and no error message here ever contains one.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+/// The environment variable a bearer token may come from.
+pub const TOKEN_ENV: &str = "FORMATION_WIZARD_TOKEN";
+
+/// A token is refreshed this long before it expires, so a request never carries one that
+/// runs out on the way.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A bearer token; `file` is where it came from (re-read once when it is refused, in
+    /// case it was rotated), `None` for the environment.
+    Token {
+        token: SecretString,
+        file: Option<PathBuf>,
+    },
+    /// OAuth2 client credentials from a service key.
+    ClientCredentials(ServiceKey),
+}
+
+/// The fields of a service key that matter here (`clientid`, `clientsecret`, `url`).
+#[derive(Debug, Clone)]
+pub struct ServiceKey {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The authorization server; the token endpoint is `<url>/oauth/token`.
+    pub url: String,
+    /// Where it was read from, for messages.
+    pub origin: String,
+}
+
+#[derive(Deserialize)]
+struct ServiceKeyFile {
+    clientid: Option<String>,
+    clientsecret: Option<SecretString>,
+    url: Option<String>,
+    /// Some service keys nest the credentials under `uaa`.
+    uaa: Option<Box<ServiceKeyFile>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Credentials {
+    /// Reads a bearer token from a file (first line, trimmed).
+    pub fn from_token_file(path: &Path) -> Result<Credentials, AuthError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AuthError::Input(format!(
+                "cannot read the token file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let token = first_line(&text).ok_or_else(|| {
+            AuthError::Input(format!("the token file {} is empty", path.display()))
+        })?;
+        Ok(Credentials::Token {
+            token,
+            file: Some(path.to_owned()),
+        })
+    }
+
+    /// The token from `FORMATION_WIZARD_TOKEN`, if set and not empty.
+    pub fn from_env() -> Option<Credentials> {
+        let value = std::env::var(TOKEN_ENV).ok()?;
+        Some(Credentials::Token {
+            token: first_line(&value)?,
+            file: None,
+        })
+    }
+
+    pub fn from_service_key(path: &Path) -> Result<Credentials, AuthError> {
+        let bad =
+            |why: String| AuthError::Input(format!("the service key {} {why}", path.display()));
+        let text = std::fs::read(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+        // serde_json's message names a position, never the content, so it cannot leak the secret.
+        let file: ServiceKeyFile =
+            serde_json::from_slice(&text).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+        let file = match file.uaa {
+            Some(inner) if file.clientid.is_none() => *inner,
+            _ => file,
+        };
+        let missing = |field: &str| bad(format!("has no \"{field}\" field"));
+        let url = file.url.ok_or_else(|| missing("url"))?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad("has a \"url\" that is not an http(s) address".into()));
+        }
+        Ok(Credentials::ClientCredentials(ServiceKey {
+            client_id: file.clientid.ok_or_else(|| missing("clientid"))?,
+            client_secret: file.clientsecret.ok_or_else(|| missing("clientsecret"))?,
+            url: url.trim_end_matches('/').to_owned(),
+            origin: path.display().to_string(),
+        }))
+    }
+
+    /// Says where the credentials come from, without the secret.
+    pub fn describe(&self) -> String {
+        match self {
+            Credentials::Token { file: Some(f), .. } => format!("the token in {}", f.display()),
+            Credentials::Token { file: None, .. } => format!("the token in ${TOKEN_ENV}"),
+            Credentials::ClientCredentials(key) => {
+                format!("the client credentials of the service key {}", key.origin)
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> Option<SecretString> {
+    let line = text.lines().next()?.trim();
+    (!line.is_empty()).then(|| SecretString::from(line.to_owned()))
+}
+
+#[derive(Debug)]
+struct Cached {
+    token: SecretString,
+    expires_at: Option<Instant>,
+}
+
+/// Hands out the bearer token for each request, fetching and caching OAuth tokens.
+#[derive(Debug)]
+pub struct Auth {
+    credentials: Credentials,
+    http: reqwest::Client,
+    cached: Mutex<Option<Cached>>,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: SecretString,
+    expires_in: Option<u64>,
+}
+
+impl Auth {
+    /// `http` must not follow redirects: a token request is never sent on elsewhere.
+    pub fn new(credentials: Credentials, http: reqwest::Client) -> Auth {
+        let cached = match &credentials {
+            Credentials::Token { token, .. } => Some(Cached {
+                token: token.clone(),
+                expires_at: None,
+            }),
+            Credentials::ClientCredentials(_) => None,
+        };
+        Auth {
+            credentials,
+            http,
+            cached: Mutex::new(cached),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        self.credentials.describe()
+    }
+
+    /// The token to send now, fetched or refreshed if it is missing or about to expire.
+    pub async fn token(&self) -> Result<SecretString, AuthError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref()
+            && c.expires_at
+                .is_none_or(|at| at.saturating_duration_since(Instant::now()) > REFRESH_MARGIN)
+        {
+            return Ok(c.token.clone());
+        }
+        let fresh = self.fetch().await?;
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+
+    /// After a 401 with `refused`: gets a different token if there is a way to. Returns
+    /// whether retrying makes sense.
+    pub async fn refresh(&self, refused: &SecretString) -> Result<bool, AuthError> {
+        let mut cached = self.cached.lock().await;
+        let same = cached
+            .as_ref()
+            .is_some_and(|c| c.token.expose_secret() == refused.expose_secret());
+        if !same {
+            // Another request refreshed it meanwhile.
+            return Ok(true);
+        }
+        let fresh = self.fetch().await?;
+        let changed = fresh.token.expose_secret() != refused.expose_secret();
+        *cached = Some(fresh);
+        Ok(changed)
+    }
+
+    async fn fetch(&self) -> Result<Cached, AuthError> {
+        match &self.credentials {
+            Credentials::Token {
+                file: Some(path), ..
+            } => match Credentials::from_token_file(path)? {
+                Credentials::Token { token, .. } => Ok(Cached {
+                    token,
+                    expires_at: None,
+                }),
+                Credentials::ClientCredentials(_) => {
+                    Err(AuthError::Input("unexpected credentials".into()))
+                }
+            },
+            Credentials::Token { token, file: None } => Ok(Cached {
+                token: token.clone(),
+                expires_at: None,
+            }),
+            Credentials::ClientCredentials(key) => self.client_credentials(key).await,
+        }
+    }
+
+    /// One form POST to `<url>/oauth/token` (RFC 6749 §4.4), client authenticated with
+    /// HTTP Basic.
+    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %format!("{}/oauth/token", key.url)))]
+    async fn client_credentials(&self, key: &ServiceKey) -> Result<Cached, AuthError> {
+        let endpoint = format!("{}/oauth/token", key.url);
+        let started = Instant::now();
+        let answer = self
+            .http
+            .post(&endpoint)
+            .basic_auth(&key.client_id, Some(key.client_secret.expose_secret()))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", key.client_id.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| {
+                AuthError::Refused(format!(
+                    "cannot reach the token endpoint {endpoint} of the service key {}: {}",
+                    key.origin,
+                    super::client::describe_reqwest(&e)
+                ))
+            })?;
+        let status = answer.status();
+        tracing::info!(
+            status = status.as_u16(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "token request"
+        );
+        if !status.is_success() {
+            return Err(AuthError::Refused(format!(
+                "the token endpoint {endpoint} refused the client credentials of the service key {} (HTTP {status})",
+                key.origin
+            )));
+        }
+        let body: TokenAnswer = answer.json().await.map_err(|_| {
+            AuthError::Refused(format!(
+                "the token endpoint {endpoint} answered without a usable access_token"
+            ))
+        })?;
+        Ok(Cached {
+            token: body.access_token,
+            expires_at: body
+                .expires_in
+                .map(|s| Instant::now() + Duration::from_secs(s)),
+        })
+    }
+}

@@ -1,0 +1,399 @@
+//! The transport: one GraphQL operation as an HTTP POST, with timeouts, bounded retries
+//! with exponential backoff and jitter for what may be repeated, `Retry-After` on 429, and
+//! one token refresh on 401. Every attempt is logged (operation, duration, outcome) and no
+//! log line or error carries a token.
+
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use cynic::GraphQlResponse;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::auth::{Auth, AuthError};
+use crate::backend::{CallState, Progress};
+use crate::text::neutralise;
+
+/// Whether an operation may be sent again when its outcome is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A query: repeating it changes nothing.
+    Read,
+    /// A mutation: repeated only when it certainly did not reach the server (connection
+    /// refused, 429, 401); otherwise the caller finds out what happened first.
+    Write,
+}
+
+/// Timeouts and retry bounds; the defaults suit a real Director, tests shorten them.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub retries: usize,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Longest `Retry-After` honoured; longer ones end the call.
+    pub max_retry_after: Duration,
+    pub page_size: i32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retries: 4,
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
+            page_size: 100,
+        }
+    }
+}
+
+/// How a call failed, as far as the caller needs to know.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    /// The Director answered with GraphQL errors: the operation ran and failed.
+    #[error("{message}")]
+    Answered {
+        code: Option<i64>,
+        message: String,
+        rule: Option<String>,
+    },
+    /// The request may or may not have taken effect (timeout after sending, dropped
+    /// connection, server error, unreadable answer).
+    #[error("{0}")]
+    Unknown(String),
+    /// Certainly not executed: unreachable, refused credentials, rate-limited too long.
+    #[error("{0}")]
+    NotDone(String),
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorExtensions {
+    error_code: Option<i64>,
+    /// The sandbox adds the rule kind; a real Director does not.
+    rule: Option<String>,
+}
+
+/// One attempt's failure, classified for the retry loop.
+#[derive(Debug)]
+enum Attempt {
+    /// Worth retrying for any kind (nothing reached the server or it said "later").
+    NotSent(String, Option<Duration>),
+    /// Worth retrying for reads only.
+    Unknown(String),
+    Unauthorized(secrecy::SecretString),
+    Final(CallError),
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    url: String,
+    tenant: String,
+    auth: Auth,
+    pub options: Options,
+}
+
+impl Client {
+    pub fn new(
+        url: &str,
+        tenant: &str,
+        auth: Auth,
+        http: reqwest::Client,
+        options: Options,
+    ) -> Client {
+        Client {
+            http,
+            url: url.to_owned(),
+            tenant: tenant.to_owned(),
+            auth,
+            options,
+        }
+    }
+
+    /// A reqwest client with the timeouts and no redirects (a bearer token is never sent
+    /// on to another host).
+    pub fn http(options: &Options) -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("formation-wizard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Runs one GraphQL operation. `report` (progress, step, label) receives retry notices.
+    pub async fn run<T, V>(
+        &self,
+        name: &'static str,
+        operation: &cynic::Operation<T, V>,
+        kind: Kind,
+        report: Option<(&Progress, usize, &str)>,
+    ) -> Result<T, CallError>
+    where
+        T: DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let mut refreshed = false;
+        loop {
+            match self.with_retries(name, operation, kind, report).await {
+                Err(Attempt::Unauthorized(token)) if !refreshed => {
+                    refreshed = true;
+                    let again = self.auth.refresh(&token).await.map_err(auth_failed)?;
+                    if !again {
+                        return Err(self.unauthorized());
+                    }
+                    if let Some((p, step, label)) = report {
+                        p.call(
+                            step,
+                            label,
+                            CallState::Retrying {
+                                attempt: 1,
+                                reason: "the token was refused; using a new one".into(),
+                            },
+                        );
+                    }
+                }
+                Err(Attempt::Unauthorized(_)) => return Err(self.unauthorized()),
+                Err(Attempt::NotSent(msg, _)) => return Err(CallError::NotDone(msg)),
+                Err(Attempt::Unknown(msg)) => return Err(CallError::Unknown(msg)),
+                Err(Attempt::Final(e)) => return Err(e),
+                Ok(data) => return Ok(data),
+            }
+        }
+    }
+
+    fn unauthorized(&self) -> CallError {
+        CallError::NotDone(format!(
+            "the Director at {} refused {} (401 Unauthorized); check that it is valid and not expired",
+            self.url,
+            self.auth.describe()
+        ))
+    }
+
+    async fn with_retries<T, V>(
+        &self,
+        name: &'static str,
+        operation: &cynic::Operation<T, V>,
+        kind: Kind,
+        report: Option<(&Progress, usize, &str)>,
+    ) -> Result<T, Attempt>
+    where
+        T: DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.options.min_backoff)
+            .with_max_delay(self.options.max_backoff)
+            .with_max_times(self.options.retries)
+            .with_jitter();
+        let mut attempt = 0u32;
+        let max_retry_after = self.options.max_retry_after;
+        (|| {
+            attempt += 1;
+            self.attempt(name, operation, attempt)
+        })
+        .retry(backoff)
+        .when(|e| match e {
+            Attempt::NotSent(_, after) => after.is_none_or(|d| d <= max_retry_after),
+            Attempt::Unknown(_) => kind == Kind::Read,
+            Attempt::Unauthorized(_) | Attempt::Final(_) => false,
+        })
+        .adjust(|e, planned| match (e, planned) {
+            // Retry-After replaces the computed delay, but never revives an exhausted budget.
+            (Attempt::NotSent(_, Some(after)), Some(_)) => Some(*after),
+            _ => planned,
+        })
+        .notify(|e, wait| {
+            if let Some((p, step, label)) = report {
+                let reason = match e {
+                    Attempt::NotSent(m, _) | Attempt::Unknown(m) => m.clone(),
+                    _ => String::new(),
+                };
+                p.call(
+                    step,
+                    label,
+                    CallState::Retrying {
+                        attempt: 0,
+                        reason: format!("{reason}; trying again in {} ms", wait.as_millis()),
+                    },
+                );
+            }
+        })
+        .await
+    }
+
+    /// One HTTP request, logged with its duration and outcome.
+    async fn attempt<T, V>(
+        &self,
+        name: &'static str,
+        operation: &cynic::Operation<T, V>,
+        attempt: u32,
+    ) -> Result<T, Attempt>
+    where
+        T: DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let started = Instant::now();
+        let result = self.send(operation).await;
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(Attempt::NotSent(m, _)) => format!("not sent: {m}"),
+            Err(Attempt::Unknown(m)) => format!("unknown: {m}"),
+            Err(Attempt::Unauthorized(_)) => "unauthorized".to_owned(),
+            Err(Attempt::Final(e)) => format!("error: {e}"),
+        };
+        tracing::info!(
+            target: "formation_wizard::director",
+            operation = name,
+            attempt,
+            duration_ms = started.elapsed().as_millis() as u64,
+            outcome = %outcome,
+            "request"
+        );
+        result
+    }
+
+    async fn send<T, V>(&self, operation: &cynic::Operation<T, V>) -> Result<T, Attempt>
+    where
+        T: DeserializeOwned,
+        V: serde::Serialize,
+    {
+        let token = self
+            .auth
+            .token()
+            .await
+            .map_err(|e| Attempt::Final(auth_failed(e)))?;
+        let sent = self
+            .http
+            .post(&self.url)
+            .bearer_auth(token.expose_secret())
+            .header("Tenant", &self.tenant)
+            .json(operation)
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(a) => a,
+            Err(e) if e.is_connect() => {
+                return Err(Attempt::NotSent(
+                    format!("cannot connect to {}: {}", self.url, describe_reqwest(&e)),
+                    None,
+                ));
+            }
+            Err(e) => {
+                return Err(Attempt::Unknown(format!(
+                    "no answer from {}: {}",
+                    self.url,
+                    describe_reqwest(&e)
+                )));
+            }
+        };
+        let status = answer.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(Attempt::Unauthorized(token));
+        }
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let after = retry_after(answer.headers()).unwrap_or(self.options.min_backoff);
+            return Err(Attempt::NotSent(
+                format!(
+                    "the Director at {} is rate-limiting requests (429)",
+                    self.url
+                ),
+                Some(after),
+            ));
+        }
+        let body = answer.bytes().await.map_err(|e| {
+            Attempt::Unknown(format!(
+                "the answer from {} broke off: {}",
+                self.url,
+                describe_reqwest(&e)
+            ))
+        })?;
+        if status.is_server_error() {
+            return Err(Attempt::Unknown(format!(
+                "the Director at {} failed with HTTP {status}",
+                self.url
+            )));
+        }
+        if !status.is_success() && status != reqwest::StatusCode::BAD_REQUEST {
+            return Err(Attempt::Final(CallError::NotDone(format!(
+                "the Director at {} answered HTTP {status}",
+                self.url
+            ))));
+        }
+        decode(&body, &self.url)
+    }
+}
+
+/// Reads a GraphQL answer: data, or the first error mapped to a sentence.
+fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
+    let answer: GraphQlResponse<T, ErrorExtensions> =
+        serde_json::from_slice(body).map_err(|e| {
+            Attempt::Unknown(format!(
+                "the answer from {url} is not the GraphQL JSON expected ({e})"
+            ))
+        })?;
+    if let Some(error) = answer.errors.and_then(|e| e.into_iter().next()) {
+        let (code, rule) = error
+            .extensions
+            .map(|x| (x.error_code, x.rule))
+            .unwrap_or((None, None));
+        let message = super::errors::sentence(code, &neutralise(&error.message));
+        // An internal error may be passing; it is retried like an unknown outcome.
+        if code == Some(super::errors::INTERNAL) {
+            return Err(Attempt::Unknown(message));
+        }
+        return Err(Attempt::Final(CallError::Answered {
+            code,
+            message,
+            rule,
+        }));
+    }
+    answer.data.ok_or_else(|| {
+        Attempt::Unknown(format!("the answer from {url} has neither data nor errors"))
+    })
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the Director).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn auth_failed(e: AuthError) -> CallError {
+    CallError::NotDone(e.to_string())
+}
+
+/// A reqwest error as a short phrase, without the URL's query (reqwest's Display adds it).
+pub fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke off"
+    } else if e.is_request() {
+        "the request failed"
+    } else {
+        "error"
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind} ({cause})")
+    }
+}

@@ -1,0 +1,293 @@
+//! The Director operations, typed with cynic against `assets/director-schema.graphql`, so a
+//! misspelt field or a wrong argument type fails the build instead of a request.
+
+#[cynic::schema("director")]
+mod schema {}
+
+pub use cynic::{MutationBuilder, QueryBuilder};
+
+#[derive(cynic::Scalar, Debug, Clone)]
+#[cynic(graphql_type = "PageCursor")]
+pub struct PageCursor(pub String);
+
+/// The `Labels` scalar: a JSON object of label keys to values.
+#[derive(cynic::Scalar, Debug, Clone, Default)]
+#[cynic(graphql_type = "Labels")]
+pub struct Labels(pub serde_json::Value);
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct PageInfo {
+    pub end_cursor: PageCursor,
+    pub has_next_page: bool,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct PageVars {
+    pub first: Option<i32>,
+    pub after: Option<PageCursor>,
+}
+
+// ---- applications (systems) ----
+
+#[derive(cynic::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationStatusCondition {
+    Initial,
+    Connected,
+    Failed,
+    Creating,
+    CreateFailed,
+    CreateSucceeded,
+    Updating,
+    UpdateFailed,
+    UpdateSucceeded,
+    Deleting,
+    DeleteFailed,
+    DeleteSucceeded,
+    Unpairing,
+    UnpairFailed,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct ApplicationStatus {
+    pub condition: ApplicationStatusCondition,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct Application {
+    pub id: cynic::Id,
+    pub name: String,
+    pub system_number: Option<String>,
+    pub base_url: Option<String>,
+    pub labels: Option<Labels>,
+    pub status: ApplicationStatus,
+    pub system_status: Option<String>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct ApplicationPage {
+    pub data: Vec<Application>,
+    pub page_info: PageInfo,
+    pub total_count: i32,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "PageVars")]
+pub struct ApplicationsQuery {
+    #[arguments(first: $first, after: $after)]
+    pub applications: ApplicationPage,
+}
+
+// ---- formations ----
+
+#[derive(cynic::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormationStatusCondition {
+    InProgress,
+    Error,
+    Ready,
+    Draft,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationStatusError {
+    #[cynic(rename = "assignmentID")]
+    pub assignment_id: Option<cynic::Id>,
+    pub message: String,
+    pub error_code: i32,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationStatus {
+    pub condition: FormationStatusCondition,
+    pub errors: Option<Vec<FormationStatusError>>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationError {
+    pub message: String,
+    pub error_code: i32,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct Formation {
+    pub id: cynic::Id,
+    pub name: String,
+    pub formation_template_id: cynic::Id,
+    pub state: String,
+    pub error: Option<FormationError>,
+    pub status: FormationStatus,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationPage {
+    pub data: Vec<Formation>,
+    pub page_info: PageInfo,
+    pub total_count: i32,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "PageVars")]
+pub struct FormationsQuery {
+    #[arguments(first: $first, after: $after)]
+    pub formations: FormationPage,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct IdVars {
+    pub id: cynic::Id,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "IdVars")]
+pub struct FormationQuery {
+    #[arguments(id: $id)]
+    pub formation: Option<Formation>,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct NameVars {
+    pub name: String,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "NameVars")]
+pub struct FormationByNameQuery {
+    #[arguments(name: $name)]
+    pub formation_by_name: Option<Formation>,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct ObjectVars {
+    pub object_id: String,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "ObjectVars")]
+pub struct FormationsForObjectQuery {
+    #[arguments(objectID: $object_id)]
+    pub formations_for_object: Vec<Formation>,
+}
+
+// ---- formation templates (types) ----
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationConstraint {
+    pub name: String,
+    pub operator: String,
+    pub resource_subtype: String,
+    pub target_operation: String,
+    pub input_template: String,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationTemplate {
+    pub id: cynic::Id,
+    pub name: String,
+    pub application_types: Vec<String>,
+    pub formation_constraints: Option<Vec<FormationConstraint>>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationTemplatePage {
+    pub data: Vec<FormationTemplate>,
+    pub page_info: PageInfo,
+    pub total_count: i32,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "PageVars")]
+pub struct FormationTemplatesQuery {
+    #[arguments(first: $first, after: $after)]
+    pub formation_templates: FormationTemplatePage,
+}
+
+// ---- mutations ----
+
+#[derive(cynic::InputObject, Debug, Clone)]
+pub struct FormationInput {
+    pub name: String,
+    pub template_name: Option<String>,
+    pub state: Option<String>,
+}
+
+impl FormationInput {
+    pub fn named(name: &str) -> Self {
+        FormationInput {
+            name: name.to_owned(),
+            template_name: None,
+            state: None,
+        }
+    }
+}
+
+#[derive(cynic::Enum, Debug, Clone, Copy)]
+pub enum FormationObjectType {
+    Application,
+    Tenant,
+    Runtime,
+    RuntimeContext,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct FormationVars {
+    pub formation: FormationInput,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "FormationVars")]
+pub struct CreateFormation {
+    #[arguments(formation: $formation)]
+    pub create_formation: Formation,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "FormationVars")]
+pub struct DeleteFormation {
+    #[arguments(formation: $formation)]
+    pub delete_formation: Formation,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct AssignVars {
+    pub object_id: cynic::Id,
+    pub object_type: FormationObjectType,
+    pub formation: FormationInput,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "AssignVars")]
+pub struct AssignFormation {
+    #[arguments(objectID: $object_id, objectType: $object_type, formation: $formation)]
+    pub assign_formation: Formation,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "AssignVars")]
+pub struct UnassignFormation {
+    #[arguments(objectID: $object_id, objectType: $object_type, formation: $formation)]
+    pub unassign_formation: Formation,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct FormationIdVars {
+    pub formation_id: cynic::Id,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct ResyncVars {
+    pub formation_id: cynic::Id,
+    pub reset: Option<bool>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "FormationIdVars")]
+pub struct FinalizeDraftFormation {
+    #[arguments(formationID: $formation_id)]
+    pub finalize_draft_formation: Formation,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "ResyncVars")]
+pub struct ResynchronizeFormation {
+    #[arguments(formationID: $formation_id, reset: $reset)]
+    pub resynchronize_formation_notifications: Formation,
+}

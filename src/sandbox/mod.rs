@@ -1,0 +1,239 @@
+//! `formation-wizard sandbox`: a local Director-compatible GraphQL server backed by a
+//! landscape file. It enforces the catalog's constraints with the same rule engine as the
+//! wizard, answers violations in the Director's format, lets new formations settle from
+//! INITIAL to READY, and can inject latency and failures. Tests start it in-process with
+//! `start` on port 0.
+
+mod faults;
+mod http;
+mod schema;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+
+pub use faults::{Fault, Rates};
+
+use crate::catalog::Catalog;
+use crate::cli::{SandboxArgs, SourceArgs};
+use crate::error::{AppError, exit};
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub landscape: PathBuf,
+    pub listen: SocketAddr,
+    /// Require this bearer token.
+    pub token: Option<String>,
+    /// An OAuth client (id, secret) whose tokens `/oauth/token` issues.
+    pub oauth_client: Option<(String, String)>,
+    pub token_lifetime: Duration,
+    /// Require this Tenant (any non-empty one otherwise).
+    pub tenant: Option<String>,
+    pub ready_after: Duration,
+    pub max_page: usize,
+    pub rates: Rates,
+}
+
+impl SandboxConfig {
+    /// Loopback, port 0, no auth, formations ready after 200 ms.
+    pub fn new(landscape: PathBuf) -> SandboxConfig {
+        SandboxConfig {
+            landscape,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            oauth_client: None,
+            token_lifetime: Duration::from_secs(3600),
+            tenant: None,
+            ready_after: Duration::from_millis(200),
+            max_page: 100,
+            rates: Rates::default(),
+        }
+    }
+}
+
+/// A running sandbox; dropping it (or `stop`) shuts it down.
+pub struct SandboxHandle {
+    pub addr: SocketAddr,
+    app: Arc<http::App>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// The GraphQL endpoint, e.g. `http://127.0.0.1:41234/graphql`.
+    pub fn url(&self) -> String {
+        format!("http://{}/graphql", self.addr)
+    }
+
+    /// The base of `/oauth/token`, as a service key's `url`.
+    pub fn oauth_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Injects `fault` into the next `n` requests whose body contains `only` (any if None).
+    pub fn fail_next(&self, fault: Fault, n: usize, only: Option<&str>) {
+        self.app.faults.push(fault, n, only);
+    }
+
+    /// Makes every issued OAuth token invalid, as if they had expired.
+    pub fn expire_tokens(&self) {
+        if let Ok(mut issued) = self.app.access.issued.lock() {
+            issued.clear();
+        }
+    }
+
+    /// Replaces the required fixed token (a rotation).
+    pub fn set_token(&self, token: Option<&str>) {
+        if let Ok(mut t) = self.app.access.token.lock() {
+            *t = token.map(str::to_owned);
+        }
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(transparent)]
+    Landscape(#[from] crate::landscape::LandscapeError),
+    #[error("the sandbox cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Starts the sandbox on `config.listen` in the current tokio runtime.
+pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHandle, SandboxError> {
+    let store = store::Store::open(config.landscape.clone(), catalog, config.ready_after)?;
+    let shared = Arc::new(Mutex::new(store));
+    let app = Arc::new(http::App {
+        schema: schema::build(shared, config.max_page),
+        faults: faults::Faults::new(config.rates.clone()),
+        access: http::Access {
+            token: Mutex::new(config.token.clone()),
+            oauth: config.oauth_client.clone(),
+            issued: Mutex::new(std::collections::HashMap::<String, Instant>::new()),
+            token_lifetime: config.token_lifetime,
+            tenant: config.tenant.clone(),
+        },
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let (tx, rx) = oneshot::channel();
+    let router = http::router(app.clone());
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the sandbox server stopped");
+        }
+    });
+    tracing::info!(%addr, "sandbox listening");
+    Ok(SandboxHandle {
+        addr,
+        app,
+        stop: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// The `sandbox` command: serve until Ctrl-C.
+pub async fn run(
+    args: &SandboxArgs,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let landscape = match source.source() {
+        crate::backend::Source::File(path) => path,
+        crate::backend::Source::Demo { reset } => crate::demo::ensure(reset)?,
+        crate::backend::Source::Director(_) => {
+            return Err(AppError::Usage(
+                "the sandbox serves a landscape file: pass --landscape FILE, not --director".into(),
+            ));
+        }
+    };
+    for (name, rate) in [
+        ("--error-rate", args.error_rate),
+        ("--drop-rate", args.drop_rate),
+        ("--throttle-rate", args.throttle_rate),
+    ] {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(AppError::Usage(format!("{name} must be between 0 and 1")));
+        }
+    }
+    let mut config = SandboxConfig::new(landscape.clone());
+    config.listen = args.listen;
+    config.token = args.token.clone();
+    config.tenant = args.require_tenant.clone();
+    config.ready_after = Duration::from_millis(args.ready_after_ms);
+    config.max_page = args.max_page;
+    config.rates = Rates {
+        latency: Duration::from_millis(args.latency_ms),
+        server_error: args.error_rate,
+        drop: args.drop_rate,
+        throttle: args.throttle_rate,
+        retry_after: args.retry_after,
+        seed: args.seed,
+    };
+    let handle = start(config, catalog.clone()).await.map_err(|e| match e {
+        SandboxError::Landscape(l) => AppError::Landscape(l),
+        other => AppError::Usage(other.to_string()),
+    })?;
+    if !handle.addr.ip().is_loopback() {
+        eprintln!(
+            "Warning: the sandbox listens on {}, which is not loopback.",
+            handle.addr.ip()
+        );
+    }
+    println!(
+        "Sandbox serving {} at {} (port {}){}. Ctrl-C stops it.",
+        landscape.display(),
+        handle.url(),
+        handle.addr.port(),
+        if args.token.is_some() {
+            "; a bearer token is required"
+        } else {
+            ""
+        }
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    handle.stop().await;
+    Ok(exit::OK)
+}

@@ -1,0 +1,106 @@
+//! Shared helpers for the director tests: generated landscapes and an in-process sandbox.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use formation_wizard::backend::director::auth::Credentials;
+use formation_wizard::backend::director::client::Options;
+use formation_wizard::backend::director::profile::Connection;
+use formation_wizard::backend::director::{DirectorBackend, PollOptions};
+use formation_wizard::catalog::Catalog;
+use formation_wizard::sandbox::{self, SandboxConfig, SandboxHandle};
+use secrecy::SecretString;
+
+pub const TOKEN: &str = "tok-3a9f-not-for-logs";
+
+/// A landscape with 3 Task Center systems and `s4` S/4HANA Cloud systems (registered with
+/// All Communication Scenarios), plus one formation using tc-0.
+pub fn landscape(s4: usize) -> serde_json::Value {
+    let mut systems = Vec::new();
+    for i in 0..3 {
+        systems.push(serde_json::json!({"id": format!("tc-{i}"), "name": format!("Task Center {i}"), "type": "SAP Task Center"}));
+    }
+    for i in 0..s4 {
+        systems.push(serde_json::json!({
+            "id": format!("s4-{i}"), "name": format!("S/4HANA {i}"), "type": "SAP S/4HANA Cloud",
+            "status": "Registered", "scenario_groups": ["All Communication Scenarios"],
+            "system_number": format!("{i:07}")
+        }));
+    }
+    serde_json::json!({
+        "global_account": {"id": "ga", "name": "GA"},
+        "user": {"name": "admin", "roles": ["Global Account Administrator"]},
+        "systems": systems,
+        "formations": [{"id": "f-0", "name": "TC Zero", "type": "sap-task-center", "systems": ["tc-0", "s4-0"], "status": "Ready"}]
+    })
+}
+
+pub fn write_landscape(dir: &Path, value: &serde_json::Value) -> PathBuf {
+    let path = dir.join("landscape.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+    path
+}
+
+pub async fn start(path: &Path, tweak: impl FnOnce(&mut SandboxConfig)) -> SandboxHandle {
+    let mut config = SandboxConfig::new(path.to_owned());
+    config.token = Some(TOKEN.into());
+    config.ready_after = Duration::from_millis(150);
+    tweak(&mut config);
+    sandbox::start(config, Catalog::embedded().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Short timeouts and backoff, so fault tests take a moment, not minutes.
+pub fn fast_options() -> Options {
+    Options {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_millis(1500),
+        retries: 3,
+        min_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(100),
+        max_retry_after: Duration::from_secs(5),
+        page_size: 100,
+    }
+}
+
+pub fn token(t: &str) -> Credentials {
+    Credentials::Token {
+        token: SecretString::from(t.to_owned()),
+        file: None,
+    }
+}
+
+pub fn backend_with(handle: &SandboxHandle, credentials: Credentials) -> DirectorBackend {
+    DirectorBackend::connect(
+        Connection {
+            url: handle.url(),
+            tenant: "tenant-1".into(),
+            credentials,
+        },
+        fast_options(),
+        PollOptions {
+            timeout: Duration::from_secs(10),
+            min_interval: Duration::from_millis(20),
+            max_interval: Duration::from_millis(200),
+        },
+    )
+    .unwrap()
+}
+
+pub fn backend(handle: &SandboxHandle) -> DirectorBackend {
+    backend_with(handle, token(TOKEN))
+}
+
+/// The formations in the landscape file named `name`.
+pub fn formations_named(path: &Path, name: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["formations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == name)
+        .cloned()
+        .collect()
+}

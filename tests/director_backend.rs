@@ -1,0 +1,446 @@
+//! The director backend against the in-process sandbox on 127.0.0.1 (port 0): paginated
+//! loading, creating to READY, every injected fault, token refresh, and the race for a
+//! Task Center system.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use formation_wizard::backend::director::auth::{Credentials, ServiceKey};
+use formation_wizard::backend::{Backend, BackendEvent, CreateOutcome, Progress};
+use formation_wizard::catalog::Catalog;
+use formation_wizard::plan::FormationPlan;
+use formation_wizard::rules::RuleKind;
+use formation_wizard::sandbox::Fault;
+use secrecy::SecretString;
+
+fn plan(name: &str, systems: &[&str]) -> FormationPlan {
+    FormationPlan {
+        name: name.into(),
+        type_id: "sap-task-center".into(),
+        systems: systems.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn catalog() -> Catalog {
+    Catalog::embedded().unwrap()
+}
+
+async fn create_ok(b: &dyn Backend, p: &FormationPlan) -> String {
+    match b.create(p, &catalog(), &Progress::none()).await.unwrap() {
+        CreateOutcome::Created(c) => {
+            assert_eq!(c.status, "Ready");
+            c.id
+        }
+        other => panic!("expected Created, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn loads_a_paginated_landscape_of_1000_systems() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(997));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = Instant::now();
+    let l = b.load(&catalog(), &Progress::to(tx)).await.unwrap();
+    eprintln!("loaded 1000 systems in {:?}", started.elapsed());
+    assert_eq!(l.systems.len(), 1000);
+    assert_eq!(l.formations.len(), 1);
+    assert_eq!(l.formations[0].systems, vec!["tc-0", "s4-0"]);
+    let s = l.system("s4-5").unwrap();
+    assert_eq!(s.system_type, "SAP S/4HANA Cloud");
+    assert_eq!(s.status.as_deref(), Some("Registered"));
+    assert_eq!(s.scenario_groups, vec!["All Communication Scenarios"]);
+    let mut last = None;
+    while let Ok(e) = rx.try_recv() {
+        if let BackendEvent::Loading { pages, systems } = e {
+            last = Some((pages, systems));
+        }
+    }
+    assert_eq!(last, Some((10, 1000)), "one Loading event per page of 100");
+}
+
+#[tokio::test]
+async fn creates_a_task_center_formation_and_sees_it_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |c| c.ready_after = Duration::from_millis(300)).await;
+    let b = backend(&sb);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = b
+        .create(
+            &plan("TC One", &["tc-1", "s4-1", "s4-2"]),
+            &catalog(),
+            &Progress::to(tx),
+        )
+        .await
+        .unwrap();
+    let CreateOutcome::Created(created) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(created.status, "Ready");
+    let mut statuses = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let BackendEvent::FormationStatus { status, .. } = e {
+            statuses.push(status);
+        }
+    }
+    assert_eq!(statuses.first().map(String::as_str), Some("Synchronizing"));
+    assert_eq!(statuses.last().map(String::as_str), Some("Ready"));
+    let stored = formations_named(&path, "TC One");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0]["systems"],
+        serde_json::json!(["tc-1", "s4-1", "s4-2"])
+    );
+    assert_eq!(b.status(&created.id).await.unwrap().status, "Ready");
+    // And it can be read back as part of the landscape, then deleted.
+    let l = b.load(&catalog(), &Progress::none()).await.unwrap();
+    assert!(l.formation_named("TC One").is_some());
+    b.delete(&created.id).await.unwrap();
+    assert!(formations_named(&path, "TC One").is_empty());
+}
+
+/// Each fault on createFormation (the operation that must never be duplicated) ends in one
+/// formation, not two.
+#[tokio::test]
+async fn faults_on_create_never_duplicate_the_formation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(10));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    let faults = [
+        Fault::ServerError,
+        Fault::Drop,
+        Fault::SlowAnswer(Duration::from_secs(3)),
+        Fault::Malformed,
+        Fault::GraphQlError,
+        Fault::Throttle { retry_after: 1 },
+    ];
+    for (i, fault) in faults.into_iter().enumerate() {
+        let name = format!("TC Fault {i}");
+        sb.fail_next(fault.clone(), 1, Some("createFormation"));
+        let id = create_ok(&b, &plan(&name, &["tc-1", &format!("s4-{}", i + 1)])).await;
+        assert_eq!(formations_named(&path, &name).len(), 1, "{fault:?}");
+        b.delete(&id).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_honoured_with_its_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    sb.fail_next(Fault::Throttle { retry_after: 1 }, 1, Some("applications"));
+    let started = Instant::now();
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn faults_on_reads_are_retried_until_they_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(250));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    for fault in [
+        Fault::ServerError,
+        Fault::Drop,
+        Fault::SlowAnswer(Duration::from_secs(3)),
+        Fault::Malformed,
+        Fault::GraphQlError,
+    ] {
+        sb.fail_next(fault.clone(), 2, Some("applications"));
+        let l = b.load(&catalog(), &Progress::none()).await;
+        assert_eq!(l.map(|l| l.systems.len()).ok(), Some(253), "{fault:?}");
+    }
+}
+
+#[tokio::test]
+async fn faults_on_assign_are_resolved_without_a_second_assignment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    for (i, fault) in [Fault::Drop, Fault::Malformed, Fault::ServerError]
+        .into_iter()
+        .enumerate()
+    {
+        let name = format!("TC Assign {i}");
+        sb.fail_next(fault.clone(), 1, Some("assignFormation"));
+        let id = create_ok(&b, &plan(&name, &["tc-1", "s4-1"])).await;
+        let stored = formations_named(&path, &name);
+        assert_eq!(
+            stored[0]["systems"],
+            serde_json::json!(["tc-1", "s4-1"]),
+            "{fault:?}"
+        );
+        b.delete(&id).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn persistent_server_errors_end_in_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    sb.fail_next(Fault::ServerError, 50, Some("applications"));
+    let err = b.load(&catalog(), &Progress::none()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("applications") && text.contains("HTTP 500"),
+        "{text}"
+    );
+    assert_eq!(err.exit_code(), 3);
+}
+
+#[tokio::test]
+async fn an_assignment_that_keeps_failing_gives_a_partial_outcome_naming_each_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    // Every request naming s4-2 fails: its assignment and the membership checks.
+    sb.fail_next(Fault::ServerError, 50, Some("s4-2"));
+    let out = b
+        .create(
+            &plan("TC Partial", &["tc-1", "s4-1", "s4-2"]),
+            &catalog(),
+            &Progress::none(),
+        )
+        .await
+        .unwrap();
+    let CreateOutcome::Partial {
+        formation,
+        assigned,
+        failed,
+    } = out
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!(assigned, vec!["tc-1", "s4-1"]);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].0, "s4-2");
+    assert!(failed[0].1.contains("HTTP 500"), "{}", failed[0].1);
+    b.delete(&formation.id).await.unwrap();
+    assert!(formations_named(&path, "TC Partial").is_empty());
+}
+
+#[tokio::test]
+async fn a_constraint_refusal_is_rolled_back_and_reported_as_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    // tc-0 is already in "TC Zero": the server refuses it.
+    let out = b
+        .create(
+            &plan("TC Taken", &["tc-0", "s4-1"]),
+            &catalog(),
+            &Progress::none(),
+        )
+        .await
+        .unwrap();
+    let CreateOutcome::Refused(report) = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.rule == RuleKind::SystemInOtherFormationOfType)
+    );
+    assert!(
+        formations_named(&path, "TC Taken").is_empty(),
+        "rolled back"
+    );
+    // Assigning directly shows the Director's constraint message.
+    let id = create_ok(&b, &plan("TC Free", &["tc-1", "s4-1"])).await;
+    let err = b
+        .assign(&id, "tc-0", &catalog())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "Formation constraint \"SystemInAtMostOneFormationOfGivenType\" is not satisfied due to"
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_oauth_token_is_refreshed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| {
+        c.token = None;
+        c.oauth_client = Some(("client-1".into(), "shh-client-secret".into()));
+    })
+    .await;
+    let key = ServiceKey {
+        client_id: "client-1".into(),
+        client_secret: SecretString::from("shh-client-secret".to_owned()),
+        url: sb.oauth_url(),
+        origin: "test key".into(),
+    };
+    let b = backend_with(&sb, Credentials::ClientCredentials(key.clone()));
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+    sb.expire_tokens();
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+    create_ok(&b, &plan("TC OAuth", &["tc-1", "s4-1"])).await;
+
+    let wrong = ServiceKey {
+        client_secret: SecretString::from("wrong-secret".to_owned()),
+        ..key
+    };
+    let b = backend_with(&sb, Credentials::ClientCredentials(wrong));
+    let err = b
+        .load(&catalog(), &Progress::none())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("refused the client credentials") && !err.contains("wrong-secret"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_token_file_is_read_again_after_a_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| c.token = Some("first-token".into())).await;
+    let file = dir.path().join("token");
+    std::fs::write(&file, "first-token\n").unwrap();
+    let b = backend_with(&sb, Credentials::from_token_file(&file).unwrap());
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+    sb.set_token(Some("second-token"));
+    std::fs::write(&file, "second-token\n").unwrap();
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+    // A token nobody accepts: one clear sentence that does not echo it.
+    sb.set_token(Some("third-token"));
+    let err = b
+        .load(&catalog(), &Progress::none())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("401") && !err.contains("second-token"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_racing_for_one_task_center_system_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |_| {}).await;
+    let (a, b) = (backend(&sb), backend(&sb));
+    let (pa, pb) = (
+        plan("Race A", &["tc-2", "s4-1"]),
+        plan("Race B", &["tc-2", "s4-2"]),
+    );
+    let cat = catalog();
+    let none = Progress::none();
+    let (ra, rb) = tokio::join!(a.create(&pa, &cat, &none), b.create(&pb, &cat, &none));
+    let outcomes = [ra.unwrap(), rb.unwrap()];
+    let created = outcomes
+        .iter()
+        .filter(|o| matches!(o, CreateOutcome::Created(_)))
+        .count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    let refused = outcomes
+        .iter()
+        .find_map(|o| match o {
+            CreateOutcome::Refused(r) => Some(r),
+            _ => None,
+        })
+        .expect("the other is refused");
+    assert!(
+        refused
+            .violations
+            .iter()
+            .any(|v| v.rule == RuleKind::SystemInOtherFormationOfType && v.touches("tc-2")),
+        "{refused:?}"
+    );
+    let with_tc2: usize = ["Race A", "Race B"]
+        .iter()
+        .map(|n| formations_named(&path, n).len())
+        .sum();
+    assert_eq!(with_tc2, 1, "the loser's formation was rolled back");
+}
+
+#[test]
+fn debug_output_of_the_auth_types_has_no_secret() {
+    let key = ServiceKey {
+        client_id: "client-1".into(),
+        client_secret: SecretString::from("shh-client-secret".to_owned()),
+        url: "http://127.0.0.1:1".into(),
+        origin: "k".into(),
+    };
+    let creds = Credentials::ClientCredentials(key.clone());
+    let tok = token(TOKEN);
+    let auth =
+        formation_wizard::backend::director::auth::Auth::new(tok.clone(), reqwest::Client::new());
+    for text in [
+        format!("{key:?}"),
+        format!("{creds:?}"),
+        format!("{tok:?}"),
+        format!("{auth:?}"),
+    ] {
+        assert!(
+            !text.contains("shh-client-secret") && !text.contains(TOKEN),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_requires_a_bearer_token_and_a_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(1));
+    let sb = start(&path, |_| {}).await;
+    let http = reqwest::Client::new();
+    let query = serde_json::json!({"query": "{ formations { totalCount } }"});
+    let no_token = http
+        .post(sb.url())
+        .header("Tenant", "t")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 401);
+    let no_tenant: serde_json::Value = http
+        .post(sb.url())
+        .bearer_auth(TOKEN)
+        .json(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(no_tenant["errors"][0]["extensions"]["error_code"], 24);
+    let ok: serde_json::Value = http
+        .post(sb.url())
+        .bearer_auth(TOKEN)
+        .header("Tenant", "t")
+        .json(&query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["data"]["formations"]["totalCount"], 1);
+}

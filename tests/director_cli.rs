@@ -1,0 +1,373 @@
+//! The real binary against an in-process sandbox: `check`, `systems` and `create` give the
+//! same verdicts as on the same landscape as a file; `--log` carries no secret; profiles.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
+
+/// Runs the binary with a clean environment (temp data and config dirs, no token).
+async fn run(home: &Path, args: Vec<String>) -> Output {
+    let home = home.to_owned();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BIN)
+            .args(&args)
+            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env_remove("FORMATION_WIZARD_TOKEN")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+struct Pair {
+    file: Vec<String>,
+    director: Vec<String>,
+}
+
+fn sources(file: &Path, url: &str, token_file: &Path) -> Pair {
+    Pair {
+        file: args(&["--landscape", file.to_str().unwrap()]),
+        director: args(&[
+            "--director",
+            url,
+            "--tenant",
+            "tenant-1",
+            "--token-file",
+            token_file.to_str().unwrap(),
+        ]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo: serde_json::Value = serde_json::from_str(formation_wizard::demo::EMBEDDED).unwrap();
+    std::fs::create_dir_all(dir.path().join("served")).unwrap();
+    let file = write_landscape(dir.path(), &demo);
+    let served = write_landscape(&dir.path().join("served"), &demo);
+    let sb = start(&served, |_| {}).await;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let src = sources(&file, &sb.url(), &token_file);
+
+    let tc = "sap-task-center";
+    let commands: Vec<Vec<String>> = vec![
+        args(&["systems", "--format", "json"]),
+        args(&["systems", "--type", tc, "--format", "json"]),
+        args(&["systems", "--type", "sap-start", "--format", "json"]),
+        args(&[
+            "check", "--name", "TC EU", "--type", tc, "--system", "tc-eu", "--system", "s4-prod",
+            "--format", "json",
+        ]),
+        args(&[
+            "check", "--name", "TC Two", "--type", tc, "--system", "tc-eu", "--system", "tc-apj",
+            "--format", "json",
+        ]),
+        args(&[
+            "check",
+            "--name",
+            "bad name!",
+            "--type",
+            tc,
+            "--system",
+            "tc-us",
+            "--format",
+            "json",
+        ]),
+        args(&[
+            "create",
+            "--name",
+            "TC Created",
+            "--type",
+            tc,
+            "--system",
+            "tc-eu",
+            "--system",
+            "s4-prod",
+            "--format",
+            "json",
+        ]),
+        args(&[
+            "check", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa",
+            "--format", "json",
+        ]),
+        args(&[
+            "create", "--name", "TC Again", "--type", tc, "--system", "tc-eu", "--system", "s4-qa",
+            "--format", "json",
+        ]),
+        args(&["systems", "--type", tc, "--format", "json"]),
+    ];
+    for cmd in commands {
+        let on_file = run(dir.path(), [src.file.clone(), cmd.clone()].concat()).await;
+        let on_director = run(dir.path(), [src.director.clone(), cmd.clone()].concat()).await;
+        assert_eq!(
+            on_file.status.code(),
+            on_director.status.code(),
+            "{cmd:?}\nfile: {}\ndirector: {}",
+            String::from_utf8_lossy(&on_file.stderr),
+            String::from_utf8_lossy(&on_director.stderr)
+        );
+        let (mut a, mut b) = (json(&on_file), json(&on_director));
+        // Only the new formation's id differs.
+        for v in [&mut a, &mut b] {
+            if let Some(c) = v.get_mut("created") {
+                c["id"] = "…".into();
+            }
+        }
+        assert_eq!(a, b, "{cmd:?}");
+    }
+    assert_eq!(formations_named(&served, "TC Created").len(), 1);
+    assert!(formations_named(&served, "TC Again").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_records_requests_without_any_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |c| {
+        c.oauth_client = Some(("client-1".into(), "shh-client-secret".into()));
+    })
+    .await;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(
+        &key,
+        serde_json::json!({"clientid": "client-1", "clientsecret": "shh-client-secret", "url": sb.oauth_url()})
+            .to_string(),
+    )
+    .unwrap();
+    let log = dir.path().join("log.jsonl");
+    let url = sb.url();
+    let l = log.to_str().unwrap();
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--log",
+            l,
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        args(&[
+            "create",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--service-key",
+            key.to_str().unwrap(),
+            "--log",
+            l,
+            "--name",
+            "TC Logged",
+            "--type",
+            "sap-task-center",
+            "--system",
+            "tc-1",
+            "--system",
+            "s4-1",
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("\"operation\":\"applications\""), "{text}");
+    assert!(text.contains("\"operation\":\"createFormation\""), "{text}");
+    assert!(text.contains("token request"), "{text}");
+    assert!(text.contains("duration_ms"), "{text}");
+    assert!(
+        !text.contains(TOKEN) && !text.contains("shh-client-secret"),
+        "{text}"
+    );
+    // The terminal got none of it.
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("duration_ms"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_are_saved_privately_and_used_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let url = sb.url();
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--save-profile",
+            "rehearsal",
+        ]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.path().join("config/formation-wizard/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("[profiles.rehearsal]") && !text.contains(TOKEN),
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let out = run(
+        dir.path(),
+        args(&["systems", "--profile", "rehearsal", "--format", "json"]),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["systems"].as_array().unwrap().len(), 6);
+    let out = run(dir.path(), args(&["systems", "--profile", "nope"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no profile \"nope\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_flags_exit_2_and_an_unreachable_director_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let tf = token_file.to_str().unwrap();
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--token-file",
+            tf,
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "no tenant");
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--tenant",
+            "t",
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "no credentials");
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            "http://127.0.0.1:9/graphql",
+            "--tenant",
+            "t",
+            "--token-file",
+            tf,
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot connect to http://127.0.0.1:9/graphql") && !err.contains(TOKEN),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_load_shows_progress_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(597));
+    let sb = start(&path, |c| {
+        c.rates.latency = std::time::Duration::from_millis(250)
+    })
+    .await;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let url = sb.url();
+    let out = run(
+        dir.path(),
+        args(&[
+            "systems",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--token-file",
+            token_file.to_str().unwrap(),
+            "--format",
+            "json",
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Loading the landscape: 600 systems (6 pages)"),
+        "{err}"
+    );
+    assert_eq!(
+        json(&out)["systems"].as_array().unwrap().len(),
+        600,
+        "stdout stays JSON"
+    );
+}
