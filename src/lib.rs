@@ -13,3 +13,4 @@ pub mod output;
 pub mod plan;
 pub mod rules;
 pub mod text;
+pub mod tui;
