@@ -507,7 +507,7 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
                 model.flash = Some("Create is not available while a rule is broken.".into());
                 return Vec::new();
             }
-            model.step = Step::Create(create::CreateStep::new());
+            model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
             vec![Cmd::Create(model.data.plan.clone())]
         }
         Outcome::Run(cmds) => cmds,

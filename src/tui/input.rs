@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn edits_in_the_middle() {
         let mut i = typed("Task EU");
-        for _ in 0..3 {
+        for _ in 0..2 {
             i.handle(key(KeyCode::Left));
         }
         i.insert_str("Center ");

@@ -146,6 +146,25 @@ fn hint_bar(hints: &[KeyHint], t: &Theme, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Splits `text` into lines of at most `width` columns at spaces (a longer word gets a
+/// line of its own and is cut by the widget).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if !cur.is_empty() && crate::text::width(&cur) + 1 + crate::text::width(word) > width {
+            rows.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    rows.push(cur);
+    rows
+}
+
 fn popup(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)

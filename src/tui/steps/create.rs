@@ -66,20 +66,17 @@ pub enum Phase {
 }
 
 pub struct CreateStep {
+    /// The formation's name, for the summary.
+    pub name: String,
     pub calls: Vec<CallRow>,
     pub phase: Phase,
     pub status: Option<String>,
 }
 
-impl Default for CreateStep {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl CreateStep {
-    pub fn new() -> CreateStep {
+    pub fn new(name: &str) -> CreateStep {
         CreateStep {
+            name: name.to_owned(),
             calls: Vec::new(),
             phase: Phase::Running,
             status: None,
@@ -361,9 +358,14 @@ impl CreateStep {
     }
 
     fn done_exit(&self) -> Exit {
-        let summary = self
-            .formation()
-            .map(|f| format!("Created the formation {} (status {}).", f.id, f.status));
+        let summary = self.formation().map(|f| {
+            format!(
+                "Created the formation \"{}\" ({}), status {}.",
+                neutralise(&self.name),
+                f.id,
+                f.status
+            )
+        });
         Exit {
             code: exit::OK,
             summary,
@@ -506,11 +508,14 @@ impl CreateStep {
                     t.ok(),
                 ));
                 for a in &data.report.auto_enabled {
+                    let on = data
+                        .landscape
+                        .system(&a.system)
+                        .map_or(a.system.as_str(), |s| s.name.as_str());
                     lines.push(Line::raw(clean(&format!(
-                        "  {} {} enabled on {}",
+                        "  {} {} enabled on {on}",
                         t.sym.bullet,
                         a.communication_scenarios.join(", "),
-                        a.system
                     ))));
                 }
                 lines.push(Line::raw("Press Enter to finish."));

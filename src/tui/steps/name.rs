@@ -11,6 +11,7 @@ use crate::rules;
 use crate::tui::app::{Data, Notice};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::view::wrap_words;
 
 pub struct NameStep {
     pub input: TextInput,
@@ -70,7 +71,7 @@ impl NameStep {
 
     pub fn render(&self, data: &Data, notices: &[Notice], frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let notice_lines = notices_text(notices, data);
+        let notice_lines = notices_text(notices, data, usize::from(area.width).saturating_sub(2));
         let notice_height = if notices.is_empty() {
             0
         } else {
@@ -118,19 +119,18 @@ impl NameStep {
     }
 }
 
-fn notices_text(notices: &[Notice], data: &Data) -> Vec<Line<'static>> {
+/// The notices, wrapped to `width` so that the box can be sized to them.
+fn notices_text(notices: &[Notice], data: &Data, width: usize) -> Vec<Line<'static>> {
     let t = data.theme();
     let mut lines = Vec::new();
     for n in notices {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} ", t.sym.bad), t.error()),
-            Span::raw(crate::text::neutralise(&n.message).into_owned()),
-        ]));
+        let message = format!("{} {}", t.sym.bad, crate::text::neutralise(&n.message));
+        for row in wrap_words(&message, width) {
+            lines.push(Line::styled(row, t.error()));
+        }
         if let Some(fix) = &n.fix {
-            lines.push(Line::from(format!(
-                "  What to do: {}",
-                crate::text::neutralise(fix)
-            )));
+            let fix = format!("  What to do: {}", crate::text::neutralise(fix));
+            lines.extend(wrap_words(&fix, width).into_iter().map(Line::raw));
         }
     }
     lines

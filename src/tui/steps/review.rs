@@ -88,7 +88,7 @@ impl ReviewStep {
         let [summary, actions] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
         frame.render_widget(
-            Paragraph::new(summary_lines(data))
+            Paragraph::new(summary_lines(data, usize::from(summary.width)))
                 .wrap(Wrap { trim: false })
                 .scroll((self.scroll, 0)),
             summary,
@@ -97,7 +97,7 @@ impl ReviewStep {
         for (i, label) in ACTIONS.iter().enumerate() {
             let disabled = i == 0 && !data.report.valid;
             let text = if disabled {
-                format!("{} Create (fix the problems first)", t.sym.disabled)
+                format!("{} Create (fix first)", t.sym.disabled)
             } else {
                 format!("[ {label} ]")
             };
@@ -132,11 +132,21 @@ fn create(data: &Data) -> Outcome {
     }
 }
 
-fn label(text: &str) -> Span<'static> {
-    Span::raw(format!("{text:<10}"))
+const LABEL: usize = 10;
+
+/// `label` in a column of its own and `text` word-wrapped beside it, neutralised.
+fn labelled(label: &str, text: &str, width: usize) -> Vec<Line<'static>> {
+    let rows = crate::tui::view::wrap_words(&neutralise(text), width.saturating_sub(LABEL));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let head = if i == 0 { label } else { "" };
+            Line::raw(format!("{head:<LABEL$}{row}"))
+        })
+        .collect()
 }
 
-fn summary_lines(data: &Data) -> Vec<Line<'static>> {
+fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
     let t = data.theme();
     let plan = &data.plan;
     let catalog = data.catalog();
@@ -146,38 +156,29 @@ fn summary_lines(data: &Data) -> Vec<Line<'static>> {
     } else {
         neutralise(&plan.name).into_owned()
     };
-    lines.push(Line::from(vec![label("Name"), Span::raw(name)]));
+    lines.extend(labelled("Name", &name, width));
     let ty = catalog
         .by_id(&plan.type_id)
         .map_or("(none)".to_owned(), |f| f.name.clone());
-    lines.push(Line::from(vec![label("Type"), Span::raw(ty)]));
+    lines.extend(labelled("Type", &ty, width));
     if plan.systems.is_empty() {
-        lines.push(Line::from(vec![label("Systems"), Span::raw("(none)")]));
+        lines.extend(labelled("Systems", "(none)", width));
     }
     for (i, id) in plan.systems.iter().enumerate() {
         let (name, ty) = data.landscape.system(id).map_or((id.as_str(), ""), |s| {
             (s.name.as_str(), s.system_type.as_str())
         });
-        lines.push(Line::from(vec![
-            label(if i == 0 { "Systems" } else { "" }),
-            Span::raw(neutralise(&format!("{name} ({id}), {ty}")).into_owned()),
-        ]));
+        let head = if i == 0 { "Systems" } else { "" };
+        lines.extend(labelled(head, &format!("{name} ({id}), {ty}"), width));
     }
     for (i, a) in data.report.auto_enabled.iter().enumerate() {
         let name = data
             .landscape
             .system(&a.system)
             .map_or(a.system.as_str(), |s| s.name.as_str());
-        lines.push(Line::from(vec![
-            label(if i == 0 { "Enables" } else { "" }),
-            Span::raw(
-                neutralise(&format!(
-                    "{} on {name}",
-                    a.communication_scenarios.join(", ")
-                ))
-                .into_owned(),
-            ),
-        ]));
+        let head = if i == 0 { "Enables" } else { "" };
+        let text = format!("{} on {name}", a.communication_scenarios.join(", "));
+        lines.extend(labelled(head, &text, width));
     }
     for (i, call) in data
         .ctx
@@ -186,10 +187,8 @@ fn summary_lines(data: &Data) -> Vec<Line<'static>> {
         .iter()
         .enumerate()
     {
-        lines.push(Line::from(vec![
-            label(if i == 0 { "Calls" } else { "" }),
-            Span::raw(neutralise(&format!("{}. {call}", i + 1)).into_owned()),
-        ]));
+        let head = if i == 0 { "Calls" } else { "" };
+        lines.extend(labelled(head, &format!("{}. {call}", i + 1), width));
     }
     lines.push(Line::raw(""));
     verdict_lines(data, &mut lines);

@@ -413,37 +413,43 @@ impl SystemsStep {
             return;
         };
         let width = usize::from(area.width).saturating_sub(2);
-        let items: Vec<(String, String)> = rules::excluded_systems(ft, &data.landscape)
-            .map(|(s, why)| (format!("{} ({})", s.name, s.id), why))
+        // Each: the system, then why, wrapped (the reason is what the user came for).
+        let items: Vec<Vec<Line<'static>>> = rules::excluded_systems(ft, &data.landscape)
+            .enumerate()
+            .map(|(i, (s, why))| {
+                let pointer = if i == self.excluded_at {
+                    t.sym.pointer
+                } else {
+                    " "
+                };
+                let name = format!("{pointer} {} {} ({})", t.sym.disabled, s.name, s.id);
+                let mut lines = vec![Line::styled(t.fit(&name, width), t.disabled())];
+                let why = crate::text::neutralise(&why).into_owned();
+                for row in crate::tui::view::wrap_words(&why, width.saturating_sub(6)) {
+                    lines.push(Line::from(vec![
+                        Span::raw("      "),
+                        Span::styled(row, t.reason()),
+                    ]));
+                }
+                lines
+            })
             .collect();
         let rows = usize::from(area.height).saturating_sub(2);
-        let start = window_start(&vec![2; items.len()], self.excluded_at, rows);
-        let mut lines = Vec::new();
+        let heights: Vec<usize> = items.iter().map(Vec::len).collect();
+        let start = window_start(&heights, self.excluded_at, rows);
+        let mut lines: Vec<Line<'static>> = items
+            .iter()
+            .skip(start)
+            .flatten()
+            .take(rows)
+            .cloned()
+            .collect();
         if items.is_empty() {
             lines.push(Line::raw(
                 "This type takes systems of every type in the landscape.",
             ));
         }
-        for (i, (name, why)) in items.iter().enumerate().skip(start).take(rows / 2 + 1) {
-            let pointer = if i == self.excluded_at {
-                t.sym.pointer
-            } else {
-                " "
-            };
-            lines.push(Line::styled(
-                t.fit(&format!("{pointer} {} {name}", t.sym.disabled), width),
-                t.disabled(),
-            ));
-            lines.push(Line::from(vec![
-                Span::raw("      "),
-                Span::styled(t.fit(why, width.saturating_sub(6)), t.reason()),
-            ]));
-        }
-        let title = format!(
-            " Not shown: {} systems {} does not take ",
-            items.len(),
-            ft.name
-        );
+        let title = format!(" Systems this type does not take ({}) ", items.len());
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
@@ -520,10 +526,10 @@ fn facts(data: &Data, id: &str) -> (String, String, String) {
 fn column_widths(total: usize) -> [usize; 5] {
     let gaps = 4;
     let w = total.saturating_sub(gaps);
-    let name = w * 27 / 100;
-    let ty = w * 21 / 100;
-    let status = w * 17 / 100;
-    let groups = w * 17 / 100;
+    let name = w * 30 / 100;
+    let ty = w * 25 / 100;
+    let status = w * 16 / 100;
+    let groups = w * 14 / 100;
     [name, ty, status, groups, w - name - ty - status - groups]
 }
 
