@@ -124,9 +124,10 @@ fn init(mouse: bool) -> std::io::Result<Term> {
     if mouse {
         execute!(out, event::EnableMouseCapture)?;
     }
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    term.clear()?;
-    Ok(term)
+    // Cleared directly: `Terminal::clear` asks the terminal for the cursor position,
+    // which not every terminal answers.
+    execute!(out, terminal::Clear(terminal::ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
 }
 
 /// Puts the terminal back as it was; does something only the first time after `init`, so

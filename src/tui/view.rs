@@ -89,12 +89,36 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
         .map(|g| format!("{} {} ", g.name, t.sym.bullet))
         .unwrap_or_default();
     let used: usize = spans.iter().map(Span::width).sum();
-    let source = format!(" {account}source: {}", model.data.ctx.source());
+    let head = format!(" {account}source: ");
+    let room = width.saturating_sub(used + crate::text::width(&head));
+    let source = fit_tail(&model.data.ctx.source(), room, t);
+    let text = format!("{head}{source}");
     spans.push(Span::styled(
-        t.fit(&source, width.saturating_sub(used)),
+        t.fit(&text, width.saturating_sub(used)),
         t.dim(),
     ));
     Line::from(spans)
+}
+
+/// Keeps the end of `s` (a path's file name matters most), neutralised, in `max` columns.
+fn fit_tail(s: &str, max: usize, t: &Theme) -> String {
+    let clean = crate::text::neutralise(s);
+    if crate::text::width(&clean) <= max {
+        return clean.into_owned();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in clean.chars().rev() {
+        let w = crate::text::width(&c.to_string());
+        if used + w > max {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    let mut out = t.sym.ellipsis.to_string();
+    out.extend(tail.iter().rev());
+    out
 }
 
 /// "1 Name › 2 Type › 3 Systems › 4 Review › Create", the current step highlighted.
