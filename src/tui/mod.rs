@@ -59,6 +59,9 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
         formation_type: args.formation_type.clone(),
         systems: args.systems.clone(),
     };
+    if let Some(path) = &args.log {
+        init_log(path)?;
+    }
     install_hooks();
     let size = terminal::size().map_err(|e| terminal_error("read the terminal size", &e))?;
     let ctx = Context {
@@ -82,6 +85,24 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
         eprintln!("formation-wizard: {}", crate::text::neutralise(message));
     }
     Ok(exit.code)
+}
+
+/// `--log FILE`: what the wizard asks the backend and what comes back (the screen is
+/// taken, so nothing may go to stderr meanwhile).
+fn init_log(path: &std::path::Path) -> Result<(), AppError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| {
+            AppError::Usage(format!("cannot open the log file {}: {e}", path.display()))
+        })?;
+    // A second subscriber (only in tests) is not an error worth stopping for.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    Ok(())
 }
 
 fn terminal_error(what: &str, e: &std::io::Error) -> AppError {
@@ -291,6 +312,21 @@ fn spawn(
 }
 
 async fn execute(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
+    tracing::info!(?cmd, "run");
+    let msg = run_cmd(cmd, backend, catalog, progress).await;
+    match &msg {
+        // The whole landscape would flood the log.
+        Msg::Loaded(Ok(l)) => tracing::info!(
+            systems = l.systems.len(),
+            formations = l.formations.len(),
+            "loaded"
+        ),
+        other => tracing::info!(msg = ?other, "done"),
+    }
+    msg
+}
+
+async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
     match cmd {
         Cmd::Load => Msg::Loaded(
             backend

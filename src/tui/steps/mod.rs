@@ -45,12 +45,24 @@ pub fn list_move(key: &KeyEvent, at: usize, len: usize, page: usize) -> Option<u
 /// The first item to draw so that item `at` is visible, given each item's height and the
 /// rows available. Pure, so that `view` needs no mutable scroll state.
 pub fn window_start(heights: &[usize], at: usize, rows: usize) -> usize {
-    let at = at.min(heights.len().saturating_sub(1));
-    let mut start = 0;
-    while start < at && heights[start..=at].iter().sum::<usize>() > rows {
-        start += 1;
+    if heights.is_empty() {
+        return 0;
     }
-    start
+    let at = at.min(heights.len() - 1);
+    // Walk back from the highlight while the items still fit: linear in what is shown,
+    // whatever the length of the list.
+    let mut used = 0;
+    let mut start = at;
+    loop {
+        used += heights[start];
+        if used > rows && start < at {
+            return start + 1;
+        }
+        if start == 0 {
+            return 0;
+        }
+        start -= 1;
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +76,6 @@ mod tests {
         assert_eq!(window_start(&h, 2, 3), 1);
         assert_eq!(window_start(&h, 4, 3), 3);
         assert_eq!(window_start(&[], 0, 3), 0);
+        assert_eq!(window_start(&[5, 5], 1, 3), 1, "a tall item still shows");
     }
 }
