@@ -16,3 +16,4 @@ pub mod plan;
 pub mod rules;
 pub mod sandbox;
 pub mod text;
+pub mod tui;

@@ -19,10 +19,7 @@ fn main() -> ExitCode {
         let catalog = Catalog::embedded()?;
         match &cli.command {
             Some(command) => commands::run(command, &cli.source, &catalog).await,
-            None => Err(AppError::Usage(
-                "the interactive wizard is not built yet; use `formation-wizard check` or `create`"
-                    .into(),
-            )),
+            None => formation_wizard::tui::run(&cli.source.source(), &cli.wizard, catalog).await,
         }
     });
     match code {

@@ -100,6 +100,18 @@ impl Backend for LocalBackend {
         .await
     }
 
+    fn planned_calls(&self, plan: &FormationPlan, _catalog: &Catalog) -> Vec<String> {
+        vec![
+            check_label(&self.path),
+            format!(
+                "Write the formation with its {} system{} to {}",
+                plan.systems.len(),
+                if plan.systems.len() == 1 { "" } else { "s" },
+                self.path.display()
+            ),
+        ]
+    }
+
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let path = self.path.clone();
         let fid = formation_id.to_owned();
@@ -136,6 +148,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| BackendError::Failed(format!("the file worker stopped: {e}")))?
 }
 
+fn check_label(path: &Path) -> String {
+    format!(
+        "Check the plan again against {} under its lock",
+        path.display()
+    )
+}
+
 /// Creates the formation while holding the landscape's lock file, so that two writers
 /// cannot both take the same system; the file is written once, atomically.
 pub fn create_locked(
@@ -144,10 +163,7 @@ pub fn create_locked(
     catalog: &Catalog,
     progress: &Progress,
 ) -> Result<CreateOutcome, BackendError> {
-    let check = format!(
-        "Check the plan again against {} under its lock",
-        path.display()
-    );
+    let check = check_label(path);
     progress.call(0, &check, CallState::Started);
     let _lock = lock(path)?;
     let fresh = Landscape::load(path, catalog)?;

@@ -123,6 +123,25 @@ pub trait Backend: Send + Sync {
     async fn resynchronize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         self.status(formation_id).await
     }
+
+    /// The calls `create` will make for this plan, in order, in words: the wizard shows
+    /// them on its Review screen before anything is changed. Makes no call itself.
+    fn planned_calls(&self, plan: &FormationPlan, catalog: &Catalog) -> Vec<String> {
+        let type_name = catalog
+            .by_id(&plan.type_id)
+            .map_or(plan.type_id.as_str(), |t| t.name.as_str());
+        let mut calls = vec![format!(
+            "Create the formation \"{}\" of type {type_name}",
+            plan.name
+        )];
+        calls.extend(
+            plan.systems
+                .iter()
+                .map(|id| format!("Assign the system {id}")),
+        );
+        calls.push("Wait until the formation is Ready".into());
+        calls
+    }
 }
 
 /// Where the landscape comes from, as chosen on the command line.

@@ -1,0 +1,534 @@
+//! The wizard as The Elm Architecture: a `Model`, the `Msg`s that change it, a pure
+//! `update` that returns `Cmd`s for the runtime to execute. Nothing here does I/O: the
+//! runtime (`tui::mod`) turns terminal events and finished work into `Msg`s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keys::{self, KeyHint};
+use super::steps::{Outcome, create, ftype, name, review, systems};
+use super::theme::Theme;
+use crate::backend::{Backend, BackendError, BackendEvent, CreateOutcome, FormationState};
+use crate::catalog::Catalog;
+use crate::error::exit;
+use crate::landscape::Landscape;
+use crate::plan::FormationPlan;
+use crate::rules::{self, Availability, Report};
+
+/// What does not change while the wizard runs.
+pub struct Context {
+    pub catalog: Catalog,
+    /// Only for what it says about itself (source, demo, planned calls): `update` never
+    /// calls into it; the runtime does, for the commands.
+    pub backend: Arc<dyn Backend>,
+    pub theme: Theme,
+}
+
+impl Context {
+    pub fn source(&self) -> String {
+        self.backend.describe()
+    }
+}
+
+/// What the command line pre-filled.
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    pub name: Option<String>,
+    pub formation_type: Option<String>,
+    pub systems: Vec<String>,
+}
+
+/// The landscape, the plan being built and the rule engine's verdict on it.
+pub struct Data {
+    pub ctx: Context,
+    pub landscape: Landscape,
+    pub plan: FormationPlan,
+    pub report: Report,
+}
+
+impl Data {
+    /// Asks the rule engine again; called after every change of the plan or landscape.
+    pub fn reevaluate(&mut self) {
+        self.report = rules::evaluate(&self.plan, &self.landscape, &self.ctx.catalog);
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.ctx.catalog
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.ctx.theme
+    }
+
+    /// Sets the formation type; keeps only the selected systems the new type takes (the
+    /// engine's candidates), so that a change of type does not carry over foreign systems.
+    pub fn set_type(&mut self, type_id: &str) {
+        if self.plan.type_id == type_id {
+            return;
+        }
+        self.plan.type_id = type_id.to_owned();
+        self.reevaluate();
+        let report = &self.report;
+        self.plan
+            .systems
+            .retain(|id| report.candidate(id).is_some());
+        self.reevaluate();
+    }
+}
+
+/// One screen of the wizard, each owning its own state.
+pub enum Step {
+    Loading,
+    Name(name::NameStep),
+    Type(ftype::TypeStep),
+    Systems(systems::SystemsStep),
+    Review(review::ReviewStep),
+    Create(create::CreateStep),
+}
+
+impl Step {
+    /// 1 Name … 4 Review, 5 Create; 0 while loading.
+    pub fn number(&self) -> usize {
+        match self {
+            Step::Loading => 0,
+            Step::Name(_) => 1,
+            Step::Type(_) => 2,
+            Step::Systems(_) => 3,
+            Step::Review(_) => 4,
+            Step::Create(_) => 5,
+        }
+    }
+}
+
+/// Something the landscape lacks, said before step 1 so nobody finds out at step 3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    ConfirmQuit(String),
+}
+
+/// How the wizard ends: the exit code and what to print once the terminal is restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    pub code: u8,
+    /// For stdout (a summary of what was created).
+    pub summary: Option<String>,
+    /// For stderr.
+    pub message: Option<String>,
+}
+
+/// A failed piece of background work, as the user will read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl From<BackendError> for Failure {
+    fn from(e: BackendError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The spinner's beat while work is in flight.
+    Tick,
+    Loaded(Result<Box<Landscape>, Failure>),
+    Progress(BackendEvent),
+    Created(Result<CreateOutcome, Failure>),
+    Status(Result<FormationState, Failure>),
+    /// Per system: assigned, or why not.
+    Assigned(Vec<(String, Result<(), String>)>),
+    Deleted(Result<(), Failure>),
+}
+
+/// Work for the runtime; each comes back as a `Msg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    Load,
+    Create(FormationPlan),
+    Poll {
+        formation_id: String,
+        after: Duration,
+    },
+    Assign {
+        formation_id: String,
+        systems: Vec<String>,
+    },
+    Delete {
+        formation_id: String,
+    },
+}
+
+pub struct Model {
+    pub data: Data,
+    pub prefill: Prefill,
+    pub step: Step,
+    pub notices: Vec<Notice>,
+    pub overlay: Option<Overlay>,
+    /// A one-line answer to the last key (e.g. why a choice is refused).
+    pub flash: Option<String>,
+    pub size: (u16, u16),
+    pub spinner: usize,
+    pub exit: Option<Exit>,
+}
+
+impl Model {
+    /// A wizard waiting for its landscape; `init` gives the command that loads it.
+    pub fn new(ctx: Context, prefill: Prefill, size: (u16, u16)) -> Model {
+        Model {
+            data: Data {
+                ctx,
+                landscape: Landscape::default(),
+                plan: FormationPlan::default(),
+                report: empty_report(),
+            },
+            prefill,
+            step: Step::Loading,
+            notices: Vec::new(),
+            overlay: None,
+            flash: None,
+            size,
+            spinner: 0,
+            exit: None,
+        }
+    }
+
+    pub fn init(&self) -> Vec<Cmd> {
+        vec![Cmd::Load]
+    }
+
+    /// Whether background work is in flight (the spinner ticks only then).
+    pub fn busy(&self) -> bool {
+        match &self.step {
+            Step::Loading => true,
+            Step::Create(c) => c.busy(),
+            _ => false,
+        }
+    }
+
+    /// Whether keys are going into a text field, where `q` is a letter.
+    pub fn typing(&self) -> bool {
+        match &self.step {
+            Step::Name(_) => true,
+            Step::Systems(s) => s.typing(),
+            _ => false,
+        }
+    }
+
+    /// The keys of the current screen: the overlay's, or the step's plus the global ones.
+    pub fn commands(&self) -> Vec<KeyHint> {
+        match &self.overlay {
+            Some(Overlay::Help) => return vec![keys::hint("Esc/?", "close help")],
+            Some(Overlay::ConfirmQuit(_)) => {
+                return vec![keys::hint("y", "quit"), keys::hint("n/Esc", "stay")];
+            }
+            None => {}
+        }
+        let mut out = match &self.step {
+            Step::Loading => Vec::new(),
+            Step::Name(s) => s.commands(),
+            Step::Type(s) => s.commands(),
+            Step::Systems(s) => s.commands(),
+            Step::Review(s) => s.commands(&self.data),
+            Step::Create(s) => s.commands(),
+        };
+        out.extend(keys::global(self.typing()));
+        out
+    }
+
+    /// Rows a PageUp/PageDown moves: about one screen of list.
+    pub fn page(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(12)).max(1)
+    }
+
+    /// Why quitting now would lose something, if it would.
+    fn loss(&self) -> Option<String> {
+        if let Step::Create(c) = &self.step {
+            return c.loss();
+        }
+        let p = &self.data.plan;
+        let started = !p.name.is_empty() || !p.type_id.is_empty() || !p.systems.is_empty();
+        started.then(|| "Quit without creating the formation? Your choices will be lost.".into())
+    }
+}
+
+fn empty_report() -> Report {
+    Report {
+        valid: false,
+        violations: Vec::new(),
+        warnings: Vec::new(),
+        candidates: Vec::new(),
+        auto_enabled: Vec::new(),
+    }
+}
+
+/// The one place the model changes.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Paste(text) => {
+            on_paste(model, &text);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            model.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick => {
+            model.spinner = model.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Loaded(result) => on_loaded(model, result),
+        other => match &mut model.step {
+            Step::Create(c) => {
+                let outcome = c.on_msg(other, &mut model.data);
+                apply(model, outcome)
+            }
+            // A late answer for a screen the user has left: nothing to show it on.
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<Cmd> {
+    let landscape = match result {
+        Ok(l) => l,
+        Err(f) => {
+            if let Step::Create(c) = &mut model.step {
+                c.reload_failed(&f.message);
+                return Vec::new();
+            }
+            model.exit = Some(Exit {
+                code: f.code,
+                summary: None,
+                message: Some(f.message),
+            });
+            return Vec::new();
+        }
+    };
+    if let Step::Create(c) = &mut model.step {
+        c.reloaded(&model.data.landscape, &landscape);
+        model.data.landscape = *landscape;
+        model.data.reevaluate();
+        return Vec::new();
+    }
+    model.data.landscape = *landscape;
+    apply_prefill(model);
+    model.step = Step::Name(name::NameStep::new(&model.data));
+    Vec::new()
+}
+
+/// Applies `--name/--type/--system` and says on the first screen what the landscape lacks.
+fn apply_prefill(model: &mut Model) {
+    let data = &mut model.data;
+    let pre = &model.prefill;
+    if let Some(n) = &pre.name {
+        data.plan.name = n.clone();
+    }
+    if let Some(finding) = rules::check_role(&data.landscape, &data.ctx.catalog) {
+        model.notices.push(Notice {
+            message: finding.message,
+            fix: finding.fix,
+        });
+    }
+    if let Some(key) = &pre.formation_type {
+        match data.ctx.catalog.find(key) {
+            Some(t) => {
+                if let Availability::Unavailable(why) =
+                    rules::availability(t, &data.landscape, &data.ctx.catalog)
+                {
+                    model.notices.push(Notice {
+                        message: format!("{} cannot be completed in this landscape. {why}", t.name),
+                        fix: Some(
+                            "Fix the systems first, or choose another type in step 2.".into(),
+                        ),
+                    });
+                }
+                data.plan.type_id = t.id.clone();
+            }
+            None => model.notices.push(Notice {
+                message: format!("\"{key}\" (from --type) is not a formation type."),
+                fix: Some("Choose a type in step 2; `formation-wizard types` lists them.".into()),
+            }),
+        }
+    }
+    for id in &pre.systems {
+        if data.landscape.system(id).is_some() {
+            data.plan.add(id);
+        } else {
+            model.notices.push(Notice {
+                message: format!("No system with the id \"{id}\" (from --system) exists."),
+                fix: Some("Choose the systems in step 3.".into()),
+            });
+        }
+    }
+    data.reevaluate();
+}
+
+fn on_paste(model: &mut Model, text: &str) {
+    if model.overlay.is_some() {
+        return;
+    }
+    match &mut model.step {
+        Step::Name(s) => s.paste(text, &mut model.data),
+        Step::Systems(s) => s.paste(text, &model.data),
+        _ => {}
+    }
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c'))
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    if let Some(overlay) = &model.overlay {
+        on_overlay_key(model, overlay.clone(), key);
+        return Vec::new();
+    }
+    model.flash = None;
+    if is_ctrl_c(&key) {
+        request_quit(model);
+        return Vec::new();
+    }
+    if !model.typing() {
+        match key.code {
+            KeyCode::Char('?') => {
+                model.overlay = Some(Overlay::Help);
+                return Vec::new();
+            }
+            KeyCode::Char('q') => {
+                request_quit(model);
+                return Vec::new();
+            }
+            _ => {}
+        }
+    } else if key.code == KeyCode::Char('?') && matches!(model.step, Step::Name(_)) {
+        // '?' can never be part of a valid name, so it opens the help even while typing.
+        model.overlay = Some(Overlay::Help);
+        return Vec::new();
+    }
+    let page = model.page();
+    let outcome = match &mut model.step {
+        Step::Loading => Outcome::Handled,
+        Step::Name(s) => s.key(key, &mut model.data),
+        Step::Type(s) => s.key(key, &model.data, page),
+        Step::Systems(s) => s.key(key, &mut model.data, page),
+        Step::Review(s) => s.key(key, &model.data),
+        Step::Create(s) => s.key(key),
+    };
+    apply(model, outcome)
+}
+
+fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) {
+    match overlay {
+        Overlay::Help => {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) || is_ctrl_c(&key)
+            {
+                model.overlay = None;
+            }
+        }
+        Overlay::ConfirmQuit(_) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(model),
+            _ if is_ctrl_c(&key) => quit(model),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                model.overlay = None
+            }
+            _ => {}
+        },
+    }
+}
+
+/// `q`/Ctrl-C: quits at once when nothing would be lost, asks otherwise.
+fn request_quit(model: &mut Model) {
+    match model.loss() {
+        Some(question) => model.overlay = Some(Overlay::ConfirmQuit(question)),
+        None => quit(model),
+    }
+}
+
+fn quit(model: &mut Model) {
+    model.overlay = None;
+    model.exit = Some(match &model.step {
+        Step::Create(c) => c.exit_on_quit(&model.data),
+        _ => Exit {
+            code: exit::CANCELLED,
+            summary: None,
+            message: Some("Cancelled; nothing was created.".into()),
+        },
+    });
+}
+
+/// Moves between steps as a step's answer to a key asks.
+fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
+    match outcome {
+        Outcome::Handled => Vec::new(),
+        Outcome::Flash(text) => {
+            model.flash = Some(text);
+            Vec::new()
+        }
+        Outcome::Next => {
+            goto(model, model.step.number() + 1);
+            Vec::new()
+        }
+        Outcome::Back => {
+            goto(model, model.step.number().saturating_sub(1).max(1));
+            Vec::new()
+        }
+        Outcome::Goto(n) => {
+            goto(model, n);
+            Vec::new()
+        }
+        Outcome::ChooseType(id) => {
+            model.data.set_type(&id);
+            goto(model, 3);
+            Vec::new()
+        }
+        Outcome::Create => {
+            if !model.data.report.valid {
+                model.flash = Some("Create is not available while a rule is broken.".into());
+                return Vec::new();
+            }
+            model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
+            vec![Cmd::Create(model.data.plan.clone())]
+        }
+        Outcome::Run(cmds) => cmds,
+        Outcome::Finish(exit) => {
+            model.exit = Some(exit);
+            Vec::new()
+        }
+    }
+}
+
+/// Opens step `n` (1 Name … 4 Review) with its state rebuilt from the plan.
+fn goto(model: &mut Model, n: usize) {
+    let data = &model.data;
+    model.step = match n {
+        1 => Step::Name(name::NameStep::new(data)),
+        2 => Step::Type(ftype::TypeStep::new(data)),
+        3 if data.plan.type_id.is_empty() => {
+            model.flash = Some("Choose a formation type first.".into());
+            Step::Type(ftype::TypeStep::new(data))
+        }
+        3 => Step::Systems(systems::SystemsStep::new(data)),
+        _ => Step::Review(review::ReviewStep::new(data)),
+    };
+}

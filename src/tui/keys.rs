@@ -1,0 +1,51 @@
+//! Key hints. Each component lists the keys it owns (gitui's `commands()` idiom); the hint
+//! bar shows the short list, `?` shows all of them.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyHint {
+    pub keys: &'static str,
+    pub action: &'static str,
+    /// Shown in the hint bar at the bottom (otherwise only in the `?` help).
+    pub bar: bool,
+}
+
+/// A hint shown in the bar and in the help.
+pub const fn hint(keys: &'static str, action: &'static str) -> KeyHint {
+    KeyHint {
+        keys,
+        action,
+        bar: true,
+    }
+}
+
+/// A hint shown only in the help.
+pub const fn more(keys: &'static str, action: &'static str) -> KeyHint {
+    KeyHint {
+        keys,
+        action,
+        bar: false,
+    }
+}
+
+/// The keys that work everywhere. While the user types text, `q` is a letter, so only
+/// Ctrl-C quits.
+pub fn global(typing: bool) -> Vec<KeyHint> {
+    vec![
+        hint("?", "help"),
+        if typing {
+            hint("Ctrl-C", "quit")
+        } else {
+            hint("q", "quit")
+        },
+        more("Ctrl-C", "quit (asks first when choices would be lost)"),
+    ]
+}
+
+/// Keys of a vertical list.
+pub fn list_moves() -> Vec<KeyHint> {
+    vec![
+        hint("↑↓/jk", "move"),
+        more("PgUp/PgDn", "move a page"),
+        more("Home/End", "first / last"),
+    ]
+}

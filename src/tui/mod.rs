@@ -1,0 +1,351 @@
+//! The interactive wizard: terminal setup and restore, and the event loop that feeds
+//! terminal events and finished background work into `app::update`.
+//!
+//! Exit paths: every one restores the terminal exactly once (`restore` is guarded), also a
+//! panic on the UI thread (the panic hook restores, then color-eyre reports), a panic in a
+//! background task (it ends the loop cleanly through `JoinError::is_panic`), a hang-up
+//! (SIGHUP, or the terminal's input failing) and SIGTERM.
+
+pub mod app;
+pub mod input;
+pub mod keys;
+pub mod steps;
+pub mod theme;
+pub mod view;
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, EventStream, KeyEventKind, MouseEventKind};
+use ratatui::crossterm::{cursor, execute, terminal};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::backend::{self, Backend, Progress, Source};
+use crate::catalog::Catalog;
+use crate::cli::WizardArgs;
+use crate::error::AppError;
+use app::{Cmd, Context, Exit, Failure, Model, Msg, Prefill};
+
+/// Exit code after a hang-up (128 + SIGHUP) and after SIGTERM (128 + 15).
+pub const EXIT_HANGUP: u8 = 129;
+pub const EXIT_TERMINATED: u8 = 143;
+
+/// Whether the terminal is in the wizard's modes (raw, alternate screen, …).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static MOUSE: AtomicBool = AtomicBool::new(false);
+/// The thread that runs the UI: a panic there restores the terminal and is reported at
+/// once; a panic elsewhere is kept until the loop has ended cleanly.
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+static TASK_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Runs the wizard; returns the exit code.
+pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result<u8, AppError> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(AppError::Usage(
+            "the wizard needs a terminal; in scripts use `formation-wizard check` or `formation-wizard create` with --name, --type and --system".into(),
+        ));
+    }
+    let backend: Arc<dyn Backend> = Arc::from(backend::open(source)?);
+    let theme = theme::Theme::detect(args.no_color);
+    let prefill = Prefill {
+        name: args.name.clone(),
+        formation_type: args.formation_type.clone(),
+        systems: args.systems.clone(),
+    };
+    install_hooks();
+    let size = terminal::size().map_err(|e| terminal_error("read the terminal size", &e))?;
+    let ctx = Context {
+        catalog,
+        backend: backend.clone(),
+        theme,
+    };
+    let mut model = Model::new(ctx, prefill, size);
+    let mut term = init(args.mouse).map_err(|e| {
+        restore();
+        terminal_error("set up the terminal", &e)
+    })?;
+    spawn_signal_handler();
+    let result = event_loop(&mut term, &mut model, backend).await;
+    restore();
+    let exit = result?;
+    if let Some(summary) = &exit.summary {
+        println!("{summary}");
+    }
+    if let Some(message) = &exit.message {
+        eprintln!("formation-wizard: {}", crate::text::neutralise(message));
+    }
+    Ok(exit.code)
+}
+
+fn terminal_error(what: &str, e: &std::io::Error) -> AppError {
+    AppError::Usage(format!("cannot {what}: {e}"))
+}
+
+/// color-eyre's hooks, installed before the terminal changes modes. The panic hook
+/// restores the terminal (once) for a panic on the UI thread; a panic on a worker thread
+/// is only recorded, and the loop ends cleanly when the task's `JoinError` arrives.
+fn install_hooks() {
+    let _ = UI_THREAD.set(std::thread::current().id());
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .into_hooks();
+    // Installing twice (a second run in one process) is harmless: the first one stays.
+    let _ = eyre_hook.install();
+    std::panic::set_hook(Box::new(move |info| {
+        let report = panic_hook.panic_report(info).to_string();
+        if UI_THREAD.get() == Some(&std::thread::current().id()) {
+            restore();
+            eprintln!("{report}");
+        } else if let Ok(mut slot) = TASK_PANIC.lock() {
+            slot.get_or_insert(report);
+        }
+    }));
+}
+
+type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
+
+fn init(mouse: bool) -> std::io::Result<Term> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    MOUSE.store(mouse, Ordering::SeqCst);
+    let mut out = std::io::stdout();
+    execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    )?;
+    if mouse {
+        execute!(out, event::EnableMouseCapture)?;
+    }
+    // Cleared directly: `Terminal::clear` asks the terminal for the cursor position,
+    // which not every terminal answers.
+    execute!(out, terminal::Clear(terminal::ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
+}
+
+/// Puts the terminal back as it was; does something only the first time after `init`, so
+/// that the panic hook, the signal handler and the normal exit can all call it. Errors are
+/// ignored: after a hang-up there is no terminal left to fix.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = std::io::stdout();
+    if MOUSE.load(Ordering::SeqCst) {
+        let _ = execute!(out, event::DisableMouseCapture);
+    }
+    let _ = execute!(
+        out,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// SIGHUP (the SSH connection dropped) and SIGTERM end the wizard at once from their own
+/// task, whatever the UI loop is doing (crossterm can spin on a dead terminal).
+fn spawn_signal_handler() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut hup), Ok(mut term)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::spawn(async move {
+        let code = tokio::select! {
+            _ = hup.recv() => EXIT_HANGUP,
+            _ = term.recv() => EXIT_TERMINATED,
+        };
+        restore();
+        std::process::exit(i32::from(code));
+    });
+}
+
+async fn event_loop(
+    term: &mut Term,
+    model: &mut Model,
+    backend: Arc<dyn Backend>,
+) -> Result<Exit, AppError> {
+    let mut events = EventStream::new();
+    let mut tasks: JoinSet<Msg> = JoinSet::new();
+    let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
+    let progress = Progress::to(progress_tx);
+    let mut spinner = tokio::time::interval(Duration::from_millis(120));
+    spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    for cmd in model.init() {
+        spawn(
+            &mut tasks,
+            cmd,
+            &backend,
+            &model.data.ctx.catalog,
+            &progress,
+        );
+    }
+    let mut dirty = true;
+    loop {
+        if dirty {
+            term.draw(|f| view::view(model, f))
+                .map_err(|e| terminal_error("draw", &e))?;
+            dirty = false;
+        }
+        if let Some(exit) = model.exit.take() {
+            tasks.abort_all();
+            return Ok(exit);
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match to_msg(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                // EOF or EIO on the terminal: the user is gone.
+                Some(Err(_)) | None => return Ok(hangup()),
+            },
+            Some(joined) = tasks.join_next() => match joined {
+                Ok(msg) => msg,
+                Err(e) if e.is_panic() => return Ok(task_panicked()),
+                Err(_) => continue,
+            },
+            Some(event) = progress_rx.recv() => Msg::Progress(event),
+            _ = spinner.tick(), if model.busy() => Msg::Tick,
+        };
+        for cmd in app::update(model, msg) {
+            spawn(
+                &mut tasks,
+                cmd,
+                &backend,
+                &model.data.ctx.catalog,
+                &progress,
+            );
+        }
+        dirty = true;
+    }
+}
+
+fn hangup() -> Exit {
+    Exit {
+        code: EXIT_HANGUP,
+        summary: None,
+        message: Some("the terminal went away; nothing more was done.".into()),
+    }
+}
+
+fn task_panicked() -> Exit {
+    let detail = TASK_PANIC
+        .lock()
+        .ok()
+        .and_then(|mut s| s.take())
+        .unwrap_or_default();
+    Exit {
+        code: crate::error::exit::BACKEND,
+        summary: None,
+        message: Some(format!(
+            "a background task failed unexpectedly; the wizard stopped. {detail}"
+        )),
+    }
+}
+
+/// Terminal events the wizard reacts to; the rest (key releases, focus, mouse moves)
+/// cause no redraw.
+fn to_msg(event: Event) -> Option<Msg> {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    match event {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => {
+                Some(Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)))
+            }
+            MouseEventKind::ScrollDown => {
+                Some(Msg::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Runs a command as a tokio task whose result comes back as a `Msg`.
+fn spawn(
+    tasks: &mut JoinSet<Msg>,
+    cmd: Cmd,
+    backend: &Arc<dyn Backend>,
+    catalog: &Catalog,
+    progress: &Progress,
+) {
+    let backend = backend.clone();
+    let catalog = catalog.clone();
+    let progress = progress.clone();
+    tasks.spawn(async move { execute(cmd, backend, catalog, progress).await });
+}
+
+async fn execute(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
+    tracing::info!(?cmd, "run");
+    let msg = run_cmd(cmd, backend, catalog, progress).await;
+    match &msg {
+        // The whole landscape would flood the log.
+        Msg::Loaded(Ok(l)) => tracing::info!(
+            systems = l.systems.len(),
+            formations = l.formations.len(),
+            "loaded"
+        ),
+        other => tracing::info!(msg = ?other, "done"),
+    }
+    msg
+}
+
+async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
+    match cmd {
+        Cmd::Load => Msg::Loaded(
+            backend
+                .load(&catalog, &progress)
+                .await
+                .map(Box::new)
+                .map_err(Failure::from),
+        ),
+        Cmd::Create(plan) => Msg::Created(
+            backend
+                .create(&plan, &catalog, &progress)
+                .await
+                .map_err(Failure::from),
+        ),
+        Cmd::Poll {
+            formation_id,
+            after,
+        } => {
+            tokio::time::sleep(after).await;
+            Msg::Status(backend.status(&formation_id).await.map_err(Failure::from))
+        }
+        Cmd::Assign {
+            formation_id,
+            systems,
+        } => {
+            let mut results = Vec::new();
+            for id in systems {
+                let r = backend
+                    .assign(&formation_id, &id, &catalog)
+                    .await
+                    .map_err(|e| e.to_string());
+                results.push((id, r));
+            }
+            Msg::Assigned(results)
+        }
+        Cmd::Delete { formation_id } => {
+            Msg::Deleted(backend.delete(&formation_id).await.map_err(Failure::from))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
