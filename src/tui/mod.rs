@@ -77,7 +77,7 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
     restore();
     let exit = result?;
     if let Some(summary) = &exit.summary {
-        println!("{summary}");
+        println!("{}", crate::text::neutralise(summary));
     }
     if let Some(message) = &exit.message {
         eprintln!("formation-wizard: {}", crate::text::neutralise(message));

@@ -247,7 +247,7 @@ impl Client {
             operation = name,
             attempt,
             duration_ms = started.elapsed().as_millis() as u64,
-            outcome = %outcome,
+            outcome = %crate::text::neutralise(&outcome),
             "request"
         );
         result
