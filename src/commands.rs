@@ -164,11 +164,29 @@ async fn create(
             assigned,
             failed,
         } => roll_back(backend, &formation.id, &assigned, &failed).await,
-        CreateOutcome::Refused(fresh) => {
-            eprintln!(
-                "The landscape changed since it was read; checked again, the formation breaks a rule and was not created."
-            );
-            show(args.format, &plan, &fresh, &landscape, catalog, None, false);
+        CreateOutcome::Refused(report) => {
+            // Read again to say what changed; the verdict is the one made under the lock.
+            let fresh = backend.load(catalog, &Progress::none()).await;
+            let mut note = "The landscape changed since it was read; checked again, the formation breaks a rule and was not created.".to_owned();
+            match &fresh {
+                Ok(fresh) => {
+                    let changes = crate::changes::describe(&landscape, fresh);
+                    if !changes.is_empty() {
+                        note.push_str(" What changed:");
+                        for c in changes {
+                            note.push_str("\n  - ");
+                            note.push_str(&crate::text::neutralise(&c));
+                        }
+                    }
+                }
+                Err(e) => note.push_str(&format!(
+                    " It could not be read again to show what changed: {}",
+                    crate::text::neutralise(&e.to_string())
+                )),
+            }
+            eprintln!("{note}");
+            let shown = fresh.as_ref().unwrap_or(&landscape);
+            show(args.format, &plan, &report, shown, catalog, None, false);
             Ok(exit::RULES_NOT_SATISFIED)
         }
     }

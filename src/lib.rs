@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod changes;
 pub mod cli;
 pub mod commands;
 pub mod demo;

@@ -13,9 +13,12 @@ pub fn init(path: Option<&Path>) -> Result<(), String> {
     let Some(path) = path else {
         return Ok(());
     };
-    let file = File::options()
-        .create(true)
-        .append(true)
+    let mut options = File::options();
+    options.create(true).append(true);
+    // A new log is readable by its owner only: it names systems and formations.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(path)
         .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
     let filter = EnvFilter::try_from_env("FORMATION_WIZARD_LOG")

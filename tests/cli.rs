@@ -446,3 +446,17 @@ fn text_output_neutralises_hostile_names() {
     }
     assert!(r.stdout.contains('\u{FFFD}'));
 }
+
+#[test]
+fn a_new_log_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("wizard.log");
+    let out = bin(dir.path())
+        .args(["--log", log.to_str().unwrap(), "types"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+}

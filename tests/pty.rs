@@ -25,6 +25,10 @@ struct App {
 
 impl App {
     fn start(args: &[&str], data_dir: &Path) -> App {
+        App::start_with(args, data_dir, &[])
+    }
+
+    fn start_with(args: &[&str], data_dir: &Path, env: &[(&str, &str)]) -> App {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -41,6 +45,10 @@ impl App {
         cmd.env_remove("LC_ALL");
         cmd.env_remove("LC_CTYPE");
         cmd.env_remove("NO_COLOR");
+        cmd.env_remove("FORMATION_WIZARD_TEST_PANIC");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -136,7 +144,38 @@ impl App {
         }
     }
 
-    /// After the last switch to the alternate screen: left it, and showed the cursor.
+    fn pid(&self) -> u32 {
+        self.child.process_id().expect("the child has a pid")
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// The raw output from byte `from` on, as text.
+    fn raw_since(&self, from: usize) -> String {
+        String::from_utf8_lossy(&self.raw[from..]).into_owned()
+    }
+
+    /// The pseudo-terminal's line discipline is cooked again: canonical input, echo and
+    /// signals on (raw mode turns all three off).
+    fn assert_cooked(&self) {
+        use nix::sys::termios::LocalFlags;
+        let termios = self._master.get_termios().expect("the pty's termios");
+        let want = LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG;
+        assert!(
+            termios.local_flags.contains(want),
+            "the terminal is left in raw mode: {:?}",
+            termios.local_flags
+        );
+    }
+
+    /// After the last switch to the alternate screen: left it, showed the cursor, turned
+    /// bracketed paste (and mouse capture, if it was on) off, and cooked mode is back.
     fn assert_terminal_restored(&self) {
         let raw = String::from_utf8_lossy(&self.raw);
         let entered = raw
@@ -149,10 +188,21 @@ impl App {
             "showed the cursor after leaving"
         );
         assert!(rest.contains("\x1b[?2004l"), "turned bracketed paste off");
+        if rest.contains("\x1b[?1000h") {
+            for off in ["\x1b[?1000l", "\x1b[?1002l", "\x1b[?1003l", "\x1b[?1006l"] {
+                assert!(rest.contains(off), "turned mouse capture off ({off:?})");
+            }
+        }
         let screen = self.parser.screen();
         assert!(!screen.alternate_screen());
         assert!(!screen.hide_cursor());
         assert!(!screen.bracketed_paste());
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reporting is off"
+        );
+        self.assert_cooked();
     }
 }
 
@@ -264,4 +314,154 @@ fn refuses_without_a_terminal() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("check") && err.contains("create"), "{err}");
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn sigterm_restores_mouse_and_modes_and_exits_143() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(
+        &["--landscape", file.to_str().unwrap(), "--mouse"],
+        dir.path(),
+    );
+    app.wait_for("Name the formation");
+    assert!(
+        app.raw_since(0).contains("\x1b[?1000h"),
+        "mouse capture was on"
+    );
+    app.signal("TERM");
+    assert_eq!(app.wait_exit(), 143);
+    app.assert_terminal_restored();
+}
+
+#[test]
+fn an_error_after_start_restores_and_says_it_in_one_sentence() {
+    // A natural error path: the terminal is set up, then loading the landscape fails.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("landscape.json");
+    std::fs::write(&file, "{\"systems\": [{\"id\": \"a\", \"name\": 7}]}").unwrap();
+    let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
+    assert_eq!(app.wait_exit(), 2);
+    app.assert_terminal_restored();
+    let raw = app.raw_since(0);
+    let left = raw.rfind("\x1b[?1049l").unwrap();
+    let after = &raw[left..];
+    assert!(
+        after.contains("is not valid") && after.contains("systems[0].name"),
+        "the message comes after the restore: {after:?}"
+    );
+}
+
+#[test]
+fn a_panic_on_the_ui_thread_restores_before_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start_with(
+        &["--landscape", file.to_str().unwrap()],
+        dir.path(),
+        &[("FORMATION_WIZARD_TEST_PANIC", "ui")],
+    );
+    app.wait_for("Name the formation");
+    app.send("x");
+    assert_eq!(app.wait_exit(), 101, "a panic exits with Rust's panic code");
+    app.assert_terminal_restored();
+    let raw = app.raw_since(0);
+    let left = raw.rfind("\x1b[?1049l").unwrap();
+    assert!(
+        raw[left..].contains("injected by FORMATION_WIZARD_TEST_PANIC=ui"),
+        "the panic report is printed on the restored terminal"
+    );
+}
+
+#[test]
+fn a_panic_in_a_background_task_ends_the_app_cleanly_with_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start_with(
+        &["--landscape", file.to_str().unwrap()],
+        dir.path(),
+        &[("FORMATION_WIZARD_TEST_PANIC", "task")],
+    );
+    app.wait_for("Name the formation");
+    app.send("x");
+    assert_eq!(app.wait_exit(), 3);
+    app.assert_terminal_restored();
+    let raw = app.raw_since(0);
+    let left = raw.rfind("\x1b[?1049l").unwrap();
+    let after = &raw[left..];
+    assert!(
+        after.contains("a background task failed unexpectedly"),
+        "one sentence after the restore: {after:?}"
+    );
+    assert_eq!(
+        raw.matches("\x1b[?1049l").count(),
+        1,
+        "restored exactly once"
+    );
+}
+
+/// The third field of /proc/PID/stat: R, S, T (stopped), …
+fn process_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name.chars().next().unwrap()
+}
+
+#[test]
+fn ctrl_z_suspends_with_the_terminal_restored_and_fg_redraws_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
+    app.wait_for("Name the formation");
+    app.send("TC Zed");
+    app.wait_for("The name can be used");
+    let before = app.raw.len();
+    app.send("\x1a");
+    let end = Instant::now() + DEADLINE;
+    while process_state(app.pid()) != 'T' {
+        assert!(Instant::now() < end, "the app did not stop on Ctrl-Z");
+        app.pump(Duration::from_millis(50));
+    }
+    app.pump(Duration::from_millis(200));
+    let suspended = app.raw_since(before);
+    assert!(
+        suspended.contains("\x1b[?1049l"),
+        "left the alternate screen"
+    );
+    assert!(suspended.contains("\x1b[?25h"), "showed the cursor");
+    assert!(!app.parser.screen().alternate_screen());
+    app.assert_cooked();
+
+    // `fg`: the shell continues the job.
+    let stopped_at = app.raw.len();
+    app.signal("CONT");
+    let end = Instant::now() + DEADLINE;
+    while !(app.parser.screen().alternate_screen() && app.screen().contains("Name the formation")) {
+        assert!(
+            Instant::now() < end,
+            "no redraw after fg:\n{}",
+            app.screen()
+        );
+        app.pump(Duration::from_millis(50));
+    }
+    app.pump(Duration::from_millis(300));
+    let resumed = app.raw_since(stopped_at);
+    assert!(
+        resumed.contains("\x1b[?1049h"),
+        "back on the alternate screen"
+    );
+    // Cells are written in runs between cursor moves; blanks are skipped.
+    for text in ["Formation Wizard", "Name the formation", "Zed"] {
+        assert!(
+            resumed.contains(text),
+            "{text:?} drawn again after fg (a full redraw)"
+        );
+    }
+    assert!(app.screen().contains("TC Zed"), "the typed name survived");
+
+    app.send("\x03");
+    app.wait_for("Quit without creating");
+    app.send("y");
+    assert_eq!(app.wait_exit(), 130);
+    app.assert_terminal_restored();
 }

@@ -4,7 +4,8 @@
 //! Exit paths: every one restores the terminal exactly once (`restore` is guarded), also a
 //! panic on the UI thread (the panic hook restores, then color-eyre reports), a panic in a
 //! background task (it ends the loop cleanly through `JoinError::is_panic`), a hang-up
-//! (SIGHUP, or the terminal's input failing) and SIGTERM.
+//! (SIGHUP, or the terminal's input failing) and SIGTERM. Ctrl-Z (or SIGTSTP) restores the
+//! terminal and stops the process; `fg` sets it up again and redraws everything.
 
 pub mod app;
 pub mod input;
@@ -71,12 +72,12 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
         restore();
         terminal_error("set up the terminal", &e)
     })?;
-    spawn_signal_handler();
-    let result = event_loop(&mut term, &mut model, backend).await;
+    let jobs = spawn_signal_handler();
+    let result = event_loop(&mut term, &mut model, backend, jobs, args.mouse).await;
     restore();
     let exit = result?;
     if let Some(summary) = &exit.summary {
-        println!("{summary}");
+        println!("{}", crate::text::neutralise(summary));
     }
     if let Some(message) = &exit.message {
         eprintln!("formation-wizard: {}", crate::text::neutralise(message));
@@ -151,31 +152,108 @@ pub fn restore() {
     let _ = out.flush();
 }
 
+/// Job control, for the UI loop to carry out between two draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// SIGTSTP (e.g. `kill -TSTP`): restore the terminal and stop.
+    Suspend,
+    /// SIGCONT: continued after a stop the wizard did not make itself; draw everything again.
+    Continued,
+}
+
 /// SIGHUP (the SSH connection dropped) and SIGTERM end the wizard at once from their own
-/// task, whatever the UI loop is doing (crossterm can spin on a dead terminal).
-fn spawn_signal_handler() {
+/// task, whatever the UI loop is doing (crossterm can spin on a dead terminal). SIGTSTP and
+/// SIGCONT are passed to the UI loop, which owns the terminal.
+fn spawn_signal_handler() -> mpsc::UnboundedReceiver<Job> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut hup), Ok(mut term)) = (
+    let (tx, rx) = mpsc::unbounded_channel();
+    if let (Ok(mut hup), Ok(mut term)) = (
         signal(SignalKind::hangup()),
         signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    tokio::spawn(async move {
-        let code = tokio::select! {
-            _ = hup.recv() => EXIT_HANGUP,
-            _ = term.recv() => EXIT_TERMINATED,
-        };
-        restore();
-        std::process::exit(i32::from(code));
-    });
+    ) {
+        tokio::spawn(async move {
+            let code = tokio::select! {
+                _ = hup.recv() => EXIT_HANGUP,
+                _ = term.recv() => EXIT_TERMINATED,
+            };
+            restore();
+            std::process::exit(i32::from(code));
+        });
+    }
+    let stop = SignalKind::from_raw(libc::SIGTSTP);
+    let cont = SignalKind::from_raw(libc::SIGCONT);
+    if let (Ok(mut tstp), Ok(mut cont)) = (signal(stop), signal(cont)) {
+        tokio::spawn(async move {
+            loop {
+                let job = tokio::select! {
+                    Some(()) = tstp.recv() => Job::Suspend,
+                    Some(()) = cont.recv() => Job::Continued,
+                    else => return,
+                };
+                if tx.send(job).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    rx
+}
+
+/// Ctrl-Z: gives the terminal back as it was, stops the process (SIGSTOP, as the shell's
+/// job control expects), and once continued (`fg`) sets the terminal up again and draws
+/// everything anew. A fresh `Terminal` has empty buffers, so the next draw is complete;
+/// `Terminal::clear` is not used because it asks the terminal for the cursor position.
+fn suspend(term: &mut Term, mouse: bool) -> Result<(), AppError> {
+    restore();
+    // SAFETY: raise(3) is async-signal-safe and has no memory-safety preconditions.
+    if unsafe { libc::raise(libc::SIGSTOP) } != 0 {
+        tracing::warn!("could not stop the process for Ctrl-Z");
+    }
+    redraw_all(term, mouse)
+}
+
+/// Sets the terminal's modes again (all idempotent) and replaces the `Terminal`, so that the
+/// next draw writes every cell.
+fn redraw_all(term: &mut Term, mouse: bool) -> Result<(), AppError> {
+    *term = init(mouse).map_err(|e| terminal_error("set up the terminal again", &e))?;
+    Ok(())
+}
+
+async fn panicking_task() -> Msg {
+    panic!("injected by FORMATION_WIZARD_TEST_PANIC=task")
+}
+
+fn is_ctrl_z(event: &Event) -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    matches!(event, Event::Key(k)
+        if k.kind == KeyEventKind::Press
+            && k.modifiers.contains(KeyModifiers::CONTROL)
+            && matches!(k.code, KeyCode::Char('z') | KeyCode::Char('Z')))
+}
+
+/// A test hook, in debug builds only (see SECURITY.md): `FORMATION_WIZARD_TEST_PANIC=ui`
+/// panics on the UI thread at the first key, `=task` in a background task. It lets
+/// `tests/pty.rs` check that both panic paths give the terminal back. Release builds
+/// ignore the variable.
+fn injected_panic() -> Option<&'static str> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    match std::env::var("FORMATION_WIZARD_TEST_PANIC").ok()?.as_str() {
+        "ui" => Some("ui"),
+        "task" => Some("task"),
+        _ => None,
+    }
 }
 
 async fn event_loop(
     term: &mut Term,
     model: &mut Model,
     backend: Arc<dyn Backend>,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    mouse: bool,
 ) -> Result<Exit, AppError> {
+    let mut inject = injected_panic();
     let mut events = EventStream::new();
     let mut tasks: JoinSet<Msg> = JoinSet::new();
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
@@ -204,6 +282,11 @@ async fn event_loop(
         }
         let msg = tokio::select! {
             event = events.next() => match event {
+                Some(Ok(event)) if is_ctrl_z(&event) => {
+                    suspend(term, mouse)?;
+                    dirty = true;
+                    continue;
+                }
                 Some(Ok(event)) => match to_msg(event) {
                     Some(msg) => msg,
                     None => continue,
@@ -217,8 +300,24 @@ async fn event_loop(
                 Err(_) => continue,
             },
             Some(event) = progress_rx.recv() => Msg::Progress(event),
+            Some(job) = jobs.recv() => {
+                match job {
+                    Job::Suspend => suspend(term, mouse)?,
+                    Job::Continued => redraw_all(term, mouse)?,
+                }
+                dirty = true;
+                continue;
+            }
             _ = spinner.tick(), if model.busy() => Msg::Tick,
         };
+        if let Msg::Key(_) = msg
+            && let Some(which) = inject.take()
+        {
+            if which == "ui" {
+                panic!("injected by FORMATION_WIZARD_TEST_PANIC=ui");
+            }
+            tasks.spawn(panicking_task());
+        }
         for cmd in app::update(model, msg) {
             spawn(
                 &mut tasks,

@@ -6,14 +6,12 @@
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
-use cynic::GraphQlResponse;
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::auth::{Auth, AuthError};
+use super::response::{self, Undecoded};
 use crate::backend::{CallState, Progress};
-use crate::text::neutralise;
 
 /// Whether an operation may be sent again when its outcome is unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,13 +67,6 @@ pub enum CallError {
     /// Certainly not executed: unreachable, refused credentials, rate-limited too long.
     #[error("{0}")]
     NotDone(String),
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ErrorExtensions {
-    error_code: Option<i64>,
-    /// The sandbox adds the rule kind; a real Director does not.
-    rule: Option<String>,
 }
 
 /// One attempt's failure, classified for the retry loop.
@@ -256,7 +247,7 @@ impl Client {
             operation = name,
             attempt,
             duration_ms = started.elapsed().as_millis() as u64,
-            outcome = %outcome,
+            outcome = %crate::text::neutralise(&outcome),
             "request"
         );
         result
@@ -333,32 +324,23 @@ impl Client {
     }
 }
 
-/// Reads a GraphQL answer: data, or the first error mapped to a sentence.
+/// Reads a GraphQL answer (see `response::decode`), classified for the retry loop.
 fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
-    let answer: GraphQlResponse<T, ErrorExtensions> =
-        serde_json::from_slice(body).map_err(|e| {
-            Attempt::Unknown(format!(
-                "the answer from {url} is not the GraphQL JSON expected ({e})"
-            ))
-        })?;
-    if let Some(error) = answer.errors.and_then(|e| e.into_iter().next()) {
-        let (code, rule) = error
-            .extensions
-            .map(|x| (x.error_code, x.rule))
-            .unwrap_or((None, None));
-        let message = super::errors::sentence(code, &neutralise(&error.message));
+    response::decode(body, url).map_err(|e| match e {
+        Undecoded::Unreadable(message) => Attempt::Unknown(message),
         // An internal error may be passing; it is retried like an unknown outcome.
-        if code == Some(super::errors::INTERNAL) {
-            return Err(Attempt::Unknown(message));
+        Undecoded::Answered { code, message, .. } if code == Some(super::errors::INTERNAL) => {
+            Attempt::Unknown(message)
         }
-        return Err(Attempt::Final(CallError::Answered {
+        Undecoded::Answered {
             code,
             message,
             rule,
-        }));
-    }
-    answer.data.ok_or_else(|| {
-        Attempt::Unknown(format!("the answer from {url} has neither data nor errors"))
+        } => Attempt::Final(CallError::Answered {
+            code,
+            message,
+            rule,
+        }),
     })
 }
 

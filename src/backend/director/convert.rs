@@ -84,7 +84,7 @@ pub fn formations(
                 .and_then(|name| catalog.find(name))
                 .or_else(|| catalog.find(f.formation_template_id.inner()));
             let Some(ftype) = ftype else {
-                tracing::warn!(formation = %f.name, "formation of a template the catalog does not know; left out");
+                tracing::warn!(formation = %crate::text::neutralise(&f.name), "formation of a template the catalog does not know; left out");
                 return None;
             };
             Some(Formation {

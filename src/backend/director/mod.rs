@@ -10,6 +10,7 @@ mod convert;
 pub mod errors;
 pub mod profile;
 pub mod queries;
+pub mod response;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -362,8 +362,8 @@ impl CreateStep {
             format!(
                 "Created the formation \"{}\" ({}), status {}.",
                 neutralise(&self.name),
-                f.id,
-                f.status
+                neutralise(&f.id),
+                neutralise(&f.status)
             )
         });
         Exit {
@@ -410,8 +410,8 @@ impl CreateStep {
                 message: Some(format!(
                     "The formation \"{}\" ({}) exists but is not complete (status {}); assign the remaining systems or delete it.",
                     neutralise(&data.plan.name),
-                    f.id,
-                    f.status
+                    neutralise(&f.id),
+                    neutralise(&f.status)
                 )),
             },
             None => Exit {
@@ -502,7 +502,7 @@ impl CreateStep {
                         "{} The formation \"{}\" was created ({}) and is {}.",
                         t.sym.ok,
                         clean(&data.plan.name),
-                        formation.id,
+                        clean(&formation.id),
                         clean(&formation.status)
                     ),
                     t.ok(),
@@ -529,7 +529,7 @@ impl CreateStep {
                     None => "Nothing was created. r tries again; Enter goes back to the review.".to_owned(),
                     Some(f) => format!(
                         "The formation {} exists. r checks its status again; d rolls back (deletes it).",
-                        f.id
+                        clean(&f.id)
                     ),
                 }));
             }
@@ -568,7 +568,8 @@ impl CreateStep {
                 lines.push(Line::styled(
                     format!(
                         "{} The formation {} exists, but not every system could be assigned.",
-                        t.sym.bad, formation.id
+                        t.sym.bad,
+                        clean(&formation.id)
                     ),
                     t.error(),
                 ));
@@ -592,48 +593,5 @@ impl CreateStep {
 
 /// What differs between the landscape the wizard had and the fresh one, in words.
 pub fn landscape_changes(old: &Landscape, fresh: &Landscape) -> Vec<String> {
-    let mut out = Vec::new();
-    for f in &fresh.formations {
-        match old.formations.iter().find(|o| o.id == f.id) {
-            None => out.push(format!(
-                "New formation \"{}\" with {}.",
-                f.name,
-                f.systems.join(", ")
-            )),
-            Some(o) if o.systems != f.systems => out.push(format!(
-                "The formation \"{}\" now has {}.",
-                f.name,
-                f.systems.join(", ")
-            )),
-            Some(_) => {}
-        }
-    }
-    for o in &old.formations {
-        if !fresh.formations.iter().any(|f| f.id == o.id) {
-            out.push(format!("The formation \"{}\" was deleted.", o.name));
-        }
-    }
-    for s in &fresh.systems {
-        match old.system(&s.id) {
-            None => out.push(format!("New system {} ({}).", s.name, s.id)),
-            Some(o) if o.status != s.status => out.push(format!(
-                "{} changed its status from \"{}\" to \"{}\".",
-                s.name,
-                o.status_str(),
-                s.status_str()
-            )),
-            Some(o) if o.scenario_groups != s.scenario_groups => out.push(format!(
-                "{} now has the scenario groups {}.",
-                s.name,
-                s.scenario_groups.join(", ")
-            )),
-            Some(_) => {}
-        }
-    }
-    for o in &old.systems {
-        if fresh.system(&o.id).is_none() {
-            out.push(format!("The system {} ({}) was removed.", o.name, o.id));
-        }
-    }
-    out
+    crate::changes::describe(old, fresh)
 }

@@ -1,0 +1,94 @@
+//! The pure modules of formation-wizard, compiled from `../src` by path, under the same
+//! module names so that their `crate::…` paths resolve unchanged. Only these: the landscape
+//! loader with the catalog and the rule engine it needs, and the Director answer parser.
+//! If one of them starts to use another module of the main crate, the fuzz build fails
+//! (CI builds it) and the module is added here.
+#![allow(dead_code, unused_imports)]
+
+#[path = "../../src/catalog.rs"]
+pub mod catalog;
+#[path = "../../src/landscape.rs"]
+pub mod landscape;
+#[path = "../../src/plan.rs"]
+pub mod plan;
+#[path = "../../src/rules/mod.rs"]
+pub mod rules;
+#[path = "../../src/text.rs"]
+pub mod text;
+
+pub mod backend;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use backend::director::response::{Undecoded, decode};
+use backend::director::{convert, queries as q};
+use catalog::Catalog;
+use landscape::Landscape;
+
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::embedded().expect("the embedded catalog is valid"))
+}
+
+/// A landscape file's bytes: parsed or refused with a message, never a panic; what parses
+/// is consistent (every id finds its system, every member exists).
+pub fn landscape_file(bytes: &[u8]) {
+    match Landscape::parse(bytes, "file fuzz.json", catalog()) {
+        Ok(l) => {
+            for (pos, s) in l.systems.iter().enumerate() {
+                assert_eq!(l.position(&s.id), Some(pos));
+                for f in l.formations_of(pos) {
+                    assert!(f.systems.contains(&s.id));
+                }
+            }
+            for f in &l.formations {
+                assert!(catalog().by_id(&f.type_id).is_some());
+                assert!(f.systems.iter().all(|id| l.system(id).is_some()));
+            }
+        }
+        Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// An answer body from a Director, read as each query the backend sends. Errors are one
+/// sentence with nothing in it that could act on a terminal; data converts to a landscape
+/// or is refused with a message.
+pub fn director_answer(bytes: &[u8]) {
+    let url = "https://director.example/graphql";
+    let apps = decode::<q::ApplicationsQuery>(bytes, url).map_err(check);
+    let formations = decode::<q::FormationsQuery>(bytes, url).map_err(check);
+    let templates = decode::<q::FormationTemplatesQuery>(bytes, url).map_err(check);
+    if let Ok(found) = decode::<q::FormationQuery>(bytes, url).map_err(check)
+        && let Some(f) = found.formation
+    {
+        let _ = convert::status_name(f.status.condition);
+        let _ = convert::errors(&f);
+    }
+    let apps = apps.map(|a| a.applications.data).unwrap_or_default();
+    let formations = formations.map(|f| f.formations.data).unwrap_or_default();
+    let names: HashMap<String, String> = templates
+        .map(|t| t.formation_templates.data)
+        .unwrap_or_default()
+        .iter()
+        .map(|t| (t.id.inner().to_owned(), t.name.clone()))
+        .collect();
+    let members = convert::memberships(&apps);
+    let systems = apps.iter().map(convert::system).collect();
+    let formations = convert::formations(&formations, &names, &members, catalog());
+    if let Err(e) = Landscape::from_parts(None, None, systems, formations, catalog()) {
+        assert!(!e.is_empty());
+    }
+}
+
+fn check(e: Undecoded) {
+    let message = match &e {
+        Undecoded::Unreadable(m) => m,
+        Undecoded::Answered { message, .. } => message,
+    };
+    assert!(!message.is_empty());
+    assert!(
+        !message.chars().any(text::is_unsafe),
+        "an error sentence carries a control character: {message:?}"
+    );
+}

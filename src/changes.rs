@@ -1,0 +1,139 @@
+//! What changed in a landscape between two readings, in sentences: shown when a `create`
+//! is refused because the landscape changed after it was loaded (the TUI's Create step and
+//! the `create` command). The sentences carry landscape text as is; callers neutralise
+//! them where they print them.
+
+use crate::landscape::Landscape;
+
+/// The differences between `old` and `fresh` that can change a verdict: formations added
+/// or deleted, systems that joined or left a formation, status and scenario-group changes,
+/// systems added or removed.
+pub fn describe(old: &Landscape, fresh: &Landscape) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &fresh.formations {
+        if !old.formations.iter().any(|o| o.id == f.id) {
+            out.push(format!(
+                "New formation \"{}\" ({}) with {}.",
+                f.name,
+                f.type_name,
+                system_names(fresh, &f.systems)
+            ));
+        }
+    }
+    for o in &old.formations {
+        if !fresh.formations.iter().any(|f| f.id == o.id) {
+            out.push(format!("The formation \"{}\" was deleted.", o.name));
+        }
+    }
+    for (pos, s) in fresh.systems.iter().enumerate() {
+        let Some(old_pos) = old.position(&s.id) else {
+            out.push(format!("New system {} ({}).", s.name, s.id));
+            continue;
+        };
+        let o = &old.systems[old_pos];
+        let before: Vec<&str> = old.formations_of(old_pos).map(|f| f.id.as_str()).collect();
+        let now: Vec<&str> = fresh.formations_of(pos).map(|f| f.id.as_str()).collect();
+        for f in fresh
+            .formations_of(pos)
+            .filter(|f| !before.contains(&f.id.as_str()))
+        {
+            out.push(format!(
+                "{} ({}) is now in the formation \"{}\".",
+                s.name, s.id, f.name
+            ));
+        }
+        for f in old
+            .formations_of(old_pos)
+            .filter(|f| !now.contains(&f.id.as_str()))
+        {
+            out.push(format!(
+                "{} ({}) is no longer in the formation \"{}\".",
+                s.name, s.id, f.name
+            ));
+        }
+        if o.status != s.status {
+            out.push(format!(
+                "{} ({}) changed its status from \"{}\" to \"{}\".",
+                s.name,
+                s.id,
+                o.status_str(),
+                s.status_str()
+            ));
+        }
+        if o.scenario_groups != s.scenario_groups {
+            out.push(format!(
+                "{} ({}) now has the scenario groups {}.",
+                s.name,
+                s.id,
+                if s.scenario_groups.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    s.scenario_groups.join(", ")
+                }
+            ));
+        }
+    }
+    for o in &old.systems {
+        if fresh.system(&o.id).is_none() {
+            out.push(format!("The system {} ({}) was removed.", o.name, o.id));
+        }
+    }
+    out
+}
+
+fn system_names(l: &Landscape, ids: &[String]) -> String {
+    if ids.is_empty() {
+        return "no systems".to_owned();
+    }
+    ids.iter()
+        .map(|id| match l.system(id) {
+            Some(s) => format!("{} ({id})", s.name),
+            None => id.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn parse(v: &serde_json::Value) -> Landscape {
+        Landscape::parse(v.to_string().as_bytes(), "t", &Catalog::embedded().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn says_which_system_joined_which_formation() {
+        let old: serde_json::Value = serde_json::from_str(crate::demo::EMBEDDED).unwrap();
+        let mut new = old.clone();
+        new["formations"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "id": "f-x", "name": "Someone else", "type": "sap-task-center",
+                "systems": ["tc-eu"]
+            }));
+        let (old, new) = (parse(&old), parse(&new));
+        let changes = describe(&old, &new);
+        assert!(
+            changes.contains(
+                &"Task Center EU (tc-eu) is now in the formation \"Someone else\".".to_owned()
+            ),
+            "{changes:?}"
+        );
+        assert!(
+            changes[0].starts_with("New formation \"Someone else\""),
+            "{changes:?}"
+        );
+        let back = describe(&new, &old);
+        assert!(
+            back.contains(
+                &"Task Center EU (tc-eu) is no longer in the formation \"Someone else\"."
+                    .to_owned()
+            ),
+            "{back:?}"
+        );
+        assert!(describe(&old, &old).is_empty());
+    }
+}
