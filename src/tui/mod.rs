@@ -7,6 +7,7 @@
 //! (SIGHUP, or the terminal's input failing) and SIGTERM.
 
 pub mod app;
+pub mod filter;
 pub mod input;
 pub mod keys;
 pub mod steps;

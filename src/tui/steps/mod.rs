@@ -45,16 +45,26 @@ pub fn list_move(key: &KeyEvent, at: usize, len: usize, page: usize) -> Option<u
 /// The first item to draw so that item `at` is visible, given each item's height and the
 /// rows available. Pure, so that `view` needs no mutable scroll state.
 pub fn window_start(heights: &[usize], at: usize, rows: usize) -> usize {
-    if heights.is_empty() {
+    window_start_by(heights.len(), at, rows, |i| heights[i])
+}
+
+/// As `window_start` over `len` items, asking `height` only for the items that can show:
+/// linear in what is shown, whatever the length of the list.
+pub fn window_start_by(
+    len: usize,
+    at: usize,
+    rows: usize,
+    height: impl Fn(usize) -> usize,
+) -> usize {
+    if len == 0 {
         return 0;
     }
-    let at = at.min(heights.len() - 1);
-    // Walk back from the highlight while the items still fit: linear in what is shown,
-    // whatever the length of the list.
+    let at = at.min(len - 1);
+    // Walk back from the highlight while the items still fit.
     let mut used = 0;
     let mut start = at;
     loop {
-        used += heights[start];
+        used += height(start);
         if used > rows && start < at {
             return start + 1;
         }
@@ -63,6 +73,33 @@ pub fn window_start(heights: &[usize], at: usize, rows: usize) -> usize {
         }
         start -= 1;
     }
+}
+
+/// The first item to draw: the previous one (`top`) while item `at` still shows in full
+/// from there, else the nearest that shows it. A move within the window then changes only
+/// the rows that differ, not the whole list (issue 5: bytes written per cursor move).
+pub fn window_keep(
+    top: usize,
+    len: usize,
+    at: usize,
+    rows: usize,
+    height: impl Fn(usize) -> usize,
+) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let at = at.min(len - 1);
+    if at < top {
+        return at;
+    }
+    let mut used = 0;
+    for i in top..=at {
+        used += height(i);
+        if used > rows {
+            return window_start_by(len, at, rows, height);
+        }
+    }
+    top
 }
 
 #[cfg(test)]
@@ -77,5 +114,31 @@ mod tests {
         assert_eq!(window_start(&h, 4, 3), 3);
         assert_eq!(window_start(&[], 0, 3), 0);
         assert_eq!(window_start(&[5, 5], 1, 3), 1, "a tall item still shows");
+    }
+
+    #[test]
+    fn window_stays_put_while_the_highlight_shows() {
+        let one = |_| 1;
+        assert_eq!(window_keep(0, 100, 4, 5, one), 0);
+        assert_eq!(
+            window_keep(0, 100, 5, 5, one),
+            1,
+            "scrolls by one at the bottom"
+        );
+        assert_eq!(
+            window_keep(10, 100, 12, 5, one),
+            10,
+            "moving up inside the window"
+        );
+        assert_eq!(
+            window_keep(10, 100, 9, 5, one),
+            9,
+            "scrolls by one at the top"
+        );
+        assert_eq!(window_keep(0, 100, 99, 5, one), 95, "End");
+        assert_eq!(window_keep(0, 3, 7, 5, one), 0, "clamped to the list");
+        assert_eq!(window_keep(0, 0, 0, 5, one), 0);
+        let h = [1, 2, 1, 2, 1];
+        assert_eq!(window_keep(0, 5, 2, 3, |i| h[i]), 1);
     }
 }
