@@ -76,8 +76,10 @@ pub fn window_start_by(
 }
 
 /// The first item to draw: the previous one (`top`) while item `at` still shows in full
-/// from there, else the nearest that shows it. A move within the window then changes only
-/// the rows that differ, not the whole list (issue 5: bytes written per cursor move).
+/// from there; else one that puts `at` in the middle (as vim's `scrolljump`), but never
+/// past the last full page. A move within the window then changes only the rows that
+/// differ, and a held arrow key redraws the list once per half window, not on every row
+/// (issue 5: bytes written per cursor move over a slow link).
 pub fn window_keep(
     top: usize,
     len: usize,
@@ -89,17 +91,19 @@ pub fn window_keep(
         return 0;
     }
     let at = at.min(len - 1);
-    if at < top {
-        return at;
-    }
-    let mut used = 0;
-    for i in top..=at {
-        used += height(i);
-        if used > rows {
-            return window_start_by(len, at, rows, height);
+    if at >= top {
+        let mut used = 0;
+        let fits = (top..=at).all(|i| {
+            used += height(i);
+            used <= rows
+        });
+        if fits {
+            return top;
         }
     }
-    top
+    let centred = window_start_by(len, at, (rows / 2).max(1), &height);
+    let last_page = window_start_by(len, len - 1, rows, &height);
+    centred.min(last_page).min(at)
 }
 
 #[cfg(test)]
@@ -119,26 +123,25 @@ mod tests {
     #[test]
     fn window_stays_put_while_the_highlight_shows() {
         let one = |_| 1;
-        assert_eq!(window_keep(0, 100, 4, 5, one), 0);
+        assert_eq!(window_keep(0, 100, 9, 10, one), 0);
+        assert_eq!(window_keep(0, 100, 10, 10, one), 6, "jumps to the middle");
+        assert_eq!(window_keep(6, 100, 11, 10, one), 6, "then stays");
         assert_eq!(
-            window_keep(0, 100, 5, 5, one),
-            1,
-            "scrolls by one at the bottom"
-        );
-        assert_eq!(
-            window_keep(10, 100, 12, 5, one),
+            window_keep(10, 100, 12, 10, one),
             10,
-            "moving up inside the window"
+            "up inside the window"
         );
+        assert_eq!(window_keep(10, 100, 9, 10, one), 5, "jumps at the top too");
+        assert_eq!(window_keep(10, 100, 2, 10, one), 0);
         assert_eq!(
-            window_keep(10, 100, 9, 5, one),
-            9,
-            "scrolls by one at the top"
+            window_keep(0, 100, 99, 10, one),
+            90,
+            "End: a full last page"
         );
-        assert_eq!(window_keep(0, 100, 99, 5, one), 95, "End");
-        assert_eq!(window_keep(0, 3, 7, 5, one), 0, "clamped to the list");
-        assert_eq!(window_keep(0, 0, 0, 5, one), 0);
+        assert_eq!(window_keep(0, 3, 7, 10, one), 0, "clamped to the list");
+        assert_eq!(window_keep(0, 0, 0, 10, one), 0);
         let h = [1, 2, 1, 2, 1];
-        assert_eq!(window_keep(0, 5, 2, 3, |i| h[i]), 1);
+        assert_eq!(window_keep(0, 5, 2, 3, |i| h[i]), 2);
+        assert_eq!(window_keep(0, 2, 1, 1, |_| 5), 1, "a tall item still shows");
     }
 }
