@@ -147,3 +147,20 @@ pub fn bytes(catalog: &Catalog, landscape: Landscape, w: u16, h: u16) -> Bytes {
         filter_char,
     }
 }
+
+/// Bytes per cursor move over 30 moves down and 30 up (scrolling included): median, max.
+pub fn sweep(catalog: &Catalog, landscape: Landscape, w: u16, h: u16) -> (usize, usize) {
+    let mut m = at_systems(catalog, landscape, (w, h));
+    let mut term = byte_terminal(w, h);
+    draw_bytes(&mut term, &m);
+    let mut moves: Vec<usize> = [KeyCode::Down; 30]
+        .into_iter()
+        .chain([KeyCode::Up; 30])
+        .map(|code| {
+            key(&mut m, code);
+            draw_bytes(&mut term, &m)
+        })
+        .collect();
+    moves.sort_unstable();
+    (moves[moves.len() / 2], moves[moves.len() - 1])
+}
