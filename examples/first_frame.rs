@@ -9,7 +9,10 @@
 //! ```
 //!
 //! `--rss` runs the binary under `/usr/bin/time -f %M` and reports its peak resident
-//! memory too (GNU time; `apt-get install time` if missing).
+//! memory too (GNU time; `apt-get install time` if missing). `--session` goes on after
+//! the first frame: names the formation, chooses the highlighted type, waits for the
+//! Systems step, filters by a letter, moves down, selects, and quits; so that the peak
+//! memory includes the checker and the search text of the Systems step.
 
 use std::error::Error;
 use std::io::{Read, Write};
@@ -28,6 +31,7 @@ struct Options {
     landscape: Option<String>,
     runs: usize,
     rss: bool,
+    session: bool,
 }
 
 fn options() -> Result<Options, Box<dyn Error>> {
@@ -36,6 +40,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
         landscape: None,
         runs: 10,
         rss: false,
+        session: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -44,6 +49,7 @@ fn options() -> Result<Options, Box<dyn Error>> {
             "--runs" => o.runs = args.next().ok_or("--runs N")?.parse()?,
             "--bin" => o.bin = args.next().ok_or("--bin PATH")?.into(),
             "--rss" => o.rss = true,
+            "--session" => o.session = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -90,15 +96,39 @@ fn run(o: &Options, data_dir: &std::path::Path) -> Result<(Duration, Option<u64>
     });
     let size = |n| NonZeroU16::new(n).ok_or("zero size");
     let mut screen = vt100::Parser::new(size(24)?, size(80)?, 0);
-    let elapsed = loop {
-        let chunk = rx.recv_timeout(DEADLINE)?;
-        screen.process(&chunk);
-        if screen.screen().contents().contains(MARKER) {
-            break start.elapsed();
+    let mut wait_for = |marker: &str| -> Result<(), Box<dyn Error>> {
+        while !screen.screen().contents().contains(marker) {
+            let chunk = rx.recv_timeout(DEADLINE).map_err(|_| {
+                format!(
+                    "no \"{marker}\" on the screen:\n{}",
+                    screen.screen().contents()
+                )
+            })?;
+            screen.process(&chunk);
         }
+        Ok(())
     };
-    writer.write_all(b"\x03")?;
-    writer.flush()?;
+    wait_for(MARKER)?;
+    let elapsed = start.elapsed();
+    let mut send = |bytes: &[u8]| -> Result<(), Box<dyn Error>> {
+        writer.write_all(bytes)?;
+        Ok(writer.flush()?)
+    };
+    if o.session {
+        send(b"Perf session\r")?;
+        wait_for("Choose the formation type")?;
+        send(b"\r")?;
+        wait_for("Scenario")?;
+        send(b"/p")?;
+        wait_for("/p_")?;
+        send(b"\rj ")?;
+        std::thread::sleep(Duration::from_millis(200));
+        send(b"\x03")?;
+        wait_for("Quit?")?;
+        send(b"y")?;
+    } else {
+        send(b"\x03")?;
+    }
     let deadline = Instant::now() + DEADLINE;
     while child.try_wait()?.is_none() {
         if Instant::now() > deadline {
