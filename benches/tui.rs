@@ -109,8 +109,12 @@ fn keystroke(c: &mut Criterion) {
                 term.draw(|f| view(&m, f)).expect("draw");
             })
         });
-        // "pro" typed, then one more character; the Backspace that undoes it is not timed.
+        // The first character (a search of all the text), then "pro" typed and one more
+        // character (narrowing); the Backspace that undoes each is not timed.
         key(&mut m, KeyCode::Char('/'));
+        g.bench_function(BenchmarkId::new("filter_first_char", n), |b| {
+            b.iter_custom(|iters| timed_pairs(iters, &mut m, &mut term, 'p', true))
+        });
         for ch in "pro".chars() {
             key(&mut m, KeyCode::Char(ch));
         }

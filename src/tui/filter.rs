@@ -58,12 +58,16 @@ impl SearchIndex {
     fn scan(&self, finder: &Finder<'_>, out: &mut Vec<usize>) {
         out.clear();
         let bytes = self.text.as_bytes();
-        let mut from = 0;
+        let (mut i, mut from) = (0, 0);
         while let Some(at) = finder.find(&bytes[from..]) {
-            // The item whose text holds the hit: the last start at or before it.
-            let i = self.starts.partition_point(|&s| s <= from + at) - 1;
+            // The item whose text holds the hit: walk forward to it (the hits come in
+            // order, so the walk is linear over the whole scan).
+            while self.starts[i + 1] <= from + at {
+                i += 1;
+            }
             out.push(i);
-            from = self.starts[i + 1];
+            i += 1;
+            from = self.starts[i];
         }
     }
 }
