@@ -152,9 +152,9 @@ fn fresh_verdict(m: &Model) -> rules::Report {
 fn check_offers(m: &Model) -> Result<(), TestCaseError> {
     let valid = fresh_verdict(m).valid;
     prop_assert_eq!(
-        m.data.report.valid,
+        m.data.verdict.valid,
         valid,
-        "the wizard's report agrees with the rule engine"
+        "the wizard's verdict agrees with the rule engine"
     );
     let offers_create = m
         .commands()

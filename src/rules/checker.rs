@@ -6,8 +6,8 @@
 
 use super::system::{Problems, problems, system_blockers};
 use super::{
-    AutoEnabled, Candidate, Finding, Report, RuleKind, check_name, check_role, join_or, plural,
-    type_label,
+    AutoEnabled, Candidate, Finding, Report, RuleKind, Verdict, check_name, check_role, join_or,
+    plural, type_label,
 };
 use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{Landscape, System};
@@ -119,6 +119,29 @@ impl Checker {
     /// The landscape position of candidate `i`.
     pub fn position(&self, i: usize) -> usize {
         self.candidates[i]
+    }
+
+    /// The candidate index of the system at landscape position `pos`, if it is one:
+    /// O(log candidates), as candidates are in landscape order.
+    pub fn index_of(&self, pos: usize) -> Option<usize> {
+        self.candidates.binary_search(&pos).ok()
+    }
+
+    /// The landscape positions of the systems that are not candidates (their type is not
+    /// taken), in landscape order: the complement of the candidates, no rule re-run.
+    pub fn excluded(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.candidates.iter().copied().peekable();
+        (0..self.selected.len()).filter(move |&pos| {
+            while next.peek().is_some_and(|&c| c < pos) {
+                next.next();
+            }
+            next.peek() != Some(&pos)
+        })
+    }
+
+    /// How many systems are not candidates.
+    pub fn excluded_count(&self) -> usize {
+        self.selected.len() - self.candidates.len()
     }
 
     pub fn is_selected(&self, i: usize) -> bool {
@@ -306,19 +329,30 @@ impl Checker {
             .collect()
     }
 
-    /// The whole verdict, every candidate spelled out: O(candidates).
-    pub fn report(&self, name: &str, landscape: &Landscape, catalog: &Catalog) -> Report {
+    /// The verdict without the candidates: O(selected), for every change of the plan.
+    pub fn verdict(&self, name: &str, landscape: &Landscape, catalog: &Catalog) -> Verdict {
         let (violations, warnings) = self.findings(name, landscape, catalog);
-        let candidates = (0..self.len())
-            .map(|i| self.candidate(i, landscape, catalog))
-            .collect();
         let auto_enabled = self.auto_enabled(landscape, catalog, &violations);
-        Report {
+        Verdict {
             valid: violations.is_empty(),
             violations,
             warnings,
-            candidates,
             auto_enabled,
+        }
+    }
+
+    /// The whole verdict, every candidate spelled out: O(candidates).
+    pub fn report(&self, name: &str, landscape: &Landscape, catalog: &Catalog) -> Report {
+        let v = self.verdict(name, landscape, catalog);
+        let candidates = (0..self.len())
+            .map(|i| self.candidate(i, landscape, catalog))
+            .collect();
+        Report {
+            valid: v.valid,
+            violations: v.violations,
+            warnings: v.warnings,
+            candidates,
+            auto_enabled: v.auto_enabled,
         }
     }
 }

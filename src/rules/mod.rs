@@ -15,7 +15,8 @@ use crate::plan::FormationPlan;
 pub use checker::{Checker, TypeCount};
 pub use name::check_name;
 pub use system::{
-    Availability, Problems, availability, excluded_systems, problems, system_blockers,
+    Availability, Problems, availability, excluded_systems, exclusion_reason, problems,
+    system_blockers,
 };
 
 /// The rule kinds of DESIGN.md §3; their snake_case names are the JSON contract.
@@ -115,6 +116,27 @@ pub struct Report {
 impl Report {
     pub fn candidate(&self, id: &str) -> Option<&Candidate> {
         self.candidates.iter().find(|c| c.id == id)
+    }
+}
+
+/// A `Report` without its candidates: what a plan's verdict costs in O(selected), for
+/// callers that ask about single candidates on demand (`Checker::candidate`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub valid: bool,
+    pub violations: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    pub auto_enabled: Vec<AutoEnabled>,
+}
+
+impl From<Report> for Verdict {
+    fn from(r: Report) -> Verdict {
+        Verdict {
+            valid: r.valid,
+            violations: r.violations,
+            warnings: r.warnings,
+            auto_enabled: r.auto_enabled,
+        }
     }
 }
 

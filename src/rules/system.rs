@@ -212,18 +212,18 @@ pub fn excluded_systems<'a>(
         .systems
         .iter()
         .filter(|s| ftype.allowed(&s.system_type).is_none())
-        .map(|s| {
-            (
-                s,
-                format!(
-                    "{} is of type {}; {} takes only {}.",
-                    s.name,
-                    s.system_type,
-                    ftype.name,
-                    join_or(&ftype.allowed_names(), "and")
-                ),
-            )
-        })
+        .map(|s| (s, exclusion_reason(ftype, s)))
+}
+
+/// Why a system of a type the formation type does not take is excluded.
+pub fn exclusion_reason(ftype: &FormationType, s: &System) -> String {
+    format!(
+        "{} is of type {}; {} takes only {}.",
+        s.name,
+        s.system_type,
+        ftype.name,
+        join_or(&ftype.allowed_names(), "and")
+    )
 }
 
 /// Whether a formation of a type can be completed in this landscape at all.

@@ -2,6 +2,7 @@
 //! `update` that returns `Cmd`s for the runtime to execute. Nothing here does I/O: the
 //! runtime (`tui::mod`) turns terminal events and finished work into `Msg`s.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,8 @@ use crate::catalog::Catalog;
 use crate::error::exit;
 use crate::landscape::Landscape;
 use crate::plan::FormationPlan;
-use crate::rules::{self, Availability, Report};
+use crate::rules::{self, Availability, Candidate, Checker, Verdict};
+use crate::tui::filter::SearchIndex;
 
 /// What does not change while the wizard runs.
 pub struct Context {
@@ -41,17 +43,111 @@ pub struct Prefill {
 }
 
 /// The landscape, the plan being built and the rule engine's verdict on it.
+///
+/// The plan's selection is mirrored in an incremental `rules::Checker`, so that a toggle
+/// costs O(selected) and a row's verdict O(1) at any landscape size (issue 5); the full
+/// `Report` over every candidate is never built here.
 pub struct Data {
     pub ctx: Context,
     pub landscape: Landscape,
     pub plan: FormationPlan,
-    pub report: Report,
+    /// The verdict on the plan: violations, warnings, what creating enables.
+    pub verdict: Verdict,
+    /// The plan's type over this landscape, with the plan's selection; `None` while no
+    /// (known) type is chosen.
+    pub checker: Option<Checker>,
+    /// The checker's candidates as searchable text, for the Systems step's filter.
+    pub search: SearchIndex,
+    /// Per catalog type, whether it can be completed here: worked out once per landscape,
+    /// when the Type step first asks.
+    availability: OnceCell<Vec<Availability>>,
 }
 
 impl Data {
-    /// Asks the rule engine again; called after every change of the plan or landscape.
+    fn new(ctx: Context) -> Data {
+        Data {
+            ctx,
+            landscape: Landscape::default(),
+            plan: FormationPlan::default(),
+            verdict: Verdict::default(),
+            checker: None,
+            search: SearchIndex::default(),
+            availability: OnceCell::new(),
+        }
+    }
+
+    /// Asks the rule engine again after the name changed: O(selected).
     pub fn reevaluate(&mut self) {
-        self.report = rules::evaluate(&self.plan, &self.landscape, &self.ctx.catalog);
+        self.verdict = match &self.checker {
+            Some(c) => c.verdict(&self.plan.name, &self.landscape, &self.ctx.catalog),
+            // No known type: no candidates to go through.
+            None => rules::evaluate(&self.plan, &self.landscape, &self.ctx.catalog).into(),
+        };
+    }
+
+    /// Rebuilds the checker and the search text from the plan: O(systems), after the type
+    /// or the landscape changed.
+    fn rebuild(&mut self) {
+        let checker = Checker::new(&self.plan.type_id, &self.landscape, &self.ctx.catalog);
+        self.install(checker);
+    }
+
+    /// Takes a fresh checker for the plan's type: selects the plan's systems in it and
+    /// indexes its candidates for the filter.
+    fn install(&mut self, mut checker: Option<Checker>) {
+        let (landscape, catalog) = (&self.landscape, &self.ctx.catalog);
+        self.search = SearchIndex::default();
+        if let Some(c) = &mut checker {
+            for id in &self.plan.systems {
+                c.set(landscape, catalog, id, true);
+            }
+            self.search = SearchIndex::new((0..c.len()).map(|i| {
+                let s = &landscape.systems[c.position(i)];
+                [
+                    s.name.as_str(),
+                    s.id.as_str(),
+                    s.system_type.as_str(),
+                    s.status_str(),
+                ]
+            }));
+        }
+        self.checker = checker;
+        self.reevaluate();
+    }
+
+    /// A new landscape (loaded, or read again after a refusal).
+    pub fn set_landscape(&mut self, landscape: Landscape) {
+        self.landscape = landscape;
+        self.availability = OnceCell::new();
+        self.rebuild();
+    }
+
+    /// Selects or deselects a system: O(selected).
+    pub fn toggle(&mut self, id: &str) {
+        self.plan.toggle(id);
+        if let Some(c) = &mut self.checker {
+            c.toggle(&self.landscape, &self.ctx.catalog, id);
+        }
+        self.reevaluate();
+    }
+
+    /// Candidate `id` with its verdict spelled out, if the plan's type takes it.
+    pub fn candidate(&self, id: &str) -> Option<Candidate> {
+        let c = self.checker.as_ref()?;
+        let i = c.index_of(self.landscape.position(id)?)?;
+        Some(c.candidate(i, &self.landscape, &self.ctx.catalog))
+    }
+
+    /// Per catalog type, whether it can be completed in this landscape.
+    pub fn availability(&self) -> &[Availability] {
+        self.availability.get_or_init(|| {
+            let catalog = &self.ctx.catalog;
+            catalog
+                .formation_types
+                .iter()
+                .map(|t| rules::availability(t, &self.landscape, catalog))
+                .collect()
+        })
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -69,12 +165,14 @@ impl Data {
             return;
         }
         self.plan.type_id = type_id.to_owned();
-        self.reevaluate();
-        let report = &self.report;
-        self.plan
-            .systems
-            .retain(|id| report.candidate(id).is_some());
-        self.reevaluate();
+        let checker = Checker::new(type_id, &self.landscape, &self.ctx.catalog);
+        let landscape = &self.landscape;
+        self.plan.systems.retain(|id| {
+            let pos = landscape.position(id);
+            let c = checker.as_ref();
+            pos.zip(c).and_then(|(p, c)| c.index_of(p)).is_some()
+        });
+        self.install(checker);
     }
 }
 
@@ -192,12 +290,7 @@ impl Model {
     /// A wizard waiting for its landscape; `init` gives the command that loads it.
     pub fn new(ctx: Context, prefill: Prefill, size: (u16, u16)) -> Model {
         Model {
-            data: Data {
-                ctx,
-                landscape: Landscape::default(),
-                plan: FormationPlan::default(),
-                report: empty_report(),
-            },
+            data: Data::new(ctx),
             prefill,
             step: Step::Loading,
             notices: Vec::new(),
@@ -268,16 +361,6 @@ impl Model {
     }
 }
 
-fn empty_report() -> Report {
-    Report {
-        valid: false,
-        violations: Vec::new(),
-        warnings: Vec::new(),
-        candidates: Vec::new(),
-        auto_enabled: Vec::new(),
-    }
-}
-
 /// The one place the model changes.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     match msg {
@@ -324,11 +407,10 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
     };
     if let Step::Create(c) = &mut model.step {
         c.reloaded(&model.data.landscape, &landscape);
-        model.data.landscape = *landscape;
-        model.data.reevaluate();
+        model.data.set_landscape(*landscape);
         return Vec::new();
     }
-    model.data.landscape = *landscape;
+    model.data.set_landscape(*landscape);
     apply_prefill(model);
     model.step = Step::Name(name::NameStep::new(&model.data));
     Vec::new()
@@ -378,7 +460,7 @@ fn apply_prefill(model: &mut Model) {
             });
         }
     }
-    data.reevaluate();
+    data.rebuild();
 }
 
 fn on_paste(model: &mut Model, text: &str) {
@@ -503,7 +585,7 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             Vec::new()
         }
         Outcome::Create => {
-            if !model.data.report.valid {
+            if !model.data.verdict.valid {
                 model.flash = Some("Create is not available while a rule is broken.".into());
                 return Vec::new();
             }

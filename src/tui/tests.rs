@@ -72,8 +72,8 @@ fn highlight_system(m: &mut Model, id: &str) {
     panic!("{id} is not in the table");
 }
 
-fn candidate<'a>(m: &'a Model, id: &str) -> &'a crate::rules::Candidate {
-    m.data.report.candidate(id).unwrap()
+fn candidate(m: &Model, id: &str) -> crate::rules::Candidate {
+    m.data.candidate(id).unwrap()
 }
 
 /// Name "TC EU", the Task Center type, at the systems step.
@@ -274,7 +274,7 @@ fn filter_narrows_the_table_and_esc_clears_it() {
     assert!(m.typing(), "q must type into the filter");
     typed(&mut m, "qua");
     let Step::Systems(s) = &m.step else { panic!() };
-    let rows: Vec<&str> = s.rows(&m.data).iter().map(|c| c.id.as_str()).collect();
+    let rows: Vec<String> = s.rows(&m.data).into_iter().map(|c| c.id).collect();
     assert_eq!(rows, ["s4-qa"]);
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char(' '));
@@ -307,7 +307,7 @@ fn create_is_unavailable_while_a_rule_is_violated() {
     select(&mut m, "tc-eu");
     key(&mut m, KeyCode::Enter);
     assert!(matches!(m.step, Step::Review(_)));
-    assert!(!m.data.report.valid);
+    assert!(!m.data.verdict.valid);
     assert!(key(&mut m, KeyCode::Char('c')).is_empty());
     assert!(matches!(m.step, Step::Review(_)));
     assert!(m.flash.as_deref().unwrap().contains("not available"));
@@ -503,7 +503,7 @@ fn a_refusal_reloads_and_shows_what_changed() {
     let text = screen(&m);
     assert!(text.contains("Someone else"), "{text}");
     assert!(
-        !m.data.report.valid,
+        !m.data.verdict.valid,
         "the plan is re-checked against the fresh landscape"
     );
     key(&mut m, KeyCode::Enter);
@@ -556,7 +556,7 @@ fn prefill_fills_every_step_and_reports_what_is_missing() {
     let m = model_with(Theme::new(true, true), prefill, demo());
     assert_eq!(m.data.plan.type_id, TC);
     assert_eq!(m.data.plan.systems, ["tc-eu", "s4-prod"]);
-    assert!(m.data.report.valid);
+    assert!(m.data.verdict.valid);
     assert_eq!(m.notices.len(), 1);
     assert!(m.notices[0].message.contains("nope"));
     assert!(matches!(m.step, Step::Name(_)), "every step stays visible");

@@ -507,7 +507,7 @@ impl CreateStep {
                     ),
                     t.ok(),
                 ));
-                for a in &data.report.auto_enabled {
+                for a in &data.verdict.auto_enabled {
                     let on = data
                         .landscape
                         .system(&a.system)

@@ -26,7 +26,7 @@ impl ReviewStep {
     pub fn new(data: &Data) -> ReviewStep {
         ReviewStep {
             // Where the user most likely goes next: create, or fix what is wrong.
-            focus: if data.report.valid { 0 } else { 3 },
+            focus: if data.verdict.valid { 0 } else { 3 },
             scroll: 0,
         }
     }
@@ -69,7 +69,7 @@ impl ReviewStep {
 
     pub fn commands(&self, data: &Data) -> Vec<KeyHint> {
         let mut out = Vec::new();
-        if data.report.valid {
+        if data.verdict.valid {
             out.push(hint("c", "create"));
         }
         out.extend([
@@ -95,7 +95,7 @@ impl ReviewStep {
         );
         let mut spans = Vec::new();
         for (i, label) in ACTIONS.iter().enumerate() {
-            let disabled = i == 0 && !data.report.valid;
+            let disabled = i == 0 && !data.verdict.valid;
             let text = if disabled {
                 format!("{} Create (fix first)", t.sym.disabled)
             } else {
@@ -117,13 +117,13 @@ impl ReviewStep {
 
 /// Create, or why not: the engine's verdict decides.
 fn create(data: &Data) -> Outcome {
-    if data.report.valid {
+    if data.verdict.valid {
         Outcome::Create
     } else {
         Outcome::Flash(format!(
             "Create is not available: {} rule{} broken (listed above).",
-            data.report.violations.len(),
-            if data.report.violations.len() == 1 {
+            data.verdict.violations.len(),
+            if data.verdict.violations.len() == 1 {
                 " is"
             } else {
                 "s are"
@@ -171,7 +171,7 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
         let head = if i == 0 { "Systems" } else { "" };
         lines.extend(labelled(head, &format!("{name} ({id}), {ty}"), width));
     }
-    for (i, a) in data.report.auto_enabled.iter().enumerate() {
+    for (i, a) in data.verdict.auto_enabled.iter().enumerate() {
         let name = data
             .landscape
             .system(&a.system)
@@ -197,7 +197,7 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
 
 fn verdict_lines(data: &Data, lines: &mut Vec<Line<'static>>) {
     let t = data.theme();
-    if data.report.valid {
+    if data.verdict.valid {
         lines.push(Line::styled(
             format!(
                 "{} Every rule is satisfied. Press c (or Enter on Create) to create it.",
@@ -211,7 +211,7 @@ fn verdict_lines(data: &Data, lines: &mut Vec<Line<'static>>) {
             t.error(),
         ));
     }
-    for v in &data.report.violations {
+    for v in &data.verdict.violations {
         let fix = v
             .fix
             .as_deref()
@@ -222,7 +222,7 @@ fn verdict_lines(data: &Data, lines: &mut Vec<Line<'static>>) {
             Span::raw(neutralise(&format!("{}{fix}", v.message)).into_owned()),
         ]));
     }
-    for w in &data.report.warnings {
+    for w in &data.verdict.warnings {
         lines.push(Line::from(vec![
             Span::styled(format!("{} ", t.sym.warn), t.warning()),
             Span::raw(neutralise(&w.message).into_owned()),

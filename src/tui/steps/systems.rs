@@ -3,6 +3,8 @@
 //! highlighted one's full reason and fix are in the detail pane, and `x` lists the systems
 //! the type does not take at all, each with why.
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,9 +12,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{Outcome, list_move, window_start};
-use crate::rules::{self, Candidate};
+use super::{Outcome, list_move, window_keep};
+use crate::rules::{self, Candidate, Checker};
 use crate::tui::app::Data;
+use crate::tui::filter::Filter;
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, KeyHint, hint, more};
 use crate::tui::theme::Theme;
@@ -31,6 +34,24 @@ pub struct SystemsStep {
     /// Showing the systems the type excludes instead of the candidates.
     pub show_excluded: bool,
     pub excluded_at: usize,
+    /// The candidates (indices into the checker) that match the filter.
+    matches: Filter,
+    /// The landscape positions of the excluded systems, listed when `x` is pressed.
+    excluded: Vec<usize>,
+    /// The first row drawn last time, kept while the highlight stays in view. A render
+    /// cache like ratatui's `ListState` offset: it changes what is drawn, never the model.
+    top: Cell<usize>,
+    excluded_top: Cell<usize>,
+}
+
+thread_local! {
+    static ROWS_FORMATTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many table rows this thread has formatted so far: the instrument for the test
+/// that a draw formats only the visible window, whatever the number of candidates.
+pub fn rows_formatted() -> usize {
+    ROWS_FORMATTED.with(Cell::get)
 }
 
 /// "1/1", "2 (≥1)", "0 (≤1)", "3 (1-5)" or "2": a count against its bounds.
@@ -55,13 +76,17 @@ pub fn bounds(min: usize, max: Option<usize>) -> String {
 }
 
 impl SystemsStep {
-    pub fn new(_data: &Data) -> SystemsStep {
+    pub fn new(data: &Data) -> SystemsStep {
         SystemsStep {
             highlight: 0,
             filter: TextInput::default(),
             focus: Focus::Table,
             show_excluded: false,
             excluded_at: 0,
+            matches: Filter::new(&data.search),
+            excluded: Vec::new(),
+            top: Cell::new(0),
+            excluded_top: Cell::new(0),
         }
     }
 
@@ -69,26 +94,33 @@ impl SystemsStep {
         self.focus == Focus::Filter
     }
 
-    /// The candidates that match the filter (by name, id, type or status), in landscape order.
-    pub fn rows<'a>(&self, data: &'a Data) -> Vec<&'a Candidate> {
-        let needle = self.filter.value().to_lowercase();
-        data.report
-            .candidates
+    /// The candidate indices that match the filter (by name, id, type or status), in
+    /// landscape order.
+    pub fn matches(&self) -> &[usize] {
+        self.matches.matches()
+    }
+
+    /// The matching candidates spelled out: O(rows), for tests and small landscapes only;
+    /// drawing asks for the visible rows alone.
+    pub fn rows(&self, data: &Data) -> Vec<Candidate> {
+        let Some(checker) = &data.checker else {
+            return Vec::new();
+        };
+        self.matches()
             .iter()
-            .filter(|c| {
-                if needle.is_empty() {
-                    return true;
-                }
-                let status = data.landscape.system(&c.id).map_or("", |s| s.status_str());
-                [c.name.as_str(), &c.id, &c.system_type, status]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(&needle))
-            })
+            .map(|&i| checker.candidate(i, &data.landscape, data.catalog()))
             .collect()
     }
 
-    pub fn highlighted<'a>(&self, data: &'a Data) -> Option<&'a Candidate> {
-        self.rows(data).get(self.highlight).copied()
+    /// The checker's index of the highlighted candidate.
+    fn highlighted_index(&self) -> Option<usize> {
+        self.matches().get(self.highlight).copied()
+    }
+
+    pub fn highlighted(&self, data: &Data) -> Option<Candidate> {
+        let i = self.highlighted_index()?;
+        let checker = data.checker.as_ref()?;
+        Some(checker.candidate(i, &data.landscape, data.catalog()))
     }
 
     pub fn key(&mut self, key: KeyEvent, data: &mut Data, page: usize) -> Outcome {
@@ -96,9 +128,9 @@ impl SystemsStep {
             return self.filter_key(key, data);
         }
         if self.show_excluded {
-            return self.excluded_key(key, data, page);
+            return self.excluded_key(key, page);
         }
-        let len = self.rows(data).len();
+        let len = self.matches().len();
         if let Some(at) = list_move(&key, self.highlight, len, page) {
             self.highlight = at;
             return Outcome::Handled;
@@ -112,11 +144,17 @@ impl SystemsStep {
             KeyCode::Char('x') => {
                 self.show_excluded = true;
                 self.excluded_at = 0;
+                self.excluded_top.set(0);
+                self.excluded = data
+                    .checker
+                    .as_ref()
+                    .map_or_else(Vec::new, |c| c.excluded().collect());
                 Outcome::Handled
             }
             KeyCode::Enter => Outcome::Next,
             KeyCode::Esc if !self.filter.value().is_empty() => {
                 self.filter = TextInput::default();
+                self.refilter(data);
                 self.highlight = 0;
                 Outcome::Handled
             }
@@ -141,21 +179,18 @@ impl SystemsStep {
                 }
             }
         }
-        self.clamp(data);
+        self.refilter(data);
         Outcome::Handled
     }
 
-    fn excluded_key(&mut self, key: KeyEvent, data: &Data, page: usize) -> Outcome {
-        let len = data
-            .catalog()
-            .by_id(&data.plan.type_id)
-            .map_or(0, |ft| rules::excluded_systems(ft, &data.landscape).count());
-        if let Some(at) = list_move(&key, self.excluded_at, len, page) {
+    fn excluded_key(&mut self, key: KeyEvent, page: usize) -> Outcome {
+        if let Some(at) = list_move(&key, self.excluded_at, self.excluded.len(), page) {
             self.excluded_at = at;
             return Outcome::Handled;
         }
         if matches!(key.code, KeyCode::Char('x') | KeyCode::Esc | KeyCode::Enter) {
             self.show_excluded = false;
+            self.excluded = Vec::new();
         }
         Outcome::Handled
     }
@@ -164,31 +199,34 @@ impl SystemsStep {
         if self.focus == Focus::Filter {
             self.filter.insert_str(text);
             self.highlight = 0;
-            self.clamp(data);
+            self.refilter(data);
         }
     }
 
-    fn clamp(&mut self, data: &Data) {
-        self.highlight = self.highlight.min(self.rows(data).len().saturating_sub(1));
+    /// Brings the matches up to the filter's text (narrowing when it only grew) and keeps
+    /// the highlight on a row.
+    fn refilter(&mut self, data: &Data) {
+        self.matches.set(&data.search, self.filter.value());
+        self.highlight = self.highlight.min(self.matches().len().saturating_sub(1));
     }
 
     /// Space: a selected system can always be removed; an unselected one is added only when
     /// the engine says it is selectable.
     fn toggle(&mut self, data: &mut Data) -> Outcome {
-        let Some(c) = self.highlighted(data) else {
+        let (Some(i), Some(checker)) = (self.highlighted_index(), &data.checker) else {
             return Outcome::Handled;
         };
-        let (id, name) = (c.id.clone(), c.name.clone());
-        if !c.selected && !c.selectable {
+        if !checker.is_selected(i) && !checker.selectable(i) {
+            let c = checker.candidate(i, &data.landscape, data.catalog());
             let why = c.reason.clone().unwrap_or_default();
             return Outcome::Flash(format!(
                 "{} cannot be selected: {}",
-                crate::text::neutralise(&name),
+                crate::text::neutralise(&c.name),
                 crate::text::neutralise(&why)
             ));
         }
-        data.plan.toggle(&id);
-        data.reevaluate();
+        let id = data.landscape.systems[checker.position(i)].id.clone();
+        data.toggle(&id);
         Outcome::Handled
     }
 
@@ -238,21 +276,15 @@ impl SystemsStep {
         self.render_detail(data, frame, detail);
     }
 
-    /// "SAP Task Center 1/1 ✓  SAP S/4HANA Cloud 2 (≥1) ✓" and the filter.
+    /// "SAP Task Center 1/1 ✓  SAP S/4HANA Cloud 2 (≥1) ✓" and the filter: the checker's
+    /// counts, O(allowed types).
     fn counters_line(&self, data: &Data, width: usize) -> Line<'static> {
         let t = data.theme();
         let mut spans = Vec::new();
-        if let Some(ft) = data.catalog().by_id(&data.plan.type_id) {
-            for a in &ft.system_types {
-                let n = data
-                    .report
-                    .candidates
-                    .iter()
-                    .filter(|c| c.selected)
-                    .filter(|c| {
-                        ft.allowed(&c.system_type).map(|x| &x.system_type) == Some(&a.system_type)
-                    })
-                    .count();
+        if let Some(checker) = &data.checker {
+            let ft = checker.ftype(data.catalog());
+            for (a, count) in ft.system_types.iter().zip(checker.counts(data.catalog())) {
+                let n = count.selected;
                 let within = n >= a.min && a.max.is_none_or(|m| n <= m);
                 let label = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
                     "Other"
@@ -287,9 +319,10 @@ impl SystemsStep {
         line
     }
 
+    /// The header and the rows that fit, from the window's first row: only those rows are
+    /// formatted, whatever the number of candidates.
     fn render_table(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let rows = self.rows(data);
         let width = usize::from(area.width);
         let widths = column_widths(width.saturating_sub(6));
         let mut lines = vec![Line::styled(
@@ -303,45 +336,52 @@ impl SystemsStep {
             ),
             t.title(),
         )];
-        if rows.is_empty() {
-            let why = if data.report.candidates.is_empty() {
-                "The landscape has no system of a type this formation takes. Press x to see why."
-            } else {
-                "No system matches the filter. Esc clears it."
-            };
-            lines.push(Line::styled(why, t.dim()));
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-            return;
-        }
-        let heights: Vec<usize> = rows
-            .iter()
-            .map(|c| if c.selectable { 1 } else { 2 })
-            .collect();
+        let rows = self.matches();
+        let checker = match &data.checker {
+            Some(c) if !rows.is_empty() => c,
+            _ => {
+                let why = if data.checker.as_ref().is_none_or(Checker::is_empty) {
+                    "The landscape has no system of a type this formation takes. Press x to see why."
+                } else {
+                    "No system matches the filter. Esc clears it."
+                };
+                lines.push(Line::styled(why, t.dim()));
+                frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+                return;
+            }
+        };
+        let height = |r: usize| if checker.selectable(rows[r]) { 1 } else { 2 };
         let body = usize::from(area.height).saturating_sub(1);
-        let start = window_start(&heights, self.highlight, body);
-        for (i, c) in rows.iter().enumerate().skip(start) {
+        let start = window_keep(self.top.get(), rows.len(), self.highlight, body, height);
+        self.top.set(start);
+        for (r, &i) in rows.iter().enumerate().skip(start) {
             if lines.len() > body {
                 break;
             }
-            lines.extend(self.row(data, c, i == self.highlight, &widths, width));
+            lines.extend(self.row(data, checker, i, r == self.highlight, &widths, width));
         }
         frame.render_widget(Paragraph::new(lines), area);
     }
 
-    /// A candidate's line, and for one that cannot be selected, a second line with why.
+    /// Candidate `i`'s line, and for one that cannot be selected, a second line with why.
     fn row(
         &self,
         data: &Data,
-        c: &Candidate,
+        checker: &Checker,
+        i: usize,
         here: bool,
         widths: &[usize; 5],
         width: usize,
     ) -> Vec<Line<'static>> {
+        ROWS_FORMATTED.with(|n| n.set(n.get() + 1));
         let t = data.theme();
-        let (status, groups, formations) = facts(data, &c.id);
-        let marker = if c.selected {
+        let pos = checker.position(i);
+        let s = &data.landscape.systems[pos];
+        let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
+        let (status, groups, formations) = facts(data, pos);
+        let marker = if selected {
             t.sym.selected
-        } else if c.selectable {
+        } else if selectable {
             t.sym.unselected
         } else {
             t.sym.disabled
@@ -351,11 +391,11 @@ impl SystemsStep {
             "{pointer} {marker} {}",
             columns(
                 widths,
-                [&c.name, &c.system_type, &status, &groups, &formations],
+                [&s.name, &s.system_type, &status, &groups, &formations],
                 t
             )
         );
-        let mut style = match (c.selectable, c.selected) {
+        let mut style = match (selectable, selected) {
             (false, _) => t.disabled(),
             (true, true) => t.selected(),
             (true, false) => t.base(),
@@ -364,7 +404,9 @@ impl SystemsStep {
             style = style.patch(t.highlight());
         }
         let mut out = vec![Line::styled(t.fit(&text, width), style)];
-        if !c.selectable {
+        if !selectable {
+            // Only a blocked row's reason is spelled out, and only when it shows.
+            let c = checker.candidate(i, &data.landscape, data.catalog());
             let first = c
                 .blockers
                 .first()
@@ -382,11 +424,12 @@ impl SystemsStep {
 
     fn render_detail(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let Some(c) = self.highlighted(data) else {
+        let (Some(i), Some(checker)) = (self.highlighted_index(), &data.checker) else {
             return;
         };
-        let (status, groups, formations) = facts(data, &c.id);
-        let mut lines = verdict_lines(c, t);
+        let c = checker.candidate(i, &data.landscape, data.catalog());
+        let (status, groups, formations) = facts(data, checker.position(i));
+        let mut lines = verdict_lines(&c, t);
         lines.push(Line::styled(
             crate::text::neutralise(&format!(
                 "{} {} {} {status} {} groups: {groups} {} in: {formations}",
@@ -407,49 +450,54 @@ impl SystemsStep {
         );
     }
 
+    /// The excluded systems in view, each with why (wrapped: the reason is what the user
+    /// came for); only the items in the window are formatted.
     fn render_excluded(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let Some(ft) = data.catalog().by_id(&data.plan.type_id) else {
+        let Some(checker) = &data.checker else {
             return;
         };
+        let ft = checker.ftype(data.catalog());
         let width = usize::from(area.width).saturating_sub(2);
-        // Each: the system, then why, wrapped (the reason is what the user came for).
-        let items: Vec<Vec<Line<'static>>> = rules::excluded_systems(ft, &data.landscape)
-            .enumerate()
-            .map(|(i, (s, why))| {
-                let pointer = if i == self.excluded_at {
-                    t.sym.pointer
-                } else {
-                    " "
-                };
-                let name = format!("{pointer} {} {} ({})", t.sym.disabled, s.name, s.id);
-                let mut lines = vec![Line::styled(t.fit(&name, width), t.disabled())];
-                let why = crate::text::neutralise(&why).into_owned();
-                for row in crate::tui::view::wrap_words(&why, width.saturating_sub(6)) {
-                    lines.push(Line::from(vec![
-                        Span::raw("      "),
-                        Span::styled(row, t.reason()),
-                    ]));
-                }
-                lines
-            })
-            .collect();
+        let item = |k: usize| -> Vec<Line<'static>> {
+            let s = &data.landscape.systems[self.excluded[k]];
+            let pointer = if k == self.excluded_at {
+                t.sym.pointer
+            } else {
+                " "
+            };
+            let name = format!("{pointer} {} {} ({})", t.sym.disabled, s.name, s.id);
+            let mut lines = vec![Line::styled(t.fit(&name, width), t.disabled())];
+            let why = rules::exclusion_reason(ft, s);
+            let why = crate::text::neutralise(&why).into_owned();
+            for row in crate::tui::view::wrap_words(&why, width.saturating_sub(6)) {
+                lines.push(Line::from(vec![
+                    Span::raw("      "),
+                    Span::styled(row, t.reason()),
+                ]));
+            }
+            lines
+        };
         let rows = usize::from(area.height).saturating_sub(2);
-        let heights: Vec<usize> = items.iter().map(Vec::len).collect();
-        let start = window_start(&heights, self.excluded_at, rows);
-        let mut lines: Vec<Line<'static>> = items
-            .iter()
-            .skip(start)
-            .flatten()
-            .take(rows)
-            .cloned()
-            .collect();
-        if items.is_empty() {
+        let len = self.excluded.len();
+        let start = window_keep(self.excluded_top.get(), len, self.excluded_at, rows, |k| {
+            item(k).len()
+        });
+        self.excluded_top.set(start);
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        for k in start..len {
+            if lines.len() >= rows {
+                break;
+            }
+            lines.extend(item(k));
+        }
+        lines.truncate(rows);
+        if len == 0 {
             lines.push(Line::raw(
                 "This type takes systems of every type in the landscape.",
             ));
         }
-        let title = format!(" Systems this type does not take ({}) ", items.len());
+        let title = format!(" Systems this type does not take ({len}) ");
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
@@ -495,10 +543,7 @@ fn verdict_lines(c: &Candidate, t: &Theme) -> Vec<Line<'static>> {
 }
 
 /// A system's status, scenario groups and formations, as shown.
-fn facts(data: &Data, id: &str) -> (String, String, String) {
-    let Some(pos) = data.landscape.position(id) else {
-        return (String::new(), String::new(), String::new());
-    };
+fn facts(data: &Data, pos: usize) -> (String, String, String) {
     let s = &data.landscape.systems[pos];
     let status = if s.status_str().is_empty() {
         "no status".to_owned()

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Outcome, list_move, window_start};
 use crate::catalog::FormationType;
-use crate::rules::{self, Availability};
+use crate::rules::Availability;
 use crate::tui::app::Data;
 use crate::tui::keys::{self, KeyHint, hint, more};
 
@@ -21,12 +21,8 @@ pub struct TypeStep {
 
 impl TypeStep {
     pub fn new(data: &Data) -> TypeStep {
-        let availability: Vec<Availability> = data
-            .catalog()
-            .formation_types
-            .iter()
-            .map(|t| rules::availability(t, &data.landscape, data.catalog()))
-            .collect();
+        // Worked out once per landscape (O(systems) per type), not per visit or draw.
+        let availability = data.availability().to_vec();
         let types = &data.catalog().formation_types;
         let highlight = types
             .iter()
