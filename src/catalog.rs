@@ -75,6 +75,17 @@ pub struct AllowedType {
     pub max: Option<usize>,
 }
 
+impl AllowedType {
+    /// The type as people read it: the wildcard entry is "any other type".
+    pub fn label(&self) -> &str {
+        if self.system_type == ANY_OTHER_TYPE {
+            "any other type"
+        } else {
+            &self.system_type
+        }
+    }
+}
+
 /// A constraint, named after the Director operator it mirrors.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "operator", deny_unknown_fields)]
@@ -221,16 +232,7 @@ impl FormationType {
 
     /// The system types named in the allow-list, for messages.
     pub fn allowed_names(&self) -> Vec<&str> {
-        self.system_types
-            .iter()
-            .map(|a| {
-                if a.system_type == ANY_OTHER_TYPE {
-                    "any other type"
-                } else {
-                    a.system_type.as_str()
-                }
-            })
-            .collect()
+        self.system_types.iter().map(AllowedType::label).collect()
     }
 
     /// Whether a system of `system_type` may be in at most one formation of this type.

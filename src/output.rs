@@ -138,14 +138,7 @@ pub fn types_text(catalog: &Catalog) -> String {
         let members: Vec<String> = t
             .system_types
             .iter()
-            .map(|a| {
-                let name = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
-                    "any other type"
-                } else {
-                    &a.system_type
-                };
-                format!("{name} ({})", count_range(a.min, a.max))
-            })
+            .map(|a| format!("{} ({})", a.label(), count_range(a.min, a.max)))
             .collect();
         let _ = writeln!(out, "    systems: {}", members.join(", "));
         for c in &t.constraints {

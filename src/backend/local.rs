@@ -217,28 +217,10 @@ fn assign_locked(
     if existing.systems.iter().any(|s| s == system_id) {
         return Ok(());
     }
-    let mut plan = FormationPlan {
-        name: existing.name.clone(),
-        type_id: existing.type_id.clone(),
-        systems: existing.systems.clone(),
-    };
-    plan.add(system_id);
-    let others = Landscape::from_parts(
-        fresh.global_account.clone(),
-        fresh.user.clone(),
-        fresh.systems.clone(),
-        fresh
-            .formations
-            .iter()
-            .filter(|f| f.id != formation_id)
-            .cloned()
-            .collect(),
-        catalog,
-    )
-    .map_err(BackendError::Failed)?;
-    let report = rules::evaluate(&plan, &others, catalog);
-    if let Some(v) = report.violations.iter().find(|v| v.touches(system_id)) {
-        return Err(BackendError::Failed(v.message.clone()));
+    if let Some(v) = rules::check_assignment(&fresh, existing, system_id, catalog)
+        .map_err(BackendError::Failed)?
+    {
+        return Err(BackendError::Failed(v.message));
     }
     landscape::edit_formations(path, |list| {
         let f = list

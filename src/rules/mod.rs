@@ -2,6 +2,7 @@
 //! returns the violations, the warnings, and for every candidate system whether it can be
 //! selected and why not. The TUI, the commands and the sandbox server all call `evaluate`.
 
+mod assignment;
 mod checker;
 mod name;
 mod system;
@@ -12,6 +13,7 @@ use crate::catalog::{ANY_OTHER_TYPE, Catalog};
 use crate::landscape::Landscape;
 use crate::plan::FormationPlan;
 
+pub use assignment::check_assignment;
 pub use checker::{Checker, TypeCount};
 pub use name::check_name;
 pub use system::{
@@ -37,6 +39,25 @@ pub enum RuleKind {
 }
 
 impl RuleKind {
+    pub const ALL: [RuleKind; 11] = [
+        RuleKind::NameSyntax,
+        RuleKind::NameLength,
+        RuleKind::NameUnique,
+        RuleKind::NameSimilar,
+        RuleKind::Role,
+        RuleKind::SystemTypeNotAllowed,
+        RuleKind::MinSystemsOfType,
+        RuleKind::MaxSystemsOfType,
+        RuleKind::SystemInOtherFormationOfType,
+        RuleKind::ScenarioGroup,
+        RuleKind::RegistrationStatus,
+    ];
+
+    /// The kind whose JSON name is `name`.
+    pub fn from_name(name: &str) -> Option<RuleKind> {
+        RuleKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RuleKind::NameSyntax => "name_syntax",

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::Catalog;
 use crate::landscape::{self, Formation, Landscape};
-use crate::plan::FormationPlan;
 use crate::rules::{self, Finding, RuleKind};
 
 pub const INTERNAL: i64 = 10;
@@ -281,28 +280,10 @@ impl Store {
                 rule: Some(RuleKind::SystemTypeNotAllowed),
             });
         }
-        let mut plan = FormationPlan {
-            name: formation.name.clone(),
-            type_id: formation.type_id.clone(),
-            systems: formation.systems.clone(),
-        };
-        plan.add(system_id);
-        let others = Landscape::from_parts(
-            self.landscape.global_account.clone(),
-            self.landscape.user.clone(),
-            self.landscape.systems.clone(),
-            self.landscape
-                .formations
-                .iter()
-                .filter(|f| f.id != formation.id)
-                .cloned()
-                .collect(),
-            &self.catalog,
-        )
-        .map_err(|e| DirectorError::new(INTERNAL, e))?;
-        let report = rules::evaluate(&plan, &others, &self.catalog);
-        match report.violations.iter().find(|v| v.touches(system_id)) {
-            Some(v) => Err(constraint_error(v)),
+        match rules::check_assignment(&self.landscape, formation, system_id, &self.catalog)
+            .map_err(|e| DirectorError::new(INTERNAL, e))?
+        {
+            Some(v) => Err(constraint_error(&v)),
             None => Ok(()),
         }
     }

@@ -45,7 +45,7 @@ pub fn constraint_part(message: &str) -> Option<&str> {
 
 /// The rule a Director constraint message stands for, by the operator it names.
 pub fn rule_of(message: &str, hint: Option<&str>) -> RuleKind {
-    if let Some(kind) = hint.and_then(rule_from_name) {
+    if let Some(kind) = hint.and_then(RuleKind::from_name) {
         return kind;
     }
     if message.contains("unsupported applicationType") {
@@ -59,23 +59,4 @@ pub fn rule_of(message: &str, hint: Option<&str>) -> RuleKind {
     } else {
         RuleKind::SystemInOtherFormationOfType
     }
-}
-
-fn rule_from_name(name: &str) -> Option<RuleKind> {
-    use RuleKind::*;
-    [
-        NameSyntax,
-        NameLength,
-        NameUnique,
-        NameSimilar,
-        Role,
-        SystemTypeNotAllowed,
-        MinSystemsOfType,
-        MaxSystemsOfType,
-        SystemInOtherFormationOfType,
-        ScenarioGroup,
-        RegistrationStatus,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == name)
 }

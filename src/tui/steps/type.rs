@@ -143,14 +143,7 @@ impl TypeStep {
         let takes: Vec<String> = ft
             .system_types
             .iter()
-            .map(|a| {
-                let label = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
-                    "any other type"
-                } else {
-                    a.system_type.as_str()
-                };
-                format!("{label} {}", super::systems::bounds(a.min, a.max))
-            })
+            .map(|a| format!("{} {}", a.label(), super::systems::bounds(a.min, a.max)))
             .collect();
         lines.push(Line::from(format!("Takes: {}", takes.join(", "))));
         if !ft.former_names.is_empty() {
