@@ -366,6 +366,13 @@ pub struct TypeCount<'a> {
     pub selected: usize,
 }
 
+impl TypeCount<'_> {
+    /// Whether the selected count satisfies the type's minimum and maximum.
+    pub fn within(&self) -> bool {
+        self.selected >= self.min && self.max.is_none_or(|max| self.selected <= max)
+    }
+}
+
 fn bucket_of(ftype: &FormationType, s: &System) -> Option<usize> {
     let named = ftype
         .system_types

@@ -285,13 +285,12 @@ impl SystemsStep {
             let ft = checker.ftype(data.catalog());
             for (a, count) in ft.system_types.iter().zip(checker.counts(data.catalog())) {
                 let n = count.selected;
-                let within = n >= a.min && a.max.is_none_or(|m| n <= m);
                 let label = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
                     "Other"
                 } else {
                     a.system_type.as_str()
                 };
-                let (mark, style) = if within {
+                let (mark, style) = if count.within() {
                     (t.sym.ok, t.ok())
                 } else {
                     (t.sym.bad, t.error())
