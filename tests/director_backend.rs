@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use formation_wizard::backend::director::auth::{Credentials, ServiceKey};
-use formation_wizard::backend::{Backend, BackendEvent, CreateOutcome, Progress};
+use formation_wizard::backend::{Backend, BackendEvent, CallState, CreateOutcome, Progress};
 use formation_wizard::catalog::Catalog;
 use formation_wizard::plan::FormationPlan;
 use formation_wizard::rules::RuleKind;
@@ -443,4 +443,38 @@ async fn the_sandbox_requires_a_bearer_token_and_a_tenant() {
         .await
         .unwrap();
     assert_eq!(ok["data"]["formations"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn retries_are_reported_with_the_attempt_they_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(5));
+    let sb = start(&path, |c| c.ready_after = Duration::from_millis(50)).await;
+    let b = backend(&sb);
+    sb.fail_next(
+        Fault::Throttle { retry_after: 0 },
+        2,
+        Some("assignFormation"),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = b
+        .create(
+            &plan("TC Retry", &["tc-1", "s4-1"]),
+            &catalog(),
+            &Progress::to(tx),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    let mut attempts = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        if let BackendEvent::Call {
+            state: CallState::Retrying { attempt, .. },
+            ..
+        } = e
+        {
+            attempts.push(attempt);
+        }
+    }
+    assert_eq!(attempts, [2, 3]);
 }

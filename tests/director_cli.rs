@@ -365,6 +365,8 @@ async fn a_slow_load_shows_progress_on_stderr() {
         err.contains("Loading the landscape: 600 systems (6 pages)"),
         "{err}"
     );
+    // stderr is a pipe here: whole lines, no carriage returns running together.
+    assert!(!err.contains('\r'), "{err:?}");
     assert_eq!(
         json(&out)["systems"].as_array().unwrap().len(),
         600,

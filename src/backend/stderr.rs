@@ -1,7 +1,7 @@
 //! Progress for the commands: after a moment of loading, a line on stderr that says how
 //! far it got. Quick loads print nothing; stdout stays clean for scripts.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -37,22 +37,43 @@ impl StderrProgress {
     }
 }
 
+/// Between two progress lines when stderr is not a terminal (a log, a pipe): there each
+/// update is a line of its own, so they come seldom.
+const LINE_EVERY: Duration = Duration::from_secs(5);
+
 async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) {
+    let terminal = std::io::stderr().is_terminal();
     let mut drew = false;
+    let mut last_line: Option<Instant> = None;
+    // The newest state not yet written as a line (pipes only): written at the end, so a
+    // log always holds the final count.
+    let mut pending: Option<String> = None;
     while let Some(event) = rx.recv().await {
-        if let BackendEvent::Loading { pages, systems } = event
-            && started.elapsed() >= QUIET_FOR
-        {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\rLoading the landscape: {systems} systems ({pages} pages)…"
-            );
-            let _ = err.flush();
-            drew = true;
+        let BackendEvent::Loading { pages, systems } = event else {
+            continue;
+        };
+        if started.elapsed() < QUIET_FOR {
+            continue;
         }
+        let text = format!("Loading the landscape: {systems} systems ({pages} pages)…");
+        let mut err = std::io::stderr().lock();
+        if terminal {
+            // One line, rewritten in place.
+            let _ = write!(err, "\r{text}");
+            drew = true;
+        } else if last_line.is_none_or(|t| t.elapsed() >= LINE_EVERY) {
+            let _ = writeln!(err, "{text}");
+            last_line = Some(Instant::now());
+            pending = None;
+        } else {
+            pending = Some(text);
+        }
+        let _ = err.flush();
     }
     if drew {
         eprintln!();
+    }
+    if let Some(text) = pending {
+        eprintln!("{text}");
     }
 }

@@ -186,10 +186,11 @@ impl Client {
             .with_max_delay(self.options.max_backoff)
             .with_max_times(self.options.retries)
             .with_jitter();
-        let mut attempt = 0u32;
+        // Shared by the attempt and the notice, which backon holds at the same time.
+        let attempts = std::sync::atomic::AtomicU32::new(0);
         let max_retry_after = self.options.max_retry_after;
         (|| {
-            attempt += 1;
+            let attempt = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             self.attempt(name, operation, attempt)
         })
         .retry(backoff)
@@ -213,7 +214,8 @@ impl Client {
                     step,
                     label,
                     CallState::Retrying {
-                        attempt: 0,
+                        // The attempt about to be made: the first retry is attempt 2.
+                        attempt: attempts.load(std::sync::atomic::Ordering::Relaxed) + 1,
                         reason: format!("{reason}; trying again in {} ms", wait.as_millis()),
                     },
                 );
