@@ -757,7 +757,7 @@ fn snapshot_too_small_and_recovery() {
     insta::assert_snapshot!("too_small", small);
     assert!(small.contains("Terminal too small"));
     update(&mut m, Msg::Resize(80, 24));
-    assert!(screen(&m).contains("Scenario"), "back where the user was");
+    assert!(screen(&m).contains("Formations"), "back where the user was");
 }
 
 #[test]

@@ -329,7 +329,7 @@ impl SystemsStep {
                 "      {}",
                 columns(
                     &widths,
-                    ["Name", "Type", "Status", "Scenario groups", "In formations"],
+                    ["Name", "Type", "Status", "Groups", "Formations"],
                     t
                 )
             ),
