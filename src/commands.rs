@@ -89,7 +89,13 @@ fn systems(
     Ok(exit::OK)
 }
 
-async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
+/// The landscape, the plan the arguments name, and its verdict: what `check` and `create`
+/// both start from.
+async fn checked(
+    backend: &dyn Backend,
+    args: &PlanArgs,
+    catalog: &Catalog,
+) -> Result<(Landscape, FormationPlan, rules::Report), AppError> {
     let landscape = load(backend, catalog).await?;
     let plan = FormationPlan::resolve(
         &args.name,
@@ -99,6 +105,19 @@ async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Res
         catalog,
     )?;
     let report = rules::evaluate(&plan, &landscape, catalog);
+    Ok((landscape, plan, report))
+}
+
+fn verdict_code(report: &rules::Report) -> u8 {
+    if report.valid {
+        exit::OK
+    } else {
+        exit::RULES_NOT_SATISFIED
+    }
+}
+
+async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
+    let (landscape, plan, report) = checked(backend, args, catalog).await?;
     show(
         args.format,
         &plan,
@@ -108,11 +127,7 @@ async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Res
         None,
         false,
     );
-    Ok(if report.valid {
-        exit::OK
-    } else {
-        exit::RULES_NOT_SATISFIED
-    })
+    Ok(verdict_code(&report))
 }
 
 async fn create(
@@ -121,15 +136,7 @@ async fn create(
     dry_run: bool,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let landscape = load(backend, catalog).await?;
-    let plan = FormationPlan::resolve(
-        &args.name,
-        &args.formation_type,
-        &args.systems,
-        &landscape,
-        catalog,
-    )?;
-    let report = rules::evaluate(&plan, &landscape, catalog);
+    let (landscape, plan, report) = checked(backend, args, catalog).await?;
     if !report.valid || dry_run {
         show(
             args.format,
@@ -140,11 +147,7 @@ async fn create(
             None,
             dry_run,
         );
-        return Ok(if report.valid {
-            exit::OK
-        } else {
-            exit::RULES_NOT_SATISFIED
-        });
+        return Ok(verdict_code(&report));
     }
     match backend.create(&plan, catalog, &Progress::none()).await? {
         CreateOutcome::Created(created) => {

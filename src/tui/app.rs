@@ -333,6 +333,11 @@ impl Model {
             }
             None => {}
         }
+        self.step_commands()
+    }
+
+    /// The keys of the current step plus the global ones, whatever overlay is open.
+    pub fn step_commands(&self) -> Vec<KeyHint> {
         let mut out = match &self.step {
             Step::Loading => Vec::new(),
             Step::Name(s) => s.commands(),

@@ -202,19 +202,8 @@ fn popup(area: Rect, width: u16, height: u16) -> Rect {
 /// Every key of the current step, plus the global ones.
 fn help(model: &Model, frame: &mut Frame, area: Rect) {
     let t = model.data.theme();
-    let overlay_free = {
-        // The help lists the step's keys, not the overlay's own.
-        let mut hints = match &model.step {
-            Step::Loading => Vec::new(),
-            Step::Name(s) => s.commands(),
-            Step::Type(s) => s.commands(),
-            Step::Systems(s) => s.commands(),
-            Step::Review(s) => s.commands(&model.data),
-            Step::Create(s) => s.commands(),
-        };
-        hints.extend(super::keys::global(model.typing()));
-        hints
-    };
+    // The help lists the step's keys, not the overlay's own.
+    let overlay_free = model.step_commands();
     let mut lines: Vec<Line> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for h in &overlay_free {
