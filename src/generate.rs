@@ -140,6 +140,7 @@ fn system(rng: &mut fastrand::Rng, catalog: &Catalog, types: &[String], i: usize
             )
             .to_owned(),
         ),
+        ..System::default()
     }
 }
 
@@ -224,6 +225,7 @@ fn make_formations(
                 .to_owned(),
             ),
             type_id: ft.id.clone(),
+            ..Formation::default()
         });
     }
     out

@@ -2,7 +2,7 @@
 //! file (DESIGN.md §2) or a Director. Loading validates every reference and builds the
 //! indexes the rule engine needs; saving is atomic and keeps the rest of the file.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,95 @@ pub struct System {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<String>,
+    /// The Director's `status.condition` (`CONNECTED`, `INITIAL`, …), when known. The
+    /// Director's `ContainsScenarioGroups` operator needs `CONNECTED`; absent, `status`
+    /// (the cockpit's word, e.g. `Registered`) is what the file says about registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// The system's latest one-time (registration) token, when known. The Director takes
+    /// the scenario groups from it, not from a label; absent, `scenario_groups` stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_token: Option<TokenInfo>,
+}
+
+/// What is known of a system's latest one-time token. Never the token itself: a token is
+/// a credential and is not stored in a landscape.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TokenInfo {
+    /// The scenario groups the token was requested with; empty means a legacy token
+    /// without groups, which the Director treats as unrestricted.
+    #[serde(default)]
+    pub scenario_groups: Vec<String>,
+    /// When it was requested (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<String>,
+    /// Whether the system has used it (paired).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub used: bool,
+}
+
+/// The Director's application status conditions (`status.condition`).
+pub const CONDITIONS: &[&str] = &[
+    "INITIAL",
+    "CONNECTED",
+    "FAILED",
+    "CREATING",
+    "CREATE_FAILED",
+    "CREATE_SUCCEEDED",
+    "UPDATING",
+    "UPDATE_FAILED",
+    "UPDATE_SUCCEEDED",
+    "DELETING",
+    "DELETE_FAILED",
+    "DELETE_SUCCEEDED",
+    "UNPAIRING",
+    "UNPAIR_FAILED",
+];
+
+/// The Director's formation states (`Formation.state`).
+pub const FORMATION_STATES: &[&str] = &[
+    "INITIAL",
+    "READY",
+    "CREATE_ERROR",
+    "DELETE_ERROR",
+    "DELETING",
+    "DRAFT",
+];
+
+/// The Director's formation assignment states.
+pub const ASSIGNMENT_STATES: &[&str] = &[
+    "INITIAL",
+    "READY",
+    "CONFIG_PENDING",
+    "CREATE_ERROR",
+    "DELETING",
+    "DELETE_ERROR",
+    "CREATE_READY",
+    "DELETE_READY",
+];
+
+/// One system's assignment to a formation, as the Director keeps it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Assignment {
+    /// One of [`ASSIGNMENT_STATES`].
+    pub state: String,
+    /// The server's message when the state is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Assignment {
+    pub fn is_error(&self) -> bool {
+        self.state.ends_with("_ERROR")
+    }
+
+    /// `INITIAL`, `CONFIG_PENDING` and the deleting states: the Director still works on it.
+    pub fn in_progress(&self) -> bool {
+        matches!(
+            self.state.as_str(),
+            "INITIAL" | "CONFIG_PENDING" | "DELETING" | "CREATE_READY" | "DELETE_READY"
+        )
+    }
 }
 
 impl System {
@@ -65,6 +154,14 @@ pub struct Formation {
     pub systems: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// The Director's own formation state (one of [`FORMATION_STATES`]), when known: a
+    /// `DRAFT` formation, or one the server still works on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Each member's assignment state, by system id. A member without an entry is `READY`;
+    /// a file written before assignments were recorded has none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub assignments: BTreeMap<String, Assignment>,
     /// The catalog id that `type_name` resolves to; filled in by validation.
     #[serde(skip)]
     pub type_id: String,
@@ -179,6 +276,15 @@ impl Landscape {
                     s.id
                 ));
             }
+            if let Some(condition) = s.condition.as_deref()
+                && !CONDITIONS.contains(&condition)
+            {
+                return Err(format!(
+                    "systems[{i}] (\"{}\") has the unknown condition \"{condition}\" (one of {})",
+                    s.id,
+                    CONDITIONS.join(", ")
+                ));
+            }
         }
         let mut memberships = vec![Vec::new(); systems.len()];
         let mut formation_ids = HashMap::with_capacity(formations.len());
@@ -205,6 +311,28 @@ impl Landscape {
                     return Err(format!("{at} lists the system \"{member}\" twice"));
                 }
                 memberships[s_pos].push(f_pos);
+            }
+            if let Some(state) = f.state.as_deref()
+                && !FORMATION_STATES.contains(&state)
+            {
+                return Err(format!(
+                    "{at} has the unknown state \"{state}\" (one of {})",
+                    FORMATION_STATES.join(", ")
+                ));
+            }
+            for (member, a) in &f.assignments {
+                if !f.systems.contains(member) {
+                    return Err(format!(
+                        "{at} has an assignment for \"{member}\", which is not in its systems"
+                    ));
+                }
+                if !ASSIGNMENT_STATES.contains(&a.state.as_str()) {
+                    return Err(format!(
+                        "{at} has the unknown assignment state \"{}\" for \"{member}\" (one of {})",
+                        a.state,
+                        ASSIGNMENT_STATES.join(", ")
+                    ));
+                }
             }
         }
         let mut names: HashMap<String, Vec<usize>> = HashMap::with_capacity(formations.len());
@@ -375,6 +503,28 @@ mod tests {
         assert!(e.contains("unknown formation type \"Nope\""), "{e}");
         let e = parse("{\"systems\": [").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn director_fields_are_optional_and_checked() {
+        let l = parse(
+            r#"{"systems":[{"id":"a","name":"A","type":"SAP S/4HANA Cloud","condition":"CONNECTED",
+                "latest_token":{"scenario_groups":["All Communication Scenarios"],"requested_at":"2026-11-01T10:00:00Z"}}],
+               "formations":[{"id":"f","name":"F","type":"sap-task-center","systems":["a"],"state":"DRAFT",
+                "assignments":{"a":{"state":"CREATE_ERROR","error":"receiver said no"}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(l.systems[0].condition.as_deref(), Some("CONNECTED"));
+        assert!(l.formations[0].assignments["a"].is_error());
+        let e = parse(r#"{"systems":[{"id":"a","name":"A","type":"X","condition":"PAIRED"}]}"#)
+            .unwrap_err();
+        assert!(e.contains("unknown condition \"PAIRED\""), "{e}");
+        let e = parse(r#"{"systems":[{"id":"a","name":"A","type":"X"}],"formations":[{"id":"f","name":"F","type":"sap-start","systems":[],"assignments":{"a":{"state":"READY"}}}]}"#)
+            .unwrap_err();
+        assert!(e.contains("not in its systems"), "{e}");
+        let e = parse(r#"{"systems":[],"formations":[{"id":"f","name":"F","type":"sap-start","state":"GONE"}]}"#)
+            .unwrap_err();
+        assert!(e.contains("unknown state \"GONE\""), "{e}");
     }
 
     #[test]

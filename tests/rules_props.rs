@@ -96,6 +96,7 @@ fn arb_landscape() -> impl Strategy<Value = Landscape> {
                         systems: members,
                         status: Some("Ready".into()),
                         type_id: String::new(),
+                        ..Formation::default()
                     }
                 })
                 .collect();

@@ -187,6 +187,7 @@ pub fn create_locked(
         systems: plan.systems.clone(),
         status: Some("Ready".into()),
         type_id: ftype.id.clone(),
+        ..Formation::default()
     };
     let write = format!("Write the formation to {}", path.display());
     progress.call(1, &write, CallState::Started);

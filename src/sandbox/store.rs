@@ -186,6 +186,7 @@ impl Store {
             systems: Vec::new(),
             status: Some(if draft { "Draft" } else { "Ready" }.to_owned()),
             type_id: ftype.id.clone(),
+            ..Formation::default()
         };
         landscape::append_formation(&self.path, &formation).map_err(write_failed)?;
         if draft {

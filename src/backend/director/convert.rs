@@ -41,6 +41,7 @@ pub fn system(app: &queries::Application) -> System {
         system_number: app.system_number.clone(),
         url: app.base_url.clone(),
         discovery: label_strings(labels, DISCOVERY_LABEL).into_iter().next(),
+        ..System::default()
     }
 }
 
@@ -94,6 +95,7 @@ pub fn formations(
                 systems: members.get(&f.name).cloned().unwrap_or_default(),
                 status: Some(status_name(f.status.condition).to_owned()),
                 type_id: ftype.id.clone(),
+                ..Formation::default()
             })
         })
         .collect()

@@ -1,93 +1,14 @@
-//! The scriptable commands: `check`, `create`, `types`, `systems`. Each loads the landscape
-//! through a backend, asks the rule engine, prints, and returns the exit code.
+//! `check` and `create`: the verdict on a plan, and creating it with rollback.
 
+use super::{load, print};
 use crate::backend::{self, Backend, CreateOutcome, Progress};
 use crate::catalog::Catalog;
-use crate::cli::{Command, Format, PlanArgs, SourceArgs};
+use crate::cli::{Format, PlanArgs};
 use crate::error::{AppError, exit};
 use crate::landscape::Landscape;
-use crate::output::{self, TypeCandidates, Verdict};
-use crate::plan::{FormationPlan, PlanError};
+use crate::output::{self, Verdict};
+use crate::plan::FormationPlan;
 use crate::rules;
-
-pub async fn run(
-    command: &Command,
-    source: &SourceArgs,
-    catalog: &Catalog,
-) -> Result<u8, AppError> {
-    match command {
-        Command::Types { format } => {
-            print(*format, &catalog.formation_types, || {
-                output::types_text(catalog)
-            });
-            Ok(exit::OK)
-        }
-        Command::Systems {
-            formation_type,
-            format,
-        } => {
-            let backend = backend::open(&source.source())?;
-            let landscape = load(backend.as_ref(), catalog).await?;
-            systems(&landscape, catalog, formation_type.as_deref(), *format)
-        }
-        Command::Generate(args) => generate(args, catalog),
-        Command::Check(args) => {
-            let backend = backend::open(&source.source())?;
-            check(backend.as_ref(), args, catalog).await
-        }
-        Command::Create { plan, dry_run } => {
-            let backend = backend::open(&source.source())?;
-            create(backend.as_ref(), plan, *dry_run, catalog).await
-        }
-        Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
-    }
-}
-
-/// Loads the landscape, with progress on stderr when it takes more than a moment.
-async fn load(backend: &dyn Backend, catalog: &Catalog) -> Result<Landscape, AppError> {
-    let printer = backend::StderrProgress::start();
-    let landscape = backend.load(catalog, printer.progress()).await;
-    printer.finish().await;
-    Ok(landscape?)
-}
-
-fn print<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) {
-    match format {
-        Format::Json => println!("{}", output::json(value)),
-        Format::Text => print!("{}", text()),
-    }
-}
-
-fn systems(
-    landscape: &Landscape,
-    catalog: &Catalog,
-    type_key: Option<&str>,
-    format: Format,
-) -> Result<u8, AppError> {
-    let Some(key) = type_key else {
-        let rows = output::system_rows(landscape);
-        print(format, &serde_json::json!({ "systems": rows }), || {
-            output::systems_text(&rows)
-        });
-        return Ok(exit::OK);
-    };
-    let ftype = catalog.find(key).ok_or_else(|| PlanError::UnknownType {
-        given: key.to_owned(),
-    })?;
-    let plan = FormationPlan {
-        type_id: ftype.id.clone(),
-        ..FormationPlan::default()
-    };
-    let report = rules::evaluate(&plan, landscape, catalog);
-    let tc = TypeCandidates {
-        type_name: &ftype.name,
-        type_id: &ftype.id,
-        candidates: &report.candidates,
-        excluded: output::excluded(ftype, landscape),
-    };
-    print(format, &tc, || output::candidates_text(&tc));
-    Ok(exit::OK)
-}
 
 /// The landscape, the plan the arguments name, and its verdict: what `check` and `create`
 /// both start from.
@@ -116,7 +37,11 @@ fn verdict_code(report: &rules::Report) -> u8 {
     }
 }
 
-async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Result<u8, AppError> {
+pub(super) async fn check(
+    backend: &dyn Backend,
+    args: &PlanArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
     let (landscape, plan, report) = checked(backend, args, catalog).await?;
     show(
         args.format,
@@ -130,7 +55,7 @@ async fn check(backend: &dyn Backend, args: &PlanArgs, catalog: &Catalog) -> Res
     Ok(verdict_code(&report))
 }
 
-async fn create(
+pub(super) async fn create(
     backend: &dyn Backend,
     args: &PlanArgs,
     dry_run: bool,
@@ -244,25 +169,6 @@ async fn roll_back(
             format!(
                 "{story}. Rolling it back failed too ({e}); delete formation {formation_id} by hand."
             ),
-        ))),
-    }
-}
-
-fn generate(args: &crate::cli::GenerateArgs, catalog: &Catalog) -> Result<u8, AppError> {
-    use std::io::Write;
-    let landscape = crate::generate::landscape(catalog, args.systems, args.formations, args.seed);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let written = serde_json::to_writer(&mut out, &landscape)
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(out))
-        .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Ok(exit::OK),
-        // The reader went away (e.g. `| head`): nothing more to say.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => Err(AppError::Usage(format!(
-            "cannot write the generated landscape: {e}"
         ))),
     }
 }

@@ -1,0 +1,63 @@
+//! The scriptable commands, one file per command family: `check` and `create`
+//! (`create.rs`), `types` and `systems` (`catalog.rs`), `generate`. Each loads the
+//! landscape through a backend, asks the rule engine, prints, and returns the exit code.
+
+mod catalog;
+mod create;
+mod generate;
+
+use crate::backend::{self, Backend};
+use crate::catalog::Catalog;
+use crate::cli::{Command, Format, SourceArgs};
+use crate::error::{AppError, exit};
+use crate::landscape::Landscape;
+use crate::output;
+
+pub async fn run(
+    command: &Command,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    match command {
+        Command::Types { format } => {
+            print(*format, &catalog.formation_types, || {
+                output::types_text(catalog)
+            });
+            Ok(exit::OK)
+        }
+        Command::Systems {
+            formation_type,
+            format,
+        } => {
+            let backend = backend::open(&source.source())?;
+            let landscape = load(backend.as_ref(), catalog).await?;
+            catalog::systems(&landscape, catalog, formation_type.as_deref(), *format)
+        }
+        Command::Generate(args) => generate::generate(args, catalog),
+        Command::Check(args) => {
+            let backend = backend::open(&source.source())?;
+            create::check(backend.as_ref(), args, catalog).await
+        }
+        Command::Create { plan, dry_run } => {
+            let backend = backend::open(&source.source())?;
+            create::create(backend.as_ref(), plan, *dry_run, catalog).await
+        }
+        Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
+    }
+}
+
+/// Loads the landscape, with progress on stderr when it takes more than a moment.
+pub(crate) async fn load(backend: &dyn Backend, catalog: &Catalog) -> Result<Landscape, AppError> {
+    let printer = backend::StderrProgress::start();
+    let landscape = backend.load(catalog, printer.progress()).await;
+    printer.finish().await;
+    Ok(landscape?)
+}
+
+/// Prints `value` as JSON, or the text `text` makes.
+pub(crate) fn print<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) {
+    match format {
+        Format::Json => println!("{}", output::json(value)),
+        Format::Text => print!("{}", text()),
+    }
+}
