@@ -13,22 +13,31 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// Refuses a document in which any object has the same key twice; the error carries the
-/// line and column where the repeat was found.
+/// line and column where the repeat was found. Values nested deeper than [`CHECKED_DEPTH`]
+/// are skipped unchecked, without recursion: a landscape has no such depth, and a hostile
+/// nesting must neither overflow the stack nor hide the real problem of the file.
 pub fn check_unique_keys(bytes: &[u8]) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    Unique.deserialize(&mut de)?;
+    Unique(0).deserialize(&mut de)?;
     de.end()
 }
 
-/// Walks any JSON value, remembering the keys of each object.
+/// How deep keys are checked; within serde_json's own recursion limit of 128.
+pub const CHECKED_DEPTH: u16 = 64;
+
+/// Walks any JSON value at a depth, remembering the keys of each object.
 #[derive(Clone, Copy)]
-struct Unique;
+struct Unique(u16);
 
 impl<'de> DeserializeSeed<'de> for Unique {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+        if self.0 >= CHECKED_DEPTH {
+            d.deserialize_ignored_any(de::IgnoredAny).map(drop)
+        } else {
+            d.deserialize_any(self)
+        }
     }
 }
 
@@ -59,7 +68,7 @@ impl<'de> Visitor<'de> for Unique {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Unique)?.is_some() {}
+        while seq.next_element_seed(Unique(self.0 + 1))?.is_some() {}
         Ok(())
     }
 
@@ -73,7 +82,7 @@ impl<'de> Visitor<'de> for Unique {
                 )));
             }
             seen.insert(key);
-            map.next_value_seed(Unique)?;
+            map.next_value_seed(Unique(self.0 + 1))?;
         }
         Ok(())
     }

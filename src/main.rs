@@ -32,6 +32,6 @@ fn main() -> ExitCode {
 }
 
 fn fail(e: &AppError) -> ExitCode {
-    eprintln!("formation-wizard: {}", text::neutralise(&e.to_string()));
+    eprintln!("formation-wizard: {}", text::message(&e.to_string()));
     ExitCode::from(e.exit_code().max(exit::RULES_NOT_SATISFIED + 1))
 }

@@ -7,6 +7,10 @@
 
 #[path = "../../src/catalog.rs"]
 pub mod catalog;
+#[path = "../../src/files.rs"]
+pub mod files;
+#[path = "../../src/json_text.rs"]
+pub mod json_text;
 #[path = "../../src/landscape.rs"]
 pub mod landscape;
 #[path = "../../src/plan.rs"]
