@@ -244,44 +244,54 @@ fn lock_open_error(lock_path: &Path, e: io::Error) -> io::Error {
     )
 }
 
+/// Waits in the kernel (a blocking `flock` on a second descriptor of the same open file,
+/// in a helper thread), so the lock goes to this process the moment it is free and the
+/// wait shows in `/proc/locks`. On a timeout the helper is abandoned: if it gets the lock
+/// later, nobody receives it and dropping its descriptor releases it at once.
 fn wait_for(
     file: &File,
     lock_path: &Path,
     wait: LockWait,
     waiting: impl FnOnce(&Path),
 ) -> io::Result<()> {
+    let cannot = |e: io::Error| {
+        refused(
+            e.kind(),
+            format!("cannot lock its lock file {}: {e}", lock_path.display()),
+        )
+    };
+    match file.try_lock() {
+        Ok(()) => return Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => return Err(cannot(e)),
+    }
     let started = Instant::now();
-    let mut waiting = Some(waiting);
-    let mut pause = Duration::from_millis(5);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(()),
-            Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(refused(
-                    e.kind(),
-                    format!("cannot lock its lock file {}: {e}", lock_path.display()),
-                ));
-            }
+    let helper = file.try_clone().map_err(cannot)?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let got = helper.lock();
+        // The receiver is gone when the wait timed out; `helper` drops here either way,
+        // and the lock stays with the other descriptor only if it was received.
+        let _ = tx.send(got);
+    });
+    let first = LOCK_NOTICE_AFTER.min(wait.timeout);
+    let got = match rx.recv_timeout(first) {
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) if wait.timeout > first => {
+            waiting(lock_path);
+            rx.recv_timeout(wait.timeout - first)
         }
-        let waited = started.elapsed();
-        if waited >= wait.timeout {
-            return Err(refused(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "gave up after {:.1} s waiting for its lock file {}, which another process holds (wait longer with --lock-timeout SECONDS)",
-                    waited.as_secs_f64(),
-                    lock_path.display()
-                ),
-            ));
-        }
-        if waited >= LOCK_NOTICE_AFTER
-            && let Some(say) = waiting.take()
-        {
-            say(lock_path);
-        }
-        std::thread::sleep(pause.min(wait.timeout.saturating_sub(waited)));
-        pause = (pause * 2).min(Duration::from_millis(100));
+        other => other,
+    };
+    match got {
+        Ok(result) => result.map_err(cannot),
+        Err(_) => Err(refused(
+            io::ErrorKind::TimedOut,
+            format!(
+                "gave up after {:.1} s waiting for its lock file {}, which another process holds (wait longer with --lock-timeout SECONDS)",
+                started.elapsed().as_secs_f64(),
+                lock_path.display()
+            ),
+        )),
     }
 }
 
