@@ -76,6 +76,19 @@ pub struct SourceArgs {
     /// Save the Director options given (file paths, no secrets) as this profile (mode 0600).
     #[arg(long, value_name = "NAME", global = true)]
     pub save_profile: Option<String>,
+
+    /// How long to wait for another process's lock on the landscape file before giving up.
+    #[arg(long, value_name = "SECONDS", global = true, default_value_t = 30.0, value_parser = lock_timeout)]
+    pub lock_timeout: f64,
+}
+
+fn lock_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "\"{s}\" is not a number of seconds from 0 to 86400"
+        )),
+    }
 }
 
 impl SourceArgs {

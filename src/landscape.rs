@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
+use crate::files;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct GlobalAccount {
@@ -208,15 +209,19 @@ pub enum LandscapeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file exists but may not be replaced (read-only, another user's): an input
+    /// problem the user fixes, not a failing backend.
+    #[error("will not change the landscape file {path}: {source}")]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Landscape {
     /// Reads and validates a landscape file.
     pub fn load(path: &Path, catalog: &Catalog) -> Result<Landscape, LandscapeError> {
-        let bytes = std::fs::read(path).map_err(|source| LandscapeError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = read(path)?;
         Landscape::parse(&bytes, &format!("file {}", path.display()), catalog)
     }
 
@@ -239,6 +244,8 @@ impl Landscape {
                 invalid(format!("{path}: {}", e.inner()))
             }
         })?;
+        // Unknown fields are ignored by the typed parse, so a repeated one is caught here.
+        crate::json_text::check_unique_keys(bytes).map_err(|e| invalid(e.to_string()))?;
         Landscape::from_parts(
             file.global_account,
             file.user,
@@ -394,6 +401,15 @@ impl Landscape {
     }
 }
 
+/// Reads a landscape file: a regular file (never a pipe or a device) of at most
+/// [`files::MAX_LANDSCAPE_BYTES`].
+pub fn read(path: &Path) -> Result<Vec<u8>, LandscapeError> {
+    files::read_regular(path, files::MAX_LANDSCAPE_BYTES).map_err(|source| LandscapeError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Appends a formation to the landscape file at `path`, keeping the rest of its content,
 /// and replaces the file atomically.
 pub fn append_formation(path: &Path, formation: &Formation) -> Result<(), LandscapeError> {
@@ -404,9 +420,10 @@ pub fn append_formation(path: &Path, formation: &Formation) -> Result<(), Landsc
     })
 }
 
-/// Changes the `formations` list of the landscape file at `path` with `edit`, keeping the
-/// rest of the file's content, and replaces the file atomically. Nothing is written when
-/// `edit` fails.
+/// Changes the `formations` list of the landscape file at `path` with `edit` and replaces
+/// the file atomically. Only what `edit` changed is written anew, in the file's own layout
+/// (compact or indented); every other byte, unknown fields and their numbers included,
+/// stays as it was. Nothing is written when `edit` fails or changes nothing.
 pub fn edit_formations(
     path: &Path,
     edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
@@ -415,35 +432,51 @@ pub fn edit_formations(
         origin: format!("file {}", path.display()),
         problem,
     };
-    let bytes = std::fs::read(path).map_err(|source| LandscapeError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let root = doc
-        .as_object_mut()
-        .ok_or_else(|| invalid("the top level is not an object".into()))?;
-    let list = root
-        .entry("formations")
-        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
-        .as_array_mut()
-        .ok_or_else(|| invalid("\"formations\" is not a list".into()))?;
-    edit(list).map_err(invalid)?;
-    let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| invalid(e.to_string()))?;
-    text.push(b'\n');
-    write_atomic(path, &text)
+    let bytes = read(path)?;
+    crate::json_text::check_unique_keys(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let edited = crate::json_text::edit_member(
+        text,
+        "formations",
+        serde_json::Value::Array(Vec::new()),
+        |value| {
+            let list = value
+                .as_array_mut()
+                .ok_or_else(|| "\"formations\" is not a list".to_owned())?;
+            edit(list)
+        },
+    )
+    .map_err(invalid)?;
+    match edited {
+        Some(text) => write_atomic(path, text.as_bytes()),
+        None => Ok(()),
+    }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory: fsync, keep the
-/// old file's permissions, rename over it, fsync the directory. A crash leaves either the
-/// old or the new file, never a mix.
+/// Writes `bytes` to `path` — at the final target of its symbolic links, so a link stays a
+/// link — through a temporary file in the target's directory: fsync, keep the old file's
+/// permissions (and, for root, its owner), rename over it, fsync the directory. A crash
+/// leaves either the old or the new file, never a mix. An existing file that is read-only,
+/// not regular, or not this user's to replace is refused and left as it is.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LandscapeError> {
     let write_err = |source| LandscapeError::Write {
         path: path.to_owned(),
         source,
     };
-    let dir = match path.parent() {
+    let refused = |source| LandscapeError::NotWritable {
+        path: path.to_owned(),
+        source,
+    };
+    let target = files::resolve(path).map_err(refused)?;
+    let existing = match std::fs::metadata(&target) {
+        Ok(meta) => {
+            files::check_replaceable(&target, &meta).map_err(refused)?;
+            Some(meta)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(write_err(e)),
+    };
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
@@ -453,13 +486,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LandscapeError> {
         .tempfile_in(dir)
         .map_err(write_err)?;
     tmp.write_all(bytes).map_err(write_err)?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    if let Some(meta) = &existing {
         tmp.as_file()
             .set_permissions(meta.permissions())
             .map_err(write_err)?;
+        files::keep_owner(tmp.as_file(), meta).map_err(write_err)?;
     }
     tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    tmp.persist(&target).map_err(|e| write_err(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {
         // Makes the rename itself durable; some filesystems do not support it.
         let _ = d.sync_all();

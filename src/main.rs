@@ -8,6 +8,9 @@ use formation_wizard::{commands, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    formation_wizard::backend::set_lock_timeout(std::time::Duration::from_secs_f64(
+        cli.source.lock_timeout,
+    ));
     if let Err(e) = formation_wizard::logging::init(cli.logging.log.as_deref()) {
         return fail(&AppError::Usage(e));
     }
@@ -29,6 +32,6 @@ fn main() -> ExitCode {
 }
 
 fn fail(e: &AppError) -> ExitCode {
-    eprintln!("formation-wizard: {}", text::neutralise(&e.to_string()));
+    eprintln!("formation-wizard: {}", text::message(&e.to_string()));
     ExitCode::from(e.exit_code().max(exit::RULES_NOT_SATISFIED + 1))
 }

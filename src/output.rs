@@ -56,9 +56,39 @@ impl<'a> Verdict<'a> {
     }
 }
 
+/// `value` as pretty JSON in which every string, key or value, went through
+/// [`neutralise`] like the text output: serde escapes C0 controls but passes C1 controls,
+/// bidi and invisible characters raw, and a terminal showing the JSON would obey them.
 pub fn json<T: Serialize>(value: &T) -> String {
     // Serialising plain structs of strings and numbers cannot fail.
-    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    match serde_json::to_value(value) {
+        Ok(mut tree) => {
+            neutralise_json(&mut tree);
+            serde_json::to_string_pretty(&tree)
+        }
+        Err(e) => Err(e),
+    }
+    .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn neutralise_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = neutralise(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(neutralise_json),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                neutralise_json(&mut v);
+                map.insert(neutralise(&key).into_owned(), v);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 pub fn verdict_text(v: &Verdict<'_>, landscape: &Landscape) -> String {

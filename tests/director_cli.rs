@@ -68,7 +68,7 @@ async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
     let served = write_landscape(&dir.path().join("served"), &demo);
     let sb = start(&served, |_| {}).await;
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
+    write_secret(&token_file, TOKEN);
     let src = sources(&file, &sb.url(), &token_file);
 
     let tc = "sap-task-center";
@@ -150,14 +150,13 @@ async fn the_log_records_requests_without_any_secret() {
     })
     .await;
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
+    write_secret(&token_file, TOKEN);
     let key = dir.path().join("key.json");
-    std::fs::write(
+    write_secret(
         &key,
-        serde_json::json!({"clientid": "client-1", "clientsecret": "shh-client-secret", "url": sb.oauth_url()})
+        &serde_json::json!({"clientid": "client-1", "clientsecret": "shh-client-secret", "url": sb.oauth_url()})
             .to_string(),
-    )
-    .unwrap();
+    );
     let log = dir.path().join("log.jsonl");
     let url = sb.url();
     let l = log.to_str().unwrap();
@@ -230,7 +229,7 @@ async fn profiles_are_saved_privately_and_used_by_name() {
     let path = write_landscape(dir.path(), &landscape(3));
     let sb = start(&path, |_| {}).await;
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
+    write_secret(&token_file, TOKEN);
     let url = sb.url();
     let out = run(
         dir.path(),
@@ -286,7 +285,7 @@ async fn profiles_are_saved_privately_and_used_by_name() {
 async fn bad_flags_exit_2_and_an_unreachable_director_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
+    write_secret(&token_file, TOKEN);
     let tf = token_file.to_str().unwrap();
     let out = run(
         dir.path(),
@@ -342,7 +341,7 @@ async fn a_slow_load_shows_progress_on_stderr() {
     })
     .await;
     let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
+    write_secret(&token_file, TOKEN);
     let url = sb.url();
     let out = run(
         dir.path(),
@@ -372,4 +371,11 @@ async fn a_slow_load_shows_progress_on_stderr() {
         600,
         "stdout stays JSON"
     );
+}
+
+/// Credential files must be private (mode 0600), as formation-wizard refuses others.
+fn write_secret(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

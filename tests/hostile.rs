@@ -383,3 +383,105 @@ fn error_messages_quoting_hostile_input_are_neutralised() {
     assert_clean("stdout for a hostile --name and --system", &out.stdout);
     assert_clean("stderr for a hostile --name and --system", &out.stderr);
 }
+
+/// C1 controls, bidi controls and the characters that show as nothing, each of which a
+/// terminal obeys or hides behind: none may reach stdout, in text or in JSON.
+const INVISIBLE: &[char] = &[
+    '\u{9b}',
+    '\u{9c}',
+    '\u{9d}',
+    '\u{85}',
+    '\u{202E}',
+    '\u{2067}',
+    '\u{200F}',
+    '\u{3164}',
+    '\u{115F}',
+    '\u{1160}',
+    '\u{AD}',
+    '\u{34F}',
+    '\u{180E}',
+    '\u{FE0F}',
+    '\u{FFA0}',
+    '\u{E0041}',
+];
+
+#[test]
+fn c1_bidi_and_invisible_fillers_are_neutralised_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let sneaky: String = INVISIBLE.iter().collect();
+    let mut doc = hostile_json();
+    for s in doc["systems"].as_array_mut().unwrap() {
+        s["name"] = format!("N{sneaky}").into();
+    }
+    for f in doc["formations"].as_array_mut().unwrap() {
+        f["name"] = format!("F{sneaky}").into();
+    }
+    let path = dir.path().join("invisible.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let file = path.to_str().unwrap();
+    let plan = [
+        "--name",
+        "Invisible Test",
+        "--type",
+        "sap-task-center",
+        "--system",
+        "tc-us",
+        "--system",
+        "s4-prod",
+    ];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["systems", "--landscape", file],
+        vec!["systems", "--landscape", file, "--format", "json"],
+        vec!["systems", "--landscape", file, "--type", "sap-task-center"],
+        vec![
+            "systems",
+            "--landscape",
+            file,
+            "--type",
+            "sap-task-center",
+            "--format",
+            "json",
+        ],
+        [&["check", "--landscape", file][..], &plan[..]].concat(),
+        [
+            &["check", "--landscape", file, "--format", "json"][..],
+            &plan[..],
+        ]
+        .concat(),
+    ];
+    for args in runs {
+        let out = cli(&args, dir.path());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains('N') && !stdout.is_empty(), "{args:?}");
+        for c in INVISIBLE {
+            assert!(
+                !stdout.contains(*c),
+                "{args:?}: U+{:04X} reached stdout: {stdout:?}",
+                *c as u32
+            );
+        }
+        assert_clean(&format!("stdout of {args:?}"), stdout.as_bytes());
+        if args.contains(&"json") {
+            let parsed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert!(parsed.to_string().contains("N\u{FFFD}"), "{stdout}");
+        }
+    }
+}
+
+#[test]
+fn a_huge_message_is_cut_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = hostile_json();
+    let ghost = "g".repeat(50_000);
+    doc["formations"][0]["systems"] = serde_json::json!([ghost]);
+    let path = dir.path().join("huge.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = cli(
+        &["systems", "--landscape", path.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.trim_end().ends_with("more characters cut)"), "{err}");
+    assert!(err.chars().count() < 2_200, "{} characters", err.len());
+}

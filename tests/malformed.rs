@@ -88,6 +88,17 @@ fn duplicate_keys() {
 }
 
 #[test]
+fn duplicate_unknown_keys() {
+    // Unknown fields are not read, so serde would let the second silently win.
+    let text = "{\"systems\": [{\"id\": \"tc\", \"name\": \"TC\", \"type\": \"SAP Task Center\",\n  \"x-owner\": \"a\",\n  \"x-owner\": \"b\"}]}";
+    assert_rejected(
+        "dupunknown.json",
+        text.as_bytes(),
+        &["\"x-owner\" appears twice", "line 3"],
+    );
+}
+
+#[test]
 fn deeply_nested_arrays() {
     let depth = 100_000;
     let nest = format!("{}{}", "[".repeat(depth), "]".repeat(depth));

@@ -7,6 +7,10 @@
 
 #[path = "../../src/catalog.rs"]
 pub mod catalog;
+#[path = "../../src/files.rs"]
+pub mod files;
+#[path = "../../src/json_text.rs"]
+pub mod json_text;
 #[path = "../../src/landscape.rs"]
 pub mod landscape;
 #[path = "../../src/plan.rs"]
@@ -46,9 +50,48 @@ pub fn landscape_file(bytes: &[u8]) {
                 assert!(catalog().by_id(&f.type_id).is_some());
                 assert!(f.systems.iter().all(|id| l.system(id).is_some()));
             }
+            if let Ok(text) = std::str::from_utf8(bytes)
+                && !l.formations.iter().any(|f| f.id == "f-fuzz")
+            {
+                appended_in_place(text);
+            }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
+}
+
+/// Appending a formation to a file that loads changes nothing else: the edited text parses
+/// to the original document with one more formation, and still loads.
+fn appended_in_place(text: &str) {
+    use serde_json::{Value, json};
+    let added = json!({"id": "f-fuzz", "name": "Fuzz \u{9b}", "type": "sap-start", "systems": []});
+    let edited = json_text::edit_member(text, "formations", json!([]), |v| {
+        v.as_array_mut().ok_or("not a list")?.push(added.clone());
+        Ok(())
+    });
+    // A value too deep for serde_json's Value is refused, never mangled.
+    let Ok(Some(edited)) = edited else {
+        return;
+    };
+    let (Ok(mut before), Ok(after)) = (
+        serde_json::from_str::<Value>(text),
+        serde_json::from_str::<Value>(&edited),
+    ) else {
+        panic!("the edit made unreadable JSON: {edited:?}");
+    };
+    before
+        .as_object_mut()
+        .and_then(|root| {
+            root.entry("formations")
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+        })
+        .expect("a loaded landscape has a formations list")
+        .push(added);
+    assert_eq!(before, after, "the edit changed more than the list: {edited:?}");
+    let last = edited.len() - edited.trim_start().len();
+    assert_eq!(&text[..last], &edited[..last], "leading whitespace kept");
+    assert!(Landscape::parse(edited.as_bytes(), "file fuzz.json", catalog()).is_ok());
 }
 
 /// An answer body from a Director, read as each query the backend sends. Errors are one

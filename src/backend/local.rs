@@ -1,13 +1,15 @@
 //! The `local` backend: a landscape file. Every change takes an advisory lock, re-reads and
 //! re-checks the file under it, and replaces the file atomically.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::{Backend, BackendError, CallState, CreateOutcome, Created, FormationState, Progress};
 use crate::catalog::Catalog;
+use crate::files::{self, Lock, LockWait};
 use crate::landscape::{self, Formation, Landscape, LandscapeError};
 use crate::plan::FormationPlan;
 use crate::rules;
@@ -15,15 +17,44 @@ use crate::rules;
 pub struct LocalBackend {
     path: PathBuf,
     demo: bool,
+    lock_timeout: Duration,
+}
+
+/// How long a writer waits for another's lock unless told otherwise (`--lock-timeout`).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The process's `--lock-timeout`, set once from the command line before any backend is
+/// opened, so that every way of opening a landscape file (commands, wizard) honours it.
+static LOCK_TIMEOUT: OnceLock<Duration> = OnceLock::new();
+
+/// Sets the lock timeout of every local backend made from now on; only the first call counts.
+pub fn set_lock_timeout(timeout: Duration) {
+    let _ = LOCK_TIMEOUT.set(timeout);
 }
 
 impl LocalBackend {
     pub fn new(path: PathBuf, demo: bool) -> Self {
-        LocalBackend { path, demo }
+        LocalBackend {
+            path,
+            demo,
+            lock_timeout: LOCK_TIMEOUT.get().copied().unwrap_or(DEFAULT_LOCK_TIMEOUT),
+        }
+    }
+
+    /// Waits at most `timeout` for another writer's lock.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn lock_wait(&self) -> LockWait {
+        LockWait {
+            timeout: self.lock_timeout,
+        }
     }
 }
 
@@ -57,7 +88,8 @@ impl Backend for LocalBackend {
         let plan = plan.clone();
         let catalog = catalog.clone();
         let progress = progress.clone();
-        blocking(move || create_locked(&path, &plan, &catalog, &progress)).await
+        let wait = self.lock_wait();
+        blocking(move || create_locked(&path, &plan, &catalog, &progress, wait)).await
     }
 
     async fn assign(
@@ -72,17 +104,15 @@ impl Backend for LocalBackend {
             system_id.to_owned(),
             catalog.clone(),
         );
-        blocking(move || assign_locked(&path, &fid, &sid, &catalog)).await
+        let wait = self.lock_wait();
+        blocking(move || assign_locked(&path, &fid, &sid, &catalog, wait)).await
     }
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         let path = self.path.clone();
         let fid = formation_id.to_owned();
         blocking(move || {
-            let bytes = std::fs::read(&path).map_err(|source| LandscapeError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = landscape::read(&path)?;
             let doc: serde_json::Value =
                 serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
                     origin: format!("file {}", path.display()),
@@ -115,8 +145,9 @@ impl Backend for LocalBackend {
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let path = self.path.clone();
         let fid = formation_id.to_owned();
+        let wait = self.lock_wait();
         blocking(move || {
-            let _lock = lock(&path)?;
+            let _lock = lock(&path, wait, |_| {})?;
             let mut found = false;
             landscape::edit_formations(&path, |list| {
                 let before = list.len();
@@ -162,10 +193,17 @@ pub fn create_locked(
     plan: &FormationPlan,
     catalog: &Catalog,
     progress: &Progress,
+    wait: LockWait,
 ) -> Result<CreateOutcome, BackendError> {
     let check = check_label(path);
     progress.call(0, &check, CallState::Started);
-    let _lock = lock(path)?;
+    let _lock = lock(path, wait, |lock_path| {
+        let reason = format!(
+            "waiting for the lock {}, which another process holds",
+            lock_path.display()
+        );
+        progress.call(0, &check, CallState::Retrying { attempt: 1, reason });
+    })?;
     let fresh = Landscape::load(path, catalog)?;
     let report = rules::evaluate(plan, &fresh, catalog);
     if !report.valid {
@@ -209,8 +247,9 @@ fn assign_locked(
     formation_id: &str,
     system_id: &str,
     catalog: &Catalog,
+    wait: LockWait,
 ) -> Result<(), BackendError> {
-    let _lock = lock(path)?;
+    let _lock = lock(path, wait, |_| {})?;
     let fresh = Landscape::load(path, catalog)?;
     let Some(existing) = fresh.formations.iter().find(|f| f.id == formation_id) else {
         return Err(BackendError::NoSuchFormation(formation_id.to_owned()));
@@ -237,24 +276,17 @@ fn assign_locked(
     Ok(())
 }
 
-/// An exclusive advisory lock on `<file>.lock` beside the landscape; released on drop.
-/// A separate file, because the landscape itself is replaced by rename on every write.
-fn lock(path: &Path) -> Result<File, BackendError> {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".lock");
-    let lock_path = PathBuf::from(name);
-    let err = |source| LandscapeError::Write {
-        path: lock_path.clone(),
+/// An exclusive advisory lock on `<target>.lock` beside the file the path resolves to, so
+/// that writers through a symbolic link and through its target share one lock; released
+/// on drop. A separate file, because the landscape itself is replaced by rename on every
+/// write. `waiting` is told when another process has held it for a second.
+fn lock(path: &Path, wait: LockWait, waiting: impl FnOnce(&Path)) -> Result<Lock, BackendError> {
+    let refused = |source| LandscapeError::Write {
+        path: path.to_owned(),
         source,
     };
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(err)?;
-    file.lock().map_err(err)?;
-    Ok(file)
+    let target = files::resolve(path).map_err(refused)?;
+    Ok(files::lock_beside(&target, wait, waiting).map_err(refused)?)
 }
 
 fn new_formation_id(landscape: &Landscape) -> String {

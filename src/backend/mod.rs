@@ -16,7 +16,7 @@ use crate::landscape::{Landscape, LandscapeError};
 use crate::plan::FormationPlan;
 use crate::rules::Report;
 
-pub use local::LocalBackend;
+pub use local::{DEFAULT_LOCK_TIMEOUT, LocalBackend, set_lock_timeout};
 pub use progress::{BackendEvent, CallState, Progress};
 pub use stderr::StderrProgress;
 

@@ -1,12 +1,14 @@
 //! Progress for the commands: after a moment of loading, a line on stderr that says how
-//! far it got. Quick loads print nothing; stdout stays clean for scripts.
+//! far it got; a call that waits or is retried, a line that says why. Quick loads print
+//! nothing; stdout stays clean for scripts.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{BackendEvent, Progress};
+use super::{BackendEvent, CallState, Progress};
+use crate::text::neutralise;
 
 /// Loading shorter than this shows no progress.
 const QUIET_FOR: Duration = Duration::from_secs(1);
@@ -49,8 +51,22 @@ async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) 
     // log always holds the final count.
     let mut pending: Option<String> = None;
     while let Some(event) = rx.recv().await {
-        let BackendEvent::Loading { pages, systems } = event else {
-            continue;
+        let (pages, systems) = match event {
+            BackendEvent::Loading { pages, systems } => (pages, systems),
+            BackendEvent::Call {
+                label,
+                state: CallState::Retrying { reason, .. },
+                ..
+            } => {
+                // A wait or a retry is said at once: a command that seems stuck is worse.
+                let mut err = std::io::stderr().lock();
+                if std::mem::take(&mut drew) {
+                    let _ = writeln!(err);
+                }
+                let _ = writeln!(err, "{}: {}.", neutralise(&label), neutralise(&reason));
+                continue;
+            }
+            _ => continue,
         };
         if started.elapsed() < QUIET_FOR {
             continue;

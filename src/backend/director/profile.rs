@@ -175,8 +175,14 @@ impl DirectorArgs {
             (Some(_), Some(_)) => {
                 return Err("give either --token-file or --service-key, not both".into());
             }
-            (Some(file), None) => Credentials::from_token_file(file).map_err(|e| e.to_string())?,
-            (None, Some(file)) => Credentials::from_service_key(file).map_err(|e| e.to_string())?,
+            (Some(file), None) => {
+                crate::files::check_credential(file, "the token file")?;
+                Credentials::from_token_file(file).map_err(|e| e.to_string())?
+            }
+            (None, Some(file)) => {
+                crate::files::check_credential(file, "the service key")?;
+                Credentials::from_service_key(file).map_err(|e| e.to_string())?
+            }
             (None, None) => Credentials::from_env().ok_or(format!(
                 "no credentials for the Director: pass --token-file FILE or --service-key FILE, or set {}",
                 super::auth::TOKEN_ENV
