@@ -218,11 +218,32 @@ fn present(mut answer: serde_json::Value) -> (StatusCode, serde_json::Value) {
     }
     if rejected {
         answer["data"] = serde_json::Value::Null;
-        (StatusCode::UNPROCESSABLE_ENTITY, answer)
-    } else {
-        (StatusCode::OK, answer)
+        return (StatusCode::UNPROCESSABLE_ENTITY, answer);
     }
+    let nullable: Option<serde_json::Map<String, serde_json::Value>> = errors
+        .iter()
+        .map(
+            |e| match e.get("path").and_then(|p| p.as_array()).map(Vec::as_slice) {
+                Some([serde_json::Value::String(field)])
+                    if NULLABLE_ROOTS.contains(&field.as_str()) =>
+                {
+                    Some((field.clone(), serde_json::Value::Null))
+                }
+                _ => None,
+            },
+        )
+        .collect();
+    if answer["data"].is_null()
+        && let Some(fields) = nullable
+    {
+        answer["data"] = serde_json::Value::Object(fields);
+    }
+    (StatusCode::OK, answer)
 }
+
+/// Root fields whose type is nullable: an error there nulls only the field (§6.1), where
+/// async-graphql nulls the whole `data` of a failed root resolver.
+const NULLABLE_ROOTS: &[&str] = &["formation", "formationByName"];
 
 fn json_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
