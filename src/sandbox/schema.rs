@@ -352,6 +352,8 @@ pub struct OneTimeTokenForApplication {
     scenario_groups: Option<Vec<Option<String>>>,
 }
 
+// The interface's fields share types, which clippy takes for repeated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface, Clone)]
 #[graphql(
     field(name = "token", ty = "&String"),
