@@ -187,9 +187,36 @@ pub struct SandboxArgs {
     /// Require this Tenant header value (else any non-empty tenant is accepted).
     #[arg(long = "require-tenant", value_name = "ID")]
     pub require_tenant: Option<String>,
-    /// How long a new formation stays INITIAL before it becomes READY, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    /// How long a new assignment stays INITIAL before it becomes READY (or CREATE_ERROR),
+    /// in milliseconds.
+    #[arg(
+        long = "assignment-delay-ms",
+        alias = "ready-after-ms",
+        value_name = "MS",
+        default_value_t = 1500
+    )]
     pub ready_after_ms: u64,
+    /// A second bearer token that carries every scope (formation.state:write,
+    /// application.auths:read, formation:global_read); --token carries the ordinary ones.
+    #[arg(long, value_name = "TOKEN")]
+    pub admin_token: Option<String>,
+    /// Serve /oauth/token for this OAuth client id (client credentials; with --client-secret).
+    #[arg(long, value_name = "ID", requires = "client_secret")]
+    pub client_id: Option<String>,
+    /// The OAuth client's secret (visible to other local users in the process list: prefer
+    /// --generate-client).
+    #[arg(long, value_name = "SECRET", requires = "client_id")]
+    pub client_secret: Option<String>,
+    /// Generate an OAuth client and print its service key (clientid, clientsecret, url) at
+    /// start: the only place the secret is ever shown.
+    #[arg(long, conflicts_with = "client_id")]
+    pub generate_client: bool,
+    /// Fault: this system's assignments end in CREATE_ERROR with MESSAGE (repeatable).
+    #[arg(long, value_name = "SYSTEM_ID[=MESSAGE]")]
+    pub fail_assignment: Vec<String>,
+    /// Fault: the next N successful mutations are committed, then the connection drops.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub drop_after_commit: usize,
     /// Largest page size served (the client asks for 100).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_page: usize,

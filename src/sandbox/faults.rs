@@ -40,6 +40,8 @@ struct Queued {
 
 pub struct Faults {
     rates: Rates,
+    /// How many more committed mutations lose their answer (`--drop-after-commit`).
+    drop_after_commit: std::sync::atomic::AtomicUsize,
     queue: Mutex<VecDeque<Queued>>,
     rng: Mutex<u64>,
 }
@@ -49,9 +51,24 @@ impl Faults {
         let seed = rates.seed.max(1);
         Faults {
             rates,
+            drop_after_commit: std::sync::atomic::AtomicUsize::new(0),
             queue: Mutex::new(VecDeque::new()),
             rng: Mutex::new(seed),
         }
+    }
+
+    /// The next `n` mutations that succeed are committed and then their connection drops.
+    pub fn drop_after_commit(&self, n: usize) {
+        self.drop_after_commit
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether this committed mutation's answer is to be dropped (and counts it).
+    pub fn take_drop_after_commit(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.drop_after_commit
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     pub fn latency(&self) -> Duration {

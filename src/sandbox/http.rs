@@ -1,5 +1,6 @@
 //! The sandbox's HTTP side: `/graphql` behind bearer-token and `Tenant` checks and the
-//! fault injector, and `/oauth/token` for client-credentials rehearsals.
+//! fault injector, and `/oauth/token` (also `/oauth2/token`) for client-credentials
+//! rehearsals. Errors before the resolvers come in the Director's envelope (§2, §6).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,12 +14,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 
+use super::errors::{DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name};
 use super::faults::{Fault, Faults};
 use super::schema::DirectorSchema;
+use super::scopes::Scopes;
 
-/// Who may call: a fixed token, OAuth clients' issued tokens, and the tenant.
+/// Who may call, and with which scopes: a fixed token (ordinary scopes), an admin token
+/// (every scope), OAuth clients' issued tokens (ordinary scopes), and the tenant.
 pub struct Access {
     pub token: Mutex<Option<String>>,
+    pub admin_token: Option<String>,
     pub oauth: Option<(String, String)>,
     pub issued: Mutex<HashMap<String, Instant>>,
     pub token_lifetime: Duration,
@@ -27,12 +32,18 @@ pub struct Access {
 
 impl Access {
     fn required(&self) -> bool {
-        self.oauth.is_some() || self.token.lock().map(|t| t.is_some()).unwrap_or(true)
+        self.oauth.is_some()
+            || self.admin_token.is_some()
+            || self.token.lock().map(|t| t.is_some()).unwrap_or(true)
     }
 
-    fn allows(&self, bearer: &str) -> bool {
+    /// The scopes of `bearer`, or None when it is not a valid token here.
+    fn scopes(&self, bearer: &str) -> Option<Scopes> {
+        if self.admin_token.as_deref() == Some(bearer) {
+            return Some(Scopes::all());
+        }
         if !self.required() {
-            return true;
+            return Some(Scopes::ordinary());
         }
         let fixed = self
             .token
@@ -44,7 +55,7 @@ impl Access {
             .lock()
             .map(|m| m.get(bearer).is_some_and(|exp| *exp > Instant::now()))
             .unwrap_or(false);
-        fixed || issued
+        (fixed || issued).then(Scopes::ordinary)
     }
 }
 
@@ -58,6 +69,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/graphql", post(graphql).get(playground))
         .route("/oauth/token", post(token))
+        .route("/oauth2/token", post(token))
         .with_state(app)
 }
 
@@ -67,12 +79,13 @@ async fn playground() -> impl IntoResponse {
     ))
 }
 
-fn graphql_error(code: i64, message: &str) -> Response {
+/// An error answered before any resolver ran, in the Director's envelope (§2.2, §6.1).
+fn envelope_error(status: StatusCode, code: i64, message: &str) -> Response {
     let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": message, "extensions": { "error_code": code } }]
+        "errors": [{ "message": message, "extensions": { "error_code": code, "error": code_name(code) } }],
+        "data": null
     });
-    (StatusCode::OK, axum::Json(body)).into_response()
+    (status, axum::Json(body)).into_response()
 }
 
 async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -80,23 +93,38 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let bearer = headers
+    let Some(bearer) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !app.access.allows(bearer) {
-        return (StatusCode::UNAUTHORIZED, "invalid or expired bearer token").into_response();
-    }
+    else {
+        return envelope_error(
+            StatusCode::BAD_REQUEST,
+            UNAUTHORIZED,
+            "Unauthorized [reason=invalid bearer token]",
+        );
+    };
+    let Some(scopes) = app.access.scopes(bearer.trim()) else {
+        return envelope_error(
+            StatusCode::UNAUTHORIZED,
+            UNAUTHORIZED,
+            "Unauthorized [reason=the token is not valid or has expired]",
+        );
+    };
+    // HeaderMap names are case-insensitive, as the hydrator's look-up is (§2.3).
     let tenant = headers
-        .get("Tenant")
+        .get("tenant")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if tenant.trim().is_empty() {
-        return graphql_error(24, "Tenant is required");
+        return envelope_error(StatusCode::OK, TENANT_REQUIRED, "Tenant is required");
     }
     if app.access.tenant.as_deref().is_some_and(|t| t != tenant) {
-        return graphql_error(25, &format!("Tenant not found: {tenant}"));
+        return envelope_error(
+            StatusCode::BAD_REQUEST,
+            TENANT_NOT_FOUND,
+            &format!("Tenant not found [externalTenant={tenant}]"),
+        );
     }
     let fault = app.faults.pick(&body);
     match fault {
@@ -111,7 +139,10 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
             )
                 .into_response();
         }
-        Some(Fault::GraphQlError) => return graphql_error(10, "injected internal error"),
+        Some(Fault::GraphQlError) => {
+            let e = DirectorError::internal("injected internal error");
+            return envelope_error(StatusCode::OK, e.code, &e.message);
+        }
         _ => {}
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
@@ -124,24 +155,98 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
                 .into_response();
         }
     };
-    let answer = app.schema.execute(request).await;
-    let json = serde_json::to_vec(&answer).unwrap_or_default();
+    let mutation = is_mutation(&request.query);
+    let answer = app.schema.execute(request.data(scopes)).await;
+    let committed = mutation && answer.errors.is_empty();
+    let (status, value) = present(serde_json::to_value(&answer).unwrap_or_default());
+    let json = serde_json::to_vec(&value).unwrap_or_default();
+    if committed && app.faults.take_drop_after_commit() {
+        return broken_body();
+    }
     match fault {
         Some(Fault::Drop) => broken_body(),
         Some(Fault::Malformed) => {
             let cut = json.len() / 2;
-            json_response(json[..cut].to_vec())
+            json_response(status, json[..cut].to_vec())
         }
         Some(Fault::SlowAnswer(d)) => {
             tokio::time::sleep(d).await;
-            json_response(json)
+            json_response(status, json)
         }
-        _ => json_response(json),
+        _ => json_response(status, json),
     }
 }
 
-fn json_response(bytes: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+fn is_mutation(query: &str) -> bool {
+    async_graphql::parser::parse_query(query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+    })
+}
+
+/// The Director's presentation of an answer (§6.1, §6.2): no `locations`; a document that
+/// did not parse or validate (errors without a path and no data) is HTTP 422 with each
+/// error wrapped as code 10 `input:<line>: <message>`.
+fn present(mut answer: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let Some(errors) = answer.get_mut("errors").and_then(|e| e.as_array_mut()) else {
+        return (StatusCode::OK, answer);
+    };
+    let rejected = errors.iter().all(|e| e.get("path").is_none());
+    for e in errors.iter_mut() {
+        let line = e
+            .pointer("/locations/0/line")
+            .and_then(|l| l.as_u64())
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
+        if let Some(map) = e.as_object_mut() {
+            map.remove("locations");
+            if rejected {
+                let message = map
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let wrapped = DirectorError::internal(format!("input{line}: {message}"));
+                map.insert("message".into(), wrapped.message.into());
+                map.insert(
+                    "extensions".into(),
+                    serde_json::json!({"error_code": wrapped.code, "error": code_name(wrapped.code)}),
+                );
+            }
+        }
+    }
+    if rejected {
+        answer["data"] = serde_json::Value::Null;
+        return (StatusCode::UNPROCESSABLE_ENTITY, answer);
+    }
+    let nullable: Option<serde_json::Map<String, serde_json::Value>> = errors
+        .iter()
+        .map(
+            |e| match e.get("path").and_then(|p| p.as_array()).map(Vec::as_slice) {
+                Some([serde_json::Value::String(field)])
+                    if NULLABLE_ROOTS.contains(&field.as_str()) =>
+                {
+                    Some((field.clone(), serde_json::Value::Null))
+                }
+                _ => None,
+            },
+        )
+        .collect();
+    if answer["data"].is_null()
+        && let Some(fields) = nullable
+    {
+        answer["data"] = serde_json::Value::Object(fields);
+    }
+    (StatusCode::OK, answer)
+}
+
+/// Root fields whose type is nullable: an error there nulls only the field (§6.1), where
+/// async-graphql nulls the whole `data` of a failed root resolver.
+const NULLABLE_ROOTS: &[&str] = &["formation", "formationByName"];
+
+fn json_response(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// A response whose body fails at once: hyper resets the connection, so the client sees
@@ -178,7 +283,14 @@ async fn token(
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
     ));
-    if form.grant_type != "client_credentials" || &cid != id || &csecret != secret {
+    if form.grant_type != "client_credentials" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "error": "unsupported_grant_type" })),
+        )
+            .into_response();
+    }
+    if &cid != id || &csecret != secret {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(serde_json::json!({ "error": "invalid_client" })),
@@ -194,6 +306,7 @@ async fn token(
         "access_token": token,
         "token_type": "bearer",
         "expires_in": lifetime.as_secs(),
+        "scope": Scopes::ordinary().0.join(" "),
     }))
     .into_response()
 }

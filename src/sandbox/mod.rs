@@ -1,12 +1,18 @@
-//! `formation-wizard sandbox`: a local Director-compatible GraphQL server backed by a
-//! landscape file. It enforces the catalog's constraints with the same rule engine as the
-//! wizard, answers violations in the Director's format, lets new formations settle from
-//! INITIAL to READY, and can inject latency and failures. Tests start it in-process with
-//! `start` on port 0.
+//! `formation-wizard sandbox`: a local GraphQL server backed by a landscape file that
+//! answers as the real Director does (/work/shared/reference/director-behaviour.md: the
+//! sandbox imitates the server, not our client). It decides with the same rule engine as
+//! the wizard and presents refusals, scopes, NotFound and assignment states the Director's
+//! way; assignments go INITIAL → READY (or CREATE_ERROR) after a delay, and faults can be
+//! injected. Tests start it in-process with `start` on port 0.
 
+mod constraints;
+mod errors;
 mod faults;
 mod http;
+mod registration;
 mod schema;
+mod scopes;
+mod status;
 mod store;
 
 use std::net::SocketAddr;
@@ -26,16 +32,24 @@ use crate::error::{AppError, exit};
 pub struct SandboxConfig {
     pub landscape: PathBuf,
     pub listen: SocketAddr,
-    /// Require this bearer token.
+    /// Require this bearer token; it carries the ordinary scopes.
     pub token: Option<String>,
+    /// A token that carries every scope (`formation.state:write`, `application.auths:read`,
+    /// `formation:global_read` besides the ordinary ones).
+    pub admin_token: Option<String>,
     /// An OAuth client (id, secret) whose tokens `/oauth/token` issues.
     pub oauth_client: Option<(String, String)>,
     pub token_lifetime: Duration,
     /// Require this Tenant (any non-empty one otherwise).
     pub tenant: Option<String>,
+    /// How long an assignment stays INITIAL before it shows READY or CREATE_ERROR.
     pub ready_after: Duration,
     pub max_page: usize,
     pub rates: Rates,
+    /// System id → message: that system's assignments end in CREATE_ERROR.
+    pub fail_assignments: Vec<(String, String)>,
+    /// The next this many successful mutations are committed, then their connection drops.
+    pub drop_after_commit: usize,
 }
 
 impl SandboxConfig {
@@ -45,12 +59,15 @@ impl SandboxConfig {
             landscape,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: None,
+            admin_token: None,
             oauth_client: None,
             token_lifetime: Duration::from_secs(3600),
             tenant: None,
             ready_after: Duration::from_millis(200),
             max_page: 100,
             rates: Rates::default(),
+            fail_assignments: Vec::new(),
+            drop_after_commit: 0,
         }
     }
 }
@@ -59,6 +76,7 @@ impl SandboxConfig {
 pub struct SandboxHandle {
     pub addr: SocketAddr,
     app: Arc<http::App>,
+    store: schema::Shared,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -77,6 +95,22 @@ impl SandboxHandle {
     /// Injects `fault` into the next `n` requests whose body contains `only` (any if None).
     pub fn fail_next(&self, fault: Fault, n: usize, only: Option<&str>) {
         self.app.faults.push(fault, n, only);
+    }
+
+    /// Makes `system`'s assignments end in CREATE_ERROR with `message` from now on, or
+    /// (None) succeed again, like a notification receiver that goes down or comes back.
+    pub fn fail_assignment(&self, system: &str, message: Option<&str>) {
+        if let Ok(mut store) = self.store.lock() {
+            match message {
+                Some(m) => store.failing.insert(system.to_owned(), m.to_owned()),
+                None => store.failing.remove(system),
+            };
+        }
+    }
+
+    /// The next `n` successful mutations are committed, then their connection drops.
+    pub fn drop_after_commit(&self, n: usize) {
+        self.app.faults.drop_after_commit(n);
     }
 
     /// Makes every issued OAuth token invalid, as if they had expired.
@@ -128,13 +162,19 @@ pub enum SandboxError {
 
 /// Starts the sandbox on `config.listen` in the current tokio runtime.
 pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHandle, SandboxError> {
-    let store = store::Store::open(config.landscape.clone(), catalog, config.ready_after)?;
+    let mut store = store::Store::open(config.landscape.clone(), catalog, config.ready_after)?;
+    store
+        .failing
+        .extend(config.fail_assignments.iter().cloned());
     let shared = Arc::new(Mutex::new(store));
+    let faults = faults::Faults::new(config.rates.clone());
+    faults.drop_after_commit(config.drop_after_commit);
     let app = Arc::new(http::App {
-        schema: schema::build(shared, config.max_page),
-        faults: faults::Faults::new(config.rates.clone()),
+        schema: schema::build(shared.clone(), config.max_page),
+        faults,
         access: http::Access {
             token: Mutex::new(config.token.clone()),
+            admin_token: config.admin_token.clone(),
             oauth: config.oauth_client.clone(),
             issued: Mutex::new(std::collections::HashMap::<String, Instant>::new()),
             token_lifetime: config.token_lifetime,
@@ -169,6 +209,7 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     Ok(SandboxHandle {
         addr,
         app,
+        store: shared,
         stop: Some(tx),
         task: Some(task),
     })
@@ -201,8 +242,20 @@ pub async fn run(
     let mut config = SandboxConfig::new(landscape.clone());
     config.listen = args.listen;
     config.token = args.token.clone();
+    config.admin_token = args.admin_token.clone();
+    config.oauth_client = oauth_client(args);
+    config.fail_assignments = args
+        .fail_assignment
+        .iter()
+        .map(|f| parse_failure(f))
+        .collect();
+    config.drop_after_commit = args.drop_after_commit;
     config.tenant = args.require_tenant.clone();
     config.ready_after = Duration::from_millis(args.ready_after_ms);
+    let generated = args
+        .generate_client
+        .then(|| config.oauth_client.clone())
+        .flatten();
     config.max_page = args.max_page;
     config.rates = Rates {
         latency: Duration::from_millis(args.latency_ms),
@@ -233,7 +286,46 @@ pub async fn run(
             ""
         }
     );
+    if let Some((id, secret)) = generated {
+        println!(
+            "Service key for --service-key (the client secret is shown here only, never logged):\n{}",
+            service_key(&handle, &id, &secret)
+        );
+    }
     let _ = tokio::signal::ctrl_c().await;
     handle.stop().await;
     Ok(exit::OK)
+}
+
+/// The OAuth client from `--client-id/--client-secret`, or a generated one.
+fn oauth_client(args: &SandboxArgs) -> Option<(String, String)> {
+    match (&args.client_id, &args.client_secret) {
+        (Some(id), Some(secret)) => Some((id.clone(), secret.clone())),
+        _ if args.generate_client => Some((
+            format!("sb-{}", uuid::Uuid::new_v4().simple()),
+            uuid::Uuid::new_v4().simple().to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// `SYSTEM_ID[=MESSAGE]`; without a message, a receiver's generic failure.
+fn parse_failure(spec: &str) -> (String, String) {
+    match spec.split_once('=') {
+        Some((id, message)) => (id.to_owned(), message.to_owned()),
+        None => (
+            spec.to_owned(),
+            "the receiver of the notification answered with an error (sandbox fault)".to_owned(),
+        ),
+    }
+}
+
+/// A service key in the shape `--service-key` reads (XSUAA style: `url` is the base).
+pub fn service_key(handle: &SandboxHandle, client_id: &str, secret: &str) -> String {
+    let key = serde_json::json!({
+        "clientid": client_id,
+        "clientsecret": secret,
+        "url": handle.oauth_url(),
+    });
+    serde_json::to_string_pretty(&key).unwrap_or_default()
 }

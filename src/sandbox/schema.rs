@@ -1,17 +1,21 @@
-//! The GraphQL types and resolvers the sandbox serves: the same names, fields and arguments
-//! as `assets/director-schema.graphql` (the director backend's queries are checked against
-//! that file; the tests run those queries against this server).
+//! The GraphQL types and resolvers the sandbox serves: the names, fields and arguments of
+//! `assets/director-schema.graphql`, with the real Director's answers (director-behaviour.md):
+//! scopes per root field (§2.3), NotFound errors (§4.3), per-assignment states (§1.3, §4.2).
 
 use std::sync::{Arc, Mutex};
 
 use async_graphql::{
-    Context, EmptySubscription, Enum, ErrorExtensions, ID, InputObject, Object, Schema,
+    Context, EmptySubscription, Enum, ID, InputObject, Interface, MaybeUndefined, Object, Schema,
     SimpleObject,
 };
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, Condition, DirectorError, FormationView, Store};
-use crate::catalog::{ANY_OTHER_TYPE, Constraint};
+use super::constraints;
+use super::errors::DirectorError;
+use super::registration;
+use super::scopes::{self, require};
+use super::status::{self, PairAssignment};
+use super::store::{self, FormationView, Store};
 
 pub type DirectorSchema = Schema<Query, Mutation, EmptySubscription>;
 pub type Shared = Arc<Mutex<Store>>;
@@ -24,21 +28,17 @@ async_graphql::scalar!(PageCursor, "PageCursor");
 pub struct Labels(pub serde_json::Value);
 async_graphql::scalar!(Labels, "Labels");
 
-impl From<DirectorError> for async_graphql::Error {
-    fn from(e: DirectorError) -> Self {
-        async_graphql::Error::new(e.message).extend_with(|_, ext| {
-            ext.set("error_code", e.code);
-            if let Some(rule) = e.rule {
-                ext.set("rule", rule.as_str());
-            }
-        })
-    }
-}
+#[derive(Serialize, Deserialize, Clone)]
+pub struct Timestamp(pub String);
+async_graphql::scalar!(Timestamp, "Timestamp");
+
+/// Shown where the landscape does not say when (a token's or status's time).
+const EPOCH: &str = "1970-01-01T00:00:00Z";
 
 fn lock<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<std::sync::MutexGuard<'a, Store>> {
     ctx.data_unchecked::<Shared>()
         .lock()
-        .map_err(|_| DirectorError::new(store::INTERNAL, "the sandbox's state is poisoned").into())
+        .map_err(|_| DirectorError::internal("the sandbox's state is poisoned").into())
 }
 
 #[derive(SimpleObject, Clone)]
@@ -57,11 +57,15 @@ fn window(
 ) -> async_graphql::Result<(usize, usize, PageInfo)> {
     let start = match after.map(|c| c.0.as_str()).filter(|c| !c.is_empty()) {
         None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| {
-            DirectorError::new(store::INVALID_DATA, format!("invalid page cursor \"{c}\""))
-        })?,
+        Some(c) => c
+            .parse::<usize>()
+            .map_err(|_| DirectorError::invalid_data(format!("invalid page cursor \"{c}\"")))?,
     };
-    let size = first.unwrap_or(200).clamp(1, max.max(1) as i32) as usize;
+    let size = first.unwrap_or(200);
+    if !(1..=200).contains(&size) {
+        return Err(DirectorError::invalid_data("page size must be between 1 and 200").into());
+    }
+    let size = (size as usize).min(max.max(1));
     let start = start.min(len);
     let end = (start + size).min(len);
     Ok((
@@ -69,7 +73,11 @@ fn window(
         end,
         PageInfo {
             start_cursor: PageCursor(start.to_string()),
-            end_cursor: PageCursor(end.to_string()),
+            end_cursor: PageCursor(if end < len {
+                end.to_string()
+            } else {
+                String::new()
+            }),
             has_next_page: end < len,
         },
     ))
@@ -92,6 +100,21 @@ pub enum FormationObjectType {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum FormationAssignmentType {
+    Application,
+    Runtime,
+    RuntimeContext,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OneTimeTokenType {
+    #[graphql(name = "Runtime")]
+    Runtime,
+    #[graphql(name = "Application")]
+    Application,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum ApplicationStatusCondition {
     Initial,
     Connected,
@@ -109,6 +132,29 @@ pub enum ApplicationStatusCondition {
     UnpairFailed,
 }
 
+impl ApplicationStatusCondition {
+    fn parse(s: &str) -> ApplicationStatusCondition {
+        use ApplicationStatusCondition::*;
+        match s {
+            "CONNECTED" => Connected,
+            "FAILED" => Failed,
+            "CREATING" => Creating,
+            "CREATE_FAILED" => CreateFailed,
+            "CREATE_SUCCEEDED" => CreateSucceeded,
+            "UPDATING" => Updating,
+            "UPDATE_FAILED" => UpdateFailed,
+            "UPDATE_SUCCEEDED" => UpdateSucceeded,
+            "DELETING" => Deleting,
+            "DELETE_FAILED" => DeleteFailed,
+            "DELETE_SUCCEEDED" => DeleteSucceeded,
+            "UNPAIRING" => Unpairing,
+            "UNPAIR_FAILED" => UnpairFailed,
+            _ => Initial,
+        }
+    }
+}
+
+/// Always an object, empty when there is no error (§1.3).
 #[derive(SimpleObject, Clone)]
 pub struct FormationError {
     message: String,
@@ -130,37 +176,116 @@ pub struct FormationStatus {
 }
 
 #[derive(SimpleObject, Clone)]
-pub struct Formation {
+pub struct FormationAssignment {
     id: ID,
-    name: String,
-    formation_template_id: ID,
+    source: ID,
+    source_type: FormationAssignmentType,
+    target: ID,
+    target_type: FormationAssignmentType,
     state: String,
-    error: Option<FormationError>,
-    status: FormationStatus,
+    value: Option<String>,
+    configuration: Option<String>,
+    error: Option<String>,
+}
+
+impl From<&PairAssignment> for FormationAssignment {
+    fn from(p: &PairAssignment) -> Self {
+        FormationAssignment {
+            id: ID(p.id.clone()),
+            source: ID(p.source.clone()),
+            source_type: FormationAssignmentType::Application,
+            target: ID(p.target.clone()),
+            target_type: FormationAssignmentType::Application,
+            state: p.state.clone(),
+            value: None,
+            configuration: None,
+            error: p.error.clone(),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct FormationAssignmentPage {
+    data: Vec<FormationAssignment>,
+    page_info: PageInfo,
+    total_count: i32,
+}
+
+#[derive(Clone)]
+pub struct Formation {
+    id: String,
+    name: String,
+    template_id: String,
+    state: String,
+    pairs: Vec<PairAssignment>,
 }
 
 impl From<FormationView> for Formation {
     fn from(v: FormationView) -> Self {
-        let condition = match v.condition {
-            Condition::InProgress => FormationStatusCondition::InProgress,
-            Condition::Error => FormationStatusCondition::Error,
-            Condition::Ready => FormationStatusCondition::Ready,
-            Condition::Draft => FormationStatusCondition::Draft,
-        };
-        let errors = (v.condition == Condition::Error).then(|| {
-            vec![FormationStatusError {
-                assignment_id: None,
-                message: "a participant did not confirm the assignment; resynchronize".into(),
-                error_code: 2,
-            }]
-        });
+        let pairs = status::pairs(&v.formation.id, &v.members);
         Formation {
-            id: ID(v.formation.id),
+            id: v.formation.id,
             name: v.formation.name,
-            formation_template_id: ID(v.formation.type_id),
-            state: v.state.to_owned(),
-            error: None,
-            status: FormationStatus { condition, errors },
+            template_id: v.formation.type_id,
+            state: v.state,
+            pairs,
+        }
+    }
+}
+
+#[Object]
+impl Formation {
+    async fn id(&self) -> ID {
+        ID(self.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn formation_template_id(&self) -> ID {
+        ID(self.template_id.clone())
+    }
+    async fn state(&self) -> &str {
+        &self.state
+    }
+    async fn error(&self) -> FormationError {
+        FormationError {
+            message: String::new(),
+            error_code: 0,
+        }
+    }
+    async fn formation_assignments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 200)] first: i32,
+        after: Option<PageCursor>,
+    ) -> async_graphql::Result<FormationAssignmentPage> {
+        let (start, end, page_info) =
+            window(self.pairs.len(), Some(first), after.as_ref(), max_page(ctx))?;
+        Ok(FormationAssignmentPage {
+            data: self.pairs[start..end].iter().map(Into::into).collect(),
+            page_info,
+            total_count: self.pairs.len() as i32,
+        })
+    }
+    /// Aggregated on every read (§4.2).
+    async fn status(&self) -> FormationStatus {
+        let (condition, errors) = status::aggregate(&self.state, None, &self.pairs);
+        FormationStatus {
+            condition: match condition {
+                status::Condition::InProgress => FormationStatusCondition::InProgress,
+                status::Condition::Error => FormationStatusCondition::Error,
+                status::Condition::Ready => FormationStatusCondition::Ready,
+                status::Condition::Draft => FormationStatusCondition::Draft,
+            },
+            errors: errors.map(|list| {
+                list.into_iter()
+                    .map(|e| FormationStatusError {
+                        assignment_id: e.assignment_id.map(ID),
+                        message: e.message,
+                        error_code: e.error_code,
+                    })
+                    .collect()
+            }),
         }
     }
 }
@@ -206,6 +331,65 @@ pub struct FormationTemplatePage {
 #[derive(SimpleObject, Clone)]
 pub struct ApplicationStatus {
     condition: ApplicationStatusCondition,
+    timestamp: Timestamp,
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct OneTimeTokenForApplication {
+    token: String,
+    #[graphql(name = "connectorURL")]
+    connector_url: String,
+    #[graphql(name = "legacyConnectorURL")]
+    legacy_connector_url: String,
+    used: bool,
+    expires_at: Timestamp,
+    created_at: Option<Timestamp>,
+    used_at: Option<Timestamp>,
+    raw: Option<String>,
+    raw_encoded: Option<String>,
+    #[graphql(name = "type")]
+    token_type: Option<OneTimeTokenType>,
+    scenario_groups: Option<Vec<Option<String>>>,
+}
+
+// The interface's fields share types, which clippy takes for repeated attributes.
+#[allow(clippy::duplicated_attributes)]
+#[derive(Interface, Clone)]
+#[graphql(
+    field(name = "token", ty = "&String"),
+    field(name = "connector_url", method = "connector_url", ty = "&String"),
+    field(name = "used", ty = "&bool"),
+    field(name = "expires_at", ty = "&Timestamp"),
+    field(name = "created_at", ty = "&Option<Timestamp>"),
+    field(name = "used_at", ty = "&Option<Timestamp>"),
+    field(name = "raw", ty = "&Option<String>"),
+    field(name = "raw_encoded", ty = "&Option<String>"),
+    field(name = "type", method = "token_type", ty = "&Option<OneTimeTokenType>")
+)]
+pub enum OneTimeToken {
+    ForApplication(OneTimeTokenForApplication),
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct Auth {
+    one_time_token: Option<OneTimeToken>,
+}
+
+#[derive(Clone)]
+pub struct AppSystemAuth {
+    id: String,
+    auth: Auth,
+}
+
+#[Object]
+impl AppSystemAuth {
+    async fn id(&self) -> ID {
+        ID(self.id.clone())
+    }
+    /// `@sanitize`: null, without an error, unless the token may read auths (§1.1).
+    async fn auth(&self, ctx: &Context<'_>) -> Option<Auth> {
+        scopes::allows(ctx, scopes::AUTHS_READ).then(|| self.auth.clone())
+    }
 }
 
 #[derive(Clone)]
@@ -215,7 +399,9 @@ pub struct Application {
     system_number: Option<String>,
     base_url: Option<String>,
     labels: serde_json::Value,
-    registered: bool,
+    condition: String,
+    timestamp: String,
+    token: Option<registration::Token>,
     system_status: Option<String>,
 }
 
@@ -248,12 +434,33 @@ impl Application {
     }
     async fn status(&self) -> ApplicationStatus {
         ApplicationStatus {
-            condition: if self.registered {
-                ApplicationStatusCondition::Connected
-            } else {
-                ApplicationStatusCondition::Initial
-            },
+            condition: ApplicationStatusCondition::parse(&self.condition),
+            timestamp: Timestamp(self.timestamp.clone()),
         }
+    }
+    /// The system's one-time token, if it has one (§1.1, §5.2).
+    async fn auths(&self) -> Option<Vec<AppSystemAuth>> {
+        let t = self.token.as_ref()?;
+        let created = t.created_at.clone().map(Timestamp);
+        let token = OneTimeTokenForApplication {
+            token: String::new(),
+            connector_url: String::new(),
+            legacy_connector_url: String::new(),
+            used: t.used,
+            expires_at: Timestamp(EPOCH.into()),
+            created_at: Some(created.unwrap_or_else(|| Timestamp(EPOCH.into()))),
+            used_at: None,
+            raw: None,
+            raw_encoded: None,
+            token_type: Some(OneTimeTokenType::Application),
+            scenario_groups: Some(t.scenario_groups.iter().cloned().map(Some).collect()),
+        };
+        Some(vec![AppSystemAuth {
+            id: format!("auth-{}", self.id),
+            auth: Auth {
+                one_time_token: Some(OneTimeToken::ForApplication(token)),
+            },
+        }])
     }
     async fn system_status(&self) -> Option<&str> {
         self.system_status.as_deref()
@@ -267,11 +474,22 @@ pub struct ApplicationPage {
     total_count: i32,
 }
 
+/// `state` is `MaybeUndefined`: the key alone, even `null`, needs a scope (§2.3).
 #[derive(InputObject)]
 pub struct FormationInput {
     name: String,
     template_name: Option<String>,
-    state: Option<String>,
+    state: MaybeUndefined<String>,
+}
+
+impl FormationInput {
+    fn check_scopes(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        require(ctx, scopes::FORMATION_WRITE)?;
+        if !self.state.is_undefined() {
+            require(ctx, scopes::STATE_WRITE)?;
+        }
+        Ok(())
+    }
 }
 
 /// Largest page the sandbox serves.
@@ -292,81 +510,49 @@ fn application(store: &Store, pos: usize) -> Application {
         "applicationType": s.system_type,
         "scenarios": scenarios,
     });
-    if !s.scenario_groups.is_empty() {
-        labels["scenarioGroups"] = serde_json::json!(s.scenario_groups);
-    }
     if let Some(d) = &s.discovery {
         labels["discovery"] = serde_json::json!(d);
     }
+    let token = registration::latest_token(s);
     Application {
         id: s.id.clone(),
         name: s.name.clone(),
         system_number: s.system_number.clone(),
         base_url: s.url.clone(),
         labels,
-        registered: s.status.as_deref() == Some("Registered"),
+        condition: registration::condition(s).to_owned(),
+        timestamp: token
+            .as_ref()
+            .and_then(|t| t.created_at.clone())
+            .unwrap_or_else(|| EPOCH.to_owned()),
+        token,
         system_status: s.status.clone(),
     }
 }
 
 fn template(t: &crate::catalog::FormationType) -> FormationTemplate {
-    let constraints = t
-        .constraints
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (operator, subtype, input) = match c {
-                Constraint::IsNotAssignedToAnyFormationOfType {
-                    system_types,
-                    except_system_types,
-                } => (
-                    "IsNotAssignedToAnyFormationOfType",
-                    system_types.join(","),
-                    serde_json::json!({ "exceptSystemTypes": except_system_types }),
-                ),
-                Constraint::ContainsScenarioGroups {
-                    system_type,
-                    required_scenario_groups,
-                } => (
-                    "ContainsScenarioGroups",
-                    system_type.clone(),
-                    serde_json::json!({ "requiredScenarioGroups": required_scenario_groups }),
-                ),
-                Constraint::RequiresRegistrationStatus {
-                    system_type,
-                    status,
-                } => (
-                    "RequiresRegistrationStatus",
-                    system_type.clone(),
-                    serde_json::json!({ "status": status }),
-                ),
-            };
-            FormationConstraint {
-                id: ID(format!("{}-{i}", t.id)),
-                name: format!("{}-{operator}", t.id),
-                description: String::new(),
-                constraint_type: "PRE".into(),
-                target_operation: "ASSIGN_FORMATION".into(),
-                operator: operator.into(),
-                resource_type: "APPLICATION".into(),
-                resource_subtype: subtype,
-                input_template: input.to_string(),
-                constraint_scope: "FORMATION_TYPE".into(),
-                priority: 1,
-            }
+    let constraints = constraints::server_constraints(t)
+        .into_iter()
+        .map(|c| FormationConstraint {
+            id: ID(c.name.clone()),
+            name: c.name,
+            description: String::new(),
+            constraint_type: "PRE".into(),
+            target_operation: "ASSIGN_FORMATION".into(),
+            operator: c.operator.into(),
+            resource_type: "APPLICATION".into(),
+            resource_subtype: c.resource_subtype,
+            input_template: c.input_template,
+            constraint_scope: "FORMATION_TYPE".into(),
+            priority: 1,
         })
         .collect();
     FormationTemplate {
         id: ID(t.id.clone()),
         name: t.name.clone(),
-        application_types: t
-            .system_types
-            .iter()
-            .filter(|a| a.system_type != ANY_OTHER_TYPE)
-            .map(|a| a.system_type.clone())
-            .collect(),
+        application_types: constraints::application_types(t),
         formation_constraints: Some(constraints),
-        supports_reset: t.id.contains("kyma"),
+        supports_reset: store::supports_reset(t),
     }
 }
 
@@ -377,12 +563,13 @@ impl Query {
     async fn applications(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(default = 200)] first: i32,
         after: Option<PageCursor>,
     ) -> async_graphql::Result<ApplicationPage> {
+        require(ctx, scopes::APPLICATION_READ)?;
         let store = lock(ctx)?;
         let len = store.landscape.systems.len();
-        let (start, end, page_info) = window(len, first, after.as_ref(), max_page(ctx))?;
+        let (start, end, page_info) = window(len, Some(first), after.as_ref(), max_page(ctx))?;
         Ok(ApplicationPage {
             data: (start..end).map(|i| application(&store, i)).collect(),
             page_info,
@@ -390,12 +577,14 @@ impl Query {
         })
     }
 
+    /// A missing formation is an error, not null (§4.3).
     async fn formation(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<Formation>> {
-        Ok(lock(ctx)?.by_id(&id).map(Formation::from))
+        require(ctx, scopes::FORMATION_READ)?;
+        Ok(Some(lock(ctx)?.by_id(&id)?.into()))
     }
 
     async fn formation_by_name(
@@ -403,18 +592,21 @@ impl Query {
         ctx: &Context<'_>,
         name: String,
     ) -> async_graphql::Result<Option<Formation>> {
-        Ok(lock(ctx)?.by_name(&name).map(Formation::from))
+        require(ctx, scopes::FORMATION_READ)?;
+        Ok(Some(lock(ctx)?.by_name(&name)?.into()))
     }
 
     async fn formations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(default = 200)] first: i32,
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationPage> {
+        require(ctx, scopes::FORMATION_READ)?;
         let store = lock(ctx)?;
         let list = &store.landscape.formations;
-        let (start, end, page_info) = window(list.len(), first, after.as_ref(), max_page(ctx))?;
+        let (start, end, page_info) =
+            window(list.len(), Some(first), after.as_ref(), max_page(ctx))?;
         Ok(FormationPage {
             data: list[start..end]
                 .iter()
@@ -425,11 +617,13 @@ impl Query {
         })
     }
 
+    /// Needs `formation:global_read`, which ordinary credentials lack (§4.3).
     async fn formations_for_object(
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "objectID")] object_id: String,
     ) -> async_graphql::Result<Vec<Formation>> {
+        require(ctx, scopes::GLOBAL_READ)?;
         let store = lock(ctx)?;
         let Some(pos) = store.landscape.position(&object_id) else {
             return Ok(Vec::new());
@@ -444,12 +638,14 @@ impl Query {
     async fn formation_templates(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(default = 200)] first: i32,
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationTemplatePage> {
+        require(ctx, scopes::TEMPLATE_READ)?;
         let store = lock(ctx)?;
         let types = &store.catalog().formation_types;
-        let (start, end, page_info) = window(types.len(), first, after.as_ref(), max_page(ctx))?;
+        let (start, end, page_info) =
+            window(types.len(), Some(first), after.as_ref(), max_page(ctx))?;
         Ok(FormationTemplatePage {
             data: types[start..end].iter().map(template).collect(),
             page_info,
@@ -464,9 +660,8 @@ fn application_only(t: FormationObjectType) -> async_graphql::Result<()> {
     if t == FormationObjectType::Application {
         Ok(())
     } else {
-        Err(DirectorError::new(
-            store::INVALID_OPERATION,
-            "the sandbox assigns only objects of type APPLICATION",
+        Err(DirectorError::internal(
+            "the sandbox's templates support only resources of type APPLICATION",
         )
         .into())
     }
@@ -479,8 +674,9 @@ impl Mutation {
         ctx: &Context<'_>,
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
-        let draft = formation.state.as_deref() == Some("DRAFT");
-        let view = lock(ctx)?.create(&formation.name, formation.template_name.as_deref(), draft)?;
+        formation.check_scopes(ctx)?;
+        let state = formation.state.value().map(String::as_str);
+        let view = lock(ctx)?.create(&formation.name, formation.template_name.as_deref(), state)?;
         Ok(view.into())
     }
 
@@ -489,6 +685,7 @@ impl Mutation {
         ctx: &Context<'_>,
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
+        formation.check_scopes(ctx)?;
         Ok(lock(ctx)?.delete(&formation.name)?.into())
     }
 
@@ -499,6 +696,7 @@ impl Mutation {
         object_type: FormationObjectType,
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
+        formation.check_scopes(ctx)?;
         application_only(object_type)?;
         Ok(lock(ctx)?.assign(&formation.name, &object_id)?.into())
     }
@@ -510,6 +708,7 @@ impl Mutation {
         object_type: FormationObjectType,
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
+        formation.check_scopes(ctx)?;
         application_only(object_type)?;
         Ok(lock(ctx)?.unassign(&formation.name, &object_id)?.into())
     }
@@ -520,8 +719,9 @@ impl Mutation {
         #[graphql(name = "formationID")] formation_id: ID,
         reset: Option<bool>,
     ) -> async_graphql::Result<Formation> {
-        let _ = reset;
-        Ok(lock(ctx)?.resynchronize(&formation_id)?.into())
+        require(ctx, scopes::FORMATION_WRITE)?;
+        let reset = reset.unwrap_or(false);
+        Ok(lock(ctx)?.resynchronize(&formation_id, reset)?.into())
     }
 
     async fn finalize_draft_formation(
@@ -529,6 +729,7 @@ impl Mutation {
         ctx: &Context<'_>,
         #[graphql(name = "formationID")] formation_id: ID,
     ) -> async_graphql::Result<Formation> {
+        require(ctx, scopes::FORMATION_WRITE)?;
         Ok(lock(ctx)?.finalize(&formation_id)?.into())
     }
 }

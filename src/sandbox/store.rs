@@ -1,99 +1,101 @@
 //! The sandbox's data: a landscape file, read into memory and written back atomically on
-//! every change, plus what only the server knows (which formations are still settling, which
-//! are drafts). Every mutation runs under one lock and re-checks the rules with the same
-//! engine as the wizard, so two clients cannot both take a system that allows one.
+//! every change, plus what only the server knows (which assignments are still being
+//! processed, which systems' notifications fail). Every mutation runs under one lock and
+//! is decided by the same rule engine as the wizard, so two clients cannot both take a
+//! system that allows one. The operations follow director-behaviour.md §4.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::catalog::Catalog;
-use crate::landscape::{self, Formation, Landscape};
-use crate::rules::{self, Finding, RuleKind};
+use crate::catalog::{Catalog, FormationType};
+use crate::landscape::{self, Assignment, Formation, Landscape};
+use crate::rules;
 
-pub const INTERNAL: i64 = 10;
-pub const NOT_FOUND: i64 = 20;
-pub const NOT_UNIQUE: i64 = 21;
-pub const INVALID_DATA: i64 = 22;
-pub const INSUFFICIENT_SCOPES: i64 = 23;
-pub const INVALID_OPERATION: i64 = 27;
+use super::constraints;
+use super::errors::DirectorError;
+use super::registration;
 
-/// The template used when `createFormation` names none, as in the Director.
-const DEFAULT_TEMPLATE: &str = "Side-by-Side Extensibility with Kyma";
+/// The template used when `createFormation` names none, as in the Director (§4.4).
+pub const DEFAULT_TEMPLATE: &str = "Side-by-Side Extensibility with Kyma";
 
-/// An error as the Director reports it: a message and `extensions.error_code`, plus the
-/// rule kind (an extension of the sandbox's own, which clients may ignore).
-#[derive(Debug, Clone)]
-pub struct DirectorError {
-    pub code: i64,
-    pub message: String,
-    pub rule: Option<RuleKind>,
-}
-
-impl DirectorError {
-    pub fn new(code: i64, message: impl Into<String>) -> Self {
-        DirectorError {
-            code,
-            message: message.into(),
-            rule: None,
-        }
-    }
-}
-
-/// A formation's lifecycle as the Director reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
-    InProgress,
-    Error,
-    Ready,
-    Draft,
-}
-
+/// A formation as read now: its state and each member's assignment, in joining order.
 #[derive(Debug, Clone)]
 pub struct FormationView {
     pub formation: Formation,
-    pub condition: Condition,
-    pub state: &'static str,
+    pub state: String,
+    pub members: Vec<(String, Assignment)>,
 }
 
 pub struct Store {
     path: PathBuf,
     catalog: Catalog,
     pub landscape: Landscape,
-    ready_after: Duration,
-    settling: HashMap<String, Instant>,
-    drafts: HashSet<String>,
+    /// How long an assignment stays INITIAL before its outcome shows.
+    delay: Duration,
+    /// (formation id, system id) → until when the assignment reads INITIAL.
+    pending: HashMap<(String, String), Instant>,
+    /// System id → the message its assignments fail with (`--fail-assignment`).
+    pub failing: HashMap<String, String>,
 }
 
 type Result<T> = std::result::Result<T, DirectorError>;
 
 fn write_failed(e: impl std::fmt::Display) -> DirectorError {
-    DirectorError::new(
-        INTERNAL,
-        format!("the sandbox cannot save the landscape: {e}"),
-    )
+    DirectorError::internal(format!("the sandbox cannot save the landscape: {e}"))
+}
+
+fn ready() -> Assignment {
+    Assignment {
+        state: "READY".into(),
+        error: None,
+    }
+}
+
+fn initial() -> Assignment {
+    Assignment {
+        state: "INITIAL".into(),
+        error: None,
+    }
+}
+
+/// The formation's own state; files from before `state` existed say it in `status`.
+pub fn formation_state(f: &Formation) -> String {
+    match (f.state.as_deref(), f.status.as_deref()) {
+        (Some(s), _) => s.to_owned(),
+        (None, Some("Draft")) => "DRAFT".into(),
+        (None, Some("Error")) => "CREATE_ERROR".into(),
+        _ => "READY".into(),
+    }
+}
+
+/// `^[A-Za-z0-9]([-_A-Za-z0-9\s]*[A-Za-z0-9])$`, at most 128 characters (§4.4 step 5).
+fn valid_scenario_name(name: &str) -> bool {
+    let chars: Vec<char> = name.chars().collect();
+    let edge = |c: &char| c.is_ascii_alphanumeric();
+    chars.len() >= 2
+        && chars.len() <= 128
+        && chars.first().is_some_and(edge)
+        && chars.last().is_some_and(edge)
+        && chars
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || c.is_whitespace())
 }
 
 impl Store {
     pub fn open(
         path: PathBuf,
         catalog: Catalog,
-        ready_after: Duration,
+        delay: Duration,
     ) -> std::result::Result<Store, landscape::LandscapeError> {
         let landscape = Landscape::load(&path, &catalog)?;
-        let drafts = landscape
-            .formations
-            .iter()
-            .filter(|f| f.status.as_deref() == Some("Draft"))
-            .map(|f| f.id.clone())
-            .collect();
         Ok(Store {
             path,
             catalog,
             landscape,
-            ready_after,
-            settling: HashMap::new(),
-            drafts,
+            delay,
+            pending: HashMap::new(),
+            failing: HashMap::new(),
         })
     }
 
@@ -106,251 +108,326 @@ impl Store {
         Ok(())
     }
 
+    /// The template of a formation type: the catalog entry by its current name only.
+    pub fn template_named(&self, name: &str) -> Option<&FormationType> {
+        self.catalog.formation_types.iter().find(|t| t.name == name)
+    }
+
     pub fn view(&self, f: &Formation) -> FormationView {
-        let (condition, state) = if self.drafts.contains(&f.id) {
-            (Condition::Draft, "DRAFT")
-        } else if self
-            .settling
-            .get(&f.id)
-            .is_some_and(|at| *at > Instant::now())
-        {
-            (Condition::InProgress, "INITIAL")
-        } else if f.status.as_deref() == Some("Error") {
-            (Condition::Error, "CREATE_ERROR")
-        } else {
-            (Condition::Ready, "READY")
-        };
+        let now = Instant::now();
+        let members = f
+            .systems
+            .iter()
+            .map(|s| {
+                let pending = self
+                    .pending
+                    .get(&(f.id.clone(), s.clone()))
+                    .is_some_and(|until| *until > now);
+                let a = if pending {
+                    initial()
+                } else {
+                    f.assignments.get(s).cloned().unwrap_or_else(ready)
+                };
+                (s.clone(), a)
+            })
+            .collect();
         FormationView {
             formation: f.clone(),
-            condition,
-            state,
+            state: formation_state(f),
+            members,
         }
     }
 
-    pub fn by_id(&self, id: &str) -> Option<FormationView> {
+    fn find_id(&self, id: &str) -> Result<Formation> {
         self.landscape
             .formations
             .iter()
             .find(|f| f.id == id)
-            .map(|f| self.view(f))
-    }
-
-    pub fn by_name(&self, name: &str) -> Option<FormationView> {
-        self.landscape.formation_named(name).map(|f| self.view(f))
-    }
-
-    fn named(&self, name: &str) -> Result<Formation> {
-        self.landscape
-            .formation_named(name)
             .cloned()
-            .ok_or_else(|| DirectorError::new(NOT_FOUND, format!("Formation \"{name}\" not found")))
+            .ok_or_else(|| DirectorError::not_found("formations"))
+    }
+
+    fn find_name(&self, name: &str) -> Result<Formation> {
+        self.landscape
+            .formations
+            .iter()
+            .find(|f| f.name == name)
+            .cloned()
+            .ok_or_else(|| DirectorError::not_found("formations"))
+    }
+
+    pub fn by_id(&self, id: &str) -> Result<FormationView> {
+        Ok(self.view(&self.find_id(id)?))
+    }
+
+    pub fn by_name(&self, name: &str) -> Result<FormationView> {
+        Ok(self.view(&self.find_name(name)?))
     }
 
     pub fn create(
         &mut self,
         name: &str,
         template: Option<&str>,
-        draft: bool,
+        state: Option<&str>,
     ) -> Result<FormationView> {
-        let template = template.unwrap_or(DEFAULT_TEMPLATE);
-        let ftype = self.catalog.find(template).ok_or_else(|| {
-            DirectorError::new(
-                NOT_FOUND,
-                format!("formation template \"{template}\" not found"),
-            )
-        })?;
-        if let Some(finding) = rules::check_role(&self.landscape, &self.catalog) {
-            return Err(DirectorError {
-                code: INSUFFICIENT_SCOPES,
-                message: format!("insufficient scopes provided: {}", finding.message),
-                rule: Some(RuleKind::Role),
-            });
+        let template = template
+            .filter(|t| !t.is_empty())
+            .unwrap_or(DEFAULT_TEMPLATE);
+        let ftype = self
+            .template_named(template)
+            .ok_or_else(|| DirectorError::not_found("formationTemplate"))?
+            .clone();
+        if rules::check_role(&self.landscape, &self.catalog).is_some() {
+            let roles = self
+                .landscape
+                .user
+                .as_ref()
+                .map(|u| u.roles.clone())
+                .unwrap_or_default();
+            let admin: Vec<&str> = self
+                .catalog
+                .admin_roles
+                .iter()
+                .map(String::as_str)
+                .collect();
+            return Err(DirectorError::insufficient_scopes(&roles, &admin));
         }
-        let (violations, _) = rules::check_name(name, &self.landscape, &self.catalog);
-        if let Some(v) = violations.first() {
-            let code = if v.rule == RuleKind::NameUnique {
-                NOT_UNIQUE
-            } else {
-                INVALID_DATA
-            };
-            return Err(DirectorError {
-                code,
-                message: v.message.clone(),
-                rule: Some(v.rule),
-            });
+        if self.landscape.formations.iter().any(|f| f.name == name) {
+            return Err(DirectorError::new(
+                super::errors::NOT_UNIQUE,
+                "Object is not unique [object=formations]",
+            ));
         }
+        let (state, status) = match state {
+            None | Some("READY") => ("READY", "Ready"),
+            Some("DRAFT") => ("DRAFT", "Draft"),
+            Some(other) => {
+                return Err(DirectorError::invalid_data(format!(
+                    "the sandbox creates formations in state READY or DRAFT, not {other:?}"
+                )));
+            }
+        };
         let formation = Formation {
-            id: format!("f-{}", uuid::Uuid::new_v4().simple()),
+            id: uuid::Uuid::new_v4().to_string(),
             name: name.to_owned(),
             type_name: ftype.name.clone(),
-            systems: Vec::new(),
-            status: Some(if draft { "Draft" } else { "Ready" }.to_owned()),
+            status: Some(status.to_owned()),
+            state: Some(state.to_owned()),
             type_id: ftype.id.clone(),
             ..Formation::default()
         };
         landscape::append_formation(&self.path, &formation).map_err(write_failed)?;
-        if draft {
-            self.drafts.insert(formation.id.clone());
-        } else {
-            self.settle(&formation.id);
-        }
         self.reload()?;
         Ok(self.view(&formation))
     }
 
-    fn settle(&mut self, id: &str) {
-        self.settling
-            .insert(id.to_owned(), Instant::now() + self.ready_after);
-    }
-
+    /// Refuses a formation that still has assignments (§4.7).
     pub fn delete(&mut self, name: &str) -> Result<FormationView> {
-        let formation = self.named(name)?;
+        let formation = self.find_name(name)?;
+        if !formation.systems.is_empty() {
+            return Err(DirectorError::internal(format!(
+                "cannot delete formation with ID {:?}, because it is not empty",
+                formation.id
+            )));
+        }
         let view = self.view(&formation);
         landscape::edit_formations(&self.path, |list| {
             list.retain(|f| f["id"] != formation.id.as_str());
             Ok(())
         })
         .map_err(write_failed)?;
-        self.settling.remove(&formation.id);
-        self.drafts.remove(&formation.id);
+        self.pending.retain(|(f, _), _| *f != formation.id);
         self.reload()?;
         Ok(view)
     }
 
-    /// Assigns a system after enforcing the constraints: the formation with the system is
-    /// checked against the landscape without that formation, and any violation that
-    /// concerns the system refuses the assignment. Assigning a member again changes nothing.
+    /// The landscape as the Director's operators see it (registration per §5.3).
+    fn as_director_sees(&self) -> Result<Landscape> {
+        let l = &self.landscape;
+        Landscape::from_parts(
+            l.global_account.clone(),
+            l.user.clone(),
+            l.systems
+                .iter()
+                .map(|s| registration::as_director_sees(s, &self.catalog))
+                .collect(),
+            l.formations.clone(),
+            &self.catalog,
+        )
+        .map_err(DirectorError::internal)
+    }
+
+    /// `assignFormation` in the order of §4.5: formation, system, constraints (re-assign
+    /// included), state, name; then the assignment is created or re-processed.
     pub fn assign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
-        let formation = self.named(name)?;
-        if formation.systems.iter().any(|s| s == system_id) {
+        let mut formation = self.find_name(name)?;
+        if self.landscape.system(system_id).is_none() {
+            return Err(DirectorError::not_found("application"));
+        }
+        let seen = self.as_director_sees()?;
+        constraints::check_assign(&seen, &formation, system_id, &self.catalog)?;
+        let state = formation_state(&formation);
+        if matches!(state.as_str(), "DELETING" | "DELETE_ERROR") {
+            return Err(DirectorError::internal(format!(
+                "formation with ID {:?} is being deleted",
+                formation.id
+            )));
+        }
+        if !valid_scenario_name(&formation.name) {
+            return Err(DirectorError::invalid_data(format!(
+                "the formation name {:?} must match ^[A-Za-z0-9]([-_A-Za-z0-9\\s]*[A-Za-z0-9])$ and have at most 128 characters",
+                formation.name
+            )));
+        }
+        let current = self
+            .view(&formation)
+            .members
+            .into_iter()
+            .find(|(s, _)| s == system_id)
+            .map(|(_, a)| a);
+        if current.is_none() {
+            formation.systems.push(system_id.to_owned());
+            formation
+                .assignments
+                .insert(system_id.to_owned(), initial());
+        }
+        let settled = matches!(state.as_str(), "INITIAL" | "CREATE_ERROR" | "DRAFT");
+        if !settled && current.is_none_or(|a| a.state != "READY") {
+            self.notify(&mut formation, system_id);
+        }
+        self.save(&formation)
+    }
+
+    /// Sends the (imaginary) notification: the outcome shows after the delay.
+    fn notify(&mut self, formation: &mut Formation, system_id: &str) {
+        let outcome = match self.failing.get(system_id) {
+            Some(message) => Assignment {
+                state: "CREATE_ERROR".into(),
+                error: Some(message.clone()),
+            },
+            None => ready(),
+        };
+        formation.assignments.insert(system_id.to_owned(), outcome);
+        let key = (formation.id.clone(), system_id.to_owned());
+        if self.delay.is_zero() {
+            self.pending.remove(&key);
+        } else {
+            self.pending.insert(key, Instant::now() + self.delay);
+        }
+    }
+
+    /// A member that is not assigned is no error (§4.6).
+    pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+        let mut formation = self.find_name(name)?;
+        if !formation.systems.iter().any(|s| s == system_id) {
             return Ok(self.view(&formation));
         }
-        self.enforce(&formation, system_id)?;
-        self.edit_members(&formation.id, |systems| systems.push(system_id.to_owned()))?;
-        self.by_id(&formation.id)
-            .ok_or_else(|| DirectorError::new(INTERNAL, "the formation vanished"))
+        formation.systems.retain(|s| s != system_id);
+        formation.assignments.remove(system_id);
+        self.pending
+            .remove(&(formation.id.clone(), system_id.to_owned()));
+        self.save(&formation)
     }
 
-    pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
-        let formation = self.named(name)?;
-        self.edit_members(&formation.id, |systems| systems.retain(|s| s != system_id))?;
-        self.by_id(&formation.id)
-            .ok_or_else(|| DirectorError::new(INTERNAL, "the formation vanished"))
-    }
-
-    fn edit_members(&mut self, id: &str, edit: impl FnOnce(&mut Vec<String>)) -> Result<()> {
-        let mut systems = self
-            .landscape
-            .formations
+    /// Writes the formation's members, state and non-READY assignments back to the file.
+    fn save(&mut self, formation: &Formation) -> Result<FormationView> {
+        let assignments: std::collections::BTreeMap<&String, &Assignment> = formation
+            .assignments
             .iter()
-            .find(|f| f.id == id)
-            .map(|f| f.systems.clone())
-            .unwrap_or_default();
-        edit(&mut systems);
+            .filter(|(_, a)| a.state != "READY")
+            .collect();
+        let assignments = serde_json::to_value(assignments).map_err(write_failed)?;
+        let id = formation.id.clone();
         landscape::edit_formations(&self.path, |list| {
             let f = list
                 .iter_mut()
-                .find(|f| f["id"] == id)
+                .find(|f| f["id"] == id.as_str())
                 .ok_or_else(|| format!("no formation with the id \"{id}\""))?;
-            f["systems"] = serde_json::json!(systems);
-            Ok(())
-        })
-        .map_err(write_failed)?;
-        self.reload()
-    }
-
-    fn enforce(&self, formation: &Formation, system_id: &str) -> Result<()> {
-        let system = self.landscape.system(system_id).ok_or_else(|| {
-            DirectorError::new(
-                NOT_FOUND,
-                format!("Application with ID \"{system_id}\" not found"),
-            )
-        })?;
-        let ftype = self.catalog.by_id(&formation.type_id).ok_or_else(|| {
-            DirectorError::new(INTERNAL, format!("unknown template {}", formation.type_id))
-        })?;
-        if ftype.allowed(&system.system_type).is_none() {
-            return Err(DirectorError {
-                code: INVALID_DATA,
-                message: format!(
-                    "unsupported applicationType \"{}\" for formation template \"{}\", allowing only {:?}",
-                    system.system_type,
-                    ftype.name,
-                    ftype.allowed_names()
-                ),
-                rule: Some(RuleKind::SystemTypeNotAllowed),
-            });
-        }
-        match rules::check_assignment(&self.landscape, formation, system_id, &self.catalog)
-            .map_err(|e| DirectorError::new(INTERNAL, e))?
-        {
-            Some(v) => Err(constraint_error(&v)),
-            None => Ok(()),
-        }
-    }
-
-    pub fn finalize(&mut self, id: &str) -> Result<FormationView> {
-        let view = self.by_id(id).ok_or_else(|| {
-            DirectorError::new(NOT_FOUND, format!("Formation with ID \"{id}\" not found"))
-        })?;
-        if view.condition != Condition::Draft {
-            return Err(DirectorError::new(
-                INVALID_OPERATION,
-                format!("formation with ID \"{id}\" is not in DRAFT state"),
-            ));
-        }
-        self.set_status(id, "Ready")?;
-        self.drafts.remove(id);
-        self.settle(id);
-        self.by_id(id)
-            .ok_or_else(|| DirectorError::new(INTERNAL, "the formation vanished"))
-    }
-
-    pub fn resynchronize(&mut self, id: &str) -> Result<FormationView> {
-        let view = self.by_id(id).ok_or_else(|| {
-            DirectorError::new(NOT_FOUND, format!("Formation with ID \"{id}\" not found"))
-        })?;
-        if view.condition == Condition::Error {
-            self.set_status(id, "Ready")?;
-            self.settle(id);
-        }
-        self.by_id(id)
-            .ok_or_else(|| DirectorError::new(INTERNAL, "the formation vanished"))
-    }
-
-    fn set_status(&mut self, id: &str, status: &str) -> Result<()> {
-        landscape::edit_formations(&self.path, |list| {
-            if let Some(f) = list.iter_mut().find(|f| f["id"] == id) {
-                f["status"] = status.into();
+            f["systems"] = serde_json::json!(formation.systems);
+            f["state"] = serde_json::json!(formation.state);
+            f["status"] = serde_json::json!(formation.status);
+            if let Some(map) = f.as_object_mut() {
+                if assignments.as_object().is_some_and(|a| a.is_empty()) {
+                    map.remove("assignments");
+                } else {
+                    map.insert("assignments".into(), assignments);
+                }
             }
             Ok(())
         })
         .map_err(write_failed)?;
-        self.reload()
+        self.reload()?;
+        self.by_id(&formation.id)
+    }
+
+    /// Only from DRAFT; READY (no lifecycle webhooks), then a resynchronisation (§4.8).
+    pub fn finalize(&mut self, id: &str) -> Result<FormationView> {
+        let mut formation = self.find_id(id)?;
+        if formation_state(&formation) != "DRAFT" {
+            return Err(DirectorError::internal(format!(
+                "The formation with ID {id:?} is not in DRAFT state"
+            )));
+        }
+        formation.state = Some("READY".into());
+        formation.status = Some("Ready".into());
+        self.retry(&mut formation, false);
+        self.save(&formation)
+    }
+
+    /// Re-sends the notifications of unfinished or failed assignments (§4.8).
+    pub fn resynchronize(&mut self, id: &str, reset: bool) -> Result<FormationView> {
+        let mut formation = self.find_id(id)?;
+        if formation_state(&formation) == "DRAFT" {
+            return Err(DirectorError::internal(format!(
+                "while resynchronizing formation with ID: {id}: Formations in state DRAFT can not be resynchronized"
+            )));
+        }
+        if reset {
+            let ftype = self.catalog.by_id(&formation.type_id);
+            if !ftype.is_some_and(supports_reset) {
+                return Err(DirectorError::invalid_operation(format!(
+                    "formation template {:?} does not support resetting",
+                    ftype.map_or(formation.type_name.as_str(), |t| t.name.as_str())
+                )));
+            }
+        }
+        if formation_state(&formation) == "CREATE_ERROR" {
+            formation.state = Some("READY".into());
+            formation.status = Some("Ready".into());
+        }
+        self.retry(&mut formation, reset);
+        self.save(&formation)
+    }
+
+    fn retry(&mut self, formation: &mut Formation, reset: bool) {
+        let members = self.view(formation).members;
+        for (system, a) in members {
+            if reset
+                || matches!(
+                    a.state.as_str(),
+                    "INITIAL" | "CREATE_ERROR" | "DELETE_ERROR"
+                )
+            {
+                self.notify(formation, &system);
+            }
+        }
     }
 }
 
-/// A rule violation in the Director's words: the constraint and operator it mirrors.
-pub fn constraint_error(finding: &Finding) -> DirectorError {
-    let (constraint, operator) = match finding.rule {
-        RuleKind::SystemInOtherFormationOfType => (
-            "SystemInAtMostOneFormationOfGivenType",
-            "IsNotAssignedToAnyFormationOfType",
-        ),
-        RuleKind::MaxSystemsOfType => (
-            "AtMostOneSystemOfGivenTypePerFormation",
-            "DoesNotContainResourceOfSubtype",
-        ),
-        RuleKind::ScenarioGroup => ("RequiredScenarioGroups", "ContainsScenarioGroups"),
-        RuleKind::RegistrationStatus => ("SystemIsRegistered", "RequiresRegistrationStatus"),
-        _ => ("FormationTypeRules", "CatalogRule"),
-    };
-    DirectorError {
-        code: INVALID_OPERATION,
-        message: format!(
-            "while enforcing constraints for target operation \"ASSIGN_FORMATION\" and constraint type \"PRE\": Formation constraint \"{constraint}\" is not satisfied due to: Operator \"{operator}\" is not satisfied: {}",
-            finding.message
-        ),
-        rule: Some(finding.rule),
+/// Whether a template supports `reset: true` (only the Kyma one in the sandbox).
+pub fn supports_reset(t: &FormationType) -> bool {
+    t.id.contains("kyma")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_follow_the_label_pattern() {
+        assert!(valid_scenario_name("Sales EU-1"));
+        assert!(!valid_scenario_name("x"));
+        assert!(!valid_scenario_name("a.b"));
+        assert!(!valid_scenario_name("-ab"));
     }
 }

@@ -1,0 +1,225 @@
+//! The catalog's rules presented as the Director's formation constraints (§1.2), and the
+//! rule engine's verdict on an assignment presented as the Director's refusal (§4.5, §6.3).
+//! The decision stays the shared engine's (`rules::evaluate`); this module only names the
+//! constraint and operator the server would have named.
+
+use crate::catalog::{ANY_OTHER_TYPE, ANY_TYPE, Catalog, Constraint, FormationType};
+use crate::landscape::{Formation, Landscape};
+use crate::plan::FormationPlan;
+use crate::rules::{self, Finding, RuleKind};
+
+use super::errors::{ConstraintFailure, DirectorError, constraint_refusal};
+
+pub const IS_NOT_ASSIGNED: &str = "IsNotAssignedToAnyFormationOfType";
+pub const DOES_NOT_CONTAIN: &str = "DoesNotContainResourceOfSubtype";
+pub const CONTAINS_GROUPS: &str = "ContainsScenarioGroups";
+
+/// One constraint as `FormationTemplate.formationConstraints` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConstraint {
+    pub name: String,
+    pub operator: &'static str,
+    pub resource_subtype: String,
+    pub input_template: String,
+}
+
+/// The constraint's name: stable, so a refusal names the constraint the template lists.
+fn name(t: &FormationType, operator: &str, subtype: &str) -> String {
+    format!("{}:{operator}:{subtype}", t.id)
+}
+
+fn constraint(
+    t: &FormationType,
+    operator: &'static str,
+    subtype: &str,
+    input: String,
+) -> ServerConstraint {
+    ServerConstraint {
+        name: name(t, operator, subtype),
+        operator,
+        resource_subtype: subtype.to_owned(),
+        input_template: input,
+    }
+}
+
+/// The PRE `ASSIGN_FORMATION` constraints of a template, with input templates in the
+/// shapes of `formation_constraint_input.go` (§1.2).
+pub fn server_constraints(t: &FormationType) -> Vec<ServerConstraint> {
+    let mut out = Vec::new();
+    for c in &t.constraints {
+        match c {
+            Constraint::IsNotAssignedToAnyFormationOfType {
+                system_types,
+                except_system_types,
+            } => {
+                let except = serde_json::to_string(except_system_types).unwrap_or_default();
+                for subtype in system_types {
+                    let input = format!(
+                        r#"{{"formation_template_id": "{{{{.FormationTemplateID}}}}","resource_type": "{{{{.ResourceType}}}}","resource_subtype": "{{{{.ResourceSubtype}}}}","resource_id": "{{{{.ResourceID}}}}","tenant": "{{{{.TenantID}}}}","exceptSystemTypes": {except}}}"#
+                    );
+                    out.push(constraint(t, IS_NOT_ASSIGNED, subtype, input));
+                }
+            }
+            Constraint::ContainsScenarioGroups {
+                system_type,
+                required_scenario_groups,
+            } => {
+                let groups = serde_json::to_string(required_scenario_groups).unwrap_or_default();
+                let input = format!(
+                    r#"{{"resource_type": "{{{{.ResourceType}}}}","resource_subtype": "{{{{.ResourceSubtype}}}}","resource_id": "{{{{.ResourceID}}}}","tenant": "{{{{.TenantID}}}}","requiredScenarioGroups": {groups}}}"#
+                );
+                out.push(constraint(t, CONTAINS_GROUPS, system_type, input));
+            }
+            // There is no such operator on the server: `ContainsScenarioGroups` checks the
+            // registration (status CONNECTED) itself (§5.3).
+            Constraint::RequiresRegistrationStatus { .. } => {}
+        }
+    }
+    for a in &t.system_types {
+        if a.max == Some(1) && a.system_type != ANY_OTHER_TYPE {
+            let input = r#"{"formation_name": "{{.FormationName}}","resource_type": "{{.ResourceType}}","resource_subtype": "{{.ResourceSubtype}}","resource_id": "{{.ResourceID}}","tenant": "{{.TenantID}}"}"#;
+            out.push(constraint(
+                t,
+                DOES_NOT_CONTAIN,
+                &a.system_type,
+                input.to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// The Director's template `applicationTypes`: the allowed types named in the catalog.
+pub fn application_types(t: &FormationType) -> Vec<String> {
+    t.system_types
+        .iter()
+        .filter(|a| a.system_type != ANY_OTHER_TYPE)
+        .map(|a| a.system_type.clone())
+        .collect()
+}
+
+/// Whether `system_id` may join `formation` (already a member: a re-assign), decided by
+/// the rule engine on a landscape whose systems carry what the Director knows of their
+/// registration. A refusal comes back in the Director's words.
+pub fn check_assign(
+    landscape: &Landscape,
+    formation: &Formation,
+    system_id: &str,
+    catalog: &Catalog,
+) -> Result<(), DirectorError> {
+    let ftype = catalog
+        .by_id(&formation.type_id)
+        .ok_or_else(|| DirectorError::not_found("formationTemplate"))?;
+    let system = landscape
+        .system(system_id)
+        .ok_or_else(|| DirectorError::not_found("application"))?;
+    let findings =
+        violations(landscape, formation, system_id, catalog).map_err(DirectorError::internal)?;
+    if findings
+        .iter()
+        .any(|f| f.rule == RuleKind::SystemTypeNotAllowed)
+    {
+        let allowed: Vec<String> = application_types(ftype)
+            .iter()
+            .map(|a| format!("{a:?}"))
+            .collect();
+        return Err(DirectorError::invalid_operation(format!(
+            "unsupported applicationType {:?} for formation template {:?}, allowing only [{}]",
+            system.system_type,
+            ftype.name,
+            allowed.join(" ")
+        )));
+    }
+    let failures = failures(ftype, &system.system_type, system_id, &findings);
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(constraint_refusal("ASSIGN_FORMATION", &failures))
+    }
+}
+
+/// The engine's violations that concern `system_id`. The Director's operators count the
+/// formation itself on a re-assign (§4.5), so for a member the formation stays in the
+/// landscape and the plan is evaluated as a newcomer to it.
+fn violations(
+    landscape: &Landscape,
+    formation: &Formation,
+    system_id: &str,
+    catalog: &Catalog,
+) -> Result<Vec<Finding>, String> {
+    let member = formation.systems.iter().any(|s| s == system_id);
+    let mut plan = FormationPlan {
+        name: formation.name.clone(),
+        type_id: formation.type_id.clone(),
+        systems: formation
+            .systems
+            .iter()
+            .filter(|s| *s != system_id)
+            .cloned()
+            .collect(),
+    };
+    plan.add(system_id);
+    let others = Landscape::from_parts(
+        landscape.global_account.clone(),
+        landscape.user.clone(),
+        landscape.systems.clone(),
+        landscape
+            .formations
+            .iter()
+            .filter(|f| member || f.id != formation.id)
+            .cloned()
+            .collect(),
+        catalog,
+    )?;
+    let report = rules::evaluate(&plan, &others, catalog);
+    Ok(report
+        .violations
+        .into_iter()
+        .filter(|v| v.touches(system_id))
+        .collect())
+}
+
+/// The constraints the server would report for these findings, in template order.
+fn failures(
+    ftype: &FormationType,
+    system_type: &str,
+    system_id: &str,
+    findings: &[Finding],
+) -> Vec<ConstraintFailure> {
+    let listed = server_constraints(ftype);
+    let find = |operator: &str| {
+        listed
+            .iter()
+            .find(|c| {
+                c.operator == operator
+                    && (c.resource_subtype == system_type || c.resource_subtype == ANY_TYPE)
+            })
+            .map(|c| c.name.clone())
+    };
+    let has = |kind: RuleKind| findings.iter().any(|f| f.rule == kind);
+    let mut out = Vec::new();
+    if has(RuleKind::SystemInOtherFormationOfType)
+        && let Some(c) = find(IS_NOT_ASSIGNED)
+    {
+        out.push(ConstraintFailure::not_satisfied(&c, IS_NOT_ASSIGNED));
+    }
+    if let Some(c) = find(CONTAINS_GROUPS) {
+        if has(RuleKind::RegistrationStatus) {
+            // The operator errors out and the engine also records it as not satisfied.
+            out.push(ConstraintFailure::operator_error(
+                &c,
+                CONTAINS_GROUPS,
+                &format!("Application with ID {system_id:?} is not in status CONNECTED"),
+            ));
+            out.push(ConstraintFailure::not_satisfied(&c, CONTAINS_GROUPS));
+        } else if has(RuleKind::ScenarioGroup) {
+            out.push(ConstraintFailure::not_satisfied(&c, CONTAINS_GROUPS));
+        }
+    }
+    if has(RuleKind::MaxSystemsOfType)
+        && let Some(c) = find(DOES_NOT_CONTAIN)
+    {
+        out.push(ConstraintFailure::not_satisfied(&c, DOES_NOT_CONTAIN));
+    }
+    out
+}

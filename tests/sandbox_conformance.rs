@@ -1,0 +1,699 @@
+//! The sandbox's conformance with the real Director: one test per point of issue 9's
+//! deliverable 6, each naming the section of /work/shared/reference/director-behaviour.md
+//! it pins. They talk GraphQL over HTTP to the sandbox directly, not through our client.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use formation_wizard::catalog::Catalog;
+use formation_wizard::sandbox::{self, SandboxConfig, SandboxHandle};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "ordinary-token";
+const ADMIN: &str = "admin-token";
+const TC: &str = "Integration with Customer-Managed SAP Task Center";
+const ORDINARY: &str =
+    "application:read;formation:read;formation:write;formation_template:read;application:write";
+const ALL_GROUPS: &str = r#"{"key":"All Communication Scenarios","description":"All"}"#;
+
+fn s4(id: &str, extra: Value) -> Value {
+    let mut s = json!({"id": id, "name": id, "type": "SAP S/4HANA Cloud"});
+    if let (Some(s), Some(extra)) = (s.as_object_mut(), extra.as_object()) {
+        s.extend(extra.clone());
+    }
+    s
+}
+
+fn landscape(dir: &Path) -> PathBuf {
+    let value = json!({
+        "global_account": {"id": "ga", "name": "GA"},
+        "user": {"name": "admin", "roles": ["Global Account Administrator"]},
+        "systems": [
+            {"id": "tc-0", "name": "Task Center 0", "type": "SAP Task Center"},
+            {"id": "tc-1", "name": "Task Center 1", "type": "SAP Task Center"},
+            {"id": "ariba", "name": "Ariba", "type": "SAP Ariba Buying"},
+            s4("s4-ok", json!({"condition": "CONNECTED", "latest_token": {"scenario_groups": [ALL_GROUPS], "requested_at": "2026-01-02T03:04:05Z", "used": true}})),
+            s4("s4-legacy", json!({"condition": "CONNECTED", "latest_token": {"scenario_groups": []}})),
+            s4("s4-notoken", json!({"condition": "CONNECTED"})),
+            s4("s4-initial", json!({"condition": "INITIAL", "latest_token": {"scenario_groups": [ALL_GROUPS]}})),
+            s4("s4-wrong", json!({"condition": "CONNECTED", "latest_token": {"scenario_groups": [r#"{"key":"Integration with SAP Start","description":"Start"}"#]}})),
+            s4("s4-old", json!({"status": "Registered", "scenario_groups": ["All Communication Scenarios"]})),
+        ],
+        "formations": [{"id": "f-0", "name": "TC Zero", "type": "sap-task-center", "systems": ["tc-0", "s4-ok"], "status": "Ready"}]
+    });
+    let path = dir.join("landscape.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&value).expect("json")).expect("write");
+    path
+}
+
+struct Sandbox {
+    handle: SandboxHandle,
+    http: reqwest::Client,
+    _dir: tempfile_dir::Dir,
+}
+
+mod tempfile_dir {
+    /// A scratch directory removed on drop (std only, no extra crate).
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    pub fn new() -> Dir {
+        let p = std::env::temp_dir().join(format!("sb-conf-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&p).expect("scratch dir");
+        Dir(p)
+    }
+}
+
+async fn start(tweak: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+    let dir = tempfile_dir::new();
+    let mut config = SandboxConfig::new(landscape(&dir.0));
+    config.token = Some(TOKEN.into());
+    config.admin_token = Some(ADMIN.into());
+    config.tenant = Some("t-1".into());
+    config.ready_after = Duration::ZERO;
+    tweak(&mut config);
+    let handle = sandbox::start(config, Catalog::embedded().expect("catalog"))
+        .await
+        .expect("sandbox starts");
+    Sandbox {
+        handle,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Sandbox {
+    async fn raw(&self, token: Option<&str>, tenant: &str, body: Value) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(self.handle.url())
+            .header("content-type", "application/json")
+            .header("Tenant", tenant)
+            .body(body.to_string());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn gql_as(&self, token: &str, query: &str, variables: Value) -> (StatusCode, Value) {
+        self.raw(
+            Some(token),
+            "t-1",
+            json!({"query": query, "variables": variables}),
+        )
+        .await
+    }
+
+    async fn gql(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.gql_as(TOKEN, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn create(&self, name: &str, template: &str) -> String {
+        let b = self
+            .gql(
+                CREATE,
+                json!({"f": {"name": name, "templateName": template}}),
+            )
+            .await;
+        b["data"]["createFormation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("created: {b}"))
+            .to_owned()
+    }
+
+    async fn assign(&self, name: &str, system: &str) -> Value {
+        self.gql(ASSIGN, json!({"id": system, "f": {"name": name}}))
+            .await
+    }
+}
+
+const CREATE: &str = "mutation($f: FormationInput!) { createFormation(formation: $f) { id name state status { condition } } }";
+const ASSIGN: &str = "mutation($id: ID!, $f: FormationInput!) { assignFormation(objectID: $id, objectType: APPLICATION, formation: $f) { id state } }";
+const UNASSIGN: &str = "mutation($id: ID!, $f: FormationInput!) { unassignFormation(objectID: $id, objectType: APPLICATION, formation: $f) { id } }";
+const DELETE: &str = "mutation($f: FormationInput!) { deleteFormation(formation: $f) { id } }";
+const STATUS: &str = "query($id: ID!) { formation(id: $id) { state status { condition errors { assignmentID message errorCode } } formationAssignments { totalCount data { id source target state error } } } }";
+
+/// The one error of an answer, checked against the envelope of §6.1.
+fn only_error(body: &Value) -> (i64, String) {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("errors: {body}"));
+    assert_eq!(errors.len(), 1, "{body}");
+    let e = &errors[0];
+    assert!(e.get("locations").is_none(), "no locations: {e}");
+    let ext = e["extensions"].as_object().expect("extensions");
+    assert!(ext.get("rule").is_none(), "no rule extension: {e}");
+    let code = ext["error_code"].as_i64().expect("error_code");
+    assert!(ext["error"].is_string(), "{e}");
+    (code, e["message"].as_str().expect("message").to_owned())
+}
+
+/// `Internal Server Error [errorID=<uuid>, reason: <reason>]` → the reason.
+fn internal_reason(message: &str) -> String {
+    let rest = message
+        .strip_prefix("Internal Server Error [errorID=")
+        .unwrap_or_else(|| panic!("internal shape: {message:?}"));
+    let (id, reason) = rest.split_once(", reason: ").expect("reason");
+    assert!(
+        uuid::Uuid::parse_str(id).is_ok(),
+        "error id is a uuid: {id}"
+    );
+    reason
+        .strip_suffix(']')
+        .expect("closing bracket")
+        .to_owned()
+}
+
+fn constraint(operator: &str, subtype: &str) -> String {
+    format!("sap-task-center:{operator}:{subtype}")
+}
+
+#[tokio::test]
+async fn constraint_refusal_is_code_10_with_multierror_text_s6_3() {
+    let sb = start(|_| {}).await;
+    sb.create("TC One", TC).await;
+    let b = sb.assign("TC One", "tc-0").await;
+    assert!(b["data"].is_null(), "non-null root field nulls data: {b}");
+    assert_eq!(b["errors"][0]["path"], json!(["assignFormation"]));
+    let (code, message) = only_error(&b);
+    assert_eq!(code, 10);
+    assert_eq!(
+        internal_reason(&message),
+        format!(
+            "while enforcing constraints for target operation \"ASSIGN_FORMATION\" and constraint type \"PRE\": 1 error occurred:\n\t* Formation constraint \"{}\" is not satisfied due to: Operator \"IsNotAssignedToAnyFormationOfType\" is not satisfied\n\n",
+            constraint("IsNotAssignedToAnyFormationOfType", "SAP Task Center")
+        )
+    );
+}
+
+#[tokio::test]
+async fn wrong_system_type_is_code_27_unsupported_application_type_s4_5() {
+    let sb = start(|_| {}).await;
+    sb.create("TC One", TC).await;
+    let (code, message) = only_error(&sb.assign("TC One", "ariba").await);
+    assert_eq!(code, 27);
+    assert_eq!(
+        message,
+        format!(
+            "The operation is not allowed [reason=unsupported applicationType \"SAP Ariba Buying\" for formation template \"{TC}\", allowing only [\"SAP Task Center\" \"SAP S/4HANA Cloud\"]]"
+        )
+    );
+}
+
+#[tokio::test]
+async fn reassigning_a_task_center_is_refused_but_an_s4_is_not_s4_5() {
+    let sb = start(|_| {}).await;
+    let (code, message) = only_error(&sb.assign("TC Zero", "tc-0").await);
+    assert_eq!(code, 10);
+    assert!(
+        internal_reason(&message)
+            .contains("Operator \"IsNotAssignedToAnyFormationOfType\" is not satisfied")
+    );
+    let b = sb.assign("TC Zero", "s4-ok").await;
+    assert!(b.get("errors").is_none(), "{b}");
+    assert_eq!(b["data"]["assignFormation"]["id"], "f-0");
+}
+
+#[tokio::test]
+async fn missing_objects_are_code_20_not_found_s4_3_s4_4_s4_5() {
+    let sb = start(|_| {}).await;
+    let b = sb
+        .gql("query { formation(id: \"nope\") { id } }", json!({}))
+        .await;
+    assert_eq!(b["data"], json!({"formation": null}), "nullable root: {b}");
+    assert_eq!(
+        only_error(&b),
+        (20, "Object not found [object=formations]".into())
+    );
+    let b = sb
+        .gql(
+            "query { formationByName(name: \"nope\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        only_error(&b),
+        (20, "Object not found [object=formations]".into())
+    );
+    for (query, vars) in [
+        (ASSIGN, json!({"id": "s4-ok", "f": {"name": "nope"}})),
+        (UNASSIGN, json!({"id": "s4-ok", "f": {"name": "nope"}})),
+        (DELETE, json!({"f": {"name": "nope"}})),
+    ] {
+        let b = sb.gql(query, vars).await;
+        assert!(b["data"].is_null(), "{b}");
+        assert_eq!(
+            only_error(&b),
+            (20, "Object not found [object=formations]".into())
+        );
+    }
+    let b = sb.assign("TC Zero", "no-such-system").await;
+    assert_eq!(
+        only_error(&b),
+        (20, "Object not found [object=application]".into())
+    );
+    let b = sb
+        .gql(
+            CREATE,
+            json!({"f": {"name": "X1", "templateName": "No Such Template"}}),
+        )
+        .await;
+    assert_eq!(
+        only_error(&b),
+        (20, "Object not found [object=formationTemplate]".into())
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_non_empty_formation_is_code_10_and_unassigning_a_stranger_is_fine_s4_6_s4_7() {
+    let sb = start(|_| {}).await;
+    let (code, message) = only_error(&sb.gql(DELETE, json!({"f": {"name": "TC Zero"}})).await);
+    assert_eq!(code, 10);
+    assert_eq!(
+        internal_reason(&message),
+        "cannot delete formation with ID \"f-0\", because it is not empty"
+    );
+    let b = sb
+        .gql(UNASSIGN, json!({"id": "s4-old", "f": {"name": "TC Zero"}}))
+        .await;
+    assert!(b.get("errors").is_none(), "a non-member is no error: {b}");
+    for system in ["s4-ok", "tc-0"] {
+        let b = sb
+            .gql(UNASSIGN, json!({"id": system, "f": {"name": "TC Zero"}}))
+            .await;
+        assert!(b.get("errors").is_none(), "{b}");
+    }
+    let b = sb.gql(DELETE, json!({"f": {"name": "TC Zero"}})).await;
+    assert_eq!(b["data"]["deleteFormation"]["id"], "f-0", "{b}");
+}
+
+#[tokio::test]
+async fn scopes_are_per_token_and_the_state_key_needs_its_own_s2_3() {
+    let sb = start(|_| {}).await;
+    let missing = |required: &str| {
+        format!("insufficient scopes provided [actual={ORDINARY}; required={required}]")
+    };
+    // The key alone, even null, triggers the check.
+    let b = sb
+        .gql(
+            CREATE,
+            json!({"f": {"name": "S1", "templateName": TC, "state": null}}),
+        )
+        .await;
+    assert_eq!(only_error(&b), (23, missing("formation.state:write")));
+    let b = sb
+        .gql(
+            "query { formationsForObject(objectID: \"tc-0\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(only_error(&b), (23, missing("formation:global_read")));
+    // Sanitised: auth is null without an error.
+    let auths = "query { applications(first: 20) { data { id auths { id auth { oneTimeToken { ... on OneTimeTokenForApplication { scenarioGroups } } } } } } }";
+    let b = sb.gql(auths, json!({})).await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let ok = |b: &Value| {
+        b["data"]["applications"]["data"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == "s4-ok").cloned())
+            .expect("s4-ok")
+    };
+    assert!(ok(&b)["auths"][0]["auth"].is_null(), "{b}");
+    let (_, b) = sb.gql_as(ADMIN, auths, json!({})).await;
+    assert_eq!(
+        ok(&b)["auths"][0]["auth"]["oneTimeToken"]["scenarioGroups"],
+        json!([ALL_GROUPS])
+    );
+    let (_, b) = sb
+        .gql_as(
+            ADMIN,
+            CREATE,
+            json!({"f": {"name": "S2", "templateName": TC, "state": "DRAFT"}}),
+        )
+        .await;
+    assert_eq!(b["data"]["createFormation"]["state"], "DRAFT", "{b}");
+}
+
+#[tokio::test]
+async fn template_names_match_exactly_and_templates_carry_the_rules_s4_4_s1_2() {
+    let sb = start(|_| {}).await;
+    let b = sb
+        .gql(
+            CREATE,
+            json!({"f": {"name": "Old", "templateName": "Integration with SAP Task Center"}}),
+        )
+        .await;
+    assert_eq!(
+        only_error(&b),
+        (20, "Object not found [object=formationTemplate]".into())
+    );
+    // Omitted: the Kyma default.
+    let b = sb.gql(CREATE, json!({"f": {"name": "Default"}})).await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let b = sb
+        .gql("query { formationTemplates(first: 50) { data { name applicationTypes formationConstraints { name operator resourceSubtype inputTemplate constraintType targetOperation } } } }", json!({}))
+        .await;
+    let tc = b["data"]["formationTemplates"]["data"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == TC).cloned())
+        .expect("the Task Center template by its current name");
+    assert_eq!(
+        tc["applicationTypes"],
+        json!(["SAP Task Center", "SAP S/4HANA Cloud"])
+    );
+    let constraints = tc["formationConstraints"].as_array().expect("constraints");
+    let operators: Vec<&str> = constraints
+        .iter()
+        .filter_map(|c| c["operator"].as_str())
+        .collect();
+    assert_eq!(
+        operators,
+        [
+            "IsNotAssignedToAnyFormationOfType",
+            "ContainsScenarioGroups",
+            "DoesNotContainResourceOfSubtype"
+        ]
+    );
+    let groups = constraints
+        .iter()
+        .find(|c| c["operator"] == "ContainsScenarioGroups")
+        .expect("ContainsScenarioGroups");
+    let input = groups["inputTemplate"]
+        .as_str()
+        .expect("input")
+        .replace("{{", "")
+        .replace("}}", "");
+    let input: Value = serde_json::from_str(&input).expect("the input template is JSON");
+    assert_eq!(
+        input["requiredScenarioGroups"],
+        json!(["All Communication Scenarios"])
+    );
+}
+
+#[tokio::test]
+async fn scenario_groups_come_from_the_latest_token_of_a_connected_system_s5_3() {
+    let sb = start(|_| {}).await;
+    sb.create("Reg", TC).await;
+    let groups = constraint("ContainsScenarioGroups", "SAP S/4HANA Cloud");
+    for accepted in ["s4-ok", "s4-legacy", "s4-old"] {
+        let b = sb.assign("Reg", accepted).await;
+        assert!(b.get("errors").is_none(), "{accepted}: {b}");
+    }
+    for refused in ["s4-notoken", "s4-wrong"] {
+        let (code, message) = only_error(&sb.assign("Reg", refused).await);
+        assert_eq!(code, 10, "{refused}");
+        assert!(
+            internal_reason(&message).ends_with(&format!(
+                "1 error occurred:\n\t* Formation constraint \"{groups}\" is not satisfied due to: Operator \"ContainsScenarioGroups\" is not satisfied\n\n"
+            )),
+            "{refused}: {message}"
+        );
+    }
+    let (_, message) = only_error(&sb.assign("Reg", "s4-initial").await);
+    assert!(internal_reason(&message).ends_with(&format!(
+        "2 errors occurred:\n\t* Formation constraint \"{groups}\" is not satisfied due to: An error occurred while executing operator \"ContainsScenarioGroups\" for formation constraint \"{groups}\": Application with ID \"s4-initial\" is not in status CONNECTED\n\t* Formation constraint \"{groups}\" is not satisfied due to: Operator \"ContainsScenarioGroups\" is not satisfied\n\n"
+    )), "{message}");
+    let b = sb
+        .gql(
+            "query { applications { data { id status { condition timestamp } } } }",
+            json!({}),
+        )
+        .await;
+    let status = |id: &str| {
+        b["data"]["applications"]["data"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == id).cloned())
+            .map(|s| s["status"].clone())
+            .expect("system")
+    };
+    assert_eq!(
+        status("s4-ok"),
+        json!({"condition": "CONNECTED", "timestamp": "2026-01-02T03:04:05Z"})
+    );
+    assert_eq!(status("s4-old")["condition"], "CONNECTED");
+    assert_eq!(status("s4-initial")["condition"], "INITIAL");
+}
+
+#[tokio::test]
+async fn assignments_go_initial_to_ready_in_pairs_and_drafts_wait_s1_3_s4_2_s4_8() {
+    let sb = start(|c| c.ready_after = Duration::from_millis(300)).await;
+    let id = sb.create("Pairs", TC).await;
+    sb.assign("Pairs", "tc-1").await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(
+        b["data"]["formation"]["formationAssignments"]["totalCount"], 1,
+        "{b}"
+    );
+    sb.assign("Pairs", "s4-old").await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    let f = &b["data"]["formation"];
+    assert_eq!(
+        f["formationAssignments"]["totalCount"], 4,
+        "n² assignments: {b}"
+    );
+    assert_eq!(f["status"]["condition"], "IN_PROGRESS");
+    assert!(f["status"]["errors"].is_null());
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(
+        b["data"]["formation"]["status"]["condition"], "READY",
+        "{b}"
+    );
+    // A draft keeps its assignments INITIAL until it is finalised.
+    let (_, b) = sb
+        .gql_as(
+            ADMIN,
+            CREATE,
+            json!({"f": {"name": "Draft", "templateName": TC, "state": "DRAFT"}}),
+        )
+        .await;
+    let draft = b["data"]["createFormation"]["id"]
+        .as_str()
+        .expect("draft id")
+        .to_owned();
+    let b = sb.assign("Draft", "s4-legacy").await;
+    assert!(b.get("errors").is_none(), "{b}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let b = sb.gql(STATUS, json!({"id": draft})).await;
+    assert_eq!(b["data"]["formation"]["status"]["condition"], "DRAFT");
+    assert_eq!(
+        b["data"]["formation"]["formationAssignments"]["data"][0]["state"],
+        "INITIAL"
+    );
+    let resync =
+        "mutation($id: ID!) { resynchronizeFormationNotifications(formationID: $id) { state } }";
+    let (code, message) = only_error(&sb.gql(resync, json!({"id": draft})).await);
+    assert_eq!(code, 10);
+    assert!(
+        internal_reason(&message).ends_with("Formations in state DRAFT can not be resynchronized")
+    );
+    let finalize = "mutation($id: ID!) { finalizeDraftFormation(formationID: $id) { state status { condition } } }";
+    let b = sb.gql(finalize, json!({"id": draft})).await;
+    assert_eq!(
+        b["data"]["finalizeDraftFormation"],
+        json!({"state": "READY", "status": {"condition": "IN_PROGRESS"}})
+    );
+    let (code, message) = only_error(&sb.gql(finalize, json!({"id": draft})).await);
+    assert_eq!(code, 10);
+    assert!(internal_reason(&message).ends_with("is not in DRAFT state"));
+}
+
+#[tokio::test]
+async fn a_failing_system_ends_in_create_error_and_resync_recovers_it_s4_2_s4_8() {
+    let sb = start(|c| {
+        c.ready_after = Duration::from_millis(100);
+        c.fail_assignments = vec![("s4-old".into(), "receiver down".into())];
+    })
+    .await;
+    let id = sb.create("Fails", TC).await;
+    sb.assign("Fails", "s4-old").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    let f = &b["data"]["formation"];
+    assert_eq!(f["status"]["condition"], "ERROR", "{b}");
+    let e = &f["status"]["errors"][0];
+    assert_eq!(e["message"], "receiver down");
+    assert_eq!(e["errorCode"], 2);
+    assert_eq!(
+        e["assignmentID"],
+        f["formationAssignments"]["data"][0]["id"]
+    );
+    let a = &f["formationAssignments"]["data"][0];
+    assert_eq!(a["state"], "CREATE_ERROR");
+    let detail: Value =
+        serde_json::from_str(a["error"].as_str().expect("error json")).expect("json");
+    assert_eq!(
+        detail,
+        json!({"error": {"message": "receiver down", "errorCode": 2}})
+    );
+    sb.handle.fail_assignment("s4-old", None);
+    let resync = "mutation($id: ID!) { resynchronizeFormationNotifications(formationID: $id) { status { condition } } }";
+    let b = sb.gql(resync, json!({"id": id})).await;
+    assert_eq!(
+        b["data"]["resynchronizeFormationNotifications"]["status"]["condition"], "IN_PROGRESS",
+        "{b}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(
+        b["data"]["formation"]["status"]["condition"], "READY",
+        "{b}"
+    );
+}
+
+#[tokio::test]
+async fn drop_after_commit_commits_and_then_breaks_the_connection_s2_1() {
+    let sb = start(|c| c.drop_after_commit = 1).await;
+    let sent = sb
+        .http
+        .post(sb.handle.url())
+        .bearer_auth(TOKEN)
+        .header("Tenant", "t-1")
+        .header("content-type", "application/json")
+        .body(
+            json!({"query": CREATE, "variables": {"f": {"name": "Dropped", "templateName": TC}}})
+                .to_string(),
+        )
+        .send()
+        .await;
+    let broken = match sent {
+        Err(_) => true,
+        Ok(resp) => resp.text().await.is_err(),
+    };
+    assert!(broken, "the answer is lost");
+    let b = sb
+        .gql(
+            "query { formationByName(name: \"Dropped\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        b["data"]["formationByName"]["name"], "Dropped",
+        "committed: {b}"
+    );
+    let b = sb
+        .gql(CREATE, json!({"f": {"name": "Kept", "templateName": TC}}))
+        .await;
+    assert!(b.get("errors").is_none(), "only one answer dropped: {b}");
+}
+
+#[tokio::test]
+async fn oauth_client_credentials_issue_tokens_with_the_ordinary_scopes_s2_2() {
+    let sb = start(|c| c.oauth_client = Some(("cid".into(), "csecret".into()))).await;
+    let base = sb.handle.oauth_url();
+    let key: Value =
+        serde_json::from_str(&sandbox::service_key(&sb.handle, "cid", "csecret")).expect("key");
+    assert_eq!(
+        key,
+        json!({"clientid": "cid", "clientsecret": "csecret", "url": base})
+    );
+    let token_at = |path: &str, basic: bool, secret: &str| {
+        let mut req = sb
+            .http
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        req = if basic {
+            req.basic_auth("cid", Some(secret))
+                .body("grant_type=client_credentials")
+        } else {
+            req.body(format!(
+                "grant_type=client_credentials&client_id=cid&client_secret={secret}"
+            ))
+        };
+        req.send()
+    };
+    let resp = token_at("/oauth/token", true, "csecret")
+        .await
+        .expect("token");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.expect("json");
+    let access = body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    let (status, b) = sb
+        .gql_as(&access, "query { formations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
+    let (_, b) = sb
+        .gql_as(
+            &access,
+            CREATE,
+            json!({"f": {"name": "S", "templateName": TC, "state": "READY"}}),
+        )
+        .await;
+    assert_eq!(
+        only_error(&b).0,
+        23,
+        "issued tokens carry only the ordinary scopes"
+    );
+    let resp = token_at("/oauth2/token", false, "csecret")
+        .await
+        .expect("token");
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "form credentials at the full URL"
+    );
+    let resp = token_at("/oauth/token", true, "wrong")
+        .await
+        .expect("token");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn http_layer_answers_as_the_director_s2_2_s2_3_s6_2() {
+    let sb = start(|_| {}).await;
+    let (status, b) = sb.gql_as(TOKEN, "query { noSuchField }", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b["data"].is_null());
+    let (code, message) = only_error(&b);
+    assert_eq!(code, 10);
+    assert!(
+        internal_reason(&message).starts_with("input:1: "),
+        "{message}"
+    );
+    let query = json!({"query": "query { formations { totalCount } }"});
+    let (status, b) = sb.raw(None, "t-1", query.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(only_error(&b).0, 26);
+    let (status, b) = sb.raw(Some("bad"), "t-1", query.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (code, message) = only_error(&b);
+    assert_eq!(code, 26);
+    assert!(message.starts_with("Unauthorized [reason="), "{message}");
+    let (status, b) = sb.raw(Some(TOKEN), "other", query.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        only_error(&b),
+        (25, "Tenant not found [externalTenant=other]".into())
+    );
+    // The header name is case-insensitive.
+    let resp = sb
+        .http
+        .post(sb.handle.url())
+        .bearer_auth(TOKEN)
+        .header("TENANT", "t-1")
+        .header("content-type", "application/json")
+        .body(query.to_string())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let b: Value = resp.json().await.expect("json");
+    assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
+}
