@@ -174,10 +174,12 @@ fn context_of(text: &str, offset: usize) -> Option<String> {
     let DeValue::Array(items) = list.get_ref() else {
         return None;
     };
+    // An `[[formation]]` table's span may cover only its header: take the last one that
+    // starts before the error.
     let (index, item) = items
         .iter()
         .enumerate()
-        .find(|(_, i)| i.span().contains(&offset))?;
+        .rfind(|(_, i)| i.span().start <= offset)?;
     let DeValue::Table(table) = item.get_ref() else {
         return None;
     };
@@ -264,4 +266,114 @@ pub fn json_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[defaults]
+type = "sap-task-center"
+
+[[formation]]
+name = "TC EU"
+systems = [
+  { name = "Task Center EU" },
+  { name = "S/4HANA Production", system_number = "0001234" },
+  { type = "SAP S/4HANA Cloud", name_pattern = "S/4HANA EU *" },
+]
+
+[[formation]]
+name = "Start"
+type = "Integration with SAP Start"
+"#;
+
+    fn problem(text: &str) -> String {
+        parse(text, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_good_file_parses_with_defaults_and_places() {
+        let p = parse(GOOD, "f.toml").unwrap();
+        assert_eq!(
+            p.file.defaults.formation_type.as_deref(),
+            Some("sap-task-center")
+        );
+        assert_eq!(p.file.formations.len(), 2);
+        let tc = &p.file.formations[0];
+        assert_eq!(tc.get_ref().systems.len(), 3);
+        assert_eq!(p.location(tc.get_ref().systems[1].span()).line, 9);
+        assert_eq!(
+            p.file.formations[1].get_ref().formation_type.as_deref(),
+            Some("Integration with SAP Start")
+        );
+    }
+
+    #[test]
+    fn a_misspelt_field_names_the_formation_the_selector_and_the_place() {
+        let e = problem(
+            "[[formation]]\nname = \"X\"\nsystems = [\n  { name = \"a\" },\n  { nme = \"b\" },\n]\n",
+        );
+        assert!(e.starts_with("f.toml, line 5, column 5:"), "{e}");
+        assert!(
+            e.contains("formation \"X\", systems[1]") && e.contains("unknown field `nme`"),
+            "{e}"
+        );
+        let e = problem("[[formation]]\nname = \"A\"\n[[formation]]\nname = \"B\"\ncolour = 1\n");
+        assert!(
+            e.contains("line 5") && e.contains("formation \"B\"") && e.contains("colour"),
+            "{e}"
+        );
+        let e = problem("[defaults]\ntype = 3\n");
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn selectors_that_cannot_work_are_refused_with_the_reason() {
+        let e =
+            problem("[[formation]]\nname = \"X\"\nsystems = [{ type = \"SAP Task Center\" }]\n");
+        assert!(
+            e.contains("line 3")
+                && e.contains("formation \"X\", systems[0]")
+                && e.contains("needs id, name"),
+            "{e}"
+        );
+        let e = problem("[[formation]]\nname = \"X\"\nsystems = [{ name_pattern = \"S*\" }]\n");
+        assert!(e.contains("needs a type"), "{e}");
+        let e = problem(
+            "[[formation]]\nname = \"X\"\nsystems = [{ type = \"T\", name_pattern = \"S[\" }]\n",
+        );
+        assert!(e.contains("not a valid glob"), "{e}");
+        let e = problem("[[formation]]\nname = \"X\"\n[[formation]]\nname = \"x\"\n");
+        assert!(
+            e.contains("line 3") && e.contains("declared again (first at line 1"),
+            "{e}"
+        );
+        let e = problem("[[formation]]\nname = \" \"\n");
+        assert!(e.contains("empty name"), "{e}");
+    }
+
+    #[test]
+    fn glob_star_crosses_slashes_and_is_case_sensitive() {
+        let g = glob("S/4HANA *").unwrap();
+        assert!(g.is_match("S/4HANA EU Prod"));
+        assert!(!g.is_match("s/4hana EU Prod"));
+        assert!(glob("*/4*").unwrap().is_match("S/4HANA"));
+    }
+
+    /// The shipped schema is the one the types give; to update it after changing them:
+    /// `FORMATION_WIZARD_WRITE_SCHEMA=1 cargo test --lib declare::file`.
+    #[test]
+    fn the_shipped_json_schema_is_generated_from_the_types() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/formations.schema.json");
+        let generated = json_schema();
+        if std::env::var_os("FORMATION_WIZARD_WRITE_SCHEMA").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let shipped = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(shipped, generated, "assets/formations.schema.json is stale");
+        let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+        assert!(schema["properties"]["formation"].is_object(), "{schema}");
+    }
 }
