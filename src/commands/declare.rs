@@ -87,7 +87,21 @@ async fn plan(
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let parsed = read_file(&args.file)?;
-    let (landscape, plan) = planned(backend, &parsed, args.prune, catalog).await?;
+    let landscape = load(backend, catalog).await?;
+    let plan = match declare::plan(&parsed, &landscape, catalog, args.prune) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            let unresolved =
+                serde_json::json!({"valid": false, "changes": false, "unresolved": problems});
+            print(args.format, &unresolved, || String::new());
+            eprint!("{}", report::unresolved_text(&problems, &parsed.origin));
+            return Ok(if args.detailed_exitcode {
+                exit::RULES_NOT_SATISFIED
+            } else {
+                exit::INPUT
+            });
+        }
+    };
     print(args.format, &plan_json(&plan), || {
         report::plan_text(&plan, &landscape, catalog, &parsed.origin)
     });
