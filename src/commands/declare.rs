@@ -93,7 +93,7 @@ async fn plan(
         Err(problems) => {
             let unresolved =
                 serde_json::json!({"valid": false, "changes": false, "unresolved": problems});
-            print(args.format, &unresolved, || String::new());
+            print(args.format, &unresolved, String::new);
             eprint!("{}", report::unresolved_text(&problems, &parsed.origin));
             return Ok(if args.detailed_exitcode {
                 exit::RULES_NOT_SATISFIED

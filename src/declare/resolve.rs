@@ -1,6 +1,8 @@
 //! Selectors to system ids, type names to catalog ids: the file made concrete against one
 //! landscape. Every problem is collected, so one run names all of them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::file::{Location, Parsed, Selector, glob};
@@ -59,6 +61,7 @@ pub fn resolve(
 ) -> Result<Vec<Wanted>, Vec<Unresolved>> {
     let mut wanted = Vec::new();
     let mut problems = Vec::new();
+    let by_name = NameIndex::new(landscape);
     for f in &parsed.file.formations {
         let decl = f.get_ref();
         let at = parsed.location(f.span());
@@ -98,7 +101,7 @@ pub fn resolve(
         };
         let mut systems: Vec<String> = Vec::new();
         for s in &decl.systems {
-            match select(s.get_ref(), landscape) {
+            match select_in(s.get_ref(), landscape, &by_name) {
                 Ok(ids) => {
                     for id in ids {
                         if !systems.contains(&id) {
@@ -129,10 +132,31 @@ pub fn resolve(
     }
 }
 
+/// System positions by name: most selectors name their system, and a file names thousands.
+pub struct NameIndex<'l>(HashMap<&'l str, Vec<usize>>);
+
+impl<'l> NameIndex<'l> {
+    pub fn new(landscape: &'l Landscape) -> Self {
+        let mut map: HashMap<&str, Vec<usize>> = HashMap::with_capacity(landscape.systems.len());
+        for (pos, s) in landscape.systems.iter().enumerate() {
+            map.entry(s.name.as_str()).or_default().push(pos);
+        }
+        NameIndex(map)
+    }
+}
+
 /// The ids a selector picks, or why it picks none or too many (with the candidates).
 pub fn select(
     selector: &Selector,
     landscape: &Landscape,
+) -> Result<Vec<String>, (String, Vec<String>)> {
+    select_in(selector, landscape, &NameIndex::new(landscape))
+}
+
+fn select_in(
+    selector: &Selector,
+    landscape: &Landscape,
+    by_name: &NameIndex<'_>,
 ) -> Result<Vec<String>, (String, Vec<String>)> {
     let pattern = match selector.name_pattern.as_deref().map(glob).transpose() {
         Ok(p) => p,
@@ -151,7 +175,22 @@ pub fn select(
                 .is_none_or(|v| *v == s.system_type)
             && pattern.as_ref().is_none_or(|p| p.is_match(&s.name))
     };
-    let found: Vec<&System> = landscape.systems.iter().filter(|s| matches(s)).collect();
+    let found: Vec<&System> = match (&selector.id, &selector.name) {
+        (Some(id), _) => landscape
+            .system(id)
+            .into_iter()
+            .filter(|s| matches(s))
+            .collect(),
+        (None, Some(name)) => by_name
+            .0
+            .get(name.as_str())
+            .into_iter()
+            .flatten()
+            .map(|&p| &landscape.systems[p])
+            .filter(|s| matches(s))
+            .collect(),
+        (None, None) => landscape.systems.iter().filter(|s| matches(s)).collect(),
+    };
     match found.len() {
         0 => Err((
             "matches no system.".into(),
