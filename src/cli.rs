@@ -158,6 +158,16 @@ pub enum Command {
     },
     /// Print a realistic generated landscape file (for benchmarks and rehearsals).
     Generate(GenerateArgs),
+    /// Print today's formations as a formations file (TOML), for `plan` and `apply`.
+    Export {
+        /// Only this formation (repeatable); all when not given.
+        #[arg(long = "formation", value_name = "NAME")]
+        formations: Vec<String>,
+    },
+    /// Compare a formations file with the landscape and print the changes; changes nothing.
+    Plan(FilePlanArgs),
+    /// Make the landscape match a formations file: shows the plan, asks, then applies it.
+    Apply(ApplyArgs),
     /// Serve a landscape file as a local Director-compatible GraphQL endpoint (/graphql),
     /// enforcing the catalog's constraints, to rehearse the director flow.
     Sandbox(SandboxArgs),
@@ -253,6 +263,35 @@ pub struct PlanArgs {
     pub systems: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FilePlanArgs {
+    /// The formations file (TOML; see README "Formations as code").
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Also delete the formations the file does not name.
+    #[arg(long)]
+    pub prune: bool,
+    /// Exit codes as Terraform's: 0 no changes, 2 changes, 1 rules violated, selectors
+    /// unresolved or the file invalid (instead of 2 for input errors); 3 backend failed.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// The formations file (TOML; see README "Formations as code").
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Apply without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the formations the file does not name.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod changes;
 pub mod cli;
 pub mod commands;
+pub mod declare;
 pub mod demo;
 pub mod error;
 pub mod files;

@@ -11,6 +11,8 @@ pub mod catalog;
 pub mod files;
 #[path = "../../src/json_text.rs"]
 pub mod json_text;
+#[path = "../../src/declare/mod.rs"]
+pub mod declare;
 #[path = "../../src/landscape.rs"]
 pub mod landscape;
 #[path = "../../src/plan.rs"]
@@ -134,4 +136,34 @@ fn check(e: Undecoded) {
         !message.chars().any(text::is_unsafe),
         "an error sentence carries a control character: {message:?}"
     );
+}
+
+/// A formations file's bytes: parsed or refused with a message that points into the text;
+/// what parses is planned against the demo landscape without a panic, and a plan it calls
+/// valid replays (the steps into a landscape that loads).
+pub fn formations_file(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let lines = text.lines().count() + 1;
+    match declare::parse(text, "fuzz.toml") {
+        Ok(parsed) => {
+            static DEMO: OnceLock<Landscape> = OnceLock::new();
+            let demo = DEMO.get_or_init(|| {
+                Landscape::parse(
+                    include_bytes!("../../assets/demo-landscape.json"),
+                    "demo",
+                    catalog(),
+                )
+                .expect("the demo landscape is valid")
+            });
+            match declare::plan(&parsed, demo, catalog(), true) {
+                Ok(plan) => {
+                    let _ = declare::report::plan_text(&plan, demo, catalog(), "fuzz.toml");
+                }
+                Err(problems) => assert!(problems.iter().all(|p| p.line <= lines)),
+            }
+        }
+        Err(e) => assert!(e.location.line <= lines && !e.problem.is_empty()),
+    }
 }

@@ -108,6 +108,21 @@ impl Backend for LocalBackend {
         blocking(move || assign_locked(&path, &fid, &sid, &catalog, wait)).await
     }
 
+    async fn unassign(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        _catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        let (path, fid, sid) = (
+            self.path.clone(),
+            formation_id.to_owned(),
+            system_id.to_owned(),
+        );
+        let wait = self.lock_wait();
+        blocking(move || unassign_locked(&path, &fid, &sid, wait)).await
+    }
+
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         let path = self.path.clone();
         let fid = formation_id.to_owned();
@@ -274,6 +289,39 @@ fn assign_locked(
         Ok(())
     })?;
     Ok(())
+}
+
+/// Takes a system out of a formation while holding the lock, on the file as it is now; a
+/// system that is no longer a member is no error (as on the Director).
+fn unassign_locked(
+    path: &Path,
+    formation_id: &str,
+    system_id: &str,
+    wait: LockWait,
+) -> Result<(), BackendError> {
+    let _lock = lock(path, wait, |_| {})?;
+    let mut found = false;
+    landscape::edit_formations(path, |list| {
+        let f = list
+            .iter_mut()
+            .find(|f| f["id"] == formation_id)
+            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
+        found = true;
+        if let Some(systems) = f.get_mut("systems").and_then(|s| s.as_array_mut()) {
+            systems.retain(|s| s != system_id);
+        }
+        if let Some(states) = f.get_mut("assignments").and_then(|a| a.as_object_mut()) {
+            states.remove(system_id);
+        }
+        Ok(())
+    })
+    .map_err(|e| {
+        if found {
+            e.into()
+        } else {
+            BackendError::NoSuchFormation(formation_id.to_owned())
+        }
+    })
 }
 
 /// An exclusive advisory lock on `<target>.lock` beside the file the path resolves to, so

@@ -108,6 +108,15 @@ pub trait Backend: Send + Sync {
         catalog: &Catalog,
     ) -> Result<(), BackendError>;
 
+    /// Takes a system out of a formation; a system that is not a member is no error. Local:
+    /// under the file lock; Director: `unassignFormation`, then waits until it is gone.
+    async fn unassign(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError>;
+
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError>;
 
     /// Deletes a formation (used to roll back after `Partial`).

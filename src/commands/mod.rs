@@ -4,6 +4,7 @@
 
 mod catalog;
 mod create;
+mod declare;
 mod generate;
 
 use crate::backend::{self, Backend};
@@ -41,6 +42,9 @@ pub async fn run(
         Command::Create { plan, dry_run } => {
             let backend = backend::open(&source.source())?;
             create::create(backend.as_ref(), plan, *dry_run, catalog).await
+        }
+        Command::Export { .. } | Command::Plan(_) | Command::Apply(_) => {
+            declare::run(command, source, catalog).await
         }
         Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
     }

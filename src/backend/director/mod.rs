@@ -583,6 +583,68 @@ impl Backend for DirectorBackend {
         }
     }
 
+    /// `unassignFormation` (harmless to repeat: the Director answers a non-member without
+    /// error), then waits until the system's assignment is gone, as `deleteFormation`
+    /// refuses a formation that still has any.
+    async fn unassign(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        _catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        let formation = match self.formation(formation_id).await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(BackendError::NoSuchFormation(formation_id.to_owned())),
+            Err(e) => return Err(self.failed(&format!("looking up formation {formation_id}"), &e)),
+        };
+        let what = format!(
+            "unassigning the system {system_id} from \"{}\"",
+            formation.name
+        );
+        let op = q::UnassignFormation::build(q::AssignVars {
+            object_id: Id::new(system_id),
+            object_type: q::FormationObjectType::Application,
+            formation: q::FormationInput::named(&formation.name),
+        });
+        let mut last = None;
+        for _ in 0..2 {
+            match self
+                .client
+                .run("unassignFormation", &op, Kind::Write, None)
+                .await
+            {
+                Ok(_) => {
+                    last = None;
+                    break;
+                }
+                Err(e @ CallError::Unknown(_)) => last = Some(e),
+                Err(e) => return Err(self.failed(&what, &e)),
+            }
+        }
+        let deadline = Instant::now() + self.poll.timeout;
+        let mut wait = self.poll.min_interval;
+        loop {
+            let member = self
+                .is_member(&formation, system_id)
+                .await
+                .map_err(|e| self.failed(&what, &e))?;
+            if !member {
+                return Ok(());
+            }
+            if let Some(e) = &last {
+                return Err(self.failed(&what, e));
+            }
+            if Instant::now() + wait > deadline {
+                return Err(BackendError::Failed(format!(
+                    "{what}: the system is still assigned after {} s",
+                    self.poll.timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(self.poll.max_interval);
+        }
+    }
+
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         match self.formation(formation_id).await {
             Ok(Some(f)) => Ok(FormationState {

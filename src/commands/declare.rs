@@ -1,0 +1,333 @@
+//! `export`, `plan` and `apply`: formations as code. The planning is in `crate::declare`
+//! (pure); here the file is read, the landscape loaded, the plan printed and carried out
+//! step by step through the backend.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use super::{load, print};
+use crate::backend::{self, Backend, BackendError, CreateOutcome, Progress, Source};
+use crate::catalog::Catalog;
+use crate::cli::{ApplyArgs, Command, FilePlanArgs, SourceArgs};
+use crate::declare::{self, Parsed, Plan, Step, report};
+use crate::error::{AppError, exit};
+use crate::landscape::Landscape;
+use crate::plan::FormationPlan;
+use crate::text::neutralise;
+
+pub(super) async fn run(
+    command: &Command,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let backend = backend::open(&source.source())?;
+    let backend = backend.as_ref();
+    match command {
+        Command::Export { formations } => export(backend, formations, catalog).await,
+        Command::Plan(args) => {
+            let result = plan(backend, args, catalog).await;
+            match result {
+                // Terraform's convention: with --detailed-exitcode, 2 means "changes", so
+                // every error of the file or its selectors is 1.
+                Err(e) if args.detailed_exitcode && e.exit_code() == exit::INPUT => {
+                    eprintln!("formation-wizard: {}", neutralise(&e.to_string()));
+                    Ok(exit::RULES_NOT_SATISFIED)
+                }
+                other => other,
+            }
+        }
+        Command::Apply(args) => apply(backend, args, source, catalog).await,
+        _ => Err(AppError::Usage("not a formations-as-code command".into())),
+    }
+}
+
+async fn export(backend: &dyn Backend, only: &[String], catalog: &Catalog) -> Result<u8, AppError> {
+    let landscape = load(backend, catalog).await?;
+    let text = declare::export::export(&landscape, catalog, only, &backend.describe())
+        .map_err(AppError::Usage)?;
+    print!("{text}");
+    Ok(exit::OK)
+}
+
+fn read_file(path: &Path) -> Result<Parsed, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::Usage(format!(
+            "cannot read the formations file {}: {e}",
+            path.display()
+        ))
+    })?;
+    declare::parse(&text, &path.display().to_string()).map_err(|e| AppError::Usage(e.to_string()))
+}
+
+/// The landscape and the plan from it to the file; unresolved selectors are an input error
+/// after they are all printed.
+async fn planned(
+    backend: &dyn Backend,
+    parsed: &Parsed,
+    prune: bool,
+    catalog: &Catalog,
+) -> Result<(Landscape, Plan), AppError> {
+    let landscape = load(backend, catalog).await?;
+    match declare::plan(parsed, &landscape, catalog, prune) {
+        Ok(plan) => Ok((landscape, plan)),
+        Err(problems) => {
+            eprint!("{}", report::unresolved_text(&problems, &parsed.origin));
+            Err(AppError::Usage(format!(
+                "the formations file {} does not fit the landscape at {}",
+                parsed.origin,
+                backend.describe()
+            )))
+        }
+    }
+}
+
+async fn plan(
+    backend: &dyn Backend,
+    args: &FilePlanArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let parsed = read_file(&args.file)?;
+    let landscape = load(backend, catalog).await?;
+    let plan = match declare::plan(&parsed, &landscape, catalog, args.prune) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            let unresolved =
+                serde_json::json!({"valid": false, "changes": false, "unresolved": problems});
+            print(args.format, &unresolved, String::new);
+            eprint!("{}", report::unresolved_text(&problems, &parsed.origin));
+            return Ok(if args.detailed_exitcode {
+                exit::RULES_NOT_SATISFIED
+            } else {
+                exit::INPUT
+            });
+        }
+    };
+    print(args.format, &plan_json(&plan), || {
+        report::plan_text(&plan, &landscape, catalog, &parsed.origin)
+    });
+    Ok(if !plan.is_valid() {
+        exit::RULES_NOT_SATISFIED
+    } else if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        exit::OK
+    })
+}
+
+/// The JSON form of a plan: the plan itself plus its two verdicts.
+fn plan_json(plan: &Plan) -> serde_json::Value {
+    let mut value = serde_json::to_value(plan).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("valid".into(), plan.is_valid().into());
+        map.insert("changes".into(), plan.has_changes().into());
+    }
+    value
+}
+
+async fn apply(
+    backend: &dyn Backend,
+    args: &ApplyArgs,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let parsed = read_file(&args.file)?;
+    let (landscape, plan) = planned(backend, &parsed, args.prune, catalog).await?;
+    print!(
+        "{}",
+        report::plan_text(&plan, &landscape, catalog, &parsed.origin)
+    );
+    if !plan.is_valid() {
+        return Ok(exit::RULES_NOT_SATISFIED);
+    }
+    if !plan.has_changes() {
+        return Ok(exit::OK);
+    }
+    let target = target(source, backend);
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(AppError::Usage(format!(
+                "apply would change {target}; not on a terminal, it needs --yes"
+            )));
+        }
+        if !confirm(&plan, &target).await? {
+            eprintln!("Nothing was changed.");
+            return Ok(exit::CANCELLED);
+        }
+        // The user took time to decide: apply only what they saw.
+        let (_, fresh) = planned(backend, &parsed, args.prune, catalog).await?;
+        if fresh.steps != plan.steps {
+            eprintln!(
+                "The landscape changed while you decided; nothing was applied. The plan now:"
+            );
+            return Box::pin(apply(backend, args, source, catalog)).await;
+        }
+    }
+    let outcome = carry_out(backend, &plan, &landscape, catalog).await;
+    let still = planned(backend, &parsed, args.prune, catalog).await;
+    match (&outcome, &still) {
+        (_, Ok((fresh, rest))) if rest.has_changes() || !rest.is_valid() => {
+            println!("\nWhat is still left to do:");
+            print!(
+                "{}",
+                report::plan_text(rest, fresh, catalog, &parsed.origin)
+            );
+        }
+        (_, Ok(_)) => {
+            println!("\nApplied to {target}. No changes remain: the formations match the file.")
+        }
+        (_, Err(e)) => eprintln!(
+            "formation-wizard: the landscape could not be read again to show what is left: {}",
+            neutralise(&e.to_string())
+        ),
+    }
+    outcome
+}
+
+/// Where the changes go, for the confirmation: the file, or the Director and tenant.
+fn target(source: &SourceArgs, backend: &dyn Backend) -> String {
+    match source.source() {
+        Source::Director(args) => {
+            let tenant = match (&args.tenant, &args.profile) {
+                (Some(t), _) => format!("tenant {t}"),
+                (None, Some(p)) => format!("the tenant of profile {p}"),
+                (None, None) => "no tenant".into(),
+            };
+            format!(
+                "the Director at {} ({})",
+                neutralise(&backend.describe()),
+                neutralise(&tenant)
+            )
+        }
+        Source::Demo { .. } => format!("the demo landscape {}", backend.describe()),
+        Source::File(path) => format!("the landscape file {}", path.display()),
+    }
+}
+
+/// Asks on the terminal; only a typed "yes" (or "y") goes on.
+async fn confirm(plan: &Plan, target: &str) -> Result<bool, AppError> {
+    let question = format!(
+        "\nApply {} ({}) to {target}? Type yes to go on: ",
+        if plan.steps.len() == 1 {
+            "this change".to_owned()
+        } else {
+            format!("these {} changes", plan.steps.len())
+        },
+        report::counts(plan)
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut err = std::io::stderr();
+        let _ = write!(err, "{question}");
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            AppError::Usage(format!("cannot read the answer from the terminal: {e}"))
+        })?;
+        Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+    })
+    .await
+    .map_err(|e| AppError::Usage(format!("the prompt stopped: {e}")))?
+}
+
+/// Carries the steps out in order, stopping at the first that fails. Each backend call
+/// checks again (under the file lock, or the Director's own constraints).
+async fn carry_out(
+    backend: &dyn Backend,
+    plan: &Plan,
+    landscape: &Landscape,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
+    let total = plan.steps.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let line = report::step_text(step, landscape, catalog);
+        eprintln!("[{}/{total}] {line}", i + 1);
+        let result = match step {
+            Step::Unassign {
+                formation_id,
+                system,
+                ..
+            } => backend.unassign(formation_id, system, catalog).await,
+            Step::Assign {
+                formation_id,
+                system,
+                ..
+            } => backend.assign(formation_id, system, catalog).await,
+            Step::Delete { formation_id, .. } => backend.delete(formation_id).await,
+            Step::Create {
+                formation,
+                type_id,
+                systems,
+            } => {
+                let wanted = FormationPlan {
+                    name: formation.clone(),
+                    type_id: type_id.clone(),
+                    systems: systems.clone(),
+                };
+                match create(backend, &wanted, catalog).await? {
+                    Some(code) => return Ok(code),
+                    None => Ok(()),
+                }
+            }
+        };
+        if let Err(e) = result {
+            return Err(AppError::Backend(BackendError::Failed(format!(
+                "step {}/{total} ({}) failed, the steps after it were not tried: {}",
+                i + 1,
+                neutralise(&line),
+                e
+            ))));
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// One formation created as `create` does it: checked again under the lock or by the
+/// server; a formation whose systems could not all be assigned is rolled back in the
+/// Director's order (unassign what was assigned, then delete). `Some(code)` stops apply.
+async fn create(
+    backend: &dyn Backend,
+    wanted: &FormationPlan,
+    catalog: &Catalog,
+) -> Result<Option<u8>, AppError> {
+    match backend.create(wanted, catalog, &Progress::none()).await? {
+        CreateOutcome::Created(_) => Ok(None),
+        CreateOutcome::Refused(report) => {
+            eprintln!(
+                "Checked again, the formation \"{}\" breaks a rule now and was not created:",
+                neutralise(&wanted.name)
+            );
+            for v in &report.violations {
+                eprintln!("  x {}", neutralise(&v.message));
+            }
+            Ok(Some(exit::RULES_NOT_SATISFIED))
+        }
+        CreateOutcome::Partial {
+            formation,
+            assigned,
+            failed,
+        } => {
+            let failed: Vec<String> = failed
+                .iter()
+                .map(|(id, why)| format!("{id} ({why})"))
+                .collect();
+            let mut undo = Ok(());
+            for sid in &assigned {
+                undo = undo.and(backend.unassign(&formation.id, sid, catalog).await);
+            }
+            if undo.is_ok() {
+                undo = backend.delete(&formation.id).await;
+            }
+            let story = format!(
+                "the formation \"{}\" was created but not every system could be assigned (failed: {})",
+                wanted.name,
+                failed.join(", ")
+            );
+            Err(AppError::Backend(BackendError::Failed(match undo {
+                Ok(()) => format!("{story}; it was rolled back, nothing is left behind"),
+                Err(e) => format!(
+                    "{story}; rolling it back failed too ({e}): delete formation {} by hand",
+                    formation.id
+                ),
+            })))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Formations as code: a formations file (TOML) says which formations a global account
+//! should have; `plan` compares it with a landscape, `apply` makes the landscape match.
+//! Everything here is pure (no I/O): parse the file, resolve its selectors, plan the steps,
+//! render them. The commands (src/commands/declare.rs) load, print and call the backend.
+
+pub mod diff;
+pub mod export;
+pub mod file;
+pub mod report;
+pub mod resolve;
+
+pub use diff::{Plan, Step};
+pub use file::{FileError, Parsed, parse};
+pub use resolve::{Unresolved, Wanted};
+
+use crate::catalog::Catalog;
+use crate::landscape::Landscape;
+
+/// Resolves the file against the landscape and plans the steps.
+pub fn plan(
+    parsed: &Parsed,
+    landscape: &Landscape,
+    catalog: &Catalog,
+    prune: bool,
+) -> Result<Plan, Vec<Unresolved>> {
+    let wanted = resolve::resolve(parsed, landscape, catalog)?;
+    Ok(diff::plan(&wanted, landscape, catalog, prune))
+}
