@@ -238,7 +238,7 @@ impl Checker {
     fn count_findings(&self, ftype: &FormationType, landscape: &Landscape) -> Vec<Finding> {
         let mut out = Vec::new();
         for (a, chosen) in ftype.system_types.iter().zip(&self.per_bucket) {
-            let label = type_label(&a.system_type);
+            let label = super::kind(&a.system_type);
             if let Some(max) = a.max.filter(|&max| chosen.len() > max) {
                 let names: Vec<&str> = chosen
                     .iter()
@@ -271,7 +271,7 @@ impl Checker {
                         a.min,
                         plural(a.min)
                     ),
-                    Some(format!("Select a {label} system.")),
+                    Some(format!("Select {} system.", super::with_article(label))),
                 ));
             }
         }
@@ -402,7 +402,7 @@ fn max_blocker(
         .map(|&p| landscape.systems[p].id.clone())
         .collect();
     ids.push(system.id.clone());
-    let label = type_label(type_key);
+    let label = super::kind(type_key);
     Finding::new(
         RuleKind::MaxSystemsOfType,
         ids,
