@@ -4,6 +4,7 @@
 
 mod assignment;
 mod checker;
+mod describe;
 mod name;
 mod system;
 
@@ -15,6 +16,7 @@ use crate::plan::FormationPlan;
 
 pub use assignment::check_assignment;
 pub use checker::{Checker, TypeCount};
+pub use describe::{Eligible, eligible_counts, enables_in_words, rules_in_words};
 pub use name::check_name;
 pub use system::{
     Availability, Problems, availability, excluded_systems, exclusion_reason, problems,

@@ -224,12 +224,7 @@ fn the_verdict_is_pinned_at_every_size_and_the_rest_says_more_below() {
     for (w, h) in [(60, 16), (80, 24), (200, 50)] {
         let text = draw(&m, w, h).backend().to_string();
         // The whole fix is there (wrapped, not cut): compare without line breaks.
-        let flat: String = text
-            .lines()
-            .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ' || c == '"'))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+        let flat = flatten(&text);
         assert!(flat.contains(&fix), "{w}x{h} lacks the fix:\n{text}");
         assert!(flat.contains("Not ready"), "{w}x{h}");
         insta::assert_snapshot!(format!("review_invalid_{w}x{h}"), text);
@@ -302,4 +297,45 @@ fn ascii_hints_have_no_arrows() {
         key(&mut m, KeyCode::Esc);
         key(&mut m, KeyCode::Enter);
     }
+}
+
+#[test]
+fn the_type_step_teaches_the_rules() {
+    let mut m = model();
+    typed(&mut m, "TC EU");
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Home);
+    let text = screen(&m);
+    let Step::Type(s) = &m.step else { panic!() };
+    let ready = s
+        .availability
+        .iter()
+        .filter(|a| **a == crate::rules::Availability::Available)
+        .count();
+    let count = format!("{ready} of 15 types can be completed here");
+    let flat = flatten(&text);
+    for needle in [
+        count.as_str(),
+        "may be in only one formation",
+        "status Registered",
+        "All Communication Scenarios",
+        "SAP_COM_0501",
+        "Eligible here:",
+        "Role: Global Account Administrator or System Landscape Administrator",
+    ] {
+        assert!(flat.contains(needle), "{needle} missing:\n{text}");
+    }
+    insta::assert_snapshot!("type_pane_80x24", text);
+    insta::assert_snapshot!("type_pane_120x40", draw(&m, 120, 40).backend().to_string());
+}
+
+/// The screen's text as one line: borders and line breaks gone, spaces collapsed, so that a
+/// wrapped sentence can be looked for whole.
+fn flatten(screen: &str) -> String {
+    let joined = screen
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ' || c == '"'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }
