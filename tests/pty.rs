@@ -508,13 +508,25 @@ fn a_burst_of_enters_on_a_prefilled_wizard_leaves_the_file_unchanged() {
     app.burst("\r\r\r\r");
     app.wait_for("every rule is satisfied");
     app.settle(Duration::from_millis(800));
-    assert_eq!(std::fs::read(&file).unwrap(), before, "four Enters wrote the file");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "four Enters wrote the file"
+    );
     // Even c and y in the same burst: the confirmation shows, the y is dropped.
     app.burst("cy\r");
     app.wait_for("Create this formation?");
     app.settle(Duration::from_millis(800));
-    assert!(app.screen().contains("Create this formation?"), "{}", app.screen());
-    assert_eq!(std::fs::read(&file).unwrap(), before, "c y in a burst wrote the file");
+    assert!(
+        app.screen().contains("Create this formation?"),
+        "{}",
+        app.screen()
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "c y in a burst wrote the file"
+    );
     app.send("n");
     app.wait_for("Not created");
     app.send("q");

@@ -505,8 +505,11 @@ fn apply_prefill(model: &mut Model) {
         if data.landscape.system(id).is_some() {
             data.plan.add(id);
         } else {
+            let meant = crate::plan::suggest_system(id, &data.landscape)
+                .map(|s| format!(" Did you mean {s}?"))
+                .unwrap_or_default();
             model.notices.push(Notice {
-                message: format!("No system with the id \"{id}\" (from --system) exists."),
+                message: format!("No system with the id \"{id}\" (from --system) exists.{meant}"),
                 fix: Some("Choose the systems in step 3.".into()),
             });
         }
