@@ -14,6 +14,7 @@ pub mod landscape;
 pub mod logging;
 pub mod output;
 pub mod plan;
+pub mod reset;
 pub mod rules;
 pub mod sandbox;
 pub mod text;

@@ -17,9 +17,14 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         let catalog = Catalog::embedded()?;
+        let mut source = cli.effective_source();
+        if source.reset_demo {
+            formation_wizard::reset::reset_demo(source.yes)?;
+            source.reset_demo = false;
+        }
         match &cli.command {
-            Some(command) => commands::run(command, &cli.source, &catalog).await,
-            None => formation_wizard::tui::run(&cli.source.source(), &cli.wizard, catalog).await,
+            Some(command) => commands::run(command, &source, &catalog).await,
+            None => formation_wizard::tui::run(&source.source(), &cli.wizard, catalog).await,
         }
     });
     match code {
