@@ -6,6 +6,7 @@ pub mod backend;
 pub mod catalog;
 pub mod changes;
 pub mod cli;
+pub mod cli_words;
 pub mod commands;
 pub mod demo;
 pub mod error;

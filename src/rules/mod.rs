@@ -86,6 +86,20 @@ pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The fix as an action, for a surface that words it its own way (the command line
+    /// names flags); `fix` is the wording for people choosing on a screen.
+    #[serde(skip)]
+    pub action: Option<FixAction>,
+}
+
+/// What a fix asks for, without words: each surface phrases it (`cli_words` for the
+/// commands; the wizard uses `Finding::fix`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Add a system of one of these types (labels as the catalog names them).
+    AddSystemOf(Vec<String>),
+    /// Keep at most `max` of these systems (ids).
+    KeepAtMost { max: usize, systems: Vec<String> },
 }
 
 impl Finding {
@@ -95,7 +109,13 @@ impl Finding {
             systems,
             message,
             fix,
+            action: None,
         }
+    }
+
+    pub fn with_action(mut self, action: FixAction) -> Self {
+        self.action = Some(action);
+        self
     }
 
     pub fn touches(&self, system_id: &str) -> bool {
