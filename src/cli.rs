@@ -38,48 +38,52 @@ pub struct LogArgs {
 const EXIT_CODES: &str = "Exit codes: 0 valid or created; 1 rules not satisfied (nothing changed); \
 2 input or usage error; 3 the backend failed; 130 cancelled.";
 
-#[derive(Debug, Clone, Args)]
+/// Where the landscape comes from. Given before the command (or with no command, for the
+/// wizard) or after a command that reads a landscape; `generate` and `types` do not take
+/// them, so their help does not list them.
+#[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
     /// The landscape file to work on (default: the demo landscape).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub landscape: Option<PathBuf>,
 
-    /// Restore the demo landscape to its original content first.
-    #[arg(long, global = true, conflicts_with = "landscape")]
+    /// Restore the demo landscape to its original content first (asks on a terminal).
+    #[arg(long, conflicts_with = "landscape")]
     pub reset_demo: bool,
 
+    /// Answer yes to the confirmation of what changes data (--reset-demo, apply): needed
+    /// when not on a terminal.
+    #[arg(long)]
+    pub yes: bool,
+
     /// The Director's GraphQL endpoint, e.g. https://director.example/graphql (or a sandbox's).
-    #[arg(long, value_name = "URL", global = true, conflicts_with = "landscape")]
+    #[arg(long, value_name = "URL", conflicts_with = "landscape")]
     pub director: Option<String>,
 
     /// The tenant (global account) id, sent as the Tenant header.
-    #[arg(long, value_name = "ID", global = true)]
+    #[arg(long, value_name = "ID")]
     pub tenant: Option<String>,
 
     /// A file whose first line is the bearer token (else $FORMATION_WIZARD_TOKEN).
-    #[arg(
-        long,
-        value_name = "FILE",
-        global = true,
-        conflicts_with = "service_key"
-    )]
+    #[arg(long, value_name = "FILE", conflicts_with = "service_key")]
     pub token_file: Option<PathBuf>,
 
     /// A service-key JSON (clientid, clientsecret, url) for OAuth2 client credentials.
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub service_key: Option<PathBuf>,
 
     /// A named connection from $XDG_CONFIG_HOME/formation-wizard/config.toml.
-    #[arg(long, value_name = "NAME", global = true, conflicts_with = "landscape")]
+    #[arg(long, value_name = "NAME", conflicts_with = "landscape")]
     pub profile: Option<String>,
 
     /// Save the Director options given (file paths, no secrets) as this profile (mode 0600).
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME")]
     pub save_profile: Option<String>,
 
-    /// How long to wait for another process's lock on the landscape file before giving up.
-    #[arg(long, value_name = "SECONDS", global = true, default_value_t = 30.0, value_parser = lock_timeout)]
-    pub lock_timeout: f64,
+    /// How long to wait for another process's lock on the landscape file before giving up
+    /// [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = lock_timeout)]
+    pub lock_timeout: Option<f64>,
 }
 
 fn lock_timeout(s: &str) -> Result<f64, String> {
@@ -92,6 +96,28 @@ fn lock_timeout(s: &str) -> Result<f64, String> {
 }
 
 impl SourceArgs {
+    /// The command's own flags, each falling back to the one given before the command.
+    pub fn or(&self, outer: &SourceArgs) -> SourceArgs {
+        SourceArgs {
+            landscape: self.landscape.clone().or_else(|| outer.landscape.clone()),
+            reset_demo: self.reset_demo || outer.reset_demo,
+            yes: self.yes || outer.yes,
+            director: self.director.clone().or_else(|| outer.director.clone()),
+            tenant: self.tenant.clone().or_else(|| outer.tenant.clone()),
+            token_file: self.token_file.clone().or_else(|| outer.token_file.clone()),
+            service_key: self
+                .service_key
+                .clone()
+                .or_else(|| outer.service_key.clone()),
+            profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            save_profile: self
+                .save_profile
+                .clone()
+                .or_else(|| outer.save_profile.clone()),
+            lock_timeout: self.lock_timeout.or(outer.lock_timeout),
+        }
+    }
+
     pub fn source(&self) -> Source {
         if self.director.is_some() || self.profile.is_some() {
             return Source::Director(crate::backend::director::profile::DirectorArgs {
@@ -109,6 +135,24 @@ impl SourceArgs {
                 reset: self.reset_demo,
             },
         }
+    }
+}
+
+impl Cli {
+    /// The source flags that apply: the command's own, else those before the command.
+    pub fn effective_source(&self) -> SourceArgs {
+        let own = match &self.command {
+            Some(Command::Check(plan)) | Some(Command::Create { plan, .. }) => &plan.source,
+            Some(Command::Systems { source, .. }) => source,
+            Some(Command::Sandbox(args)) => &args.source,
+            Some(Command::Export { source, .. }) => source,
+            Some(Command::Plan(args)) => &args.source,
+            Some(Command::Apply(args)) => &args.source,
+            Some(Command::Types { .. } | Command::Generate(_)) | None => {
+                return self.source.clone();
+            }
+        };
+        own.or(&self.source)
     }
 }
 
@@ -155,6 +199,8 @@ pub enum Command {
         formation_type: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Print a realistic generated landscape file (for benchmarks and rehearsals).
     Generate(GenerateArgs),
@@ -163,6 +209,8 @@ pub enum Command {
         /// Only this formation (repeatable); all when not given.
         #[arg(long = "formation", value_name = "NAME")]
         formations: Vec<String>,
+        #[command(flatten)]
+        source: SourceArgs,
     },
     /// Compare a formations file with the landscape and print the changes; changes nothing.
     Plan(FilePlanArgs),
@@ -248,6 +296,8 @@ pub struct SandboxArgs {
     /// Seed of the fault rates, so a rehearsal can be repeated exactly.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -263,6 +313,8 @@ pub struct PlanArgs {
     pub systems: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -279,6 +331,8 @@ pub struct FilePlanArgs {
     pub detailed_exitcode: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -286,12 +340,12 @@ pub struct ApplyArgs {
     /// The formations file (TOML; see README "Formations as code").
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Apply without asking (required when not on a terminal).
-    #[arg(long)]
-    pub yes: bool,
     /// Also delete the formations the file does not name.
     #[arg(long)]
     pub prune: bool,
+    /// Apply without asking with --yes (required when not on a terminal).
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -28,6 +28,9 @@ pub enum AppError {
     Backend(#[from] BackendError),
     #[error("{0}")]
     Usage(String),
+    /// The user said no (exit 130).
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 impl AppError {
@@ -36,6 +39,7 @@ impl AppError {
             AppError::Landscape(LandscapeError::Write { .. }) => exit::BACKEND,
             AppError::Backend(e) => e.exit_code(),
             AppError::Demo(_) => exit::BACKEND,
+            AppError::Cancelled(_) => exit::CANCELLED,
             _ => exit::INPUT,
         }
     }

@@ -8,9 +8,13 @@ use formation_wizard::{commands, text};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    formation_wizard::backend::set_lock_timeout(std::time::Duration::from_secs_f64(
-        cli.source.lock_timeout,
-    ));
+    formation_wizard::backend::set_lock_timeout(
+        cli.effective_source()
+            .lock_timeout
+            .map_or(formation_wizard::backend::DEFAULT_LOCK_TIMEOUT, |s| {
+                std::time::Duration::from_secs_f64(s)
+            }),
+    );
     if let Err(e) = formation_wizard::logging::init(cli.logging.log.as_deref()) {
         return fail(&AppError::Usage(e));
     }
@@ -20,9 +24,14 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         let catalog = Catalog::embedded()?;
+        let mut source = cli.effective_source();
+        if source.reset_demo {
+            formation_wizard::reset::reset_demo(source.yes)?;
+            source.reset_demo = false;
+        }
         match &cli.command {
-            Some(command) => commands::run(command, &cli.source, &catalog).await,
-            None => formation_wizard::tui::run(&cli.source.source(), &cli.wizard, catalog).await,
+            Some(command) => commands::run(command, &source, &catalog).await,
+            None => formation_wizard::tui::run(&source.source(), &cli.wizard, catalog).await,
         }
     });
     match code {

@@ -151,8 +151,8 @@ fn findings(out: &mut String, title: &str, list: &[Finding]) {
     let _ = writeln!(out, "\n{title}:");
     for f in list {
         let _ = writeln!(out, "  [{}] {}", f.rule.as_str(), neutralise(&f.message));
-        if let Some(fix) = &f.fix {
-            let _ = writeln!(out, "      fix: {}", neutralise(fix));
+        if let Some(fix) = crate::cli_words::fix(f) {
+            let _ = writeln!(out, "      fix: {}", neutralise(&fix));
         }
     }
 }

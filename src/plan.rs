@@ -20,9 +20,14 @@ pub enum PlanError {
     #[error("unknown formation type \"{given}\"; `formation-wizard types` lists them")]
     UnknownType { given: String },
     #[error(
-        "no system with the id \"{id}\" exists in the landscape; `formation-wizard systems` lists them"
+        "no system with the id \"{id}\" exists in the landscape{}; `formation-wizard systems` lists them",
+        did_you_mean(suggestion.as_deref())
     )]
-    UnknownSystem { id: String },
+    UnknownSystem {
+        id: String,
+        /// The id of the system the user most likely meant (by name or by a close id).
+        suggestion: Option<String>,
+    },
 }
 
 impl FormationPlan {
@@ -46,7 +51,10 @@ impl FormationPlan {
         };
         for id in systems {
             if landscape.system(id).is_none() {
-                return Err(PlanError::UnknownSystem { id: id.clone() });
+                return Err(PlanError::UnknownSystem {
+                    id: id.clone(),
+                    suggestion: suggest_system(id, landscape),
+                });
             }
             plan.add(id);
         }
@@ -75,5 +83,77 @@ impl FormationPlan {
         } else {
             self.add(id);
         }
+    }
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|s| format!(" (did you mean --system {s}?)"))
+        .unwrap_or_default()
+}
+
+/// The id the user most likely meant by `given`: a system whose name is `given` ignoring
+/// case and spacing ("Task Center EU" → `tc-eu`), else the closest id or name by edit
+/// distance when it is close enough to be a typo. O(systems); only on an error path.
+pub fn suggest_system(given: &str, landscape: &Landscape) -> Option<String> {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '_')))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = squash(given);
+    if wanted.is_empty() {
+        return None;
+    }
+    if let Some(s) = landscape
+        .systems
+        .iter()
+        .find(|s| squash(&s.name) == wanted || squash(&s.id) == wanted)
+    {
+        return Some(s.id.clone());
+    }
+    let score =
+        |candidate: &str| strsim::normalized_damerau_levenshtein(&wanted, &squash(candidate));
+    landscape
+        .systems
+        .iter()
+        .map(|s| (score(&s.id).max(score(&s.name)), s))
+        .filter(|(sim, _)| *sim >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, s)| s.id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_systems_suggest_the_one_meant() {
+        let catalog = Catalog::embedded().unwrap();
+        let l = Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", &catalog).unwrap();
+        let table = [
+            ("Task Center EU", Some("tc-eu")),
+            ("task center eu", Some("tc-eu")),
+            ("tc_eu", Some("tc-eu")),
+            ("s4-prd", Some("s4-prod")),
+            ("completely different", None),
+            ("", None),
+        ];
+        for (given, want) in table {
+            assert_eq!(suggest_system(given, &l).as_deref(), want, "{given:?}");
+        }
+        let err = FormationPlan::resolve(
+            "X",
+            "sap-task-center",
+            &["Task Center EU".into()],
+            &l,
+            &catalog,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean --system tc-eu?"),
+            "{err}"
+        );
     }
 }

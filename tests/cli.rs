@@ -348,9 +348,22 @@ fn the_demo_landscape_persists_and_resets() {
     assert!(std::fs::read_to_string(&demo).unwrap().contains("Demo TC"));
     // Created once: the same name is now taken.
     assert_eq!(run_in(data.path(), &create).code, 1);
+    let refused = [
+        "check",
+        "--reset-demo",
+        "--name",
+        "Demo TC",
+        "--type",
+        "sap-task-center",
+    ];
+    let r = run_in(data.path(), &refused);
+    assert_eq!(r.code, 2, "not on a terminal, --reset-demo needs --yes");
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert!(std::fs::read_to_string(&demo).unwrap().contains("Demo TC"));
     let check = [
         "check",
         "--reset-demo",
+        "--yes",
         "--name",
         "Demo TC",
         "--type",

@@ -183,6 +183,9 @@ fn every_step_draws_hostile_data_harmlessly() {
     render(&m, "review step");
 
     key(&mut m, KeyCode::Char('c'));
+    render(&m, "create confirmation");
+    update(&mut m, Msg::ConfirmShown);
+    key(&mut m, KeyCode::Char('y'));
     assert!(matches!(m.step, Step::Create(_)), "{:?}", m.flash);
     update(
         &mut m,
@@ -250,6 +253,8 @@ fn a_refusal_shows_hostile_changes_harmlessly() {
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char('c'));
+    update(&mut m, Msg::ConfirmShown);
+    key(&mut m, KeyCode::Char('y'));
     assert!(matches!(m.step, Step::Create(_)), "{:?}", m.flash);
     let mut fresh = hostile_json();
     fresh["formations"]

@@ -118,6 +118,22 @@ impl App {
         }
     }
 
+    /// Writes `keys` in one write, as a paste or a key held down over a laggy link would
+    /// arrive: the app reads them together.
+    fn burst(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        self.pump(Duration::from_millis(1));
+    }
+
+    /// Reads the app's output for `wait`, whatever it draws.
+    fn settle(&mut self, wait: Duration) {
+        let end = Instant::now() + wait;
+        while Instant::now() < end {
+            self.pump(Duration::from_millis(20));
+        }
+    }
+
     fn wait_exit(&mut self) -> u32 {
         let end = Instant::now() + DEADLINE;
         loop {
@@ -229,12 +245,16 @@ fn creates_a_task_center_formation_in_a_landscape_file() {
     app.send("jjj ");
     app.wait_for("SAP S/4HANA Cloud 1");
     app.send("\r");
-    app.wait_for("Every rule is satisfied");
+    app.wait_for("every rule is satisfied");
     assert!(
         app.screen()
             .contains("SAP_COM_0501 on S/4HANA Cloud Production")
     );
     app.send("c");
+    app.wait_for("Create this formation?");
+    // Keys within the first moments after the dialog shows are taken as sent before it.
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
     app.wait_for("was created");
     app.send("\r");
     assert_eq!(app.wait_exit(), 0);
@@ -464,4 +484,65 @@ fn ctrl_z_suspends_with_the_terminal_restored_and_fg_redraws_everything() {
     app.send("y");
     assert_eq!(app.wait_exit(), 130);
     app.assert_terminal_restored();
+}
+
+#[test]
+fn a_burst_of_enters_on_a_prefilled_wizard_leaves_the_file_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let before = std::fs::read(&file).unwrap();
+    let args = [
+        "--landscape",
+        file.to_str().unwrap(),
+        "--name",
+        "Blind Create",
+        "--type",
+        "sap-task-center",
+        "--system",
+        "tc-eu",
+        "--system",
+        "s4-prod",
+    ];
+    let mut app = App::start(&args, dir.path());
+    app.wait_for("Name the formation");
+    app.burst("\r\r\r\r");
+    app.wait_for("every rule is satisfied");
+    app.settle(Duration::from_millis(800));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "four Enters wrote the file"
+    );
+    // Even c and y in the same burst: the confirmation shows, the y is dropped.
+    app.burst("cy\r");
+    app.wait_for("Create this formation?");
+    app.settle(Duration::from_millis(800));
+    assert!(
+        app.screen().contains("Create this formation?"),
+        "{}",
+        app.screen()
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "c y in a burst wrote the file"
+    );
+    app.send("n");
+    app.wait_for("Not created");
+    app.send("q");
+    app.wait_for("Quit without creating");
+    app.send("y");
+    assert_eq!(app.wait_exit(), 130);
+    app.assert_terminal_restored();
+    assert_eq!(std::fs::read(&file).unwrap(), before, "byte for byte");
+}
+
+#[test]
+fn term_dumb_is_refused_with_a_pointer_to_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::start_with(&[], dir.path(), &[("TERM", "dumb")]);
+    assert_eq!(app.wait_exit(), 2);
+    let out = String::from_utf8_lossy(&app.raw).into_owned();
+    assert!(out.contains("TERM=dumb"), "{out}");
+    assert!(out.contains("formation-wizard check"), "{out}");
 }

@@ -68,6 +68,13 @@ impl Backend for LocalBackend {
         self.demo
     }
 
+    fn target(&self) -> super::Target {
+        super::Target::File {
+            path: self.path.display().to_string(),
+            demo: self.demo,
+        }
+    }
+
     async fn load(
         &self,
         catalog: &Catalog,
@@ -196,7 +203,7 @@ async fn blocking<T: Send + 'static>(
 
 fn check_label(path: &Path) -> String {
     format!(
-        "Check the plan again against {} under its lock",
+        "Lock {} against other writers and check the plan again",
         path.display()
     )
 }

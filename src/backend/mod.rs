@@ -77,10 +77,26 @@ pub struct FormationState {
     pub errors: Vec<String>,
 }
 
+/// Where `create` will write: named in the header and in the confirmation before creating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A landscape file (the demo landscape is one too).
+    File { path: String, demo: bool },
+    /// A Director: its host and the tenant sent with every call.
+    Director { host: String, tenant: String },
+    /// A backend that only describes itself.
+    Other(String),
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// What the user sees as the source, e.g. the file path or the Director URL.
     fn describe(&self) -> String;
+
+    /// Where a formation will be created.
+    fn target(&self) -> Target {
+        Target::Other(self.describe())
+    }
 
     /// Whether this is the demo landscape (shown as DEMO).
     fn is_demo(&self) -> bool {

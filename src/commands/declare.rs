@@ -23,7 +23,7 @@ pub(super) async fn run(
     let backend = backend::open(&source.source())?;
     let backend = backend.as_ref();
     match command {
-        Command::Export { formations } => export(backend, formations, catalog).await,
+        Command::Export { formations, .. } => export(backend, formations, catalog).await,
         Command::Plan(args) => {
             let result = plan(backend, args, catalog).await;
             match result {
@@ -143,7 +143,7 @@ async fn apply(
         return Ok(exit::OK);
     }
     let target = target(source, backend);
-    if !args.yes {
+    if !source.yes {
         if !std::io::stdin().is_terminal() {
             return Err(AppError::Usage(format!(
                 "apply would change {target}; not on a terminal, it needs --yes"

@@ -29,6 +29,7 @@ pub async fn run(
         Command::Systems {
             formation_type,
             format,
+            ..
         } => {
             let backend = backend::open(&source.source())?;
             let landscape = load(backend.as_ref(), catalog).await?;

@@ -6,8 +6,8 @@
 
 use super::system::{Problems, problems, system_blockers};
 use super::{
-    AutoEnabled, Candidate, Finding, Report, RuleKind, Verdict, check_name, check_role, join_or,
-    plural, type_label,
+    AutoEnabled, Candidate, Finding, FixAction, Report, RuleKind, Verdict, check_name, check_role,
+    join_or, plural, type_label,
 };
 use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{Landscape, System};
@@ -238,7 +238,7 @@ impl Checker {
     fn count_findings(&self, ftype: &FormationType, landscape: &Landscape) -> Vec<Finding> {
         let mut out = Vec::new();
         for (a, chosen) in ftype.system_types.iter().zip(&self.per_bucket) {
-            let label = type_label(&a.system_type);
+            let label = super::kind(&a.system_type);
             if let Some(max) = a.max.filter(|&max| chosen.len() > max) {
                 let names: Vec<&str> = chosen
                     .iter()
@@ -255,39 +255,55 @@ impl Checker {
                         join_or(&names, "and")
                     ),
                     Some(format!("Keep {max} and deselect the others.")),
-                ));
+                )
+                .with_action(FixAction::KeepAtMost {
+                    max,
+                    systems: chosen.iter().map(|&p| landscape.systems[p].id.clone()).collect(),
+                }));
             } else if chosen.len() < a.min {
                 let have = if chosen.is_empty() {
                     "none is".to_owned()
                 } else {
                     format!("{} is", chosen.len())
                 };
-                out.push(Finding::new(
-                    RuleKind::MinSystemsOfType,
-                    Vec::new(),
-                    format!(
-                        "{} needs at least {} {label} system{}; {have} selected.",
-                        ftype.name,
-                        a.min,
-                        plural(a.min)
-                    ),
-                    Some(format!("Select a {label} system.")),
-                ));
+                out.push(
+                    Finding::new(
+                        RuleKind::MinSystemsOfType,
+                        Vec::new(),
+                        format!(
+                            "{} needs at least {} {label} system{}; {have} selected.",
+                            ftype.name,
+                            a.min,
+                            plural(a.min)
+                        ),
+                        Some(format!("Select {} system.", super::with_article(label))),
+                    )
+                    .with_action(FixAction::AddSystemOf(vec![a.label().to_owned()])),
+                );
             }
         }
         if ftype.needs_any_system() && self.order.is_empty() {
-            out.push(Finding::new(
-                RuleKind::MinSystemsOfType,
-                Vec::new(),
-                format!(
-                    "{} needs at least one system; none is selected.",
-                    ftype.name
-                ),
-                Some(format!(
-                    "Select a system of type {}.",
-                    join_or(&ftype.allowed_names(), "or")
+            out.push(
+                Finding::new(
+                    RuleKind::MinSystemsOfType,
+                    Vec::new(),
+                    format!(
+                        "{} needs at least one system; none is selected.",
+                        ftype.name
+                    ),
+                    Some(format!(
+                        "Select a system of type {}.",
+                        join_or(&ftype.allowed_names(), "or")
+                    )),
+                )
+                .with_action(FixAction::AddSystemOf(
+                    ftype
+                        .allowed_names()
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect(),
                 )),
-            ));
+            );
         }
         out
     }
@@ -402,7 +418,7 @@ fn max_blocker(
         .map(|&p| landscape.systems[p].id.clone())
         .collect();
     ids.push(system.id.clone());
-    let label = type_label(type_key);
+    let label = super::kind(type_key);
     Finding::new(
         RuleKind::MaxSystemsOfType,
         ids,

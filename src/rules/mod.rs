@@ -4,6 +4,7 @@
 
 mod assignment;
 mod checker;
+mod describe;
 mod name;
 mod system;
 
@@ -15,6 +16,7 @@ use crate::plan::FormationPlan;
 
 pub use assignment::check_assignment;
 pub use checker::{Checker, TypeCount};
+pub use describe::{Eligible, eligible_counts, enables_in_words, rules_in_words};
 pub use name::check_name;
 pub use system::{
     Availability, Problems, availability, excluded_systems, exclusion_reason, problems,
@@ -84,6 +86,20 @@ pub struct Finding {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The fix as an action, for a surface that words it its own way (the command line
+    /// names flags); `fix` is the wording for people choosing on a screen.
+    #[serde(skip)]
+    pub action: Option<FixAction>,
+}
+
+/// What a fix asks for, without words: each surface phrases it (`cli_words` for the
+/// commands; the wizard uses `Finding::fix`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixAction {
+    /// Add a system of one of these types (labels as the catalog names them).
+    AddSystemOf(Vec<String>),
+    /// Keep at most `max` of these systems (ids).
+    KeepAtMost { max: usize, systems: Vec<String> },
 }
 
 impl Finding {
@@ -93,7 +109,13 @@ impl Finding {
             systems,
             message,
             fix,
+            action: None,
         }
+    }
+
+    pub fn with_action(mut self, action: FixAction) -> Self {
+        self.action = Some(action);
+        self
     }
 
     pub fn touches(&self, system_id: &str) -> bool {
@@ -226,7 +248,32 @@ pub(crate) fn type_label(key: &str) -> &str {
     if key == ANY_OTHER_TYPE { "other" } else { key }
 }
 
-pub(crate) fn plural(n: usize) -> &'static str {
+/// The system type as a noun before "system": "industry cloud solution system" would read
+/// "… system system".
+pub(crate) fn kind(key: &str) -> &str {
+    let label = type_label(key);
+    label.strip_suffix(" system").unwrap_or(label)
+}
+
+/// `phrase` with its indefinite article, as read aloud: "an SAP Task Center", "a Joule",
+/// "an S/4HANA", "an other" becomes "another".
+pub fn with_article(phrase: &str) -> String {
+    if phrase == "other" || phrase.starts_with("other ") {
+        return format!("an{phrase}");
+    }
+    let first = phrase.split(' ').next().unwrap_or_default();
+    let initial = first.chars().next().map(|c| c.to_ascii_uppercase());
+    // An abbreviation is spelled out letter by letter: "ess-ay-pee".
+    let spelled = first.len() > 1 && first.chars().all(|c| !c.is_lowercase());
+    let vowel_sound = match initial {
+        Some('A' | 'E' | 'I' | 'O') => true,
+        Some('F' | 'H' | 'L' | 'M' | 'N' | 'R' | 'S' | 'X') => spelled,
+        _ => false,
+    };
+    format!("{} {phrase}", if vowel_sound { "an" } else { "a" })
+}
+
+pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
@@ -243,5 +290,31 @@ pub fn join_or<S: AsRef<str>>(items: &[S], word: &str) -> String {
                 .join(", "),
             last.as_ref()
         ),
+    }
+}
+
+#[cfg(test)]
+mod wording_tests {
+    use super::*;
+
+    #[test]
+    fn articles_and_nouns_read_as_spoken() {
+        let table = [
+            ("SAP Task Center", "an SAP Task Center"),
+            ("Joule", "a Joule"),
+            ("S/4HANA Cloud", "an S/4HANA Cloud"),
+            ("SuccessFactors", "a SuccessFactors"),
+            ("Ariba", "an Ariba"),
+            ("other", "another"),
+            ("industry cloud solution", "an industry cloud solution"),
+        ];
+        for (phrase, want) in table {
+            assert_eq!(with_article(phrase), want);
+        }
+        assert_eq!(
+            kind("industry cloud solution system"),
+            "industry cloud solution"
+        );
+        assert_eq!(kind("SAP Task Center"), "SAP Task Center");
     }
 }

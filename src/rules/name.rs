@@ -41,12 +41,16 @@ pub fn check_name(
                 ),
                 Some("Choose another name.".into()),
             ));
-        } else if let Some(f) = landscape.formations_named_ignoring_case(name).next() {
+        } else if let Some(f) = landscape
+            .formations_named_ignoring_case(name)
+            .next()
+            .or_else(|| landscape.formations.iter().find(|f| similar(&f.name, name)))
+        {
             warnings.push(Finding::new(
                 RuleKind::NameSimilar,
                 Vec::new(),
                 format!(
-                    "A formation named \"{}\" exists; this name differs only in letter case.",
+                    "A formation named \"{}\" exists; this name differs only in letter case, spacing or '-'/'_'.",
                     f.name
                 ),
                 Some("Make sure you mean a new formation, or pick a more distinct name.".into()),
@@ -54,6 +58,18 @@ pub fn check_name(
         }
     }
     (violations, warnings)
+}
+
+/// Whether two names read the same to a person: equal once letter case, white space, '-'
+/// and '_' are ignored ("Task Center EU" and "TaskCenter-eu"). Allocates nothing: it runs
+/// over every formation on each keystroke.
+fn similar(a: &str, b: &str) -> bool {
+    fn squashed(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '_')))
+            .flat_map(char::to_lowercase)
+    }
+    squashed(a).eq(squashed(b))
 }
 
 fn syntax_problem(name: &str) -> Option<String> {
@@ -84,4 +100,26 @@ fn syntax_problem(name: &str) -> Option<String> {
         ));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::similar;
+
+    #[test]
+    fn similar_names_differ_only_in_case_spacing_or_separators() {
+        let table = [
+            ("Task Center EU", "task center eu", true),
+            ("Task Center EU", "TaskCenter EU", true),
+            ("Task Center EU", "Task  Center  EU", true),
+            ("Task Center EU", "Task-Center_EU", true),
+            ("Task Center EU", "Task Center US", false),
+            ("Task Center EU", "Task Center EU2", false),
+            ("Task Center EU", "Task Centre EU", false),
+            ("", "", true),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(similar(a, b), want, "{a:?} vs {b:?}");
+        }
+    }
 }

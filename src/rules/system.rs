@@ -193,12 +193,17 @@ fn other_formation(ftype: &FormationType, s: &System, f: &crate::landscape::Form
         RuleKind::SystemInOtherFormationOfType,
         vec![s.id.clone()],
         format!(
-            "{} is already in the formation \"{}\" of type {}; an {} system may be in only one such formation.",
-            s.name, f.name, ftype.name, s.system_type
+            "{} is already in the formation \"{}\" of type {}; {} system may be in only one such formation.",
+            s.name,
+            f.name,
+            ftype.name,
+            super::with_article(super::kind(&s.system_type))
         ),
         Some(format!(
             "Choose another {} system, or remove {} from \"{}\" first.",
-            s.system_type, s.name, f.name
+            super::kind(&s.system_type),
+            s.name,
+            f.name
         )),
     )
 }
@@ -266,7 +271,7 @@ pub fn availability(
         if eligible >= a.min {
             continue;
         }
-        let label = super::type_label(&a.system_type);
+        let label = super::kind(&a.system_type);
         let text = if blocked.is_empty() {
             format!("The landscape has no {label} system.")
         } else {

@@ -160,19 +160,24 @@ impl Data {
 
     /// Sets the formation type; keeps only the selected systems the new type takes (the
     /// engine's candidates), so that a change of type does not carry over foreign systems.
-    pub fn set_type(&mut self, type_id: &str) {
+    /// Returns the ids of the systems it dropped, for the user to be told.
+    pub fn set_type(&mut self, type_id: &str) -> Vec<String> {
         if self.plan.type_id == type_id {
-            return;
+            return Vec::new();
         }
         self.plan.type_id = type_id.to_owned();
         let checker = Checker::new(type_id, &self.landscape, &self.ctx.catalog);
         let landscape = &self.landscape;
-        self.plan.systems.retain(|id| {
-            let pos = landscape.position(id);
-            let c = checker.as_ref();
-            pos.zip(c).and_then(|(p, c)| c.index_of(p)).is_some()
-        });
+        let (kept, dropped) = std::mem::take(&mut self.plan.systems)
+            .into_iter()
+            .partition(|id| {
+                let pos = landscape.position(id);
+                let c = checker.as_ref();
+                pos.zip(c).and_then(|(p, c)| c.index_of(p)).is_some()
+            });
+        self.plan.systems = kept;
         self.install(checker);
+        dropped
     }
 }
 
@@ -211,6 +216,12 @@ pub struct Notice {
 pub enum Overlay {
     Help,
     ConfirmQuit(String),
+    /// "Create … in …? y/n". `shown` turns true only once the runtime has drawn the dialog
+    /// and discarded the keys that were already on their way (a burst of Enters, a paste):
+    /// until then every key is dropped, so only a key pressed after reading it can confirm.
+    ConfirmCreate {
+        shown: bool,
+    },
 }
 
 /// How the wizard ends: the exit code and what to print once the terminal is restored.
@@ -253,6 +264,8 @@ pub enum Msg {
     /// Per system: assigned, or why not.
     Assigned(Vec<(String, Result<(), String>)>),
     Deleted(Result<(), Failure>),
+    /// The runtime drew the create confirmation and dropped the keys read before it.
+    ConfirmShown,
 }
 
 /// Work for the runtime; each comes back as a `Msg`.
@@ -284,6 +297,10 @@ pub struct Model {
     pub size: (u16, u16),
     pub spinner: usize,
     pub exit: Option<Exit>,
+    /// Lines the help overlay is scrolled down.
+    pub help_scroll: u16,
+    /// Set when a step was opened from Review (1/2/3): finishing it returns to Review.
+    pub editing_from_review: bool,
 }
 
 impl Model {
@@ -299,7 +316,20 @@ impl Model {
             size,
             spinner: 0,
             exit: None,
+            help_scroll: 0,
+            editing_from_review: false,
         }
+    }
+
+    /// Whether the window is below the wizard's minimum size: only Ctrl-C acts then.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
+    }
+
+    /// Whether a create confirmation is open but not yet known to be on the screen: the
+    /// runtime then drops the keys already read and answers `Msg::ConfirmShown`.
+    pub fn confirmation_pending(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::ConfirmCreate { shown: false }))
     }
 
     pub fn init(&self) -> Vec<Cmd> {
@@ -330,6 +360,12 @@ impl Model {
             Some(Overlay::Help) => return vec![keys::hint("Esc/?", "close help")],
             Some(Overlay::ConfirmQuit(_)) => {
                 return vec![keys::hint("y", "quit"), keys::hint("n/Esc", "stay")];
+            }
+            Some(Overlay::ConfirmCreate { .. }) => {
+                return vec![
+                    keys::hint("y", "create"),
+                    keys::hint("any other key", "cancel"),
+                ];
             }
             None => {}
         }
@@ -376,6 +412,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Resize(w, h) => {
             model.size = (w, h);
+            // Hidden behind "too small", the confirmation must be shown (and settled) anew.
+            if model.too_small() && matches!(model.overlay, Some(Overlay::ConfirmCreate { .. })) {
+                model.overlay = Some(Overlay::ConfirmCreate { shown: false });
+            }
             Vec::new()
         }
         Msg::Tick => {
@@ -383,6 +423,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Loaded(result) => on_loaded(model, result),
+        Msg::ConfirmShown => {
+            if model.confirmation_pending() {
+                model.overlay = Some(Overlay::ConfirmCreate { shown: true });
+            }
+            Vec::new()
+        }
         other => match &mut model.step {
             Step::Create(c) => {
                 let outcome = c.on_msg(other, &mut model.data);
@@ -459,8 +505,11 @@ fn apply_prefill(model: &mut Model) {
         if data.landscape.system(id).is_some() {
             data.plan.add(id);
         } else {
+            let meant = crate::plan::suggest_system(id, &data.landscape)
+                .map(|s| format!(" Did you mean {s}?"))
+                .unwrap_or_default();
             model.notices.push(Notice {
-                message: format!("No system with the id \"{id}\" (from --system) exists."),
+                message: format!("No system with the id \"{id}\" (from --system) exists.{meant}"),
                 fix: Some("Choose the systems in step 3.".into()),
             });
         }
@@ -469,14 +518,24 @@ fn apply_prefill(model: &mut Model) {
 }
 
 fn on_paste(model: &mut Model, text: &str) {
-    if model.overlay.is_some() {
+    if model.overlay.is_some() || model.too_small() {
         return;
     }
+    // One-line fields: line breaks become spaces, and the user is told so.
+    let one_line = one_line(text);
+    if one_line != text && model.typing() {
+        model.flash = Some("The pasted line breaks became spaces.".into());
+    }
     match &mut model.step {
-        Step::Name(s) => s.paste(text, &mut model.data),
-        Step::Systems(s) => s.paste(text, &model.data),
+        Step::Name(s) => s.paste(&one_line, &mut model.data),
+        Step::Systems(s) => s.paste(&one_line, &model.data),
         _ => {}
     }
+}
+
+/// `text` with each line break (CR, LF or CRLF) turned into one space.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ").replace(['\r', '\n'], " ")
 }
 
 fn is_ctrl_c(key: &KeyEvent) -> bool {
@@ -484,9 +543,19 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
-    if let Some(overlay) = &model.overlay {
-        on_overlay_key(model, overlay.clone(), key);
+    if model.too_small() {
+        // Nothing the user cannot see may happen: only Ctrl-C acts (twice quits).
+        if is_ctrl_c(&key) {
+            match model.overlay {
+                Some(Overlay::ConfirmQuit(_)) => quit(model),
+                Some(Overlay::ConfirmCreate { .. }) => model.overlay = None,
+                _ => request_quit(model),
+            }
+        }
         return Vec::new();
+    }
+    if let Some(overlay) = &model.overlay {
+        return on_overlay_key(model, overlay.clone(), key);
     }
     model.flash = None;
     if is_ctrl_c(&key) {
@@ -497,6 +566,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         match key.code {
             KeyCode::Char('?') => {
                 model.overlay = Some(Overlay::Help);
+                model.help_scroll = 0;
                 return Vec::new();
             }
             KeyCode::Char('q') => {
@@ -508,7 +578,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     } else if key.code == KeyCode::Char('?') && matches!(model.step, Step::Name(_)) {
         // '?' can never be part of a valid name, so it opens the help even while typing.
         model.overlay = Some(Overlay::Help);
+        model.help_scroll = 0;
         return Vec::new();
+    }
+    if model.editing_from_review && key.code == KeyCode::Esc && matches!(model.step, Step::Name(_))
+    {
+        // Opened from Review with 1: Esc goes back there (the name is kept as typed).
+        return apply(model, Outcome::Back);
     }
     let page = model.page();
     let outcome = match &mut model.step {
@@ -522,16 +598,39 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     apply(model, outcome)
 }
 
-fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) {
+fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) -> Vec<Cmd> {
     match overlay {
-        Overlay::Help => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-            ) || is_ctrl_c(&key)
-            {
+        Overlay::Help => match key.code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                model.help_scroll = model.help_scroll.saturating_add(1);
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                model.help_scroll = model.help_scroll.saturating_sub(1);
+            }
+            KeyCode::PageDown => model.help_scroll = model.help_scroll.saturating_add(5),
+            KeyCode::PageUp => model.help_scroll = model.help_scroll.saturating_sub(5),
+            KeyCode::Home => model.help_scroll = 0,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
                 model.overlay = None;
             }
+            _ if is_ctrl_c(&key) => model.overlay = None,
+            _ => {}
+        },
+        // Keys that were on their way before the dialog showed: dropped, Ctrl-C included
+        // (it cancels; the user has not seen what they would confirm).
+        Overlay::ConfirmCreate { shown: false } => {
+            if is_ctrl_c(&key) {
+                model.overlay = None;
+            }
+        }
+        Overlay::ConfirmCreate { shown: true } => {
+            model.overlay = None;
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'))
+                && !key.modifiers.contains(KeyModifiers::CONTROL)
+            {
+                return apply(model, Outcome::Create);
+            }
+            model.flash = Some("Not created: only y confirms. Nothing was changed.".into());
         }
         Overlay::ConfirmQuit(_) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(model),
@@ -542,6 +641,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, key: KeyEvent) {
             _ => {}
         },
     }
+    Vec::new()
 }
 
 /// `q`/Ctrl-C: quits at once when nothing would be lost, asks otherwise.
@@ -572,8 +672,17 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             model.flash = Some(text);
             Vec::new()
         }
+        // A step opened from Review (1/2/3) goes back to Review when it is done.
+        Outcome::Next if model.editing_from_review => {
+            goto(model, 4);
+            Vec::new()
+        }
         Outcome::Next => {
             goto(model, model.step.number() + 1);
+            Vec::new()
+        }
+        Outcome::Back if model.editing_from_review => {
+            goto(model, 4);
             Vec::new()
         }
         Outcome::Back => {
@@ -581,12 +690,25 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             Vec::new()
         }
         Outcome::Goto(n) => {
+            model.editing_from_review = matches!(model.step, Step::Review(_)) && n < 4;
             goto(model, n);
             Vec::new()
         }
         Outcome::ChooseType(id) => {
-            model.data.set_type(&id);
-            goto(model, 3);
+            let dropped = model.data.set_type(&id);
+            let back = model.editing_from_review && dropped.is_empty();
+            goto(model, if back { 4 } else { 3 });
+            if !dropped.is_empty() {
+                model.flash = Some(dropped_notice(&model.data, &dropped));
+            }
+            Vec::new()
+        }
+        Outcome::ConfirmCreate => {
+            if !model.data.verdict.valid {
+                model.flash = Some("Create is not available while a rule is broken.".into());
+                return Vec::new();
+            }
+            model.overlay = Some(Overlay::ConfirmCreate { shown: false });
             Vec::new()
         }
         Outcome::Create => {
@@ -605,8 +727,32 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
     }
 }
 
+/// "Changing the type removed Task Center EU (tc-eu): SAP Start does not take it."
+fn dropped_notice(data: &Data, dropped: &[String]) -> String {
+    let names: Vec<String> = dropped
+        .iter()
+        .map(|id| match data.landscape.system(id) {
+            Some(s) => format!("{} ({id})", s.name),
+            None => id.clone(),
+        })
+        .collect();
+    let ty = data
+        .catalog()
+        .by_id(&data.plan.type_id)
+        .map_or(data.plan.type_id.as_str(), |t| t.name.as_str());
+    let it = if dropped.len() == 1 { "it" } else { "them" };
+    crate::text::neutralise(&format!(
+        "Changing the type removed {}: {ty} does not take {it}.",
+        rules::join_or(&names, "and")
+    ))
+    .into_owned()
+}
+
 /// Opens step `n` (1 Name … 4 Review) with its state rebuilt from the plan.
 fn goto(model: &mut Model, n: usize) {
+    if n == 4 {
+        model.editing_from_review = false;
+    }
     let data = &model.data;
     model.step = match n {
         1 => Step::Name(name::NameStep::new(data)),

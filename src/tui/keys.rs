@@ -30,15 +30,15 @@ pub const fn more(keys: &'static str, action: &'static str) -> KeyHint {
 /// The keys that work everywhere. While the user types text, `q` is a letter, so only
 /// Ctrl-C quits.
 pub fn global(typing: bool) -> Vec<KeyHint> {
-    vec![
-        hint("?", "help"),
-        if typing {
-            hint("Ctrl-C", "quit")
-        } else {
-            hint("q", "quit")
-        },
-        more("Ctrl-C", "quit (asks first when choices would be lost)"),
-    ]
+    let mut out = vec![hint("?", "help")];
+    if typing {
+        out.push(hint("Ctrl-C", "quit"));
+    } else {
+        out.push(hint("q", "quit"));
+        out.push(more("Ctrl-C", "quit, also while typing"));
+    }
+    out.push(more("Ctrl-Z", "suspend to the shell (fg resumes)"));
+    out
 }
 
 /// Keys of a vertical list.

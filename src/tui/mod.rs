@@ -8,10 +8,12 @@
 //! terminal and stops the process; `fg` sets it up again and redraws everything.
 
 pub mod app;
+pub mod caps;
 pub mod filter;
 pub mod input;
 pub mod keys;
 pub mod steps;
+pub mod target;
 pub mod theme;
 pub mod view;
 
@@ -42,6 +44,8 @@ pub const EXIT_TERMINATED: u8 = 143;
 /// Whether the terminal is in the wizard's modes (raw, alternate screen, …).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
+/// Whether the terminal has an alternate screen (the VT family has none; see `caps`).
+static ALT_SCREEN: AtomicBool = AtomicBool::new(true);
 /// The thread that runs the UI: a panic there restores the terminal and is reported at
 /// once; a panic elsewhere is kept until the loop has ended cleanly.
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
@@ -54,8 +58,11 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
             "the wizard needs a terminal; in scripts use `formation-wizard check` or `formation-wizard create` with --name, --type and --system".into(),
         ));
     }
+    let term_name = std::env::var("TERM").ok();
+    let caps = caps::from_term(term_name.as_deref()).map_err(|m| AppError::Usage(m.into()))?;
+    ALT_SCREEN.store(caps.alternate_screen, Ordering::SeqCst);
     let backend: Arc<dyn Backend> = Arc::from(backend::open(source)?);
-    let theme = theme::Theme::detect(args.no_color);
+    let theme = theme::Theme::detect(args.no_color || !caps.color);
     let prefill = Prefill {
         name: args.name.clone(),
         formation_type: args.formation_type.clone(),
@@ -118,11 +125,10 @@ fn init(mouse: bool) -> std::io::Result<Term> {
     ACTIVE.store(true, Ordering::SeqCst);
     MOUSE.store(mouse, Ordering::SeqCst);
     let mut out = std::io::stdout();
-    execute!(
-        out,
-        terminal::EnterAlternateScreen,
-        event::EnableBracketedPaste
-    )?;
+    if ALT_SCREEN.load(Ordering::SeqCst) {
+        execute!(out, terminal::EnterAlternateScreen)?;
+    }
+    execute!(out, event::EnableBracketedPaste)?;
     if mouse {
         execute!(out, event::EnableMouseCapture)?;
     }
@@ -143,12 +149,18 @@ pub fn restore() {
     if MOUSE.load(Ordering::SeqCst) {
         let _ = execute!(out, event::DisableMouseCapture);
     }
-    let _ = execute!(
-        out,
-        event::DisableBracketedPaste,
-        terminal::LeaveAlternateScreen,
-        cursor::Show
-    );
+    let _ = execute!(out, event::DisableBracketedPaste);
+    if ALT_SCREEN.load(Ordering::SeqCst) {
+        let _ = execute!(out, terminal::LeaveAlternateScreen);
+    } else {
+        // No alternate screen: leave a clean screen rather than the wizard's last frame.
+        let _ = execute!(
+            out,
+            terminal::Clear(terminal::ClearType::All),
+            cursor::MoveTo(0, 0)
+        );
+    }
+    let _ = execute!(out, cursor::Show);
     let _ = terminal::disable_raw_mode();
     let _ = out.flush();
 }
@@ -276,6 +288,14 @@ async fn event_loop(
             term.draw(|f| view::view(model, f))
                 .map_err(|e| terminal_error("draw", &e))?;
             dirty = false;
+            if model.confirmation_pending() && !model.too_small() {
+                if let Some(exit) = settle_keys(&mut events, model).await {
+                    return Ok(exit);
+                }
+                app::update(model, Msg::ConfirmShown);
+                dirty = true;
+                continue;
+            }
         }
         if let Some(exit) = model.exit.take() {
             tasks.abort_all();
@@ -329,6 +349,30 @@ async fn event_loop(
             );
         }
         dirty = true;
+    }
+}
+
+/// How long after the create confirmation is drawn keys are still taken as sent before it
+/// (a burst of Enters, a paste, a key held down over a laggy link): no one reads the
+/// dialog and answers it this fast.
+const CONFIRM_SETTLE: Duration = Duration::from_millis(300);
+
+/// Discards the keys and pastes that are already waiting or arrive within `CONFIRM_SETTLE`
+/// after the confirmation was drawn; passes resizes on. `Some` when the terminal went away.
+async fn settle_keys(events: &mut EventStream, model: &mut Model) -> Option<Exit> {
+    let deadline = tokio::time::Instant::now() + CONFIRM_SETTLE;
+    loop {
+        match tokio::time::timeout_at(deadline, events.next()).await {
+            Err(_elapsed) => return None,
+            Ok(Some(Ok(Event::Resize(w, h)))) => {
+                app::update(model, Msg::Resize(w, h));
+            }
+            // Not logged: the keys may be part of anything the user was typing.
+            Ok(Some(Ok(_))) => {
+                tracing::debug!("a key sent before the confirmation showed was dropped")
+            }
+            Ok(Some(Err(_)) | None) => return Some(hangup()),
+        }
     }
 }
 

@@ -21,6 +21,13 @@ pub struct Symbols {
     pub at_least: &'static str,
     pub at_most: &'static str,
     pub ellipsis: char,
+    /// Marks a list that continues below the window.
+    pub more_below: &'static str,
+    /// The arrow keys as written in hints and help.
+    pub up_key: &'static str,
+    pub down_key: &'static str,
+    pub left_key: &'static str,
+    pub right_key: &'static str,
     pub spinner: &'static [&'static str],
     pub border: border::Set<'static>,
 }
@@ -38,23 +45,35 @@ const UNICODE: Symbols = Symbols {
     at_least: "≥",
     at_most: "≤",
     ellipsis: '…',
+    more_below: "↓",
+    up_key: "↑",
+    down_key: "↓",
+    left_key: "←",
+    right_key: "→",
     spinner: &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"],
     border: border::ROUNDED,
 };
 
+/// Every marker distinct: `+` ok, `X` broken or failed, `[*]` selected, `[-]` unavailable
+/// (an `x` would read both as a failure and as a ticked box).
 const ASCII: Symbols = Symbols {
-    ok: "v",
-    bad: "x",
+    ok: "+",
+    bad: "X",
     warn: "!",
     pointer: ">",
     step_sep: " > ",
-    selected: "[x]",
+    selected: "[*]",
     unselected: "[ ]",
     disabled: "[-]",
     bullet: "*",
     at_least: ">=",
     at_most: "<=",
     ellipsis: '~',
+    more_below: "v",
+    up_key: "Up",
+    down_key: "Down",
+    left_key: "Left",
+    right_key: "Right",
     spinner: &["|", "/", "-", "\\"],
     border: border::Set {
         top_left: "+",
@@ -141,14 +160,10 @@ impl Theme {
         )
     }
 
-    /// A choice that the rules do not allow: dim, and in colour also grey.
+    /// A choice that the rules do not allow: dim, never a fixed grey (colour 8 vanishes on
+    /// dark themes such as Solarized Dark); the row's `[-]` marker carries the meaning.
     pub fn disabled(&self) -> Style {
-        self.pick(
-            Style::default()
-                .fg(Color::DarkGray)
-                .add_modifier(Modifier::DIM),
-            Style::default().add_modifier(Modifier::DIM),
-        )
+        Style::default().add_modifier(Modifier::DIM)
     }
 
     /// The reason under a disabled choice.
@@ -188,11 +203,17 @@ impl Theme {
         self.pick(Style::default().fg(Color::Green), Style::default())
     }
 
+    /// Secondary text: dim in the terminal's own colour, not colour 8 (see `disabled`).
     pub fn dim(&self) -> Style {
-        self.pick(
-            Style::default().fg(Color::DarkGray),
-            Style::default().add_modifier(Modifier::DIM),
-        )
+        Style::default().add_modifier(Modifier::DIM)
+    }
+
+    /// Key names as this terminal can show them: arrows become words in ASCII.
+    pub fn keys(&self, keys: &str) -> String {
+        keys.replace('↑', self.sym.up_key)
+            .replace('↓', self.sym.down_key)
+            .replace('←', self.sym.left_key)
+            .replace('→', self.sym.right_key)
     }
 
     pub fn key(&self) -> Style {

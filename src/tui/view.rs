@@ -47,6 +47,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
     match &model.overlay {
         Some(Overlay::Help) => help(model, frame, area),
         Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
+        Some(Overlay::ConfirmCreate { .. }) => confirm_create(model, frame, area),
         None => {}
     }
 }
@@ -74,29 +75,19 @@ fn render_step(model: &Model, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// "formation-wizard  DEMO  ACME Global · /path/to/landscape.json"
+/// "Formation Wizard  DEMO  ACME Global · file: …/landscape.json", or for a Director
+/// "tenant t-1 · ACME Global · director.example": where a formation would be created, on
+/// every step. The end is kept when it does not fit (a path's file name matters most).
 fn header_line(model: &Model, width: usize) -> Line<'static> {
     let t = model.data.theme();
     let mut spans = vec![Span::styled(" Formation Wizard ", t.title())];
     if model.data.ctx.backend.is_demo() {
         spans.push(Span::styled(" DEMO ", t.demo()));
     }
-    let account = model
-        .data
-        .landscape
-        .global_account
-        .as_ref()
-        .map(|g| format!("{} {} ", g.name, t.sym.bullet))
-        .unwrap_or_default();
     let used: usize = spans.iter().map(Span::width).sum();
-    let head = format!(" {account}source: ");
-    let room = width.saturating_sub(used + crate::text::width(&head));
-    let source = fit_tail(&model.data.ctx.source(), room, t);
-    let text = format!("{head}{source}");
-    spans.push(Span::styled(
-        t.fit(&text, width.saturating_sub(used)),
-        t.dim(),
-    ));
+    let target = super::target::short(&model.data, t.sym.bullet);
+    let room = width.saturating_sub(used + 1);
+    spans.push(Span::raw(format!(" {}", fit_tail(&target, room, t))));
     Line::from(spans)
 }
 
@@ -147,7 +138,7 @@ fn step_bar(model: &Model) -> Line<'static> {
 /// The bar's hints that fit; the global ones (help, quit) always stay.
 fn hint_bar(hints: &[KeyHint], t: &Theme, width: usize) -> Line<'static> {
     let is_global = |h: &&KeyHint| matches!(h.keys, "?" | "q" | "Ctrl-C");
-    let cost = |h: &&KeyHint| h.keys.chars().count() + h.action.chars().count() + 3;
+    let cost = |h: &&KeyHint| t.keys(h.keys).chars().count() + h.action.chars().count() + 3;
     let shown: Vec<&KeyHint> = hints.iter().filter(|h| h.bar).collect();
     let global: Vec<&KeyHint> = shown.iter().copied().filter(is_global).collect();
     let mut budget = width
@@ -164,7 +155,7 @@ fn hint_bar(hints: &[KeyHint], t: &Theme, width: usize) -> Line<'static> {
     keep.extend(global);
     let mut spans = vec![Span::raw(" ")];
     for h in keep {
-        spans.push(Span::styled(h.keys.to_owned(), t.key()));
+        spans.push(Span::styled(t.keys(h.keys), t.key()));
         spans.push(Span::raw(format!(" {}  ", h.action)));
     }
     Line::from(spans)
@@ -211,25 +202,122 @@ fn help(model: &Model, frame: &mut Frame, area: Rect) {
             continue;
         }
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<18}", h.keys), t.key()),
+            Span::styled(format!("{:<18}", t.keys(h.keys)), t.key()),
             Span::raw(h.action),
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Esc or ? closes this help.", t.dim()));
+    lines.push(Line::styled(
+        format!(
+            "Esc or ? closes this help; {}{}/PgUp/PgDn scroll it.",
+            t.sym.up_key, t.sym.down_key
+        ),
+        t.dim(),
+    ));
     let name = match model.step.number() {
         1..=4 => STEPS[model.step.number() - 1],
         5 => "Create",
         _ => "Loading",
     };
-    let rect = popup(area, 64, lines.len() as u16 + 2);
+    let rect = popup(area, 64, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    let rows = usize::from(rect.height.saturating_sub(2));
+    let max = lines.len().saturating_sub(rows);
+    let from = usize::from(model.help_scroll).min(max);
+    let below = max - from;
+    let mut shown: Vec<Line> = lines.into_iter().skip(from).collect();
+    if below > 0 {
+        shown.truncate(rows.saturating_sub(1));
+        shown.push(Line::styled(
+            format!(
+                "{} {below} more line{} below",
+                t.sym.more_below,
+                crate::rules::plural(below)
+            ),
+            t.warning(),
+        ));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_set(t.sym.border)
         .border_style(t.focused_border())
         .title(format!(" Keys: {name} "));
     frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(shown).block(block), rect);
+}
+
+/// "Create this formation?": what (name, type, systems) and where, and only `y` confirms.
+fn confirm_create(model: &Model, frame: &mut Frame, area: Rect) {
+    let data = &model.data;
+    let t = data.theme();
+    let width = area.width.saturating_sub(4).min(72);
+    let text_width = usize::from(width.saturating_sub(2));
+    let plan = &data.plan;
+    let type_name = data
+        .catalog()
+        .by_id(&plan.type_id)
+        .map_or(plan.type_id.as_str(), |f| f.name.as_str());
+    let systems: Vec<String> = plan
+        .systems
+        .iter()
+        .map(|id| match data.landscape.system(id) {
+            Some(s) => format!("{} ({id})", s.name),
+            None => id.clone(),
+        })
+        .collect();
+    let what = format!(
+        "Create the formation \"{}\" of type {type_name} with {} system{}: {}.",
+        plan.name,
+        systems.len(),
+        crate::rules::plural(systems.len()),
+        systems.join(", ")
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    let target = super::target::sentence(data);
+    let place = format!("Where: {}.", target.trim_start_matches("in "));
+    for text in [what, place] {
+        let clean = crate::text::neutralise(&text).into_owned();
+        lines.extend(wrap_words(&clean, text_width).into_iter().map(Line::raw));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", t.key()),
+        Span::raw(" creates it   "),
+        Span::styled("any other key", t.key()),
+        Span::raw(" cancels"),
+    ]));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = popup(area, width, height);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(t.sym.border)
+        .border_style(t.warning())
+        .title(" Create this formation? ");
+    frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// Lays spans out left to right, starting a new line when the next one would not fit
+/// (a span is never split).
+pub fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let mut cur: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.width();
+        if used + w > width && !cur.is_empty() {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+            used = 0;
+        }
+        if used == 0 && span.content.trim().is_empty() {
+            continue;
+        }
+        used += w;
+        cur.push(span);
+    }
+    if !cur.is_empty() {
+        lines.push(Line::from(cur));
+    }
+    lines
 }
 
 fn confirm(question: &str, t: &Theme, frame: &mut Frame, area: Rect) {
@@ -267,11 +355,14 @@ fn too_small(model: &Model, frame: &mut Frame, area: Rect) {
             area.width, area.height
         )),
         Line::raw("Enlarge the window; the wizard continues where you were."),
-        Line::raw("Ctrl-C quits."),
+        Line::raw("Until then every key but Ctrl-C is ignored. Ctrl-C quits."),
     ];
     if let Some(Overlay::ConfirmQuit(q)) = &model.overlay {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("{q} (y/n)"), t.warning()));
+        lines.push(Line::styled(
+            format!("{q} Ctrl-C again quits."),
+            t.warning(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }

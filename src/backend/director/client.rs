@@ -121,6 +121,11 @@ impl Client {
         &self.url
     }
 
+    /// The tenant (global account id) sent as the Tenant header.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
     /// Runs one GraphQL operation. `report` (progress, step, label) receives retry notices.
     pub async fn run<T, V>(
         &self,

@@ -462,6 +462,18 @@ impl Backend for DirectorBackend {
         self.client.url().to_owned()
     }
 
+    fn target(&self) -> crate::backend::Target {
+        let url = self.client.url();
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| url.to_owned());
+        crate::backend::Target::Director {
+            host,
+            tenant: self.client.tenant().to_owned(),
+        }
+    }
+
     async fn load(
         &self,
         catalog: &Catalog,

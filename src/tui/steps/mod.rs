@@ -23,6 +23,9 @@ pub enum Outcome {
     Goto(usize),
     /// The formation type (catalog id) was chosen.
     ChooseType(String),
+    /// The user asked to create: ask them to confirm what and where first.
+    ConfirmCreate,
+    /// Create now (confirmed, or retried after a failure).
     Create,
     Run(Vec<Cmd>),
     Finish(Exit),

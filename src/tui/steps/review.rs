@@ -1,32 +1,37 @@
-//! Step 4: everything that will be created, what it enables where, the calls that will be
-//! made, and the rule engine's verdict. Create is offered only when no rule is violated.
+//! Step 4: the rule engine's verdict first, pinned at the top with every violation and its
+//! fix; below it, scrolling, everything that will be created, where, what it enables and
+//! the calls that will be made. Review opens with the focus on the verdict: creating takes
+//! a deliberate `c` (or Tab to Create and Enter), and then a confirmation.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Outcome;
 use crate::text::neutralise;
 use crate::tui::app::Data;
 use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::view::wrap_words;
 
 /// The actions at the bottom of the screen, in focus order.
 pub const ACTIONS: [&str; 4] = ["Create", "1 Edit name", "2 Edit type", "3 Edit systems"];
 
+/// Lines a PageUp/PageDown scrolls the summary.
+const PAGE: u16 = 5;
+
 pub struct ReviewStep {
-    /// Index into `ACTIONS`.
-    pub focus: usize,
+    /// Index into `ACTIONS`; `None` while the focus is on the verdict (where Review opens).
+    pub focus: Option<usize>,
     /// Lines scrolled in the summary (PageUp/PageDown).
     pub scroll: u16,
 }
 
 impl ReviewStep {
-    pub fn new(data: &Data) -> ReviewStep {
+    pub fn new(_data: &Data) -> ReviewStep {
         ReviewStep {
-            // Where the user most likely goes next: create, or fix what is wrong.
-            focus: if data.verdict.valid { 0 } else { 3 },
+            focus: None,
             scroll: 0,
         }
     }
@@ -34,20 +39,28 @@ impl ReviewStep {
     pub fn key(&mut self, key: KeyEvent, data: &Data) -> Outcome {
         let n = ACTIONS.len();
         match key.code {
-            KeyCode::Tab | KeyCode::Right | KeyCode::Down | KeyCode::Char('j' | 'l') => {
-                self.focus = (self.focus + 1) % n;
+            KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => {
+                self.focus = self.focus.map_or(Some(0), |f| Some((f + 1) % n));
                 Outcome::Handled
             }
-            KeyCode::BackTab | KeyCode::Left | KeyCode::Up | KeyCode::Char('k' | 'h') => {
-                self.focus = (self.focus + n - 1) % n;
+            KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => {
+                self.focus = self.focus.map_or(Some(n - 1), |f| Some((f + n - 1) % n));
+                Outcome::Handled
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Outcome::Handled
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
                 Outcome::Handled
             }
             KeyCode::PageDown => {
-                self.scroll = self.scroll.saturating_add(5);
+                self.scroll = self.scroll.saturating_add(PAGE);
                 Outcome::Handled
             }
             KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(5);
+                self.scroll = self.scroll.saturating_sub(PAGE);
                 Outcome::Handled
             }
             KeyCode::Home => {
@@ -59,8 +72,15 @@ impl ReviewStep {
             KeyCode::Char('3') => Outcome::Goto(3),
             KeyCode::Char('c') => create(data),
             KeyCode::Enter | KeyCode::Char(' ') => match self.focus {
-                0 => create(data),
-                i => Outcome::Goto(i),
+                // On the verdict, Enter is not a way to create: it may be the tail of a
+                // burst of Enters that walked through the steps.
+                None => Outcome::Flash(if data.verdict.valid {
+                    "Press c to create, or Tab to choose an action.".into()
+                } else {
+                    "Fix the rules above first: 1/2/3 edit a step.".into()
+                }),
+                Some(0) => create(data),
+                Some(i) => Outcome::Goto(i),
             },
             KeyCode::Esc => Outcome::Back,
             _ => Outcome::Handled,
@@ -73,61 +93,118 @@ impl ReviewStep {
             out.push(hint("c", "create"));
         }
         out.extend([
-            hint("Enter", "do"),
-            hint("Tab", "next action"),
+            hint("Tab", "choose an action"),
             hint("1/2/3", "edit a step"),
             hint("Esc", "back"),
-            more("Shift-Tab/←→/jk", "move between the actions"),
-            more("PgUp/PgDn/Home", "scroll the summary"),
+            more("Enter", "carry out the chosen action"),
+            more("Shift-Tab/←→", "move between the actions"),
+            more("↑↓/PgUp/PgDn/Home", "scroll the summary"),
         ]);
         out
     }
 
     pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
+        let width = usize::from(area.width);
+        let verdict = verdict_lines(data, width.saturating_sub(2));
+        // The verdict keeps its lines before the summary gets any, leaving room for the
+        // actions and at least a line of summary.
+        let room = area.height.saturating_sub(2 + 1);
+        let pinned = (u16::try_from(verdict.len()).unwrap_or(u16::MAX) + 2).min(room);
+        let [top, summary, actions] = Layout::vertical([
+            Constraint::Length(pinned),
+            Constraint::Min(1),
+            Constraint::Length(2),
+        ])
+        .areas(area);
+        self.render_verdict(data, verdict, frame, top);
+        self.render_summary(data, frame, summary);
+        self.render_actions(data, frame, actions);
+    }
+
+    fn render_verdict(
+        &self,
+        data: &Data,
+        lines: Vec<Line<'static>>,
+        frame: &mut Frame,
+        area: Rect,
+    ) {
         let t = data.theme();
-        let [summary, actions] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
-        frame.render_widget(
-            Paragraph::new(summary_lines(data, usize::from(summary.width)))
-                .wrap(Wrap { trim: false })
-                .scroll((self.scroll, 0)),
-            summary,
-        );
+        let focused = self.focus.is_none();
+        let border = if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        };
+        let title = if focused {
+            format!(" {} Verdict ", t.sym.pointer)
+        } else {
+            " Verdict ".to_owned()
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(t.sym.border)
+            .border_style(border)
+            .title(title);
+        frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+
+    fn render_summary(&self, data: &Data, frame: &mut Frame, area: Rect) {
+        let t = data.theme();
+        let lines = summary_lines(data, usize::from(area.width));
+        let rows = usize::from(area.height);
+        let max = lines.len().saturating_sub(rows);
+        let from = usize::from(self.scroll).min(max);
+        let below = lines.len() > from + rows;
+        let take = if below { rows.saturating_sub(1) } else { rows };
+        let mut shown: Vec<Line> = lines.into_iter().skip(from).take(take).collect();
+        if below {
+            let hidden = max - from + 1;
+            shown.push(Line::styled(
+                format!(
+                    "{} {hidden} more line{} below: PgDn or {} scrolls",
+                    t.sym.more_below,
+                    crate::rules::plural(hidden),
+                    t.sym.down_key
+                ),
+                t.warning(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(shown), area);
+    }
+
+    fn render_actions(&self, data: &Data, frame: &mut Frame, area: Rect) {
+        let t = data.theme();
         let mut spans = Vec::new();
         for (i, label) in ACTIONS.iter().enumerate() {
             let disabled = i == 0 && !data.verdict.valid;
+            let focused = self.focus == Some(i);
+            let pointer = if focused { t.sym.pointer } else { " " };
             let text = if disabled {
-                format!("{} Create (fix first)", t.sym.disabled)
+                format!("{pointer}{} Create (fix first)", t.sym.disabled)
             } else {
-                format!("[ {label} ]")
+                format!("{pointer}[ {label} ]")
             };
             let mut style = if disabled { t.disabled() } else { t.base() };
-            if i == self.focus {
+            if focused {
                 style = style.patch(t.highlight());
             }
             spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
         }
-        frame.render_widget(
-            Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
-            actions,
-        );
+        let lines = crate::tui::view::wrap_spans(spans, usize::from(area.width));
+        frame.render_widget(Paragraph::new(lines), area);
     }
 }
 
-/// Create, or why not: the engine's verdict decides.
+/// Create (after a confirmation), or why not: the engine's verdict decides.
 fn create(data: &Data) -> Outcome {
     if data.verdict.valid {
-        Outcome::Create
+        Outcome::ConfirmCreate
     } else {
+        let n = data.verdict.violations.len();
         Outcome::Flash(format!(
-            "Create is not available: {} rule{} broken (listed above).",
-            data.verdict.violations.len(),
-            if data.verdict.violations.len() == 1 {
-                " is"
-            } else {
-                "s are"
-            }
+            "Create is not available: {n} rule{} broken (listed at the top).",
+            if n == 1 { " is" } else { "s are" }
         ))
     }
 }
@@ -136,7 +213,7 @@ const LABEL: usize = 10;
 
 /// `label` in a column of its own and `text` word-wrapped beside it, neutralised.
 fn labelled(label: &str, text: &str, width: usize) -> Vec<Line<'static>> {
-    let rows = crate::tui::view::wrap_words(&neutralise(text), width.saturating_sub(LABEL));
+    let rows = wrap_words(&neutralise(text), width.saturating_sub(LABEL));
     rows.into_iter()
         .enumerate()
         .map(|(i, row)| {
@@ -146,15 +223,31 @@ fn labelled(label: &str, text: &str, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
+/// `marker` then `text` wrapped to `width`, continuation lines indented under the text.
+fn marked(marker: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>> {
+    let indent = marker.width() + 1;
+    let rows = wrap_words(&neutralise(text), width.saturating_sub(indent));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let head = if i == 0 {
+                Span::styled(format!("{} ", marker.content), marker.style)
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from(vec![head, Span::raw(row)])
+        })
+        .collect()
+}
+
 fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
-    let t = data.theme();
     let plan = &data.plan;
     let catalog = data.catalog();
-    let mut lines = vec![Line::styled("Review the formation", t.title())];
+    let mut lines = Vec::new();
     let name = if plan.name.is_empty() {
         "(none)".to_owned()
     } else {
-        neutralise(&plan.name).into_owned()
+        plan.name.clone()
     };
     lines.extend(labelled("Name", &name, width));
     let ty = catalog
@@ -171,6 +264,11 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
         let head = if i == 0 { "Systems" } else { "" };
         lines.extend(labelled(head, &format!("{name} ({id}), {ty}"), width));
     }
+    lines.extend(labelled(
+        "Where",
+        crate::tui::target::sentence(data).trim_start_matches("in "),
+        width,
+    ));
     for (i, a) in data.verdict.auto_enabled.iter().enumerate() {
         let name = data
             .landscape
@@ -190,42 +288,47 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
         let head = if i == 0 { "Calls" } else { "" };
         lines.extend(labelled(head, &format!("{}. {call}", i + 1), width));
     }
-    lines.push(Line::raw(""));
-    verdict_lines(data, &mut lines);
     lines
 }
 
-fn verdict_lines(data: &Data, lines: &mut Vec<Line<'static>>) {
+/// The verdict, then every violation with its fix, then the warnings: all wrapped.
+pub fn verdict_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
     let t = data.theme();
+    let mut lines = Vec::new();
     if data.verdict.valid {
-        lines.push(Line::styled(
-            format!(
-                "{} Every rule is satisfied. Press c (or Enter on Create) to create it.",
-                t.sym.ok
-            ),
-            t.ok(),
+        lines.extend(marked(
+            Span::styled(t.sym.ok, t.ok()),
+            "Ready: every rule is satisfied. Press c to create it.",
+            width,
         ));
     } else {
-        lines.push(Line::styled(
-            format!("{} Not ready: fix these first.", t.sym.bad),
-            t.error(),
+        let n = data.verdict.violations.len();
+        lines.extend(marked(
+            Span::styled(t.sym.bad, t.error()),
+            &format!(
+                "Not ready: {n} rule{} broken. Fix {} first.",
+                if n == 1 { " is" } else { "s are" },
+                if n == 1 { "it" } else { "them" }
+            ),
+            width,
         ));
     }
     for v in &data.verdict.violations {
-        let fix = v
-            .fix
-            .as_deref()
-            .map(|f| format!(" Fix: {f}"))
-            .unwrap_or_default();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} ", t.sym.bad), t.error()),
-            Span::raw(neutralise(&format!("{}{fix}", v.message)).into_owned()),
-        ]));
+        lines.extend(marked(
+            Span::styled(t.sym.bad, t.error()),
+            &v.message,
+            width,
+        ));
+        if let Some(fix) = &v.fix {
+            lines.extend(marked(Span::raw(" "), &format!("Fix: {fix}"), width));
+        }
     }
     for w in &data.verdict.warnings {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} ", t.sym.warn), t.warning()),
-            Span::raw(neutralise(&w.message).into_owned()),
-        ]));
+        lines.extend(marked(
+            Span::styled(t.sym.warn, t.warning()),
+            &w.message,
+            width,
+        ));
     }
+    lines
 }

@@ -5,18 +5,25 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use std::cell::OnceCell;
 
 use super::{Outcome, list_move, window_start};
 use crate::catalog::FormationType;
-use crate::rules::Availability;
+use crate::rules::{self, Availability, Eligible};
+use crate::text::neutralise;
 use crate::tui::app::Data;
 use crate::tui::keys::{self, KeyHint, hint, more};
+use crate::tui::view::wrap_words;
 
 pub struct TypeStep {
     pub highlight: usize,
     /// Per catalog type, in catalog order.
     pub availability: Vec<Availability>,
+    /// Per catalog type, its eligible-system counts: worked out (O(systems of its types))
+    /// the first time the type is highlighted, not on every draw.
+    eligible: Vec<OnceCell<Vec<Eligible>>>,
 }
 
 impl TypeStep {
@@ -33,9 +40,11 @@ impl TypeStep {
                     .position(|a| *a == Availability::Available)
             })
             .unwrap_or(0);
+        let eligible = types.iter().map(|_| OnceCell::new()).collect();
         TypeStep {
             highlight,
             availability,
+            eligible,
         }
     }
 
@@ -75,14 +84,38 @@ impl TypeStep {
 
     pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
+        let types = &data.catalog().formation_types;
+        let detail_lines = self.detail_lines(data, usize::from(area.width).saturating_sub(2));
+        // The pane grows with what it has to say; the list keeps at least three types
+        // (or half the body on a short window).
+        let want = u16::try_from(detail_lines.len() + 2).unwrap_or(u16::MAX);
+        let list_min = 7;
+        let pane = want.min(
+            area.height
+                .saturating_sub(1 + list_min)
+                .max(area.height / 2),
+        );
         let [title, list, detail] = Layout::vertical([
             Constraint::Length(1),
-            Constraint::Min(4),
-            Constraint::Length(7),
+            Constraint::Min(2),
+            Constraint::Length(pane),
         ])
         .areas(area);
-        frame.render_widget(Line::styled("Choose the formation type", t.title()), title);
-        let types = &data.catalog().formation_types;
+        let ready = self
+            .availability
+            .iter()
+            .filter(|a| **a == Availability::Available)
+            .count();
+        frame.render_widget(
+            Line::from(vec![
+                Span::styled("Choose the formation type", t.title()),
+                Span::raw(format!(
+                    "  {ready} of {} types can be completed here",
+                    types.len()
+                )),
+            ]),
+            title,
+        );
         let rows = usize::from(list.height);
         let start = window_start(&vec![2; types.len()], self.highlight, rows);
         let mut lines = Vec::new();
@@ -90,7 +123,7 @@ impl TypeStep {
             lines.extend(self.item(data, i, ft, usize::from(list.width)));
         }
         frame.render_widget(Paragraph::new(lines), list);
-        self.render_detail(data, frame, detail);
+        self.render_detail(data, detail_lines, frame, detail);
     }
 
     /// Two lines: the marker and name, then the description or, when disabled, the reason.
@@ -134,30 +167,74 @@ impl TypeStep {
         [Line::styled(t.fit(&head, width), style), second]
     }
 
-    fn render_detail(&self, data: &Data, frame: &mut Frame, area: Rect) {
+    /// The highlighted type taught: its rules, what it enables, what it needs of the user
+    /// and of the landscape, all in words from the catalog and the rule engine.
+    fn detail_lines(&self, data: &Data, width: usize) -> Vec<Line<'static>> {
         let t = data.theme();
         let Some(ft) = data.catalog().formation_types.get(self.highlight) else {
-            return;
+            return Vec::new();
         };
-        let mut lines = vec![Line::from(ft.description.clone())];
-        let takes: Vec<String> = ft
-            .system_types
+        let mut lines = Vec::new();
+        let para = |lines: &mut Vec<Line<'static>>, head: &str, text: &str| {
+            let rows = wrap_words(
+                &neutralise(&format!("{head}{text}")),
+                width.saturating_sub(2),
+            );
+            for (i, row) in rows.into_iter().enumerate() {
+                let lead = if i == 0 { "" } else { "  " };
+                lines.push(Line::raw(format!("{lead}{row}")));
+            }
+        };
+        for rule in rules::rules_in_words(ft) {
+            para(&mut lines, &format!("{} ", t.sym.bullet), &rule);
+        }
+        for e in rules::enables_in_words(ft) {
+            para(&mut lines, "Enables: ", &e);
+        }
+        let eligible = self.eligible[self.highlight]
+            .get_or_init(|| rules::eligible_counts(ft, &data.landscape, data.catalog()));
+        let counts: Vec<String> = eligible
             .iter()
-            .map(|a| format!("{} {}", a.label(), super::systems::bounds(a.min, a.max)))
+            .map(|e| {
+                let short = if e.eligible < e.min {
+                    format!(" {} needs {}", t.sym.bad, e.min)
+                } else {
+                    String::new()
+                };
+                format!("{} {} of {}{short}", e.label, e.eligible, e.total)
+            })
             .collect();
-        lines.push(Line::from(format!("Takes: {}", takes.join(", "))));
+        para(
+            &mut lines,
+            "Eligible here: ",
+            &counts.join(&format!(" {} ", t.sym.bullet)),
+        );
+        let roles = rules::join_or(&data.catalog().admin_roles, "or");
+        match rules::check_role(&data.landscape, data.catalog()) {
+            Some(f) => lines.push(Line::styled(
+                format!("{} Role: {}", t.sym.bad, neutralise(&f.message)),
+                t.error(),
+            )),
+            None => para(&mut lines, "Role: ", &roles),
+        }
+        para(&mut lines, "", &ft.description);
         if !ft.former_names.is_empty() {
-            lines.push(Line::styled(
-                format!("Formerly: {}", ft.former_names.join(", ")),
-                t.dim(),
-            ));
+            para(&mut lines, "Formerly: ", &ft.former_names.join(", "));
         }
         if let Some(Availability::Unavailable(why)) = self.availability.get(self.highlight) {
             lines.push(Line::from(vec![
                 Span::styled(format!("{} Unavailable: ", t.sym.bad), t.error()),
-                Span::raw(crate::text::neutralise(why).into_owned()),
+                Span::raw(neutralise(why).into_owned()),
             ]));
         }
+        lines
+    }
+
+    fn render_detail(&self, data: &Data, lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) {
+        let t = data.theme();
+        let Some(ft) = data.catalog().formation_types.get(self.highlight) else {
+            return;
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
@@ -166,9 +243,7 @@ impl TypeStep {
                 " {} ",
                 t.fit(&ft.name, usize::from(area.width).saturating_sub(4))
             ));
-        frame.render_widget(
-            Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-            area,
-        );
+        // Already wrapped by `detail_lines`, keeping the hanging indent.
+        frame.render_widget(Paragraph::new(lines).block(block), area);
     }
 }

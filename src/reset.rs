@@ -1,0 +1,87 @@
+//! `--reset-demo`: restoring the demo landscape throws away the formations created in it,
+//! so it is deliberate — asked on a terminal, `--yes` otherwise — and says what it reset.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::error::AppError;
+
+/// How the reset was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// `--yes` was given.
+    Given,
+    /// On a terminal: ask.
+    Ask,
+    /// Not on a terminal and no `--yes`.
+    Missing,
+}
+
+pub fn consent(yes: bool, terminal: bool) -> Consent {
+    match (yes, terminal) {
+        (true, _) => Consent::Given,
+        (false, true) => Consent::Ask,
+        (false, false) => Consent::Missing,
+    }
+}
+
+/// Whether an answer to "Reset …? [y/N]" is a yes.
+pub fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// Asks (or checks `--yes`), resets the demo landscape and says so on stderr. An answer
+/// other than yes ends with "cancelled" (exit 130) and changes nothing.
+pub fn reset_demo(yes: bool) -> Result<(), AppError> {
+    let path = crate::demo::data_dir()?.join("demo-landscape.json");
+    let shown = path.display();
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    match consent(yes, terminal) {
+        Consent::Given => {}
+        Consent::Missing => {
+            return Err(AppError::Usage(format!(
+                "--reset-demo would overwrite {shown} and lose the formations created in it; add --yes to confirm when not on a terminal"
+            )));
+        }
+        Consent::Ask => {
+            eprint!(
+                "Reset the demo landscape {shown} to its original content? Formations created in it are lost. [y/N] "
+            );
+            let _ = std::io::stderr().flush();
+            let mut answer = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut answer)
+                .map_err(|e| AppError::Usage(format!("cannot read the answer: {e}")))?;
+            if !is_yes(&answer) {
+                return Err(AppError::Cancelled(
+                    "the demo landscape was not reset; nothing was changed".into(),
+                ));
+            }
+        }
+    }
+    crate::demo::ensure(true)?;
+    eprintln!("formation-wizard: reset the demo landscape {shown} to its original content.");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_needs_yes_or_a_terminal_answer() {
+        assert_eq!(consent(true, false), Consent::Given);
+        assert_eq!(consent(true, true), Consent::Given);
+        assert_eq!(consent(false, true), Consent::Ask);
+        assert_eq!(consent(false, false), Consent::Missing);
+        for (answer, want) in [
+            ("y\n", true),
+            ("YES", true),
+            ("\n", false),
+            ("n", false),
+            ("yep", false),
+        ] {
+            assert_eq!(is_yes(answer), want, "{answer:?}");
+        }
+    }
+}
