@@ -793,3 +793,6 @@ fn landscape_text_cannot_reach_the_terminal_raw() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{202E}'));
     assert!(text.contains("Evil\u{FFFD}[2J\u{FFFD}EU"), "{text}");
 }
+
+#[path = "tests_systems.rs"]
+mod systems;

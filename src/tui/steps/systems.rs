@@ -302,7 +302,9 @@ impl SystemsStep {
         if let Some(d) = at {
             self.highlight = self.shown_rows().partition_point(|&r| r < d);
         }
-        self.highlight = self.highlight.min(self.shown_rows().len().saturating_sub(1));
+        self.highlight = self
+            .highlight
+            .min(self.shown_rows().len().saturating_sub(1));
     }
 
     /// Recomputes which matches can be chosen (O(matches), only while hiding): after the
@@ -313,12 +315,15 @@ impl SystemsStep {
             && let Some(c) = &data.checker
         {
             let order = &data.table.order;
-            self.choosable.extend(self.matches.matches().iter().filter(|&&d| {
-                let i = order[d];
-                c.selectable(i) || c.is_selected(i)
-            }));
+            self.choosable
+                .extend(self.matches.matches().iter().filter(|&&d| {
+                    let i = order[d];
+                    c.selectable(i) || c.is_selected(i)
+                }));
         }
-        self.highlight = self.highlight.min(self.shown_rows().len().saturating_sub(1));
+        self.highlight = self
+            .highlight
+            .min(self.shown_rows().len().saturating_sub(1));
     }
 
     /// Space: a selected system can always be removed; an unselected one is added only when
@@ -389,12 +394,9 @@ impl SystemsStep {
         }
         // The detail pane grows with the window (not with its content, so that moving the
         // cursor never re-lays out the table) and scrolls for the rest.
-        let detail_height = (rest.height * 2 / 5).clamp(6, 14);
-        let [table, detail] = Layout::vertical([
-            Constraint::Min(3),
-            Constraint::Length(detail_height),
-        ])
-        .areas(rest);
+        let detail_height = (rest.height / 2).clamp(6, 16);
+        let [table, detail] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(rest);
         self.render_table(data, frame, table);
         self.render_detail(data, frame, detail);
     }
@@ -549,9 +551,13 @@ impl SystemsStep {
             .border_set(t.sym.border)
             .border_style(t.border())
             .title(t.fit(&title, inner.saturating_sub(2)));
-        let (up, down) = if unicode(t) { ("↑", "↓") } else { ("^", "v") };
+        let (up, down) = if unicode(t) {
+            ("↑", "↓")
+        } else {
+            ("^", "v")
+        };
         let sign = match (scroll > 0, scroll < room) {
-            (false, true) => Some(format!(" {down} more below: J "), ),
+            (false, true) => Some(format!(" {down} more below: J ")),
             (true, true) => Some(format!(" {up} K  {down} more below: J ")),
             (true, false) => Some(format!(" {up} more above: K ")),
             (false, false) => None,
@@ -581,10 +587,15 @@ impl SystemsStep {
                 " "
             };
             let name = t.fit(
-                &format!("{pointer} {} {} ({}) {}", t.sym.disabled, s.name, s.id, s.system_type),
+                &format!(
+                    "{pointer} {} {} ({}) {}",
+                    t.sym.disabled, s.name, s.id, s.system_type
+                ),
                 width,
             );
-            let hit = t.disabled().add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+            let hit = t
+                .disabled()
+                .add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
             let mut lines = vec![Line::from(marked_with(&name, words, t.disabled(), hit))];
             let why = rules::exclusion_reason(ft, s);
             let why = crate::text::neutralise(&why).into_owned();
@@ -649,7 +660,11 @@ fn group_header(data: &Data, checker: &Checker, bucket: usize, width: usize) -> 
     } else {
         (t.sym.bad, t.error())
     };
-    let (dash, dot) = if unicode(t) { ("—", "·") } else { ("-", "-") };
+    let (dash, dot) = if unicode(t) {
+        ("—", "·")
+    } else {
+        ("-", "-")
+    };
     let text = format!(
         "{label} {dash} {} {dot} {} chosen ",
         crate::output::count_range(count.min, count.max),
@@ -731,7 +746,11 @@ fn cells_spans(
 ) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     for (k, (&w, v)) in widths.iter().zip(values).enumerate() {
-        let cell = if k == 0 { fit_middle(v, w, t) } else { t.fit(v, w) };
+        let cell = if k == 0 {
+            fit_middle(v, w, t)
+        } else {
+            t.fit(v, w)
+        };
         let pad = w.saturating_sub(crate::text::width(&cell));
         spans.extend(marked_with(&cell, words, style, hit));
         let gap = if k + 1 < widths.len() { 1 } else { 0 };
@@ -748,7 +767,10 @@ fn marked_with(text: &str, words: &[String], style: Style, hit: Style) -> Vec<Sp
     let mut on = false;
     for (c, &m) in text.chars().zip(&marks) {
         if m != on && !cur.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut cur), if on { hit } else { style }));
+            spans.push(Span::styled(
+                std::mem::take(&mut cur),
+                if on { hit } else { style },
+            ));
         }
         on = m;
         cur.push(c);
@@ -838,7 +860,10 @@ fn share(natural: &[usize; 5], shown: usize, room: usize) -> Vec<usize> {
 
 /// A line cut into rows of `width` columns at spaces (for the short messages).
 fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
-    let style = line.spans.first().map_or(line.style, |s| s.style.patch(line.style));
+    let style = line
+        .spans
+        .first()
+        .map_or(line.style, |s| s.style.patch(line.style));
     let text = line.to_string();
     if crate::text::width(&text) <= width {
         return vec![line];
@@ -851,7 +876,12 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 
 /// What the detail pane says about a candidate, wrapped to `width`: selected or
 /// selectable, or every rule that stops it, each followed by its own fix; then its facts.
-fn detail_lines(c: &Candidate, values: &[String; 5], t: &Theme, width: usize) -> Vec<Line<'static>> {
+fn detail_lines(
+    c: &Candidate,
+    values: &[String; 5],
+    t: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let clean = |s: &str| crate::text::neutralise(s).into_owned();
     let mut out = Vec::new();
     let mut add = |prefix: &str, prefix_style: Style, text: &str, style: Style| {
@@ -875,10 +905,18 @@ fn detail_lines(c: &Candidate, values: &[String; 5], t: &Theme, width: usize) ->
             &format!("{} Selected. Space removes it.", t.sym.ok),
             t.selected(),
         ),
-        (false, true) => add("", Style::default(), "Can be selected: Space adds it.", t.base()),
+        (false, true) => add(
+            "",
+            Style::default(),
+            "Can be selected: Space adds it.",
+            t.base(),
+        ),
         (selected, false) => {
             let head = if selected {
-                format!("{} Selected, but it breaks a rule (Space removes it):", t.sym.bad)
+                format!(
+                    "{} Selected, but it breaks a rule (Space removes it):",
+                    t.sym.bad
+                )
             } else {
                 format!("{} Cannot be selected:", t.sym.bad)
             };
@@ -926,7 +964,11 @@ mod tests {
             let used = w.iter().sum::<usize>() + w.len() - 1;
             assert_eq!(used, avail, "{avail}: {w:?}");
         }
-        assert_eq!(column_widths(&natural, 72)[..2], [25, 10], "name and id whole");
+        assert_eq!(
+            column_widths(&natural, 72)[..2],
+            [25, 10],
+            "name and id whole"
+        );
         let wide = column_widths(&natural, 192);
         assert_eq!(wide[..4], [25, 10, 23, 27], "nothing cut at 200 columns");
         assert_eq!(column_widths(&natural, 40).len(), 2, "narrow: name and id");
@@ -935,7 +977,10 @@ mod tests {
     #[test]
     fn a_long_name_keeps_both_ends() {
         let t = Theme::new(true, true);
-        assert_eq!(fit_middle("S/4HANA Cloud Development", 20, &t), "S/4HANA Cl…velopment");
+        assert_eq!(
+            fit_middle("S/4HANA Cloud Development", 20, &t),
+            "S/4HANA Cl…velopment"
+        );
         assert_eq!(fit_middle("Short", 20, &t), "Short");
         let cut = fit_middle("東京東京東京東京東京東京", 9, &t);
         assert!(crate::text::width(&cut) <= 9, "{cut}");
