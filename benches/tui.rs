@@ -247,6 +247,33 @@ fn filter(c: &mut Criterion) {
                 [&*s.name, &*s.id, &*s.system_type, s.status_str()]
             })
             .collect();
+        // The maintained fuzzy matcher (nucleo-matcher, as helix uses) over the same
+        // fields, one word: what a fuzzy filter would cost per keystroke (no narrowing:
+        // a fuzzy match of "prod" is not a subset of one of "pro" in score order).
+        let utf32: Vec<Vec<nucleo_matcher::Utf32String>> = texts
+            .iter()
+            .map(|f| f.iter().map(|s| (*s).into()).collect())
+            .collect();
+        g.bench_function(BenchmarkId::new("fuzzy_nucleo", n), |b| {
+            use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+            let atom = Atom::new(
+                "prod",
+                CaseMatching::Ignore,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+                false,
+            );
+            let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
+            b.iter(|| {
+                utf32
+                    .iter()
+                    .filter(|fs| {
+                        fs.iter()
+                            .any(|f| atom.score(f.slice(..), &mut matcher).is_some())
+                    })
+                    .count()
+            })
+        });
         g.bench_function(BenchmarkId::new("from_scratch_naive", n), |b| {
             b.iter(|| matches_naive(texts.iter().map(|f| f.iter().copied()), black_box("prod")))
         });

@@ -26,8 +26,10 @@ pub struct PlanSummary<'a> {
 pub struct Verdict<'a> {
     pub valid: bool,
     pub formation: PlanSummary<'a>,
+    #[serde(serialize_with = "findings_with_fixes")]
     pub violations: &'a [Finding],
     pub warnings: &'a [Finding],
+    #[serde(serialize_with = "candidates_with_fixes")]
     pub candidates: &'a [Candidate],
     pub auto_enabled: &'a [rules::AutoEnabled],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +56,37 @@ impl<'a> Verdict<'a> {
             dry_run: false,
         }
     }
+}
+
+/// A candidate or a violation as printed: its own fields and, beside them, `fixes`:
+/// every fix (the candidate's `fix` keeps only the first, `reason` joins the reasons).
+#[derive(Serialize)]
+struct WithFixes<'a, T: Serialize> {
+    #[serde(flatten)]
+    item: &'a T,
+    fixes: Vec<&'a str>,
+}
+
+fn candidates_with_fixes<S: serde::Serializer>(
+    list: &&[Candidate],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(|c| {
+        let mut fixes: Vec<&str> = Vec::new();
+        for fix in c.blockers.iter().filter_map(|b| b.fix.as_deref()) {
+            if !fixes.contains(&fix) {
+                fixes.push(fix);
+            }
+        }
+        WithFixes { item: c, fixes }
+    }))
+}
+
+fn findings_with_fixes<S: serde::Serializer>(list: &&[Finding], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(|f| WithFixes {
+        item: f,
+        fixes: f.fix.iter().map(String::as_str).collect(),
+    }))
 }
 
 /// `value` as pretty JSON in which every string, key or value, went through

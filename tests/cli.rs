@@ -473,3 +473,49 @@ fn a_new_log_file_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(&log).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
 }
+
+#[test]
+fn check_json_carries_every_fix_in_fixes() {
+    // On the demo, Task Center US is in another Task Center formation and a second Task
+    // Center besides Task Center EU: two reasons, each with its own fix.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-landscape.json");
+    let (code, v) = check_json(&demo, "Two Reasons", &["tc-eu", "tc-us", "s4-prod"]);
+    assert_eq!(code, 1);
+    let cands = v["candidates"].as_array().unwrap();
+    let us = cands.iter().find(|c| c["id"] == "tc-us").unwrap();
+    let fixes: Vec<&str> = us["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(fixes.len(), 2, "{us}");
+    assert!(fixes[0].contains("Task Center US Inbox"), "{fixes:?}");
+    assert!(fixes[1].contains("Deselect Task Center EU"), "{fixes:?}");
+    assert_eq!(us["fix"], fixes[0], "the old field keeps the first fix");
+    assert!(
+        us["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Task Center US Inbox")
+    );
+    for c in cands {
+        let n = c["fixes"].as_array().unwrap().len();
+        assert_eq!(n == 0, c.get("fix").is_none(), "{c}");
+        assert_eq!(n == 0, c["selectable"] == true, "{c}");
+    }
+    let violations = v["violations"].as_array().unwrap();
+    assert!(violations.len() >= 2);
+    for f in violations {
+        let fixes = f["fixes"].as_array().unwrap();
+        match f.get("fix") {
+            Some(fix) => assert_eq!(fixes, &vec![fix.clone()], "{f}"),
+            None => assert!(fixes.is_empty(), "{f}"),
+        }
+    }
+    // The reason Task Center US breaks on its own comes with its fix as a violation too.
+    assert!(
+        violations.iter().any(|f| f["fix"] == fixes[0]),
+        "{violations:?}"
+    );
+}

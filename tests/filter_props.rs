@@ -2,7 +2,7 @@
 //! random edit sequences (typing, Backspace, replacing the query), the Systems step's
 //! `Filter` finds exactly what lower-casing and searching every field again finds.
 
-use formation_wizard::tui::filter::{Filter, SearchIndex, matches_naive};
+use formation_wizard::tui::filter::{Filter, SearchIndex, fold, matches_naive};
 use proptest::prelude::*;
 
 /// Letters that fold in interesting ways: case pairs, a final sigma, a dotted capital I,
@@ -55,4 +55,45 @@ proptest! {
             prop_assert_eq!(filter.matches(), &matches_naive(fields(), &query)[..], "query {:?}", query);
         }
     }
+}
+
+/// A query of words drawn from the same alphabet, with blanks between and around them.
+fn query() -> impl Strategy<Value = String> {
+    prop::collection::vec(text(3), 0..4).prop_map(|ws| format!(" {} ", ws.join("  ")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The specification, stated without the filter's code: a row is shown exactly when
+    /// every word of the query (split at blanks) is contained in at least one of its
+    /// fields, where "contained" means a substring once both are folded (`fold`: lower
+    /// case, accents removed). Substring, not subsequence: the filter is not fuzzy.
+    #[test]
+    fn shown_rows_are_exactly_those_holding_every_word_in_some_field(
+        items in prop::collection::vec(prop::collection::vec(text(8), 1..6), 0..40),
+        q in query(),
+    ) {
+        let index = SearchIndex::new(items.iter().map(|f| f.iter()));
+        let mut filter = Filter::new(&index);
+        filter.set(&index, &q);
+        let words: Vec<String> = q.split_whitespace().map(fold).collect();
+        let holds = |fields: &Vec<String>| {
+            words.iter().all(|w| fields.iter().any(|f| fold(f).contains(w.as_str())))
+        };
+        let shown = filter.matches();
+        for (i, fields) in items.iter().enumerate() {
+            prop_assert_eq!(
+                shown.contains(&i),
+                holds(fields),
+                "row {} {:?}, query {:?}", i, fields, q
+            );
+        }
+    }
+}
+
+#[test]
+fn folding_ignores_case_and_accents() {
+    assert_eq!(fold("ÜNÏCØDÉ Σ"), fold("unicode σ"));
+    assert_eq!(fold("Ñandú"), "nandu");
 }

@@ -241,9 +241,9 @@ fn creates_a_task_center_formation_in_a_landscape_file() {
     app.send("\r");
     app.wait_for("Task Center APJ");
     app.send(" ");
-    app.wait_for("SAP Task Center 1/1");
+    app.wait_for("exactly 1 · 1 chosen");
     app.send("jjj ");
-    app.wait_for("SAP S/4HANA Cloud 1");
+    app.wait_for("1 or more · 1 chosen");
     app.send("\r");
     app.wait_for("every rule is satisfied");
     assert!(

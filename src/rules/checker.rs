@@ -148,6 +148,17 @@ impl Checker {
         self.selected[self.candidates[i]]
     }
 
+    /// The allowed-type entry (an index into the type's `system_types`) that candidate
+    /// `i` counts against: what the Systems step groups its rows by.
+    pub fn bucket(&self, i: usize) -> usize {
+        self.bucket[i]
+    }
+
+    /// Whether no single-system rule stops candidate `i`, whatever else is selected.
+    pub fn free(&self, i: usize) -> bool {
+        self.free[i]
+    }
+
     /// Whether candidate `i` can be (or stay) selected with the rest of the selection.
     pub fn selectable(&self, i: usize) -> bool {
         self.free[i] && self.within_max(i)

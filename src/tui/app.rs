@@ -56,8 +56,11 @@ pub struct Data {
     /// The plan's type over this landscape, with the plan's selection; `None` while no
     /// (known) type is chosen.
     pub checker: Option<Checker>,
-    /// The checker's candidates as searchable text, for the Systems step's filter.
+    /// The checker's candidates as searchable text, for the Systems step's filter, in
+    /// the order of `table` (a match is a display position).
     pub search: SearchIndex,
+    /// The Systems step's rows in display order and its columns' natural widths.
+    pub table: crate::tui::candidates::Table,
     /// Per catalog type, whether it can be completed here: worked out once per landscape,
     /// when the Type step first asks.
     availability: OnceCell<Vec<Availability>>,
@@ -72,6 +75,7 @@ impl Data {
             verdict: Verdict::default(),
             checker: None,
             search: SearchIndex::default(),
+            table: crate::tui::candidates::Table::default(),
             availability: OnceCell::new(),
         }
     }
@@ -97,19 +101,12 @@ impl Data {
     fn install(&mut self, mut checker: Option<Checker>) {
         let (landscape, catalog) = (&self.landscape, &self.ctx.catalog);
         self.search = SearchIndex::default();
+        self.table = crate::tui::candidates::Table::default();
         if let Some(c) = &mut checker {
             for id in &self.plan.systems {
                 c.set(landscape, catalog, id, true);
             }
-            self.search = SearchIndex::new((0..c.len()).map(|i| {
-                let s = &landscape.systems[c.position(i)];
-                [
-                    s.name.as_str(),
-                    s.id.as_str(),
-                    s.system_type.as_str(),
-                    s.status_str(),
-                ]
-            }));
+            (self.table, self.search) = crate::tui::candidates::build(c, landscape);
         }
         self.checker = checker;
         self.reevaluate();

@@ -8,6 +8,7 @@
 //! terminal and stops the process; `fg` sets it up again and redraws everything.
 
 pub mod app;
+pub mod candidates;
 pub mod caps;
 pub mod filter;
 pub mod input;

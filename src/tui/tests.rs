@@ -835,3 +835,5 @@ fn landscape_text_cannot_reach_the_terminal_raw() {
 }
 
 mod deliberate;
+#[path = "tests_systems.rs"]
+mod systems;

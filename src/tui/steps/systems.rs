@@ -1,24 +1,29 @@
-//! Step 3: the systems. A table of the rule engine's candidates for the chosen type; a
-//! candidate the engine marks unselectable carries a marker and its reason on the row, the
-//! highlighted one's full reason and fix are in the detail pane, and `x` lists the systems
-//! the type does not take at all, each with why.
+//! Step 3: the systems. The rule engine's candidates for the chosen type, grouped by
+//! system type under a header that says what the type needs and how many are chosen;
+//! a candidate the engine marks unselectable carries a marker and its first reason on the
+//! row, the highlighted one's every reason and fix are in the detail pane (which grows
+//! with the window and scrolls), `h` hides what cannot be chosen, and `x` lists the
+//! systems the type does not take at all, each with why. The filter matches every typed
+//! word against every shown column (see `tui::filter`).
 
 use std::cell::Cell;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Outcome, list_move, window_keep};
 use crate::rules::{self, Candidate, Checker};
 use crate::tui::app::Data;
-use crate::tui::filter::Filter;
+use crate::tui::candidates::{COLUMNS, cells};
+use crate::tui::filter::{self, Filter, SearchIndex};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, KeyHint, hint, more};
 use crate::tui::theme::Theme;
+use crate::tui::view::wrap_words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -27,21 +32,33 @@ pub enum Focus {
 }
 
 pub struct SystemsStep {
-    /// Index into the filtered rows.
+    /// Index into the shown rows (`shown_rows`).
     pub highlight: usize,
     pub filter: TextInput,
     pub focus: Focus,
     /// Showing the systems the type excludes instead of the candidates.
     pub show_excluded: bool,
+    /// Index into the excluded systems that match the filter.
     pub excluded_at: usize,
-    /// The candidates (indices into the checker) that match the filter.
+    /// Hiding the candidates that cannot be chosen (and are not selected).
+    pub hide_unselectable: bool,
+    /// Lines the detail pane is scrolled down; back to 0 when the highlight moves.
+    pub detail_scroll: usize,
+    /// The rows (display positions, see `Data::table`) that match the filter.
     matches: Filter,
-    /// The landscape positions of the excluded systems, listed when `x` is pressed.
-    excluded: Vec<usize>,
+    /// With `hide_unselectable`: the matches that can be chosen or are selected.
+    choosable: Vec<usize>,
+    /// The systems the type does not take (landscape positions) and their search text,
+    /// built the first time they are asked for.
+    excluded: Option<(Vec<usize>, SearchIndex)>,
+    /// The excluded systems (indices into `excluded`) that match the filter.
+    excluded_matches: Filter,
     /// The first row drawn last time, kept while the highlight stays in view. A render
     /// cache like ratatui's `ListState` offset: it changes what is drawn, never the model.
     top: Cell<usize>,
     excluded_top: Cell<usize>,
+    /// How far the detail pane could scroll at the last draw (a render cache too).
+    detail_room: Cell<usize>,
 }
 
 thread_local! {
@@ -75,6 +92,11 @@ pub fn bounds(min: usize, max: Option<usize>) -> String {
     }
 }
 
+/// Whether the theme draws Unicode symbols (its ellipsis is the Unicode one).
+fn unicode(t: &Theme) -> bool {
+    t.sym.ellipsis == '…'
+}
+
 impl SystemsStep {
     pub fn new(data: &Data) -> SystemsStep {
         SystemsStep {
@@ -83,10 +105,15 @@ impl SystemsStep {
             focus: Focus::Table,
             show_excluded: false,
             excluded_at: 0,
+            hide_unselectable: false,
+            detail_scroll: 0,
             matches: Filter::new(&data.search),
-            excluded: Vec::new(),
+            choosable: Vec::new(),
+            excluded: None,
+            excluded_matches: Filter::default(),
             top: Cell::new(0),
             excluded_top: Cell::new(0),
+            detail_room: Cell::new(0),
         }
     }
 
@@ -94,31 +121,45 @@ impl SystemsStep {
         self.focus == Focus::Filter
     }
 
-    /// The candidate indices that match the filter (by name, id, type or status), in
-    /// landscape order.
+    /// The rows (display positions) that match the filter, in display order.
     pub fn matches(&self) -> &[usize] {
         self.matches.matches()
     }
 
-    /// The matching candidates spelled out: O(rows), for tests and small landscapes only;
+    /// The rows in the table: the matches, less those hidden by `h`.
+    fn shown_rows(&self) -> &[usize] {
+        if self.hide_unselectable {
+            &self.choosable
+        } else {
+            self.matches()
+        }
+    }
+
+    /// The shown candidates spelled out: O(rows), for tests and small landscapes only;
     /// drawing asks for the visible rows alone.
     pub fn rows(&self, data: &Data) -> Vec<Candidate> {
         let Some(checker) = &data.checker else {
             return Vec::new();
         };
-        self.matches()
+        self.shown_rows()
             .iter()
-            .map(|&i| checker.candidate(i, &data.landscape, data.catalog()))
+            .map(|&d| checker.candidate(data.table.order[d], &data.landscape, data.catalog()))
             .collect()
     }
 
+    /// How many excluded systems match the filter (all of them without one).
+    pub fn excluded_matching(&self) -> usize {
+        self.excluded_matches.matches().len()
+    }
+
     /// The checker's index of the highlighted candidate.
-    fn highlighted_index(&self) -> Option<usize> {
-        self.matches().get(self.highlight).copied()
+    fn highlighted_index(&self, data: &Data) -> Option<usize> {
+        let d = *self.shown_rows().get(self.highlight)?;
+        data.table.order.get(d).copied()
     }
 
     pub fn highlighted(&self, data: &Data) -> Option<Candidate> {
-        let i = self.highlighted_index()?;
+        let i = self.highlighted_index(data)?;
         let checker = data.checker.as_ref()?;
         Some(checker.candidate(i, &data.landscape, data.catalog()))
     }
@@ -130,8 +171,11 @@ impl SystemsStep {
         if self.show_excluded {
             return self.excluded_key(key, page);
         }
-        let len = self.matches().len();
+        let len = self.shown_rows().len();
         if let Some(at) = list_move(&key, self.highlight, len, page) {
+            if at != self.highlight {
+                self.detail_scroll = 0;
+            }
             self.highlight = at;
             return Outcome::Handled;
         }
@@ -141,14 +185,23 @@ impl SystemsStep {
                 self.focus = Focus::Filter;
                 Outcome::Handled
             }
+            KeyCode::Char('h') => {
+                self.set_hide(!self.hide_unselectable, data);
+                Outcome::Handled
+            }
+            KeyCode::Char('J') => {
+                self.detail_scroll = (self.detail_scroll + 1).min(self.detail_room.get());
+                Outcome::Handled
+            }
+            KeyCode::Char('K') => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                Outcome::Handled
+            }
             KeyCode::Char('x') => {
+                self.ensure_excluded(data);
                 self.show_excluded = true;
                 self.excluded_at = 0;
                 self.excluded_top.set(0);
-                self.excluded = data
-                    .checker
-                    .as_ref()
-                    .map_or_else(Vec::new, |c| c.excluded().collect());
                 Outcome::Handled
             }
             KeyCode::Enter => Outcome::Next,
@@ -176,6 +229,7 @@ impl SystemsStep {
             _ => {
                 if self.filter.handle(key) {
                     self.highlight = 0;
+                    self.detail_scroll = 0;
                 }
             }
         }
@@ -184,13 +238,13 @@ impl SystemsStep {
     }
 
     fn excluded_key(&mut self, key: KeyEvent, page: usize) -> Outcome {
-        if let Some(at) = list_move(&key, self.excluded_at, self.excluded.len(), page) {
+        let len = self.excluded_matching();
+        if let Some(at) = list_move(&key, self.excluded_at, len, page) {
             self.excluded_at = at;
             return Outcome::Handled;
         }
         if matches!(key.code, KeyCode::Char('x') | KeyCode::Esc | KeyCode::Enter) {
             self.show_excluded = false;
-            self.excluded = Vec::new();
         }
         Outcome::Handled
     }
@@ -203,17 +257,79 @@ impl SystemsStep {
         }
     }
 
-    /// Brings the matches up to the filter's text (narrowing when it only grew) and keeps
-    /// the highlight on a row.
+    /// Brings the matches up to the filter's text (narrowing when it only grew), the
+    /// excluded systems' matches too once they were asked for (or when no candidate
+    /// matches, to say whether an excluded one does), and keeps the highlight on a row.
     fn refilter(&mut self, data: &Data) {
-        self.matches.set(&data.search, self.filter.value());
-        self.highlight = self.highlight.min(self.matches().len().saturating_sub(1));
+        let query = self.filter.value().to_owned();
+        self.matches.set(&data.search, &query);
+        if self.matches().is_empty() && !query.trim().is_empty() {
+            self.ensure_excluded(data);
+        }
+        if let Some((_, index)) = &self.excluded {
+            self.excluded_matches.set(index, &query);
+            self.excluded_at = self
+                .excluded_at
+                .min(self.excluded_matching().saturating_sub(1));
+        }
+        self.rechoose(data);
+    }
+
+    /// Builds the excluded systems' list and search text: O(systems), once per visit.
+    fn ensure_excluded(&mut self, data: &Data) {
+        if self.excluded.is_some() {
+            return;
+        }
+        let positions: Vec<usize> = data
+            .checker
+            .as_ref()
+            .map_or_else(Vec::new, |c| c.excluded().collect());
+        let index = SearchIndex::new(positions.iter().map(|&pos| {
+            let [name, id, status, groups, formations] = cells(&data.landscape, pos);
+            let ty = data.landscape.systems[pos].system_type.clone();
+            [name, id, ty, status, groups, formations]
+        }));
+        self.excluded_matches = Filter::new(&index);
+        self.excluded_matches.set(&index, self.filter.value());
+        self.excluded = Some((positions, index));
+    }
+
+    fn set_hide(&mut self, hide: bool, data: &Data) {
+        // Stay on the same system, or the next shown one.
+        let at = self.shown_rows().get(self.highlight).copied();
+        self.hide_unselectable = hide;
+        self.rechoose(data);
+        if let Some(d) = at {
+            self.highlight = self.shown_rows().partition_point(|&r| r < d);
+        }
+        self.highlight = self
+            .highlight
+            .min(self.shown_rows().len().saturating_sub(1));
+    }
+
+    /// Recomputes which matches can be chosen (O(matches), only while hiding): after the
+    /// filter or the selection changed.
+    fn rechoose(&mut self, data: &Data) {
+        self.choosable.clear();
+        if self.hide_unselectable
+            && let Some(c) = &data.checker
+        {
+            let order = &data.table.order;
+            self.choosable
+                .extend(self.matches.matches().iter().filter(|&&d| {
+                    let i = order[d];
+                    c.selectable(i) || c.is_selected(i)
+                }));
+        }
+        self.highlight = self
+            .highlight
+            .min(self.shown_rows().len().saturating_sub(1));
     }
 
     /// Space: a selected system can always be removed; an unselected one is added only when
     /// the engine says it is selectable.
     fn toggle(&mut self, data: &mut Data) -> Outcome {
-        let (Some(i), Some(checker)) = (self.highlighted_index(), &data.checker) else {
+        let (Some(i), Some(checker)) = (self.highlighted_index(data), &data.checker) else {
             return Outcome::Handled;
         };
         if !checker.is_selected(i) && !checker.selectable(i) {
@@ -227,6 +343,9 @@ impl SystemsStep {
         }
         let id = data.landscape.systems[checker.position(i)].id.clone();
         data.toggle(&id);
+        if self.hide_unselectable {
+            self.set_hide(true, data);
+        }
         Outcome::Handled
     }
 
@@ -236,6 +355,7 @@ impl SystemsStep {
                 hint("type", "filter"),
                 hint("Enter/Tab", "to the table"),
                 hint("Esc", "clear filter"),
+                more("words", "each word must occur in some column, in any order"),
             ];
         }
         if self.show_excluded {
@@ -247,9 +367,16 @@ impl SystemsStep {
         let mut out = vec![
             hint("Space", "select"),
             hint("Enter", "review"),
-            hint("Esc", "back"),
             hint("/", "filter"),
+            // Short, so that the bar keeps them at 80 columns; the counts line says what.
+            if self.hide_unselectable {
+                hint("h", "show")
+            } else {
+                hint("h", "hide")
+            },
+            hint("J/K", "detail"),
             hint("x", "excluded"),
+            hint("Esc", "back"),
         ];
         out.extend(keys::list_moves());
         out.push(more("Tab/Shift-Tab", "focus the filter"));
@@ -258,218 +385,221 @@ impl SystemsStep {
     }
 
     pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
-        let [counters, table, detail] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(3),
-            Constraint::Length(8),
-        ])
-        .areas(area);
-        frame.render_widget(
-            self.counters_line(data, usize::from(counters.width)),
-            counters,
-        );
+        let [counts, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(self.counts_line(data, usize::from(counts.width)), counts);
         if self.show_excluded {
-            self.render_excluded(data, frame, table.union(detail));
+            self.render_excluded(data, frame, rest);
             return;
         }
+        // The detail pane grows with the window (not with its content, so that moving the
+        // cursor never re-lays out the table) and scrolls for the rest.
+        let detail_height = (rest.height / 2).clamp(6, 16);
+        let [table, detail] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height)]).areas(rest);
         self.render_table(data, frame, table);
         self.render_detail(data, frame, detail);
     }
 
-    /// "SAP Task Center 1/1 ✓  SAP S/4HANA Cloud 2 (≥1) ✓" and the filter: the checker's
-    /// counts, O(allowed types).
-    fn counters_line(&self, data: &Data, width: usize) -> Line<'static> {
+    /// "3 of 10 candidates shown · 5 match · 2 hidden: cannot be chosen · 1 selected" and
+    /// the filter: O(1).
+    fn counts_line(&self, data: &Data, width: usize) -> Line<'static> {
         let t = data.theme();
-        let mut spans = Vec::new();
+        let mut parts = Vec::new();
         if let Some(checker) = &data.checker {
-            let ft = checker.ftype(data.catalog());
-            for (a, count) in ft.system_types.iter().zip(checker.counts(data.catalog())) {
-                let n = count.selected;
-                let label = if a.system_type == crate::catalog::ANY_OTHER_TYPE {
-                    "Other"
-                } else {
-                    a.system_type.as_str()
-                };
-                let (mark, style) = if count.within() {
-                    (t.sym.ok, t.ok())
-                } else {
-                    (t.sym.bad, t.error())
-                };
-                spans.push(Span::styled(
-                    format!("{label} {} {mark}", counter(n, a.min, a.max, t)),
-                    style,
-                ));
-                spans.push(Span::raw("   "));
+            let (total, shown) = (checker.len(), self.shown_rows().len());
+            parts.push(if shown == total {
+                format!("{total} candidates")
+            } else {
+                format!("{shown} of {total} candidates shown")
+            });
+            if !self.matches.words().is_empty() {
+                parts.push(format!("{} match", self.matches().len()));
             }
+            if self.hide_unselectable {
+                let hidden = self.matches().len() - shown;
+                parts.push(format!("{hidden} hidden: cannot be chosen"));
+            }
+            parts.push(format!("{} selected", checker.selected_count()));
         }
+        let sep = format!(" {} ", t.sym.bullet);
+        let mut spans = vec![Span::raw(parts.join(&sep))];
         let filter = self.filter.value();
         if self.focus == Focus::Filter || !filter.is_empty() {
             let cursor = if self.focus == Focus::Filter { "_" } else { "" };
+            spans.push(Span::raw("   "));
             spans.push(Span::styled(
-                format!("/{}{cursor}", t.fit(filter, 20)),
+                format!("/{}{cursor}", t.fit(filter, 30)),
                 t.key(),
             ));
         }
         let line = Line::from(spans);
         if line.width() > width {
-            // Narrow terminal: keep the counts, drop the decoration.
             return Line::raw(t.fit(&line.to_string(), width));
         }
         line
     }
 
-    /// The header and the rows that fit, from the window's first row: only those rows are
-    /// formatted, whatever the number of candidates.
+    /// The column titles, the header of the first row's group and the rows that fit from
+    /// the window's first row: only those rows are formatted, whatever the number of
+    /// candidates.
     fn render_table(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
         let width = usize::from(area.width);
-        let widths = column_widths(width.saturating_sub(6));
-        let mut lines = vec![Line::styled(
-            format!(
-                "      {}",
-                columns(
-                    &widths,
-                    ["Name", "Type", "Status", "Groups", "Formations"],
-                    t
-                )
-            ),
-            t.title(),
-        )];
-        let rows = self.matches();
+        let widths = column_widths(&data.table.natural, width.saturating_sub(6));
+        let titles: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+        let mut head = vec![Span::styled("      ", t.title())];
+        head.extend(cells_spans(&widths, &titles, &[], t.title(), t.title(), t));
+        let mut lines = vec![Line::from(head)];
+        let rows = self.shown_rows();
         let checker = match &data.checker {
             Some(c) if !rows.is_empty() => c,
             _ => {
-                let why = if data.checker.as_ref().is_none_or(Checker::is_empty) {
-                    "The landscape has no system of a type this formation takes. Press x to see why."
-                } else {
-                    "No system matches the filter. Esc clears it."
-                };
-                lines.push(Line::styled(why, t.dim()));
-                frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+                lines.push(Line::styled(self.empty_message(data), t.dim()));
+                let lines = lines
+                    .into_iter()
+                    .flat_map(|l| wrap_line(l, width))
+                    .collect::<Vec<_>>();
+                frame.render_widget(Paragraph::new(lines), area);
                 return;
             }
         };
-        let height = |r: usize| if checker.selectable(rows[r]) { 1 } else { 2 };
-        let body = usize::from(area.height).saturating_sub(1);
-        let start = window_keep(self.top.get(), rows.len(), self.highlight, body, height);
+        let order = &data.table.order;
+        let bucket = |r: usize| checker.bucket(order[rows[r]]);
+        let boundary = |r: usize| r > 0 && bucket(r) != bucket(r - 1);
+        let height = |r: usize| {
+            1 + usize::from(!checker.selectable(order[rows[r]])) + usize::from(boundary(r))
+        };
+        // Below the column titles, the first row's group header always shows.
+        let body = usize::from(area.height).saturating_sub(2);
+        let len = rows.len();
+        let mut start = window_keep(self.top.get(), len, self.highlight, body, height);
+        // After the window grew, earlier rows fill it rather than blank lines below the end.
+        let fits_from = |s: usize| {
+            let mut used = 0;
+            for r in s..len {
+                used += height(r) - usize::from(r == s && boundary(r));
+                if used > body {
+                    return false;
+                }
+            }
+            true
+        };
+        while start > 0 && fits_from(start - 1) {
+            start -= 1;
+        }
         self.top.set(start);
-        for (r, &i) in rows.iter().enumerate().skip(start) {
-            if lines.len() > body {
+        let words = self.matches.words();
+        let room = usize::from(area.height);
+        for r in start..len {
+            if lines.len() >= room {
                 break;
             }
-            lines.extend(self.row(data, checker, i, r == self.highlight, &widths, width));
+            if r == start || boundary(r) {
+                lines.push(group_header(data, checker, bucket(r), width));
+            }
+            let i = order[rows[r]];
+            lines.extend(row(data, checker, i, r == self.highlight, &widths, words));
         }
+        lines.truncate(room);
         frame.render_widget(Paragraph::new(lines), area);
     }
 
-    /// Candidate `i`'s line, and for one that cannot be selected, a second line with why.
-    fn row(
-        &self,
-        data: &Data,
-        checker: &Checker,
-        i: usize,
-        here: bool,
-        widths: &[usize; 5],
-        width: usize,
-    ) -> Vec<Line<'static>> {
-        ROWS_FORMATTED.with(|n| n.set(n.get() + 1));
-        let t = data.theme();
-        let pos = checker.position(i);
-        let s = &data.landscape.systems[pos];
-        let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
-        let (status, groups, formations) = facts(data, pos);
-        let marker = if selected {
-            t.sym.selected
-        } else if selectable {
-            t.sym.unselected
-        } else {
-            t.sym.disabled
-        };
-        let pointer = if here { t.sym.pointer } else { " " };
-        let text = format!(
-            "{pointer} {marker} {}",
-            columns(
-                widths,
-                [&s.name, &s.system_type, &status, &groups, &formations],
-                t
-            )
-        );
-        let mut style = match (selectable, selected) {
-            (false, _) => t.disabled(),
-            (true, true) => t.selected(),
-            (true, false) => t.base(),
-        };
-        if here {
-            style = style.patch(t.highlight());
+    /// Why the table is empty, and what to do.
+    fn empty_message(&self, data: &Data) -> String {
+        if data.checker.as_ref().is_none_or(Checker::is_empty) {
+            return "The landscape has no system of a type this formation takes. Press x to see why."
+                .into();
         }
-        let mut out = vec![Line::styled(t.fit(&text, width), style)];
-        if !selectable {
-            // Only a blocked row's reason is spelled out, and only when it shows.
-            let c = checker.candidate(i, &data.landscape, data.catalog());
-            let first = c
-                .blockers
-                .first()
-                .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str());
-            out.push(Line::from(vec![
-                Span::raw("      "),
-                Span::styled(
-                    t.fit(&format!("{} {first}", t.sym.bad), width.saturating_sub(6)),
-                    t.reason(),
-                ),
-            ]));
+        if !self.matches().is_empty() {
+            return "No system that matches can be chosen. Press h to show them all.".into();
         }
-        out
+        let excluded = self.excluded_matching();
+        if excluded > 0 && !self.matches.words().is_empty() {
+            let (s, verb) = if excluded == 1 {
+                ("", "matches")
+            } else {
+                ("s", "match")
+            };
+            let dash = if unicode(data.theme()) { "—" } else { "-" };
+            return format!(
+                "No system matches {dash} {excluded} excluded system{s} {verb}, press x. Esc clears the filter."
+            );
+        }
+        "No system matches the filter. Esc clears it.".into()
     }
 
+    /// Every reason with its own fix, and the system's facts, wrapped to the pane and
+    /// scrolled with J/K.
     fn render_detail(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let (Some(i), Some(checker)) = (self.highlighted_index(), &data.checker) else {
+        let (Some(i), Some(checker)) = (self.highlighted_index(data), &data.checker) else {
             return;
         };
         let c = checker.candidate(i, &data.landscape, data.catalog());
-        let (status, groups, formations) = facts(data, checker.position(i));
-        let mut lines = verdict_lines(&c, t);
-        lines.push(Line::styled(
-            crate::text::neutralise(&format!(
-                "{} {} {} {status} {} groups: {groups} {} in: {formations}",
-                c.system_type, t.sym.bullet, "status:", t.sym.bullet, t.sym.bullet
-            ))
-            .into_owned(),
-            t.dim(),
-        ));
+        let pos = checker.position(i);
+        let inner = usize::from(area.width).saturating_sub(2);
+        let lines = detail_lines(&c, &cells(&data.landscape, pos), t, inner);
+        let rows = usize::from(area.height).saturating_sub(2);
+        let room = lines.len().saturating_sub(rows);
+        self.detail_room.set(room);
+        let scroll = self.detail_scroll.min(room);
+        let shown: Vec<Line<'static>> = lines.into_iter().skip(scroll).take(rows).collect();
         let title = format!(" {} ({}) ", c.name, c.id);
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
             .border_style(t.border())
-            .title(t.fit(&title, usize::from(area.width).saturating_sub(4)));
-        frame.render_widget(
-            Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-            area,
-        );
+            .title(t.fit(&title, inner.saturating_sub(2)));
+        let (up, down) = if unicode(t) {
+            ("↑", "↓")
+        } else {
+            ("^", "v")
+        };
+        let sign = match (scroll > 0, scroll < room) {
+            (false, true) => Some(format!(" {down} more below: J ")),
+            (true, true) => Some(format!(" {up} K  {down} more below: J ")),
+            (true, false) => Some(format!(" {up} more above: K ")),
+            (false, false) => None,
+        };
+        if let Some(sign) = sign {
+            block = block.title_bottom(Line::styled(sign, t.key()).right_aligned());
+        }
+        frame.render_widget(Paragraph::new(shown).block(block), area);
     }
 
-    /// The excluded systems in view, each with why (wrapped: the reason is what the user
-    /// came for); only the items in the window are formatted.
+    /// The excluded systems that match the filter, each with why (wrapped: the reason is
+    /// what the user came for); only the items in the window are formatted.
     fn render_excluded(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let Some(checker) = &data.checker else {
+        let (Some(checker), Some((positions, _))) = (&data.checker, &self.excluded) else {
             return;
         };
         let ft = checker.ftype(data.catalog());
         let width = usize::from(area.width).saturating_sub(2);
+        let hits = self.excluded_matches.matches();
+        let words = self.excluded_matches.words();
         let item = |k: usize| -> Vec<Line<'static>> {
-            let s = &data.landscape.systems[self.excluded[k]];
+            let s = &data.landscape.systems[positions[hits[k]]];
             let pointer = if k == self.excluded_at {
                 t.sym.pointer
             } else {
                 " "
             };
-            let name = format!("{pointer} {} {} ({})", t.sym.disabled, s.name, s.id);
-            let mut lines = vec![Line::styled(t.fit(&name, width), t.disabled())];
+            let name = t.fit(
+                &format!(
+                    "{pointer} {} {} ({}) {}",
+                    t.sym.disabled, s.name, s.id, s.system_type
+                ),
+                width,
+            );
+            let hit = t
+                .disabled()
+                .add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+            let mut lines = vec![Line::from(marked_with(&name, words, t.disabled(), hit))];
             let why = rules::exclusion_reason(ft, s);
             let why = crate::text::neutralise(&why).into_owned();
-            for row in crate::tui::view::wrap_words(&why, width.saturating_sub(6)) {
+            for row in wrap_words(&why, width.saturating_sub(6)) {
                 lines.push(Line::from(vec![
                     Span::raw("      "),
                     Span::styled(row, t.reason()),
@@ -478,7 +608,7 @@ impl SystemsStep {
             lines
         };
         let rows = usize::from(area.height).saturating_sub(2);
-        let len = self.excluded.len();
+        let len = hits.len();
         let start = window_keep(self.excluded_top.get(), len, self.excluded_at, rows, |k| {
             item(k).len()
         });
@@ -491,12 +621,19 @@ impl SystemsStep {
             lines.extend(item(k));
         }
         lines.truncate(rows);
-        if len == 0 {
+        let total = positions.len();
+        if total == 0 {
             lines.push(Line::raw(
                 "This type takes systems of every type in the landscape.",
             ));
+        } else if len == 0 {
+            lines.push(Line::raw("No excluded system matches the filter."));
         }
-        let title = format!(" Systems this type does not take ({len}) ");
+        let title = if words.is_empty() {
+            format!(" Systems this type does not take ({total}) ")
+        } else {
+            format!(" Systems this type does not take: {len} of {total} match the filter ")
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
@@ -506,17 +643,274 @@ impl SystemsStep {
     }
 }
 
-/// What the detail pane says about a candidate: selected, selectable, or every blocker
-/// with the fix.
-fn verdict_lines(c: &Candidate, t: &Theme) -> Vec<Line<'static>> {
+/// "SAP Task Center — exactly 1 · 1 chosen ✓": what the type needs of this group and how
+/// many are chosen, from the checker's counts.
+fn group_header(data: &Data, checker: &Checker, bucket: usize, width: usize) -> Line<'static> {
+    let t = data.theme();
+    let Some(count) = checker.counts(data.catalog()).nth(bucket) else {
+        return Line::raw("");
+    };
+    let label = if count.system_type == crate::catalog::ANY_OTHER_TYPE {
+        "Other types"
+    } else {
+        count.system_type
+    };
+    let (mark, style) = if count.within() {
+        (t.sym.ok, t.ok())
+    } else {
+        (t.sym.bad, t.error())
+    };
+    let (dash, dot) = if unicode(t) {
+        ("—", "·")
+    } else {
+        ("-", "-")
+    };
+    let text = format!(
+        "{label} {dash} {} {dot} {} chosen ",
+        crate::output::count_range(count.min, count.max),
+        count.selected
+    );
+    let text = t.fit(&text, width.saturating_sub(4));
+    Line::from(vec![
+        Span::raw(" "),
+        Span::styled(text, t.title()),
+        Span::styled(mark.to_owned(), style),
+    ])
+}
+
+/// Candidate `i`'s line, and for one that cannot be selected, a second line with its
+/// first reason (the detail pane has them all).
+fn row(
+    data: &Data,
+    checker: &Checker,
+    i: usize,
+    here: bool,
+    widths: &[usize],
+    words: &[String],
+) -> Vec<Line<'static>> {
+    ROWS_FORMATTED.with(|n| n.set(n.get() + 1));
+    let t = data.theme();
+    let pos = checker.position(i);
+    let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
+    let marker = if selected {
+        t.sym.selected
+    } else if selectable {
+        t.sym.unselected
+    } else {
+        t.sym.disabled
+    };
+    let pointer = if here { t.sym.pointer } else { " " };
+    let mut style = match (selectable, selected) {
+        (false, _) => t.disabled(),
+        (true, true) => t.selected(),
+        (true, false) => t.base(),
+    };
+    if here {
+        style = style.patch(t.highlight());
+    }
+    let hit = style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+    let values = cells(&data.landscape, pos);
+    let mut spans = vec![Span::styled(format!("{pointer} {marker} "), style)];
+    spans.extend(cells_spans(widths, &values, words, style, hit, t));
+    let mut out = vec![Line::from(spans)];
+    if !selectable {
+        let c = checker.candidate(i, &data.landscape, data.catalog());
+        let first = c
+            .blockers
+            .first()
+            .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str());
+        let more = match c.blockers.len() {
+            0 | 1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        let width: usize = 6 + widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
+        let text = format!("{} {first}", t.sym.bad);
+        let text = t.fit(&text, width.saturating_sub(6 + more.chars().count()));
+        out.push(Line::from(vec![
+            Span::raw("      "),
+            Span::styled(format!("{text}{more}"), t.reason()),
+        ]));
+    }
+    out
+}
+
+/// The shown columns' cells cut to their widths (the name in the middle, keeping both
+/// ends; the others at the end), padded, neutralised, typed words highlighted.
+fn cells_spans(
+    widths: &[usize],
+    values: &[String],
+    words: &[String],
+    style: Style,
+    hit: Style,
+    t: &Theme,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (k, (&w, v)) in widths.iter().zip(values).enumerate() {
+        let cell = if k == 0 {
+            fit_middle(v, w, t)
+        } else {
+            t.fit(v, w)
+        };
+        let pad = w.saturating_sub(crate::text::width(&cell));
+        spans.extend(marked_with(&cell, words, style, hit));
+        let gap = if k + 1 < widths.len() { 1 } else { 0 };
+        spans.push(Span::styled(" ".repeat(pad + gap), style));
+    }
+    spans
+}
+
+/// `text` in `style`, with the characters that match a typed word in `hit`.
+fn marked_with(text: &str, words: &[String], style: Style, hit: Style) -> Vec<Span<'static>> {
+    let marks = filter::marks(words, text);
+    let mut spans = Vec::new();
+    let mut cur = String::new();
+    let mut on = false;
+    for (c, &m) in text.chars().zip(&marks) {
+        if m != on && !cur.is_empty() {
+            spans.push(Span::styled(
+                std::mem::take(&mut cur),
+                if on { hit } else { style },
+            ));
+        }
+        on = m;
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        spans.push(Span::styled(cur, if on { hit } else { style }));
+    }
+    spans
+}
+
+/// `s` neutralised and cut to `max` columns in the middle: "S/4HANA Clo…Development"
+/// keeps the end that tells systems of one product apart.
+fn fit_middle(s: &str, max: usize, t: &Theme) -> String {
+    let clean = crate::text::neutralise(s);
+    if crate::text::width(&clean) <= max || max < 8 {
+        return t.fit(&clean, max);
+    }
+    let w = |c: char| crate::text::width(c.encode_utf8(&mut [0; 4]));
+    let tail_room = (max - 1) / 2;
+    let mut tail = Vec::new();
+    let mut used = 0;
+    for c in clean.chars().rev() {
+        if used + w(c) > tail_room {
+            break;
+        }
+        used += w(c);
+        tail.push(c);
+    }
+    let head_room = max - 1 - used;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in clean.chars() {
+        if used + w(c) > head_room {
+            break;
+        }
+        used += w(c);
+        out.push(c);
+    }
+    out.push(t.sym.ellipsis);
+    out.extend(tail.iter().rev());
+    out
+}
+
+/// The widths of the shown columns in `avail` columns (gaps included): the name and the
+/// id as wide as their longest value when they can be, the rest shared by content; the
+/// last columns dropped when even their minimum does not fit. Spare room goes to the
+/// last shown column, never between them.
+fn column_widths(natural: &[usize; 5], avail: usize) -> Vec<usize> {
+    const MIN: [usize; 5] = [12, 6, 6, 6, 8];
+    let mut shown = 5;
+    loop {
+        let room = avail.saturating_sub(shown - 1);
+        let head = natural[0].max(MIN[0]) + natural[1].max(MIN[1]);
+        let rest_min: usize = MIN[2..shown].iter().sum();
+        if shown == 2 || head + rest_min <= room {
+            return share(natural, shown, room);
+        }
+        shown -= 1;
+    }
+}
+
+fn share(natural: &[usize; 5], shown: usize, room: usize) -> Vec<usize> {
+    const MIN: [usize; 5] = [12, 6, 6, 6, 8];
+    let mut w: Vec<usize> = (0..shown).map(|k| natural[k].max(MIN[k])).collect();
+    if shown == 2 {
+        w[1] = w[1].min(room.saturating_sub(MIN[0]));
+        w[0] = room.saturating_sub(w[1]);
+        return w;
+    }
+    let rest = room - w[0] - w[1];
+    let want: usize = w[2..].iter().sum();
+    if want <= rest {
+        w[shown - 1] += rest - want;
+        return w;
+    }
+    // Each column its minimum, then the room left in proportion to what each lacks.
+    let lack: Vec<usize> = (2..shown).map(|k| w[k] - MIN[k]).collect();
+    let lack_sum: usize = lack.iter().sum();
+    let spare = rest - MIN[2..shown].iter().sum::<usize>();
+    for k in 2..shown {
+        w[k] = MIN[k] + spare * lack[k - 2] / lack_sum.max(1);
+    }
+    let used: usize = w.iter().sum();
+    w[shown - 1] += room - used;
+    w
+}
+
+/// A line cut into rows of `width` columns at spaces (for the short messages).
+fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
+    let style = line
+        .spans
+        .first()
+        .map_or(line.style, |s| s.style.patch(line.style));
+    let text = line.to_string();
+    if crate::text::width(&text) <= width {
+        return vec![line];
+    }
+    wrap_words(&text, width)
+        .into_iter()
+        .map(|r| Line::styled(r, style))
+        .collect()
+}
+
+/// What the detail pane says about a candidate, wrapped to `width`: selected or
+/// selectable, or every rule that stops it, each followed by its own fix; then its facts.
+fn detail_lines(
+    c: &Candidate,
+    values: &[String; 5],
+    t: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let clean = |s: &str| crate::text::neutralise(s).into_owned();
-    let mut lines = Vec::new();
+    let mut out = Vec::new();
+    let mut add = |prefix: &str, prefix_style: Style, text: &str, style: Style| {
+        let rows = wrap_words(&format!("{prefix}{}", clean(text)), width);
+        for (k, r) in rows.into_iter().enumerate() {
+            if k == 0 && !prefix.is_empty() && r.starts_with(prefix) {
+                let rest = r[prefix.len()..].to_owned();
+                out.push(Line::from(vec![
+                    Span::styled(prefix.to_owned(), prefix_style),
+                    Span::styled(rest, style),
+                ]));
+            } else {
+                out.push(Line::styled(r, style));
+            }
+        }
+    };
     match (c.selected, c.selectable) {
-        (true, true) => lines.push(Line::styled(
-            format!("{} Selected. Space removes it.", t.sym.ok),
+        (true, true) => add(
+            "",
+            Style::default(),
+            &format!("{} Selected. Space removes it.", t.sym.ok),
             t.selected(),
-        )),
-        (false, true) => lines.push(Line::raw("Can be selected: Space adds it.")),
+        ),
+        (false, true) => add(
+            "",
+            Style::default(),
+            "Can be selected: Space adds it.",
+            t.base(),
+        ),
         (selected, false) => {
             let head = if selected {
                 format!(
@@ -526,71 +920,27 @@ fn verdict_lines(c: &Candidate, t: &Theme) -> Vec<Line<'static>> {
             } else {
                 format!("{} Cannot be selected:", t.sym.bad)
             };
-            lines.push(Line::styled(head, t.error()));
+            add("", Style::default(), &head, t.error());
             for b in &c.blockers {
-                lines.push(Line::raw(clean(&b.message)));
-            }
-            if let Some(fix) = &c.fix {
-                lines.push(Line::from(vec![
-                    Span::styled("Fix: ", Style::default().patch(t.key())),
-                    Span::raw(clean(fix)),
-                ]));
+                add(&format!("{} ", t.sym.bad), t.error(), &b.message, t.base());
+                if let Some(fix) = &b.fix {
+                    add("Fix: ", t.key(), fix, t.base());
+                }
             }
         }
     }
-    lines
-}
-
-/// A system's status, scenario groups and formations, as shown.
-fn facts(data: &Data, pos: usize) -> (String, String, String) {
-    let s = &data.landscape.systems[pos];
-    let status = if s.status_str().is_empty() {
-        "no status".to_owned()
-    } else {
-        s.status_str().to_owned()
-    };
-    let groups = if s.scenario_groups.is_empty() {
-        "none".to_owned()
-    } else {
-        s.scenario_groups.join(", ")
-    };
-    let formations: Vec<&str> = data
-        .landscape
-        .formations_of(pos)
-        .map(|f| f.name.as_str())
-        .collect();
-    let formations = if formations.is_empty() {
-        "none".to_owned()
-    } else {
-        formations.join(", ")
-    };
-    (status, groups, formations)
-}
-
-fn column_widths(total: usize) -> [usize; 5] {
-    let gaps = 4;
-    let w = total.saturating_sub(gaps);
-    let name = w * 30 / 100;
-    let ty = w * 25 / 100;
-    let status = w * 16 / 100;
-    let groups = w * 14 / 100;
-    [name, ty, status, groups, w - name - ty - status - groups]
-}
-
-/// Landscape values cut and padded into columns, neutralised.
-fn columns<S: AsRef<str>>(widths: &[usize; 5], values: [S; 5], t: &Theme) -> String {
-    let mut out = String::new();
-    for (i, (w, v)) in widths.iter().zip(values.iter()).enumerate() {
-        let cell = t.fit(v.as_ref(), *w);
-        let pad = w.saturating_sub(crate::text::width(&cell));
-        out.push_str(&cell);
-        if i + 1 < widths.len() {
-            out.push_str(&" ".repeat(pad + 1));
-        }
-    }
+    let [_, _, status, groups, formations] = values;
+    let dot = if unicode(t) { "·" } else { "-" };
+    add(
+        "Type: ",
+        t.dim(),
+        &format!("{} {dot} Status: {status}", c.system_type),
+        t.dim(),
+    );
+    add("Groups: ", t.dim(), groups, t.dim());
+    add("Formations: ", t.dim(), formations, t.dim());
     out
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,14 +956,33 @@ mod tests {
     }
 
     #[test]
-    fn columns_fit_the_width() {
-        let t = Theme::new(true, true);
-        let w = column_widths(74);
-        let line = columns(
-            &w,
-            ["a very long system name indeed", "b", "c", "d", "e"],
-            &t,
+    fn columns_share_the_width_by_content() {
+        // The demo's widest values: name, id, status, groups, formations.
+        let natural = [25, 10, 23, 27, 30];
+        for avail in [40, 52, 72, 118, 192] {
+            let w = column_widths(&natural, avail);
+            let used = w.iter().sum::<usize>() + w.len() - 1;
+            assert_eq!(used, avail, "{avail}: {w:?}");
+        }
+        assert_eq!(
+            column_widths(&natural, 72)[..2],
+            [25, 10],
+            "name and id whole"
         );
-        assert!(crate::text::width(&line) <= 74, "{line}");
+        let wide = column_widths(&natural, 192);
+        assert_eq!(wide[..4], [25, 10, 23, 27], "nothing cut at 200 columns");
+        assert_eq!(column_widths(&natural, 40).len(), 2, "narrow: name and id");
+    }
+
+    #[test]
+    fn a_long_name_keeps_both_ends() {
+        let t = Theme::new(true, true);
+        assert_eq!(
+            fit_middle("S/4HANA Cloud Development", 20, &t),
+            "S/4HANA Cl…velopment"
+        );
+        assert_eq!(fit_middle("Short", 20, &t), "Short");
+        let cut = fit_middle("東京東京東京東京東京東京", 9, &t);
+        assert!(crate::text::width(&cut) <= 9, "{cut}");
     }
 }

@@ -1,0 +1,65 @@
+//! The Systems step's table for one formation type, worked out once when the type is
+//! chosen (O(candidates)): the rows in display order, the text the filter searches and
+//! how wide each column's content is. Drawing then touches only the visible rows.
+
+use crate::landscape::Landscape;
+use crate::rules::Checker;
+use crate::tui::filter::SearchIndex;
+
+/// The columns of a row, after the selection marker. The type is not a column: the rows
+/// are grouped under a header that names it.
+pub const COLUMNS: [&str; 5] = ["Name", "Id", "Status", "Groups", "Formations"];
+
+/// No column is sized past this, however long its longest value.
+const WIDEST: usize = 48;
+
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    /// Checker indices in display order: grouped by the allowed type they count against
+    /// (in the catalog's order), those no single-system rule stops first, then in
+    /// landscape order.
+    pub order: Vec<usize>,
+    /// Per column, the width of its widest value (at most `WIDEST`) or of its title.
+    pub natural: [usize; 5],
+}
+
+/// A system's shown values: name, id, status, scenario groups, formations (raw; the
+/// caller neutralises what it prints).
+pub fn cells(landscape: &Landscape, pos: usize) -> [String; 5] {
+    let s = &landscape.systems[pos];
+    let or_none = |v: String, none: &str| if v.is_empty() { none.to_owned() } else { v };
+    let formations: Vec<&str> = landscape
+        .formations_of(pos)
+        .map(|f| f.name.as_str())
+        .collect();
+    [
+        s.name.clone(),
+        s.id.clone(),
+        or_none(s.status_str().to_owned(), "no status"),
+        or_none(s.scenario_groups.join(", "), "none"),
+        or_none(formations.join(", "), "none"),
+    ]
+}
+
+/// The table and the search text (in display order: a row's filter index is its display
+/// position) over every column shown, the type included.
+pub fn build(checker: &Checker, landscape: &Landscape) -> (Table, SearchIndex) {
+    let mut order: Vec<usize> = (0..checker.len()).collect();
+    order.sort_by_key(|&i| (checker.bucket(i), !checker.free(i)));
+    let mut natural = COLUMNS.map(crate::text::width);
+    let rows: Vec<[String; 6]> = order
+        .iter()
+        .map(|&i| {
+            let pos = checker.position(i);
+            let c = cells(landscape, pos);
+            for (n, v) in natural.iter_mut().zip(&c) {
+                *n = (*n).max(crate::text::width(v).min(WIDEST));
+            }
+            let [name, id, status, groups, formations] = c;
+            let ty = landscape.systems[pos].system_type.clone();
+            [name, id, ty, status, groups, formations]
+        })
+        .collect();
+    let search = SearchIndex::new(rows.iter().map(|r| r.iter()));
+    (Table { order, natural }, search)
+}
