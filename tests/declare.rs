@@ -338,15 +338,16 @@ fn run(landscape: &std::path::Path, args: &[&str]) -> u8 {
     ];
     argv.extend_from_slice(args);
     let cli = Cli::try_parse_from(argv).unwrap();
+    let source = cli.effective_source();
     let command = cli.command.unwrap();
-    assert!(matches!(cli.source.source(), Source::File(_)));
+    assert!(matches!(source.source(), Source::File(_)));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(formation_wizard::commands::run(
         &command,
-        &cli.source,
+        &source,
         &catalog(),
     ))
     .unwrap_or_else(|e| panic!("{e}"))

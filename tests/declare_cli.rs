@@ -165,6 +165,12 @@ async fn apply_against_the_sandbox_plain_and_with_faults_ends_as_the_file_says_o
         let sb = start(&path, |_| {}).await;
         let token_file = dir.path().join("token");
         std::fs::write(&token_file, TOKEN).unwrap();
+        // Credential files others can read are refused, as ssh does.
+        std::fs::set_permissions(
+            &token_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let file = dir.path().join("formations.toml");
         std::fs::write(&file, FILE).unwrap();
         let url = sb.url();
