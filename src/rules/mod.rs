@@ -5,6 +5,7 @@
 mod assignment;
 mod checker;
 mod name;
+pub mod registration;
 mod system;
 
 use serde::Serialize;
@@ -17,8 +18,8 @@ pub use assignment::check_assignment;
 pub use checker::{Checker, TypeCount};
 pub use name::check_name;
 pub use system::{
-    Availability, Problems, availability, excluded_systems, exclusion_reason, problems,
-    system_blockers,
+    Availability, Problems, availability, excluded_systems, exclusion_reason, groups_unknown,
+    problems, system_blockers,
 };
 
 /// The rule kinds of DESIGN.md §3; their snake_case names are the JSON contract.
