@@ -369,10 +369,14 @@ impl DirectorBackend {
         let started = Instant::now();
         let deadline = started + self.poll.timeout;
         let mut wait = self.poll.min_interval;
-        let mut last = self
-            .complete(formation.clone())
-            .await
-            .map_err(|e| self.failed(&format!("reading the assignments of formation {id}"), &e))?;
+        // The create's answer describes the still-empty formation: read it afresh.
+        let mut last = match self.full(id).await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
+            Err(e) => {
+                return Err(self.failed(&format!("reading the assignments of formation {id}"), &e));
+            }
+        };
         loop {
             progress.emit(BackendEvent::FormationStatus {
                 formation_id: id.to_owned(),
