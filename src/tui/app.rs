@@ -284,15 +284,34 @@ pub struct Model {
     pub size: (u16, u16),
     pub spinner: usize,
     pub exit: Option<Exit>,
+    /// Background loading: whether the landscape is in, the progress so far (pages,
+    /// systems), and the step the user asked for before it was.
+    pub load: LoadState,
+}
+
+/// The landscape loads in the background while the user types the name (a remote one may
+/// take seconds); the steps that need it wait on a progress count.
+#[derive(Debug, Clone, Default)]
+pub struct LoadState {
+    pub loaded: bool,
+    pub progress: Option<(usize, usize)>,
+    pub waiting_for: Option<usize>,
 }
 
 impl Model {
-    /// A wizard waiting for its landscape; `init` gives the command that loads it.
+    /// A wizard on its Name step at once; `init` gives the command that loads the
+    /// landscape behind it.
     pub fn new(ctx: Context, prefill: Prefill, size: (u16, u16)) -> Model {
+        let mut data = Data::new(ctx);
+        if let Some(n) = &prefill.name {
+            data.plan.name = n.clone();
+        }
+        let step = Step::Name(name::NameStep::new(&data));
         Model {
-            data: Data::new(ctx),
+            data,
             prefill,
-            step: Step::Loading,
+            step,
+            load: LoadState::default(),
             notices: Vec::new(),
             overlay: None,
             flash: None,
@@ -383,6 +402,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Loaded(result) => on_loaded(model, result),
+        Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
+            model.load.progress = Some((pages, systems));
+            Vec::new()
+        }
         other => match &mut model.step {
             Step::Create(c) => {
                 let outcome = c.on_msg(other, &mut model.data);
@@ -416,8 +439,14 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         return Vec::new();
     }
     model.data.set_landscape(*landscape);
+    model.load.loaded = true;
     apply_prefill(model);
-    model.step = Step::Name(name::NameStep::new(&model.data));
+    model.data.reevaluate();
+    match model.load.waiting_for.take() {
+        Some(n) => goto(model, n),
+        None if matches!(model.step, Step::Loading) => goto(model, 1),
+        None => {}
+    }
     Vec::new()
 }
 
@@ -425,9 +454,6 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
 fn apply_prefill(model: &mut Model) {
     let data = &mut model.data;
     let pre = &model.prefill;
-    if let Some(n) = &pre.name {
-        data.plan.name = n.clone();
-    }
     if let Some(finding) = rules::check_role(&data.landscape, &data.ctx.catalog) {
         model.notices.push(Notice {
             message: finding.message,
@@ -512,6 +538,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     let page = model.page();
     let outcome = match &mut model.step {
+        Step::Loading if key.code == KeyCode::Esc => Outcome::Goto(1),
         Step::Loading => Outcome::Handled,
         Step::Name(s) => s.key(key, &mut model.data),
         Step::Type(s) => s.key(key, &model.data, page),
@@ -607,6 +634,12 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
 
 /// Opens step `n` (1 Name … 4 Review) with its state rebuilt from the plan.
 fn goto(model: &mut Model, n: usize) {
+    if n >= 2 && !model.load.loaded {
+        model.load.waiting_for = Some(n);
+        model.step = Step::Loading;
+        return;
+    }
+    model.load.waiting_for = None;
     let data = &model.data;
     model.step = match n {
         1 => Step::Name(name::NameStep::new(data)),

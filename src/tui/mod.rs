@@ -448,4 +448,6 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
 }
 
 #[cfg(test)]
+mod load_tests;
+#[cfg(test)]
 mod tests;
