@@ -29,7 +29,7 @@ fn label_strings(labels: &Value, key: &str) -> Vec<String> {
 pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
     let labels = app.labels.as_ref().map(|l| &l.0).unwrap_or(&Value::Null);
     let (latest_token, token_unreadable) = latest_token(app.auths.as_deref());
-    System {
+    let mut system = System {
         id: app.id.inner().to_owned(),
         name: app.name.clone(),
         system_type: label_strings(labels, TYPE_LABEL)
@@ -49,7 +49,10 @@ pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
         latest_token,
         token_unreadable,
         ..System::default()
-    }
+    };
+    // Shown as the groups it was registered with; the rules read the token itself.
+    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system);
+    system
 }
 
 /// The newest one-time token among a system's auths (§5.3), and whether the credentials
@@ -159,6 +162,22 @@ pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<S
     out
 }
 
+/// The member systems in the order the assignments first name them (the server's order,
+/// which for a formation assigned one system at a time is the order of assigning).
+pub fn members_in_order(assignments: &[queries::FormationAssignment]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in assignments {
+        for (id, kind) in [(&a.source, a.source_type), (&a.target, a.target_type)] {
+            if kind == queries::FormationAssignmentType::Application
+                && !out.iter().any(|o| o == id.inner())
+            {
+                out.push(id.inner().to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// The system an assignment (by id) concerns: its target.
 pub fn assignment_target<'a>(
     assignments: &'a [queries::FormationAssignment],
@@ -199,15 +218,13 @@ pub fn formations(
                 tracing::warn!(formation = %crate::text::neutralise(&f.name), "formation of a template the catalog does not know; left out");
                 return None;
             };
-            let states = assignments
-                .get(f.id.inner())
-                .map(|a| member_states(a))
-                .unwrap_or_default();
+            let list = assignments.get(f.id.inner()).map_or(&[][..], Vec::as_slice);
+            let states = member_states(list);
             Some(Formation {
                 id: f.id.inner().to_owned(),
                 name: f.name.clone(),
                 type_name: ftype.name.clone(),
-                systems: states.keys().cloned().collect(),
+                systems: members_in_order(list),
                 status: Some(status_name(f.status.condition).to_owned()),
                 state: Some(f.state.clone()).filter(|s| !s.is_empty()),
                 assignments: states,
