@@ -579,7 +579,11 @@ async fn load_reads_membership_and_states_from_formation_assignments() {
     let b = backend(&s).await;
     let l = b.load(&catalog(), &Progress::none()).await.unwrap();
     let f = &l.formations[0];
-    assert_eq!(f.systems, vec!["tc-1", "s4-1"], "in the order the server lists them");
+    assert_eq!(
+        f.systems,
+        vec!["tc-1", "s4-1"],
+        "in the order the server lists them"
+    );
     assert_eq!(f.assignments["s4-1"].state, "CONFIG_PENDING");
     assert_eq!(f.assignments["tc-1"].state, "READY");
     let s4 = l.system("s4-1").unwrap();

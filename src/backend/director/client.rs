@@ -45,7 +45,8 @@ impl Default for Options {
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(60),
-            page_size: 100,
+            // The largest page the Director serves (§3): half the round trips of 100.
+            page_size: 200,
         }
     }
 }
