@@ -34,16 +34,15 @@ impl DirectorBackend {
                 ));
             }
         };
-        let mut removed = 0;
         for (i, sid) in members.iter().enumerate() {
             let label = format!("Roll back: unassign the system {sid}");
             progress.call(step + i, &label, CallState::Started);
             if let Err(why) = self.unassign_and_wait(name, id, sid).await {
                 progress.call(step + i, &label, CallState::Failed(why.clone()));
-                return Err(self.left(name, id, Some(&members[removed..]), &why));
+                // This system and every one after it are still in.
+                return Err(self.left(name, id, Some(&members[i..]), &why));
             }
             progress.call(step + i, &label, CallState::Done);
-            removed += 1;
         }
         let label = format!("Roll back: delete the formation \"{name}\"");
         let at = step + members.len();
