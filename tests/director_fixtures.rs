@@ -197,11 +197,21 @@ fn app(id: &str, app_type: &str) -> Value {
     })
 }
 
-/// Assignments of `members` as the Director makes them: every ordered pair.
+/// Assignments of `members` as the Director makes them: every ordered pair, in the state
+/// of its target.
 fn assignments(members: &[(&str, &str)]) -> Value {
+    pairs(members, |_, (_, target)| target)
+}
+
+/// Every ordered pair, in the state `decide(source, target)` picks.
+fn pairs<'a>(
+    members: &'a [(&'a str, &'a str)],
+    decide: impl Fn((usize, &'a str), (usize, &'a str)) -> &'a str,
+) -> Value {
     let mut out = Vec::new();
-    for (src, _) in members {
-        for (tgt, state) in members {
+    for (i, (src, src_state)) in members.iter().enumerate() {
+        for (j, (tgt, tgt_state)) in members.iter().enumerate() {
+            let state = decide((i, src_state), (j, tgt_state));
             out.push(json!({
                 "id": format!("a-{src}-{tgt}"), "source": src, "sourceType": "APPLICATION",
                 "target": tgt, "targetType": "APPLICATION", "state": state,
@@ -535,7 +545,7 @@ async fn an_unsupported_application_type_is_system_type_not_allowed() {
 async fn a_create_error_assignment_exits_3_naming_the_system_and_the_message() {
     // §4.2: status.errors name the assignment; the assignment's target is the system.
     let s = director();
-    let errors = json!([{"assignmentID": "a-s4-1-s4-2", "message": "the receiver of s4-2 failed", "errorCode": 2}]);
+    let errors = json!([{"assignmentID": "a-tc-1-s4-2", "message": "the receiver of s4-2 failed", "errorCode": 2}]);
     s.data("createFormation", formation(&[], "READY", Value::Null))
         .data("assignFormation", formation(&[], "READY", Value::Null))
         .data(
@@ -660,4 +670,24 @@ async fn a_service_key_url_is_taken_whole_when_it_ends_in_the_token_path() {
             "{url}"
         );
     }
+}
+
+#[test]
+fn a_pair_in_the_joining_systems_state_is_that_systems() {
+    // §1.3: X→X, X→P and P→X are processed when X joins; the sandbox gives the pairs the
+    // state of the member that joined later. The error is X's, not P's.
+    use formation_wizard::backend::director::convert::{assignment_target, member_states};
+    use formation_wizard::backend::director::queries::FormationAssignment;
+    let members = [("tc-1", "READY"), ("s4-2", "CREATE_ERROR")];
+    let later = pairs(&members, |(i, a), (j, b)| if i >= j { a } else { b });
+    let list: Vec<FormationAssignment> = serde_json::from_value(later).unwrap();
+    let states = member_states(&list);
+    assert_eq!(states["tc-1"].state, "READY");
+    assert_eq!(states["s4-2"].state, "CREATE_ERROR");
+    assert_eq!(
+        states["s4-2"].error.as_deref(),
+        Some("the receiver of s4-2 failed")
+    );
+    assert_eq!(assignment_target(&list, "a-s4-2-tc-1"), Some("s4-2"));
+    assert_eq!(assignment_target(&list, "a-tc-1-s4-2"), Some("s4-2"));
 }

@@ -135,24 +135,24 @@ fn severity(state: &str) -> u8 {
     }
 }
 
-/// Each member system's state in a formation: the worst state among the assignments whose
-/// target is that system (each system has n of them: from itself and from each other).
+/// Each member system's state in a formation: the worst state among the assignments that
+/// concern it (see `owner`). Every member is listed, `READY` when nothing is pending.
 pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<String, Assignment> {
-    let mut out: BTreeMap<String, Assignment> = BTreeMap::new();
+    let mut out: BTreeMap<String, Assignment> = members_in_order(assignments)
+        .into_iter()
+        .map(|id| {
+            let ready = Assignment {
+                state: "READY".into(),
+                error: None,
+            };
+            (id, ready)
+        })
+        .collect();
     for a in assignments {
-        for (id, kind) in [(&a.source, a.source_type), (&a.target, a.target_type)] {
-            if kind == queries::FormationAssignmentType::Application {
-                out.entry(id.inner().to_owned())
-                    .or_insert_with(|| Assignment {
-                        state: "READY".into(),
-                        error: None,
-                    });
-            }
-        }
-        if a.target_type != queries::FormationAssignmentType::Application {
+        let Some(owner) = owner(assignments, a) else {
             continue;
-        }
-        if let Some(entry) = out.get_mut(a.target.inner())
+        };
+        if let Some(entry) = out.get_mut(owner)
             && severity(&a.state) > severity(&entry.state)
         {
             entry.state = a.state.clone();
@@ -160,6 +160,27 @@ pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<S
         }
     }
     out
+}
+
+/// The system an assignment's state is about. Assignments come in pairs (§1.3): X→X, X→P
+/// and P→X are all processed when X joins, so a pair that is not ready belongs to the end
+/// whose own (self) assignment is in the same state; failing that, to its target, the
+/// system the notification is for.
+fn owner<'a>(
+    all: &'a [queries::FormationAssignment],
+    a: &'a queries::FormationAssignment,
+) -> Option<&'a str> {
+    use queries::FormationAssignmentType::Application;
+    let self_state = |id: &str| {
+        all.iter()
+            .find(|x| x.source.inner() == id && x.target.inner() == id)
+            .map(|x| x.state.as_str())
+    };
+    let (source, target) = (a.source.inner(), a.target.inner());
+    if a.source_type == Application && (source == target || self_state(source) == Some(&a.state)) {
+        return Some(source);
+    }
+    (a.target_type == Application).then_some(target)
 }
 
 /// The member systems in the order the assignments first name them (the server's order,
@@ -178,15 +199,13 @@ pub fn members_in_order(assignments: &[queries::FormationAssignment]) -> Vec<Str
     out
 }
 
-/// The system an assignment (by id) concerns: its target.
+/// The system an assignment (by id) concerns (see `owner`).
 pub fn assignment_target<'a>(
     assignments: &'a [queries::FormationAssignment],
     assignment_id: &str,
 ) -> Option<&'a str> {
-    assignments
-        .iter()
-        .find(|a| a.id.inner() == assignment_id)
-        .map(|a| a.target.inner())
+    let a = assignments.iter().find(|a| a.id.inner() == assignment_id)?;
+    owner(assignments, a)
 }
 
 /// The cockpit's name for a status condition.

@@ -9,7 +9,7 @@
 
 pub mod auth;
 pub mod client;
-mod convert;
+pub mod convert;
 pub mod errors;
 pub mod profile;
 pub mod queries;
