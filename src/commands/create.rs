@@ -78,7 +78,10 @@ pub(super) async fn create(
         );
         return Ok(verdict_code(&report));
     }
-    match backend.create(&plan, catalog, &Progress::none()).await? {
+    let printer = backend::StderrProgress::start();
+    let outcome = backend.create(&plan, catalog, printer.progress()).await;
+    printer.finish().await;
+    match outcome? {
         CreateOutcome::Created(created) => {
             show(
                 args.format,
