@@ -247,6 +247,9 @@ pub enum Msg {
     /// The spinner's beat while work is in flight.
     Tick,
     Loaded(Result<Box<Landscape>, Failure>),
+    /// The backend's own rules (a Director's formation templates) laid over the catalog,
+    /// with a note for each difference.
+    Rules(Box<Catalog>, Vec<String>),
     Progress(BackendEvent),
     Created(Result<CreateOutcome, Failure>),
     Status(Result<FormationState, Failure>),
@@ -402,6 +405,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Loaded(result) => on_loaded(model, result),
+        Msg::Rules(catalog, notes) => {
+            on_rules(model, *catalog, notes);
+            Vec::new()
+        }
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
@@ -448,6 +455,22 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         None => {}
     }
     Vec::new()
+}
+
+/// The server's rules win over the built-in catalog: the checker is rebuilt on them and the
+/// first screen says where they differ. Not while creating: that plan was checked already.
+fn on_rules(model: &mut Model, catalog: Catalog, notes: Vec<String>) {
+    if matches!(model.step, Step::Create(_)) {
+        return;
+    }
+    model.data.ctx.catalog = catalog;
+    model.data.availability = OnceCell::new();
+    model.data.rebuild();
+    model.notices.extend(
+        notes
+            .into_iter()
+            .map(|message| Notice { message, fix: None }),
+    );
 }
 
 /// Applies `--name/--type/--system` and says on the first screen what the landscape lacks.

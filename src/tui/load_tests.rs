@@ -88,3 +88,28 @@ fn a_load_that_arrives_while_typing_keeps_the_name_step() {
     key(&mut m, KeyCode::Char('B'));
     assert_eq!(m.data.plan.name, "AB");
 }
+
+#[test]
+fn the_servers_rules_replace_the_catalogs_and_are_noted() {
+    let mut m = fresh();
+    let demo =
+        Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", m.data.catalog()).unwrap();
+    update(&mut m, Msg::Loaded(Ok(Box::new(demo))));
+    let mut rules = m.data.catalog().clone();
+    rules.formation_types.retain(|t| t.id == "sap-task-center");
+    update(
+        &mut m,
+        Msg::Rules(Box::new(rules), vec!["The Director's rules differ.".into()]),
+    );
+    assert_eq!(m.data.catalog().formation_types.len(), 1);
+    assert!(
+        m.notices
+            .iter()
+            .any(|n| n.message == "The Director's rules differ.")
+    );
+    assert!(
+        screen(&m).contains("The Director's rules differ."),
+        "{}",
+        screen(&m)
+    );
+}
