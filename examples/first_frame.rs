@@ -135,7 +135,8 @@ fn run(o: &Options, data_dir: &std::path::Path) -> Result<Run, Box<dyn Error>> {
         send(b"Perf systems\r")?;
         wait_for("Choose the formation type")?;
         send(b"\r")?;
-        wait_for("Scenario")?;
+        // The Systems step's own key hint: drawn with its table, once the landscape is in.
+        wait_for("Space select")?;
         systems_at = Some(start.elapsed());
         send(b"\x03")?;
         wait_for("Quit?")?;
