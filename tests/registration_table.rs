@@ -84,6 +84,14 @@ fn rows() -> Vec<Row> {
             warnings: &[],
         },
         Row {
+            case: "a key that is the group's display name is accepted",
+            system: connected(token(&[
+                "{\"key\":\"All Communication Scenarios\",\"description\":\"All\"}",
+            ])),
+            violations: &[],
+            warnings: &[],
+        },
+        Row {
             case: "a token with only a wrong key is refused",
             system: connected(token(&[START])),
             violations: &[ScenarioGroup],

@@ -84,12 +84,16 @@ pub fn groups(ftype: &FormationType, catalog: &Catalog, s: &System) -> Groups {
 
 /// The Director's comparison: every piece parses as `{"key": …}` → keys against the
 /// required keys; otherwise the raw strings (§5.3). A display name also matches, for
-/// landscape files written by people.
+/// landscape files written by people and for keys that are the display name.
 fn token_matches(pieces: &[String], required: &[String], catalog: &Catalog) -> bool {
     let wanted: Vec<&str> = required.iter().map(|d| catalog.group_key(d)).collect();
     let keys: Option<Vec<String>> = pieces.iter().map(|p| piece_key(p)).collect();
+    // The hosted keys are not public (director-behaviour.md §1.2): a key equal to the
+    // group's display name is accepted too.
     match keys {
-        Some(keys) => keys.iter().any(|k| wanted.contains(&k.as_str())),
+        Some(keys) => keys
+            .iter()
+            .any(|k| wanted.contains(&k.as_str()) || required.contains(k)),
         None => pieces
             .iter()
             .any(|p| wanted.contains(&p.as_str()) || required.contains(p)),
