@@ -25,6 +25,10 @@ pub struct Catalog {
     pub system_statuses: Vec<SystemStatus>,
     pub token_registered_types: Vec<String>,
     pub scenario_groups: Vec<String>,
+    /// The key each scenario group (by display name) carries in a registration token's
+    /// `{"key","description"}` (the Director compares keys, director-behaviour.md §5.3).
+    #[serde(default)]
+    pub scenario_group_keys: std::collections::BTreeMap<String, String>,
     pub formation_types: Vec<FormationType>,
 }
 
@@ -198,6 +202,21 @@ impl Catalog {
 
     pub fn needs_token(&self, system_type: &str) -> bool {
         self.token_registered_types.iter().any(|t| t == system_type)
+    }
+
+    /// The key of a scenario group given by display name (the name itself if unknown).
+    pub fn group_key<'a>(&'a self, display: &'a str) -> &'a str {
+        self.scenario_group_keys
+            .get(display)
+            .map_or(display, String::as_str)
+    }
+
+    /// The display name of a scenario group given by key (the key itself if unknown).
+    pub fn group_display(&self, key: &str) -> String {
+        self.scenario_group_keys
+            .iter()
+            .find(|(_, k)| *k == key)
+            .map_or_else(|| key.to_owned(), |(d, _)| d.clone())
     }
 
     pub fn category_name<'a>(&'a self, category: &'a str) -> &'a str {

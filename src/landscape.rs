@@ -55,6 +55,11 @@ pub struct System {
     /// the scenario groups from it, not from a label; absent, `scenario_groups` stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_token: Option<TokenInfo>,
+    /// The credentials could not read the system's tokens (the Director hides `auth`
+    /// without `application.auths:read`): whether its scenario groups satisfy a rule is
+    /// then for the Director to decide.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub token_unreadable: bool,
 }
 
 /// What is known of a system's latest one-time token. Never the token itself: a token is
@@ -114,7 +119,7 @@ pub const ASSIGNMENT_STATES: &[&str] = &[
 ];
 
 /// One system's assignment to a formation, as the Director keeps it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Assignment {
     /// One of [`ASSIGNMENT_STATES`].
     pub state: String,

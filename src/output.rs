@@ -183,7 +183,13 @@ fn findings(out: &mut String, title: &str, list: &[Finding]) {
     }
     let _ = writeln!(out, "\n{title}:");
     for f in list {
-        let _ = writeln!(out, "  [{}] {}", f.rule.as_str(), neutralise(&f.message));
+        // A server's reason keeps its line breaks: each line neutralised on its own.
+        let mut lines = f.message.lines();
+        let first = lines.next().unwrap_or("");
+        let _ = writeln!(out, "  [{}] {}", f.rule.as_str(), neutralise(first));
+        for line in lines {
+            let _ = writeln!(out, "      {}", neutralise(line));
+        }
         if let Some(fix) = crate::cli_words::fix(f) {
             let _ = writeln!(out, "      fix: {}", neutralise(&fix));
         }

@@ -118,9 +118,15 @@ pub fn director_answer(bytes: &[u8]) {
         .iter()
         .map(|t| (t.id.inner().to_owned(), t.name.clone()))
         .collect();
-    let members = convert::memberships(&apps);
-    let systems = apps.iter().map(convert::system).collect();
-    let formations = convert::formations(&formations, &names, &members, catalog());
+    let assignments: HashMap<String, Vec<q::FormationAssignment>> = formations
+        .iter()
+        .map(|f| {
+            let list = f.formation_assignments.as_ref().map(|p| p.data.clone()).unwrap_or_default();
+            (f.id.inner().to_owned(), list)
+        })
+        .collect();
+    let systems = apps.iter().map(|a| convert::system(a, catalog())).collect();
+    let formations = convert::formations(&formations, &names, &assignments, catalog());
     if let Err(e) = Landscape::from_parts(None, None, systems, formations, catalog()) {
         assert!(!e.is_empty());
     }
@@ -129,7 +135,12 @@ pub fn director_answer(bytes: &[u8]) {
 fn check(e: Undecoded) {
     let message = match &e {
         Undecoded::Unreadable(m) => m,
-        Undecoded::Answered { message, .. } => message,
+        Undecoded::Answered { message, refusal, .. } => {
+            for line in refusal.iter().flat_map(|r| &r.lines) {
+                assert!(!line.chars().any(text::is_unsafe), "a refusal line carries a control character: {line:?}");
+            }
+            message
+        }
     };
     assert!(!message.is_empty());
     assert!(

@@ -144,10 +144,29 @@ impl Backend for LocalBackend {
                 .as_array()
                 .and_then(|list| list.iter().find(|f| f["id"] == fid.as_str()))
                 .ok_or_else(|| BackendError::NoSuchFormation(fid.clone()))?;
-            Ok(FormationState {
-                status: formation["status"].as_str().unwrap_or("Ready").to_owned(),
-                errors: Vec::new(),
-            })
+            Ok(file_state(formation))
+        })
+        .await
+    }
+
+    async fn members(
+        &self,
+        formation_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, landscape::Assignment>, BackendError> {
+        let path = self.path.clone();
+        let fid = formation_id.to_owned();
+        blocking(move || {
+            let bytes = landscape::read(&path)?;
+            let doc: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
+                    origin: format!("file {}", path.display()),
+                    problem: e.to_string(),
+                })?;
+            let formation = doc["formations"]
+                .as_array()
+                .and_then(|list| list.iter().find(|f| f["id"] == fid.as_str()))
+                .ok_or_else(|| BackendError::NoSuchFormation(fid.clone()))?;
+            Ok(member_states(formation))
         })
         .await
     }
@@ -191,6 +210,57 @@ impl Backend for LocalBackend {
         })
         .await
     }
+}
+
+/// Each member's assignment from the file: its recorded state, `READY` when none is kept.
+fn member_states(
+    formation: &serde_json::Value,
+) -> std::collections::BTreeMap<String, landscape::Assignment> {
+    let recorded: std::collections::BTreeMap<String, landscape::Assignment> =
+        serde_json::from_value(formation["assignments"].clone()).unwrap_or_default();
+    formation["systems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str())
+        .map(|id| {
+            let a = recorded.get(id).cloned().unwrap_or(landscape::Assignment {
+                state: "READY".into(),
+                error: None,
+            });
+            (id.to_owned(), a)
+        })
+        .collect()
+}
+
+/// A formation's state from the file: `Draft` for a DRAFT formation, `Error` when a
+/// member's assignment failed, `Synchronizing` while one is in progress, else its status.
+fn file_state(formation: &serde_json::Value) -> FormationState {
+    let members = member_states(formation);
+    let errors: Vec<String> = members
+        .iter()
+        .filter(|(_, a)| a.is_error())
+        .map(|(id, a)| {
+            format!(
+                "{id}: {}",
+                a.error.clone().unwrap_or_else(|| a.state.clone())
+            )
+        })
+        .collect();
+    let status = if formation["state"] == "DRAFT" {
+        "Draft".to_owned()
+    } else if !errors.is_empty()
+        || formation["state"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("_ERROR"))
+    {
+        "Error".to_owned()
+    } else if members.values().any(landscape::Assignment::in_progress) {
+        "Synchronizing".to_owned()
+    } else {
+        formation["status"].as_str().unwrap_or("Ready").to_owned()
+    };
+    FormationState { status, errors }
 }
 
 async fn blocking<T: Send + 'static>(

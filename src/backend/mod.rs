@@ -138,6 +138,23 @@ pub trait Backend: Send + Sync {
     /// Deletes a formation (used to roll back after `Partial`).
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError>;
 
+    /// Each member's assignment state, by system id (`READY` where the backend keeps none).
+    async fn members(
+        &self,
+        formation_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, crate::landscape::Assignment>, BackendError>
+    {
+        let _ = formation_id;
+        Ok(std::collections::BTreeMap::new())
+    }
+
+    /// The catalog with the backend's own rules where they differ from the built-in one
+    /// (a Director's formation templates), and one note per difference. A backend without
+    /// rules of its own answers the catalog unchanged.
+    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {
+        Ok((catalog.clone(), Vec::new()))
+    }
+
     /// Finalizes a formation in Draft; a backend without drafts answers its status.
     async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         self.status(formation_id).await

@@ -1,7 +1,12 @@
 //! Progress of slow backend work, sent to whoever shows it (the TUI, or stderr for the
 //! commands). Sending never blocks and never fails the work.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use tokio::sync::mpsc::UnboundedSender;
+
+use crate::landscape::Assignment;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallState {
@@ -25,6 +30,13 @@ pub enum BackendEvent {
     FormationStatus {
         formation_id: String,
         status: String,
+    },
+    /// Each member's assignment state while the formation settles, by system id, and how
+    /// long the wait has lasted so far.
+    Assignments {
+        formation_id: String,
+        systems: BTreeMap<String, Assignment>,
+        elapsed: Duration,
     },
 }
 

@@ -51,27 +51,26 @@ async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) 
     // log always holds the final count.
     let mut pending: Option<String> = None;
     while let Some(event) = rx.recv().await {
-        let (pages, systems) = match event {
-            BackendEvent::Loading { pages, systems } => (pages, systems),
-            BackendEvent::Call {
-                label,
-                state: CallState::Retrying { reason, .. },
-                ..
-            } => {
-                // A wait or a retry is said at once: a command that seems stuck is worse.
-                let mut err = std::io::stderr().lock();
-                if std::mem::take(&mut drew) {
-                    let _ = writeln!(err);
-                }
-                let _ = writeln!(err, "{}: {}.", neutralise(&label), neutralise(&reason));
-                continue;
+        if let BackendEvent::Call {
+            label,
+            state: CallState::Retrying { reason, .. },
+            ..
+        } = &event
+        {
+            // A wait or a retry is said at once: a command that seems stuck is worse.
+            let mut err = std::io::stderr().lock();
+            if std::mem::take(&mut drew) {
+                let _ = writeln!(err);
             }
-            _ => continue,
+            let _ = writeln!(err, "{}: {}.", neutralise(label), neutralise(reason));
+            continue;
+        }
+        let Some(text) = line(&event) else {
+            continue;
         };
         if started.elapsed() < QUIET_FOR {
             continue;
         }
-        let text = format!("Loading the landscape: {systems} systems ({pages} pages)…");
         let mut err = std::io::stderr().lock();
         if terminal {
             // One line, rewritten in place.
@@ -91,5 +90,32 @@ async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) 
     }
     if let Some(text) = pending {
         eprintln!("{text}");
+    }
+}
+
+/// The progress line an event stands for: loading counts, or the systems whose
+/// assignments the Director still works on, with the time waited.
+fn line(event: &BackendEvent) -> Option<String> {
+    match event {
+        BackendEvent::Loading { pages, systems } => Some(format!(
+            "Loading the landscape: {systems} systems ({pages} pages)…"
+        )),
+        BackendEvent::Assignments {
+            systems, elapsed, ..
+        } => {
+            let pending: Vec<String> = systems
+                .iter()
+                .filter(|(_, a)| a.in_progress())
+                .map(|(id, a)| format!("{} {}", crate::text::neutralise(id), a.state))
+                .collect();
+            (!pending.is_empty()).then(|| {
+                format!(
+                    "Waiting for the Director: {} (in progress, {} s)…",
+                    pending.join(", "),
+                    elapsed.as_secs()
+                )
+            })
+        }
+        _ => None,
     }
 }

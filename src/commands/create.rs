@@ -42,6 +42,8 @@ pub(super) async fn check(
     args: &PlanArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
+    let rules = super::server_rules::effective(backend, catalog).await?;
+    let catalog = &rules;
     let (landscape, plan, report) = checked(backend, args, catalog).await?;
     show(
         args.format,
@@ -61,6 +63,8 @@ pub(super) async fn create(
     dry_run: bool,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
+    let rules = super::server_rules::effective(backend, catalog).await?;
+    let catalog = &rules;
     let (landscape, plan, report) = checked(backend, args, catalog).await?;
     if !report.valid || dry_run {
         show(

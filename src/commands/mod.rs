@@ -6,11 +6,12 @@ mod catalog;
 mod create;
 mod declare;
 mod generate;
+mod server_rules;
 
 use crate::backend::{self, Backend};
 use crate::catalog::Catalog;
 use crate::cli::{Command, Format, SourceArgs};
-use crate::error::{AppError, exit};
+use crate::error::AppError;
 use crate::landscape::Landscape;
 use crate::output;
 
@@ -20,12 +21,7 @@ pub async fn run(
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     match command {
-        Command::Types { format } => {
-            print(*format, &catalog.formation_types, || {
-                output::types_text(catalog)
-            });
-            Ok(exit::OK)
-        }
+        Command::Types { format } => server_rules::types(source, *format, catalog).await,
         Command::Systems {
             formation_type,
             format,

@@ -4,7 +4,7 @@
 //! so a toggle costs O(selected) and asking whether a row is selectable costs O(1).
 //! `evaluate` is this checker built from scratch, so both always agree.
 
-use super::system::{Problems, problems, system_blockers};
+use super::system::{problems, system_blockers};
 use super::{
     AutoEnabled, Candidate, Finding, FixAction, Report, RuleKind, Verdict, check_name, check_role,
     join_or, plural, type_label,
@@ -48,7 +48,7 @@ impl Checker {
             };
             candidates.push(pos);
             bucket.push(b);
-            free.push(problems(ftype, landscape, catalog, pos) == Problems::default());
+            free.push(problems(ftype, landscape, catalog, pos).is_empty());
         }
         Some(Checker {
             type_pos,
@@ -237,10 +237,13 @@ impl Checker {
         catalog: &Catalog,
     ) -> (Vec<Finding>, Vec<Finding>) {
         let ftype = self.ftype(catalog);
-        let (mut violations, warnings) = check_name(name, landscape, catalog);
+        let (mut violations, mut warnings) = check_name(name, landscape, catalog);
         violations.extend(check_role(landscape, catalog));
         for &pos in &self.order {
             violations.extend(system_blockers(ftype, landscape, catalog, pos));
+            if problems(ftype, landscape, catalog, pos).groups_unknown {
+                warnings.extend(super::groups_unknown(ftype, &landscape.systems[pos]));
+            }
         }
         violations.extend(self.count_findings(ftype, landscape));
         (violations, warnings)
@@ -342,9 +345,10 @@ impl Checker {
                     .iter()
                     .filter(|a| a.system_type == s.system_type)
                     .filter(|a| {
-                        a.only_with_scenario_groups
-                            .as_ref()
-                            .is_none_or(|gs| gs.iter().any(|g| s.scenario_groups.contains(g)))
+                        a.only_with_scenario_groups.as_ref().is_none_or(|gs| {
+                            let has = super::registration::display_groups(catalog, s);
+                            gs.iter().any(|g| has.contains(g))
+                        })
                     })
                     .flat_map(|a| a.communication_scenarios.iter().cloned())
                     .collect();

@@ -6,6 +6,7 @@ mod assignment;
 mod checker;
 mod describe;
 mod name;
+pub mod registration;
 mod system;
 
 use serde::Serialize;
@@ -19,8 +20,8 @@ pub use checker::{Checker, TypeCount};
 pub use describe::{Eligible, eligible_counts, enables_in_words, rules_in_words};
 pub use name::check_name;
 pub use system::{
-    Availability, Problems, availability, excluded_systems, exclusion_reason, problems,
-    system_blockers,
+    Availability, Problems, availability, excluded_systems, exclusion_reason, groups_unknown,
+    problems, system_blockers,
 };
 
 /// The rule kinds of DESIGN.md §3; their snake_case names are the JSON contract.

@@ -1,6 +1,7 @@
 //! The rules about a single system, independent of the rest of the selection: its type,
 //! its registration, its scenario groups and the formations it is already in.
 
+use super::registration::{self, Groups};
 use super::{Finding, RuleKind, join_or};
 use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{Landscape, System};
@@ -14,11 +15,17 @@ pub struct Problems {
     pub scenario_group: bool,
     /// The position of a formation of this type the system is already in.
     pub other_formation: Option<usize>,
+    /// Its scenario groups cannot be read: the Director decides (a warning, not a block).
+    pub groups_unknown: bool,
 }
 
 impl Problems {
+    /// No rule stops the system (an unknown scenario group does not).
     pub fn is_empty(&self) -> bool {
-        *self == Problems::default()
+        Problems {
+            groups_unknown: false,
+            ..*self
+        } == Problems::default()
     }
 }
 
@@ -35,14 +42,18 @@ pub fn problems(
             ..Problems::default()
         };
     }
+    let registered = registration::registered(ftype, catalog, s);
+    // On the Director a system that is not connected fails before its groups are read.
+    let groups = if registered || !registration::director_facts(s) {
+        registration::groups(ftype, catalog, s)
+    } else {
+        Groups::NotRequired
+    };
     Problems {
         type_not_allowed: false,
-        registration: ftype
-            .required_status(&s.system_type)
-            .is_some_and(|required| effective_status(catalog, s, required) != required),
-        scenario_group: ftype
-            .required_groups(&s.system_type)
-            .is_some_and(|required| !s.scenario_groups.iter().any(|g| required.contains(g))),
+        registration: !registered,
+        scenario_group: matches!(groups, Groups::Missing | Groups::NoToken),
+        groups_unknown: groups == Groups::Unknown,
         other_formation: if ftype.single_membership(&s.system_type) {
             landscape
                 .formation_positions_of(pos)
@@ -53,14 +64,22 @@ pub fn problems(
     }
 }
 
-/// Types registered without a token show no status once they are registered.
-fn effective_status<'a>(catalog: &Catalog, s: &'a System, required: &'a str) -> &'a str {
-    let status = s.status_str();
-    if status.is_empty() && !catalog.needs_token(&s.system_type) {
-        required
-    } else {
-        status
-    }
+/// The warning for a system whose scenario groups the credentials cannot read.
+pub fn groups_unknown(ftype: &FormationType, s: &System) -> Option<Finding> {
+    let required = ftype.required_groups(&s.system_type)?;
+    Some(Finding::new(
+        RuleKind::ScenarioGroup,
+        vec![s.id.clone()],
+        format!(
+            "The credentials cannot read the registration token of {}, so whether it was registered with {} is for the Director to decide when it is assigned.",
+            s.name,
+            join_or(required, "or")
+        ),
+        Some(
+            "Use credentials with the scope application.auths:read to check this beforehand."
+                .into(),
+        ),
+    ))
 }
 
 /// Every rule that stops the system at `pos` from joining a formation of `ftype`,
@@ -108,7 +127,7 @@ fn describe(
         out.extend(registration(ftype, catalog, s));
     }
     if p.scenario_group {
-        out.extend(scenario_group(ftype, s));
+        out.extend(scenario_group(ftype, catalog, s));
     }
     if let Some(f) = p.other_formation {
         out.push(other_formation(ftype, s, &landscape.formations[f]));
@@ -117,11 +136,14 @@ fn describe(
 }
 
 fn registration(ftype: &FormationType, catalog: &Catalog, s: &System) -> Option<Finding> {
-    let required = ftype.required_status(&s.system_type)?;
-    let status = s.status_str();
-    if effective_status(catalog, s, required) == required {
+    if registration::registered(ftype, catalog, s) {
         return None;
     }
+    if let Some(condition) = s.condition.as_deref() {
+        return Some(not_connected(ftype, s, condition));
+    }
+    let required = ftype.required_status(&s.system_type)?;
+    let status = s.status_str();
     let (message, fix) = if status.is_empty() {
         let groups = ftype
             .required_groups(&s.system_type)
@@ -157,18 +179,41 @@ fn registration(ftype: &FormationType, catalog: &Catalog, s: &System) -> Option<
     ))
 }
 
-fn scenario_group(ftype: &FormationType, s: &System) -> Option<Finding> {
+fn not_connected(ftype: &FormationType, s: &System, condition: &str) -> Finding {
+    let groups = ftype
+        .required_groups(&s.system_type)
+        .map(|g| format!(" with the group {}", join_or(g, "or")))
+        .unwrap_or_default();
+    Finding::new(
+        RuleKind::RegistrationStatus,
+        vec![s.id.clone()],
+        format!(
+            "{} is not connected (its status is {condition}); the Director takes only CONNECTED {} systems into {}.",
+            s.name, s.system_type, ftype.name
+        ),
+        Some(format!(
+            "Finish the registration of {}: get a registration token on the Systems page{groups} and have the tenant administrator enter it.",
+            s.name
+        )),
+    )
+}
+
+fn scenario_group(ftype: &FormationType, catalog: &Catalog, s: &System) -> Option<Finding> {
     let required = ftype.required_groups(&s.system_type)?;
-    if s.scenario_groups.iter().any(|g| required.contains(g)) {
+    let verdict = registration::groups(ftype, catalog, s);
+    if !matches!(verdict, Groups::Missing | Groups::NoToken) {
         return None;
     }
-    let had = if s.scenario_groups.is_empty() {
+    let groups = registration::display_groups(catalog, s);
+    let had = if verdict == Groups::NoToken {
+        "without a registration token".to_owned()
+    } else if groups.is_empty() {
         "without a communication scenario group".to_owned()
     } else {
         format!(
             "with the scenario group{} {}",
-            super::plural(s.scenario_groups.len()),
-            join_or(&s.scenario_groups, "and")
+            super::plural(groups.len()),
+            join_or(&groups, "and")
         )
     };
     Some(Finding::new(

@@ -255,6 +255,9 @@ pub enum Msg {
     /// The spinner's beat while work is in flight.
     Tick,
     Loaded(Result<Box<Landscape>, Failure>),
+    /// The backend's own rules (a Director's formation templates) laid over the catalog,
+    /// with a note for each difference.
+    Rules(Box<Catalog>, Vec<String>),
     Progress(BackendEvent),
     Created(Result<CreateOutcome, Failure>),
     Status(Result<FormationState, Failure>),
@@ -298,15 +301,34 @@ pub struct Model {
     pub help_scroll: u16,
     /// Set when a step was opened from Review (1/2/3): finishing it returns to Review.
     pub editing_from_review: bool,
+    /// Background loading: whether the landscape is in, the progress so far (pages,
+    /// systems), and the step the user asked for before it was.
+    pub load: LoadState,
+}
+
+/// The landscape loads in the background while the user types the name (a remote one may
+/// take seconds); the steps that need it wait on a progress count.
+#[derive(Debug, Clone, Default)]
+pub struct LoadState {
+    pub loaded: bool,
+    pub progress: Option<(usize, usize)>,
+    pub waiting_for: Option<usize>,
 }
 
 impl Model {
-    /// A wizard waiting for its landscape; `init` gives the command that loads it.
+    /// A wizard on its Name step at once; `init` gives the command that loads the
+    /// landscape behind it.
     pub fn new(ctx: Context, prefill: Prefill, size: (u16, u16)) -> Model {
+        let mut data = Data::new(ctx);
+        if let Some(n) = &prefill.name {
+            data.plan.name = n.clone();
+        }
+        let step = Step::Name(name::NameStep::new(&data));
         Model {
-            data: Data::new(ctx),
+            data,
             prefill,
-            step: Step::Loading,
+            step,
+            load: LoadState::default(),
             notices: Vec::new(),
             overlay: None,
             flash: None,
@@ -426,6 +448,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Rules(catalog, notes) => {
+            on_rules(model, *catalog, notes);
+            Vec::new()
+        }
+        Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
+            model.load.progress = Some((pages, systems));
+            Vec::new()
+        }
         other => match &mut model.step {
             Step::Create(c) => {
                 let outcome = c.on_msg(other, &mut model.data);
@@ -459,18 +489,37 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         return Vec::new();
     }
     model.data.set_landscape(*landscape);
+    model.load.loaded = true;
     apply_prefill(model);
-    model.step = Step::Name(name::NameStep::new(&model.data));
+    model.data.reevaluate();
+    match model.load.waiting_for.take() {
+        Some(n) => goto(model, n),
+        None if matches!(model.step, Step::Loading) => goto(model, 1),
+        None => {}
+    }
     Vec::new()
+}
+
+/// The server's rules win over the built-in catalog: the checker is rebuilt on them and the
+/// first screen says where they differ. Not while creating: that plan was checked already.
+fn on_rules(model: &mut Model, catalog: Catalog, notes: Vec<String>) {
+    if matches!(model.step, Step::Create(_)) {
+        return;
+    }
+    model.data.ctx.catalog = catalog;
+    model.data.availability = OnceCell::new();
+    model.data.rebuild();
+    model.notices.extend(
+        notes
+            .into_iter()
+            .map(|message| Notice { message, fix: None }),
+    );
 }
 
 /// Applies `--name/--type/--system` and says on the first screen what the landscape lacks.
 fn apply_prefill(model: &mut Model) {
     let data = &mut model.data;
     let pre = &model.prefill;
-    if let Some(n) = &pre.name {
-        data.plan.name = n.clone();
-    }
     if let Some(finding) = rules::check_role(&data.landscape, &data.ctx.catalog) {
         model.notices.push(Notice {
             message: finding.message,
@@ -585,6 +634,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     let page = model.page();
     let outcome = match &mut model.step {
+        Step::Loading if key.code == KeyCode::Esc => Outcome::Goto(1),
         Step::Loading => Outcome::Handled,
         Step::Name(s) => s.key(key, &mut model.data),
         Step::Type(s) => s.key(key, &model.data, page),
@@ -750,6 +800,12 @@ fn goto(model: &mut Model, n: usize) {
     if n == 4 {
         model.editing_from_review = false;
     }
+    if n >= 2 && !model.load.loaded {
+        model.load.waiting_for = Some(n);
+        model.step = Step::Loading;
+        return;
+    }
+    model.load.waiting_for = None;
     let data = &model.data;
     model.step = match n {
         1 => Step::Name(name::NameStep::new(data)),

@@ -432,7 +432,24 @@ fn spawn(
     let backend = backend.clone();
     let catalog = catalog.clone();
     let progress = progress.clone();
+    if cmd == Cmd::Load {
+        tasks.spawn(rules(backend.clone(), catalog.clone()));
+    }
     tasks.spawn(async move { execute(cmd, backend, catalog, progress).await });
+}
+
+/// The backend's rules, read beside the landscape; when they cannot be read the built-in
+/// catalog stays, and the user is told.
+async fn rules(backend: Arc<dyn Backend>, catalog: Catalog) -> Msg {
+    match backend.rules(&catalog).await {
+        Ok((rules, notes)) => Msg::Rules(Box::new(rules), notes),
+        Err(e) => Msg::Rules(
+            Box::new(catalog),
+            vec![format!(
+                "The backend's own rules could not be read ({e}); the built-in catalog is used."
+            )],
+        ),
+    }
 }
 
 async fn execute(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
@@ -492,5 +509,7 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
     }
 }
 
+#[cfg(test)]
+mod load_tests;
 #[cfg(test)]
 mod tests;

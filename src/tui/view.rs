@@ -58,9 +58,17 @@ fn render_step(model: &Model, frame: &mut Frame, area: Rect) {
         Step::Loading => {
             let t = data.theme();
             let spin = t.sym.spinner[model.spinner % t.sym.spinner.len()];
+            let read = match model.load.progress {
+                Some((pages, systems)) => format!(
+                    " {systems} system{} read ({pages} page{}).",
+                    if systems == 1 { "" } else { "s" },
+                    if pages == 1 { "" } else { "s" }
+                ),
+                None => String::new(),
+            };
             frame.render_widget(
                 Paragraph::new(format!(
-                    "{spin} Loading the landscape from {}…",
+                    "{spin} Loading the landscape from {}…{read}\nThis step opens when it is in; Esc goes back to the name.",
                     crate::text::neutralise(&data.ctx.source())
                 ))
                 .wrap(Wrap { trim: false }),

@@ -28,12 +28,31 @@ pub enum Credentials {
     ClientCredentials(ServiceKey),
 }
 
+/// The path a token endpoint ends in.
+const TOKEN_PATH: &str = "/oauth/token";
+
+impl ServiceKey {
+    /// Where to ask for a token: `url` whole when it already ends in the token path (Compass
+    /// client credentials carry the full endpoint, director-behaviour.md §2.2), else `url`
+    /// plus `/oauth/token` (an XSUAA service key's authorization server).
+    pub fn token_endpoint(&self) -> String {
+        let url = self.url.trim_end_matches('/');
+        let path_end = url.split(['?', '#']).next().unwrap_or(url);
+        if path_end.ends_with(TOKEN_PATH) {
+            url.to_owned()
+        } else {
+            format!("{url}{TOKEN_PATH}")
+        }
+    }
+}
+
 /// The fields of a service key that matter here (`clientid`, `clientsecret`, `url`).
 #[derive(Debug, Clone)]
 pub struct ServiceKey {
     pub client_id: String,
     pub client_secret: SecretString,
-    /// The authorization server; the token endpoint is `<url>/oauth/token`.
+    /// The authorization server (XSUAA style: the token endpoint is `<url>/oauth/token`)
+    /// or, as Compass issues them, the complete token endpoint (see `token_endpoint`).
     pub url: String,
     /// Where it was read from, for messages.
     pub origin: String,
@@ -218,11 +237,11 @@ impl Auth {
         }
     }
 
-    /// One form POST to `<url>/oauth/token` (RFC 6749 §4.4), client authenticated with
-    /// HTTP Basic.
-    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %format!("{}/oauth/token", key.url)))]
+    /// One form POST to the key's token endpoint (RFC 6749 §4.4), client authenticated
+    /// with HTTP Basic.
+    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %key.token_endpoint()))]
     async fn client_credentials(&self, key: &ServiceKey) -> Result<Cached, AuthError> {
-        let endpoint = format!("{}/oauth/token", key.url);
+        let endpoint = key.token_endpoint();
         let started = Instant::now();
         let answer = self
             .http

@@ -45,7 +45,8 @@ impl Default for Options {
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(60),
-            page_size: 100,
+            // The largest page the Director serves (§3): half the round trips of 100.
+            page_size: 200,
         }
     }
 }
@@ -58,7 +59,8 @@ pub enum CallError {
     Answered {
         code: Option<i64>,
         message: String,
-        rule: Option<String>,
+        /// Set when a rule of the Director refused it (a constraint, the system type).
+        refusal: Option<super::errors::Refusal>,
     },
     /// The request may or may not have taken effect (timeout after sending, dropped
     /// connection, server error, unreadable answer).
@@ -321,6 +323,23 @@ impl Client {
                 self.url
             )));
         }
+        // A document the server cannot parse or validate (§6.2): never worth repeating.
+        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            return Err(match decode::<T>(&body, &self.url) {
+                Err(Attempt::Unknown(message)) => Attempt::Final(CallError::Answered {
+                    code: None,
+                    message: format!(
+                        "the Director could not run the request (HTTP 422): {message}"
+                    ),
+                    refusal: None,
+                }),
+                Err(other) => other,
+                Ok(_) => Attempt::Final(CallError::NotDone(format!(
+                    "the Director at {} answered HTTP 422",
+                    self.url
+                ))),
+            });
+        }
         if !status.is_success() && status != reqwest::StatusCode::BAD_REQUEST {
             return Err(Attempt::Final(CallError::NotDone(format!(
                 "the Director at {} answered HTTP {status}",
@@ -335,18 +354,21 @@ impl Client {
 fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
     response::decode(body, url).map_err(|e| match e {
         Undecoded::Unreadable(message) => Attempt::Unknown(message),
-        // An internal error may be passing; it is retried like an unknown outcome.
-        Undecoded::Answered { code, message, .. } if code == Some(super::errors::INTERNAL) => {
-            Attempt::Unknown(message)
-        }
+        // An internal error may be passing; it is retried like an unknown outcome. A refusal
+        // also comes as code 10 but is an answer: repeating it would only be refused again.
         Undecoded::Answered {
             code,
             message,
-            rule,
+            refusal: None,
+        } if !super::errors::is_definite(code, &message) => Attempt::Unknown(message),
+        Undecoded::Answered {
+            code,
+            message,
+            refusal,
         } => Attempt::Final(CallError::Answered {
             code,
             message,
-            rule,
+            refusal,
         }),
     })
 }

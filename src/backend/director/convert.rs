@@ -1,18 +1,17 @@
-//! Director data to the landscape model: a system's type is its `applicationType` label,
-//! its formations the `scenarios` label, its scenario groups the `scenarioGroups` label,
-//! its registration status `systemStatus`; a formation's type is its template.
+//! Director data to the landscape model (director-behaviour.md §1): a system's type is its
+//! `applicationType` label, its registration its `status.condition` and its latest one-time
+//! token; a formation's members and their states come from its `formationAssignments`; a
+//! formation's type is its template.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
 use super::queries::{self, FormationStatusCondition};
 use crate::catalog::Catalog;
-use crate::landscape::{Formation, System};
+use crate::landscape::{Assignment, Formation, System, TokenInfo};
 
 pub const TYPE_LABEL: &str = "applicationType";
-pub const SCENARIOS_LABEL: &str = "scenarios";
-pub const GROUPS_LABEL: &str = "scenarioGroups";
 pub const DISCOVERY_LABEL: &str = "discovery";
 
 /// A label's value as strings: a string, or a list of strings.
@@ -27,37 +26,186 @@ fn label_strings(labels: &Value, key: &str) -> Vec<String> {
     }
 }
 
-pub fn system(app: &queries::Application) -> System {
+pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
     let labels = app.labels.as_ref().map(|l| &l.0).unwrap_or(&Value::Null);
-    System {
+    let (latest_token, token_unreadable) = latest_token(app.auths.as_deref());
+    let mut system = System {
         id: app.id.inner().to_owned(),
         name: app.name.clone(),
         system_type: label_strings(labels, TYPE_LABEL)
             .into_iter()
             .next()
             .unwrap_or_default(),
-        status: app.system_status.clone().filter(|s| !s.is_empty()),
-        scenario_groups: label_strings(labels, GROUPS_LABEL),
+        // `systemStatus` is free text on a real Director; only a word the catalog knows
+        // is kept, for display.
+        status: app
+            .system_status
+            .clone()
+            .filter(|s| catalog.status(s).is_some()),
         system_number: app.system_number.clone(),
         url: app.base_url.clone(),
         discovery: label_strings(labels, DISCOVERY_LABEL).into_iter().next(),
+        condition: Some(condition_name(app.status.condition).to_owned()),
+        latest_token,
+        token_unreadable,
         ..System::default()
+    };
+    // Shown as the groups it was registered with; the rules read the token itself.
+    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system);
+    system
+}
+
+/// The newest one-time token among a system's auths (§5.3), and whether the credentials
+/// could not read them (every `auth` hidden).
+fn latest_token(auths: Option<&[queries::AppSystemAuth]>) -> (Option<TokenInfo>, bool) {
+    let Some(auths) = auths else {
+        return (None, true);
+    };
+    if !auths.is_empty() && auths.iter().all(|a| a.auth.is_none()) {
+        return (None, true);
+    }
+    let newest = auths
+        .iter()
+        .filter_map(|a| match a.auth.as_ref()?.one_time_token.as_ref()? {
+            queries::OneTimeToken::OneTimeTokenForApplication(t) => Some(t),
+            queries::OneTimeToken::Other => None,
+        })
+        .max_by(|a, b| {
+            let key = |t: &queries::OneTimeTokenForApplication| {
+                t.created_at
+                    .as_ref()
+                    .map(|c| c.0.clone())
+                    .unwrap_or_default()
+            };
+            key(a).cmp(&key(b))
+        });
+    let token = newest.map(|t| TokenInfo {
+        scenario_groups: t
+            .scenario_groups
+            .iter()
+            .flatten()
+            .flatten()
+            .cloned()
+            .collect(),
+        requested_at: t.created_at.as_ref().map(|c| c.0.clone()),
+        used: t.used,
+    });
+    (token, false)
+}
+
+pub fn condition_name(c: queries::ApplicationStatusCondition) -> &'static str {
+    use queries::ApplicationStatusCondition as C;
+    match c {
+        C::Initial => "INITIAL",
+        C::Connected => "CONNECTED",
+        C::Failed => "FAILED",
+        C::Creating => "CREATING",
+        C::CreateFailed => "CREATE_FAILED",
+        C::CreateSucceeded => "CREATE_SUCCEEDED",
+        C::Updating => "UPDATING",
+        C::UpdateFailed => "UPDATE_FAILED",
+        C::UpdateSucceeded => "UPDATE_SUCCEEDED",
+        C::Deleting => "DELETING",
+        C::DeleteFailed => "DELETE_FAILED",
+        C::DeleteSucceeded => "DELETE_SUCCEEDED",
+        C::Unpairing => "UNPAIRING",
+        C::UnpairFailed => "UNPAIR_FAILED",
     }
 }
 
-/// The formation names each application is in, from its `scenarios` label.
-pub fn memberships(apps: &[queries::Application]) -> HashMap<String, Vec<String>> {
-    let mut members: HashMap<String, Vec<String>> = HashMap::new();
-    for app in apps {
-        let labels = app.labels.as_ref().map(|l| &l.0).unwrap_or(&Value::Null);
-        for scenario in label_strings(labels, SCENARIOS_LABEL) {
-            members
-                .entry(scenario)
-                .or_default()
-                .push(app.id.inner().to_owned());
+/// The message inside an assignment's `error`, a JSON string
+/// `{"error":{"message":…,"errorCode":N}}` (§1.3); the raw text if it is not that.
+pub fn assignment_error(raw: Option<&str>) -> Option<String> {
+    let raw = raw.filter(|r| !r.trim().is_empty())?;
+    let parsed: Option<String> = serde_json::from_str::<Value>(raw).ok().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("message"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    Some(parsed.unwrap_or_else(|| raw.to_owned()))
+}
+
+/// How bad a state is, to keep the worst of a system's assignments.
+fn severity(state: &str) -> u8 {
+    match state {
+        s if s.ends_with("_ERROR") => 3,
+        "READY" => 0,
+        _ => 2,
+    }
+}
+
+/// Each member system's state in a formation: the worst state among the assignments that
+/// concern it (see `owner`). Every member is listed, `READY` when nothing is pending.
+pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<String, Assignment> {
+    let mut out: BTreeMap<String, Assignment> = members_in_order(assignments)
+        .into_iter()
+        .map(|id| {
+            let ready = Assignment {
+                state: "READY".into(),
+                error: None,
+            };
+            (id, ready)
+        })
+        .collect();
+    for a in assignments {
+        let Some(owner) = owner(assignments, a) else {
+            continue;
+        };
+        if let Some(entry) = out.get_mut(owner)
+            && severity(&a.state) > severity(&entry.state)
+        {
+            entry.state = a.state.clone();
+            entry.error = assignment_error(a.error.as_deref());
         }
     }
-    members
+    out
+}
+
+/// The system an assignment's state is about. Assignments come in pairs (§1.3): X→X, X→P
+/// and P→X are all processed when X joins, so a pair that is not ready belongs to the end
+/// whose own (self) assignment is in the same state; failing that, to its target, the
+/// system the notification is for.
+fn owner<'a>(
+    all: &'a [queries::FormationAssignment],
+    a: &'a queries::FormationAssignment,
+) -> Option<&'a str> {
+    use queries::FormationAssignmentType::Application;
+    let self_state = |id: &str| {
+        all.iter()
+            .find(|x| x.source.inner() == id && x.target.inner() == id)
+            .map(|x| x.state.as_str())
+    };
+    let (source, target) = (a.source.inner(), a.target.inner());
+    if a.source_type == Application && (source == target || self_state(source) == Some(&a.state)) {
+        return Some(source);
+    }
+    (a.target_type == Application).then_some(target)
+}
+
+/// The member systems in the order the assignments first name them (the server's order,
+/// which for a formation assigned one system at a time is the order of assigning).
+pub fn members_in_order(assignments: &[queries::FormationAssignment]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in assignments {
+        for (id, kind) in [(&a.source, a.source_type), (&a.target, a.target_type)] {
+            if kind == queries::FormationAssignmentType::Application
+                && !out.iter().any(|o| o == id.inner())
+            {
+                out.push(id.inner().to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The system an assignment (by id) concerns (see `owner`).
+pub fn assignment_target<'a>(
+    assignments: &'a [queries::FormationAssignment],
+    assignment_id: &str,
+) -> Option<&'a str> {
+    let a = assignments.iter().find(|a| a.id.inner() == assignment_id)?;
+    owner(assignments, a)
 }
 
 /// The cockpit's name for a status condition.
@@ -71,11 +219,12 @@ pub fn status_name(condition: FormationStatusCondition) -> &'static str {
 }
 
 /// The formations whose template the catalog knows; the others cannot be checked by the
-/// rules and are left out (logged).
+/// rules and are left out (logged). `assignments` holds every assignment of each
+/// formation, by formation id.
 pub fn formations(
     list: &[queries::Formation],
     templates: &HashMap<String, String>,
-    members: &HashMap<String, Vec<String>>,
+    assignments: &HashMap<String, Vec<queries::FormationAssignment>>,
     catalog: &Catalog,
 ) -> Vec<Formation> {
     list.iter()
@@ -88,14 +237,17 @@ pub fn formations(
                 tracing::warn!(formation = %crate::text::neutralise(&f.name), "formation of a template the catalog does not know; left out");
                 return None;
             };
+            let list = assignments.get(f.id.inner()).map_or(&[][..], Vec::as_slice);
+            let states = member_states(list);
             Some(Formation {
                 id: f.id.inner().to_owned(),
                 name: f.name.clone(),
                 type_name: ftype.name.clone(),
-                systems: members.get(&f.name).cloned().unwrap_or_default(),
+                systems: members_in_order(list),
                 status: Some(status_name(f.status.condition).to_owned()),
+                state: Some(f.state.clone()).filter(|s| !s.is_empty()),
+                assignments: states,
                 type_id: ftype.id.clone(),
-                ..Formation::default()
             })
         })
         .collect()
@@ -103,7 +255,12 @@ pub fn formations(
 
 /// A formation's status errors as lines.
 pub fn errors(f: &queries::Formation) -> Vec<String> {
-    let mut out: Vec<String> = f.error.iter().map(|e| e.message.clone()).collect();
+    let mut out: Vec<String> = f
+        .error
+        .iter()
+        .map(|e| e.message.clone())
+        .filter(|m| !m.is_empty())
+        .collect();
     out.extend(f.status.errors.iter().flatten().map(|e| e.message.clone()));
     out
 }

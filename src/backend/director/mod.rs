@@ -1,18 +1,23 @@
 //! The `director` backend: the Director (Unified Customer Landscape / Compass) GraphQL API
-//! over HTTPS. Reads page through `applications`, `formations` and `formationTemplates`;
-//! creating is `createFormation`, one `assignFormation` per system, then polling the
-//! formation's status until it is READY or ERROR. The server enforces the constraints; a
-//! refusal is rolled back and reported as the rule that failed.
+//! over HTTPS, as `shared/reference/director-behaviour.md` describes the real server. Reads
+//! page through `applications`, `formations` (with their assignments) and
+//! `formationTemplates`; creating is `createFormation` with the server's exact template
+//! name, one `assignFormation` per system, then following every assignment until it is
+//! READY or in error. The server enforces the constraints; a refusal is rolled back in the
+//! server's order (unassign, wait until the assignments are gone, delete) and reported as
+//! the rule that failed.
 
 pub mod auth;
 pub mod client;
-mod convert;
+pub mod convert;
 pub mod errors;
 pub mod profile;
 pub mod queries;
 pub mod response;
+mod rollback;
+pub mod templates;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,14 +25,15 @@ use async_trait::async_trait;
 use cynic::{Id, MutationBuilder, QueryBuilder};
 
 use self::client::{CallError, Client, Kind, Options};
+use self::errors::Refusal;
 use self::profile::{Connection, DirectorArgs};
 use self::queries as q;
 use super::{
     Backend, BackendError, BackendEvent, CallState, CreateOutcome, Created, FormationState,
     Progress,
 };
-use crate::catalog::{Catalog, FormationType};
-use crate::landscape::Landscape;
+use crate::catalog::Catalog;
+use crate::landscape::{Assignment, Landscape};
 use crate::plan::FormationPlan;
 use crate::rules::{self, Finding, Report};
 
@@ -54,13 +60,34 @@ pub struct DirectorBackend {
     poll: PollOptions,
     /// Formation id → name: the mutations address formations by name.
     names: Mutex<HashMap<String, String>>,
+    /// The server's formation templates, once read.
+    templates: tokio::sync::OnceCell<Vec<q::FormationTemplate>>,
 }
 
 /// Why one assignment did not happen.
 enum AssignFailure {
-    /// The Director refused it by a constraint: (message, rule hint).
-    Rule(String, Option<String>),
+    /// A rule of the Director refused it.
+    Refused(Refusal),
     Other(String),
+}
+
+/// A formation with every one of its assignments (all pages).
+#[derive(Debug, Clone)]
+struct Full {
+    formation: q::Formation,
+    assignments: Vec<q::FormationAssignment>,
+}
+
+impl Full {
+    fn members(&self) -> BTreeMap<String, Assignment> {
+        convert::member_states(&self.assignments)
+    }
+
+    fn has_member(&self, system_id: &str) -> bool {
+        self.assignments
+            .iter()
+            .any(|a| a.source.inner() == system_id || a.target.inner() == system_id)
+    }
 }
 
 impl DirectorBackend {
@@ -80,6 +107,7 @@ impl DirectorBackend {
             client: Client::new(&connection.url, &connection.tenant, auth, http, options),
             poll,
             names: Mutex::new(HashMap::new()),
+            templates: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -136,24 +164,64 @@ impl DirectorBackend {
         Ok(items)
     }
 
+    /// The formation, or `None` when the Director says it does not exist: a real
+    /// Director answers a missing formation with error code 20, not `null` (§4.3).
     async fn formation(&self, id: &str) -> Result<Option<q::Formation>, CallError> {
         let op = q::FormationQuery::build(q::IdVars { id: Id::new(id) });
-        Ok(self
-            .client
-            .run("formation", &op, Kind::Read, None)
-            .await?
-            .formation)
+        absent_if_not_found(
+            self.client
+                .run("formation", &op, Kind::Read, None)
+                .await
+                .map(|d| d.formation),
+        )
     }
 
     async fn formation_by_name(&self, name: &str) -> Result<Option<q::Formation>, CallError> {
         let op = q::FormationByNameQuery::build(q::NameVars {
             name: name.to_owned(),
         });
-        Ok(self
-            .client
-            .run("formationByName", &op, Kind::Read, None)
-            .await?
-            .formation_by_name)
+        absent_if_not_found(
+            self.client
+                .run("formationByName", &op, Kind::Read, None)
+                .await
+                .map(|d| d.formation_by_name),
+        )
+    }
+
+    /// Every assignment of a formation: the first page came with it, the rest are read.
+    async fn complete(&self, formation: q::Formation) -> Result<Full, CallError> {
+        let mut assignments = Vec::new();
+        let mut page = formation.formation_assignments.clone();
+        let mut after: Option<String> = None;
+        while let Some(p) = page {
+            assignments.extend(p.data);
+            if !p.page_info.has_next_page || after.as_deref() == Some(&p.page_info.end_cursor.0) {
+                break;
+            }
+            after = Some(p.page_info.end_cursor.0.clone());
+            let op = q::FormationAssignmentsQuery::build(q::AssignmentPageVars {
+                id: formation.id.clone(),
+                after: Some(p.page_info.end_cursor),
+            });
+            page = absent_if_not_found(
+                self.client
+                    .run("formation", &op, Kind::Read, None)
+                    .await
+                    .map(|d| d.formation),
+            )?
+            .and_then(|f| f.formation_assignments);
+        }
+        Ok(Full {
+            formation,
+            assignments,
+        })
+    }
+
+    async fn full(&self, id: &str) -> Result<Option<Full>, CallError> {
+        match self.formation(id).await? {
+            Some(f) => Ok(Some(self.complete(f).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The formation's name, from memory or asked of the Director.
@@ -171,18 +239,32 @@ impl DirectorBackend {
         }
     }
 
+    /// The server's formation templates, read once.
+    async fn server_templates(&self) -> Result<&Vec<q::FormationTemplate>, BackendError> {
+        self.templates
+            .get_or_try_init(|| {
+                self.pages(
+                    "formationTemplates",
+                    q::FormationTemplatesQuery::build,
+                    |d| (d.formation_templates.data, d.formation_templates.page_info),
+                    |_, _| {},
+                )
+            })
+            .await
+    }
+
     /// `createFormation`, never blindly repeated: after an unknown outcome the formation is
-    /// looked up by name, and only when it does not exist is the create sent again.
+    /// looked up by name, and only when it does not exist is the create sent again, once.
     async fn create_formation(
         &self,
         plan: &FormationPlan,
-        ftype: &FormationType,
+        template_name: &str,
         report: (&Progress, usize, &str),
     ) -> Result<q::Formation, CallError> {
         let op = q::CreateFormation::build(q::FormationVars {
             formation: q::FormationInput {
                 name: plan.name.clone(),
-                template_name: Some(ftype.name.clone()),
+                template_name: Some(template_name.to_owned()),
                 state: None,
             },
         });
@@ -227,8 +309,8 @@ impl DirectorBackend {
         )))
     }
 
-    /// `assignFormation` for one system; after an unknown outcome, checks whether the
-    /// system is in the formation before sending it again.
+    /// `assignFormation` for one system; after an unknown outcome, reads the formation's
+    /// assignments to see whether the system is in before sending it again.
     async fn assign_one(
         &self,
         formation: &q::Formation,
@@ -249,81 +331,64 @@ impl DirectorBackend {
             {
                 Ok(_) => return Ok(()),
                 Err(CallError::Unknown(why)) => {
-                    if self.is_member(formation, system_id).await.map_err(other)? {
+                    if self
+                        .is_member(formation.id.inner(), system_id)
+                        .await
+                        .map_err(other)?
+                    {
                         return Ok(());
                     }
                     last = why;
                 }
-                Err(CallError::Answered { message, rule, .. })
-                    if errors::constraint_part(&message).is_some() || rule.is_some() =>
-                {
-                    let part = errors::constraint_part(&message).unwrap_or(&message);
-                    return Err(AssignFailure::Rule(part.to_owned(), rule));
-                }
+                Err(CallError::Answered {
+                    refusal: Some(r), ..
+                }) => return Err(AssignFailure::Refused(r)),
                 Err(e) => return Err(other(e)),
             }
         }
         Err(AssignFailure::Other(last))
     }
 
-    async fn is_member(
-        &self,
-        formation: &q::Formation,
-        system_id: &str,
-    ) -> Result<bool, CallError> {
-        let op = q::FormationsForObjectQuery::build(q::ObjectVars {
-            object_id: system_id.to_owned(),
-        });
-        let list = self
-            .client
-            .run("formationsForObject", &op, Kind::Read, None)
+    /// Membership from the formation's own assignments: `formationsForObject` needs
+    /// `formation:global_read`, which ordinary credentials lack (§2.3).
+    async fn is_member(&self, formation_id: &str, system_id: &str) -> Result<bool, CallError> {
+        Ok(self
+            .full(formation_id)
             .await?
-            .formations_for_object;
-        Ok(list.iter().any(|f| f.id == formation.id))
+            .is_some_and(|f| f.has_member(system_id)))
     }
 
-    /// Deletes by name; after an unknown outcome, checks whether it is gone.
-    async fn delete_named(&self, id: &str, name: &str) -> Result<(), CallError> {
-        let op = q::DeleteFormation::build(q::FormationVars {
-            formation: q::FormationInput::named(name),
-        });
-        let mut last = String::new();
-        for _ in 0..2 {
-            match self
-                .client
-                .run("deleteFormation", &op, Kind::Write, None)
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(CallError::Unknown(why)) => {
-                    if self.formation(id).await?.is_none() {
-                        return Ok(());
-                    }
-                    last = why;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(CallError::Unknown(last))
-    }
-
-    /// Polls the status with growing intervals until READY or ERROR or the time is up.
+    /// Follows the formation and each assignment until READY or ERROR or the time is up,
+    /// reporting every member's state with the time waited so far.
     async fn settle(
         &self,
         formation: &q::Formation,
         progress: &Progress,
-    ) -> Result<q::Formation, BackendError> {
+    ) -> Result<Full, BackendError> {
         let id = formation.id.inner();
-        let deadline = Instant::now() + self.poll.timeout;
+        let started = Instant::now();
+        let deadline = started + self.poll.timeout;
         let mut wait = self.poll.min_interval;
-        let mut last = formation.clone();
+        // The create's answer describes the still-empty formation: read it afresh.
+        let mut last = match self.full(id).await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
+            Err(e) => {
+                return Err(self.failed(&format!("reading the assignments of formation {id}"), &e));
+            }
+        };
         loop {
             progress.emit(BackendEvent::FormationStatus {
                 formation_id: id.to_owned(),
-                status: convert::status_name(last.status.condition).to_owned(),
+                status: convert::status_name(last.formation.status.condition).to_owned(),
+            });
+            progress.emit(BackendEvent::Assignments {
+                formation_id: id.to_owned(),
+                systems: last.members(),
+                elapsed: started.elapsed(),
             });
             if matches!(
-                last.status.condition,
+                last.formation.status.condition,
                 q::FormationStatusCondition::Ready | q::FormationStatusCondition::Error
             ) || Instant::now() + wait > deadline
             {
@@ -331,7 +396,7 @@ impl DirectorBackend {
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(self.poll.max_interval);
-            last = match self.formation(id).await {
+            last = match self.full(id).await {
                 Ok(Some(f)) => f,
                 Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
                 Err(e) => {
@@ -341,35 +406,40 @@ impl DirectorBackend {
         }
     }
 
-    /// After the Director refused the plan: the fresh verdict of the rules, or, if the
-    /// catalog's rules do not see the problem, the Director's message as the rule.
+    /// After the Director refused the plan: its reason as the rule that failed, first,
+    /// then whatever the catalog's rules see in the landscape as it is now.
     async fn refusal(
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
         system: Option<&str>,
-        message: &str,
-        hint: Option<&str>,
+        refusal: &Refusal,
     ) -> CreateOutcome {
-        if let Ok(fresh) = self.load(catalog, &Progress::none()).await {
-            let report = rules::evaluate(plan, &fresh, catalog);
-            if !report.valid {
-                return CreateOutcome::Refused(Box::new(report));
-            }
+        let who = system.map_or_else(String::new, |s| format!(" the system {s} for"));
+        let mut message = format!("The Director refused{who} \"{}\":", plan.name);
+        for line in &refusal.lines {
+            message.push('\n');
+            message.push_str(line);
         }
         let finding = Finding::new(
-            errors::rule_of(message, hint),
+            refusal.rule,
             system.map(|s| vec![s.to_owned()]).unwrap_or_default(),
-            message.to_owned(),
+            message,
             None,
         );
-        CreateOutcome::Refused(Box::new(Report {
-            valid: false,
-            violations: vec![finding],
-            warnings: Vec::new(),
-            candidates: Vec::new(),
-            auto_enabled: Vec::new(),
-        }))
+        let mut report = match self.load(catalog, &Progress::none()).await {
+            Ok(fresh) => rules::evaluate(plan, &fresh, catalog),
+            Err(_) => Report {
+                valid: false,
+                violations: Vec::new(),
+                warnings: Vec::new(),
+                candidates: Vec::new(),
+                auto_enabled: Vec::new(),
+            },
+        };
+        report.valid = false;
+        report.violations.insert(0, finding);
+        CreateOutcome::Refused(Box::new(report))
     }
 
     async fn assign_all(
@@ -396,25 +466,20 @@ impl DirectorBackend {
                     progress.call(i + 1, &label, CallState::Done);
                     assigned.push(sid.clone());
                 }
-                Err(AssignFailure::Rule(message, hint)) => {
-                    progress.call(i + 1, &label, CallState::Failed(message.clone()));
-                    let rolled_back = self
-                        .delete_named(&created.id, &formation.name)
+                Err(AssignFailure::Refused(r)) => {
+                    progress.call(i + 1, &label, CallState::Failed(r.lines.join(" ")));
+                    let step = plan.systems.len() + 1;
+                    return match self
+                        .roll_back(&formation.name, &created.id, step, progress)
                         .await
-                        .is_ok();
-                    if rolled_back {
-                        return Ok(Some(
-                            self.refusal(plan, catalog, Some(sid), &message, hint.as_deref())
-                                .await,
-                        ));
-                    }
-                    failed.push((sid.clone(), message));
-                    failed.extend(
-                        plan.systems[i + 1..]
-                            .iter()
-                            .map(|s| (s.clone(), "not tried after the refusal".to_owned())),
-                    );
-                    break;
+                    {
+                        Ok(()) => Ok(Some(self.refusal(plan, catalog, Some(sid), &r).await)),
+                        Err(left) => Err(BackendError::Failed(format!(
+                            "the Director refused the system {sid} for \"{}\" ({}), and rolling the formation back did not finish: {left}",
+                            plan.name,
+                            r.lines.join(" ")
+                        ))),
+                    };
                 }
                 Err(AssignFailure::Other(message)) => {
                     progress.call(i + 1, &label, CallState::Failed(message.clone()));
@@ -440,20 +505,57 @@ impl DirectorBackend {
         T: serde::de::DeserializeOwned,
     {
         match self.client.run(name, &op, Kind::Write, None).await {
-            Ok(data) => {
-                let f = pick(data);
-                Ok(FormationState {
-                    status: convert::status_name(f.status.condition).to_owned(),
-                    errors: convert::errors(&f),
-                })
-            }
+            Ok(data) => Ok(state_of(&pick(data))),
             Err(e) => Err(self.failed(name, &e)),
         }
     }
 }
 
+fn state_of(f: &q::Formation) -> FormationState {
+    FormationState {
+        status: convert::status_name(f.status.condition).to_owned(),
+        errors: convert::errors(f),
+    }
+}
+
+/// A look-up's answer with NotFound (code 20) read as "absent".
+fn absent_if_not_found<T>(answer: Result<Option<T>, CallError>) -> Result<Option<T>, CallError> {
+    match answer {
+        Err(CallError::Answered {
+            code: Some(errors::NOT_FOUND),
+            ..
+        }) => Ok(None),
+        other => other,
+    }
+}
+
 fn other(e: CallError) -> AssignFailure {
     AssignFailure::Other(e.to_string())
+}
+
+/// Which member failed and how, from the formation's `status.errors` (mapped to a system by
+/// `assignmentID`) and its assignments' own errors.
+fn failures(full: &Full) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for e in full.formation.status.errors.iter().flatten() {
+        let system = e
+            .assignment_id
+            .as_ref()
+            .and_then(|a| convert::assignment_target(&full.assignments, a.inner()))
+            .map(str::to_owned);
+        match system {
+            Some(s) if !out.iter().any(|(o, _)| *o == s) => out.push((s, e.message.clone())),
+            Some(_) => {}
+            None => out.push((String::new(), e.message.clone())),
+        }
+    }
+    for (system, a) in full.members() {
+        if a.is_error() && !out.iter().any(|(o, _)| *o == system) {
+            let why = a.error.unwrap_or_else(|| a.state.clone());
+            out.push((system, why));
+        }
+    }
+    out
 }
 
 #[async_trait]
@@ -479,12 +581,7 @@ impl Backend for DirectorBackend {
         catalog: &Catalog,
         progress: &Progress,
     ) -> Result<Landscape, BackendError> {
-        let templates = self.pages(
-            "formationTemplates",
-            q::FormationTemplatesQuery::build,
-            |d| (d.formation_templates.data, d.formation_templates.page_info),
-            |_, _| {},
-        );
+        let templates = self.server_templates();
         let applications = self.pages(
             "applications",
             q::ApplicationsQuery::build,
@@ -502,12 +599,19 @@ impl Backend for DirectorBackend {
             .iter()
             .map(|t| (t.id.inner().to_owned(), t.name.clone()))
             .collect();
+        let mut assignments = HashMap::with_capacity(formations.len());
         for f in &formations {
             self.remember(f.id.inner(), &f.name);
+            let full = self.complete(f.clone()).await.map_err(|e| {
+                self.failed(
+                    &format!("reading the assignments of formation {}", f.name),
+                    &e,
+                )
+            })?;
+            assignments.insert(f.id.inner().to_owned(), full.assignments);
         }
-        let members = convert::memberships(&apps);
-        let systems = apps.iter().map(convert::system).collect();
-        let formations = convert::formations(&formations, &template_names, &members, catalog);
+        let systems = apps.iter().map(|a| convert::system(a, catalog)).collect();
+        let formations = convert::formations(&formations, &template_names, &assignments, catalog);
         Landscape::from_parts(None, None, systems, formations, catalog).map_err(|e| {
             BackendError::Failed(format!(
                 "the Director at {} returned a landscape that cannot be used: {e}",
@@ -525,22 +629,25 @@ impl Backend for DirectorBackend {
         let ftype = catalog.by_id(&plan.type_id).ok_or_else(|| {
             BackendError::Failed(format!("unknown formation type {}", plan.type_id))
         })?;
-        let label = format!("Create the formation \"{}\" ({})", plan.name, ftype.name);
+        let template = self.template_name(ftype).await?;
+        let label = format!("Create the formation \"{}\" ({template})", plan.name);
         progress.call(0, &label, CallState::Started);
         let formation = match self
-            .create_formation(plan, ftype, (progress, 0, &label))
+            .create_formation(plan, &template, (progress, 0, &label))
             .await
         {
             Ok(f) => f,
             Err(CallError::Answered {
                 message,
-                rule,
+                refusal,
                 code,
-            }) if code == Some(errors::NOT_UNIQUE) || rule.is_some() => {
+            }) if code == Some(errors::NOT_UNIQUE) || refusal.is_some() => {
                 progress.call(0, &label, CallState::Failed(message.clone()));
-                return Ok(self
-                    .refusal(plan, catalog, None, &message, rule.as_deref())
-                    .await);
+                let r = refusal.unwrap_or(Refusal {
+                    rule: rules::RuleKind::NameUnique,
+                    lines: vec![message],
+                });
+                return Ok(self.refusal(plan, catalog, None, &r).await);
             }
             Err(e) => {
                 progress.call(0, &label, CallState::Failed(e.to_string()));
@@ -553,24 +660,57 @@ impl Backend for DirectorBackend {
             return Ok(outcome);
         }
         let step = plan.systems.len() + 1;
-        let wait = "Wait for the formation to be Ready";
+        let wait = "Wait until every system's assignment is Ready";
         progress.call(step, wait, CallState::Started);
         let settled = self.settle(&formation, progress).await?;
-        let status = convert::status_name(settled.status.condition).to_owned();
-        if settled.status.condition == q::FormationStatusCondition::Error {
-            let why = convert::errors(&settled).join("; ");
-            progress.call(step, wait, CallState::Failed(why.clone()));
-            return Err(BackendError::Failed(format!(
-                "the formation \"{}\" ({}) was created with every system, but the Director reports it in Error: {why}; resynchronize or delete it",
-                plan.name,
-                formation.id.inner()
-            )));
+        let id = formation.id.inner();
+        match settled.formation.status.condition {
+            q::FormationStatusCondition::Error => {
+                let failed = failures(&settled);
+                let why = failed
+                    .iter()
+                    .map(|(s, m)| {
+                        if s.is_empty() {
+                            m.clone()
+                        } else {
+                            format!("the system {s} failed: {m}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                progress.call(step, wait, CallState::Failed(why.clone()));
+                Err(BackendError::Failed(format!(
+                    "the formation \"{}\" ({id}) was created with every system, but the Director reports it in Error: {why}; resynchronize it, or delete it",
+                    plan.name
+                )))
+            }
+            q::FormationStatusCondition::Ready => {
+                progress.call(step, wait, CallState::Done);
+                Ok(CreateOutcome::Created(Created {
+                    id: id.to_owned(),
+                    status: "Ready".into(),
+                }))
+            }
+            other => {
+                let pending: Vec<String> = settled
+                    .members()
+                    .into_iter()
+                    .filter(|(_, a)| !a.is_error() && a.state != "READY")
+                    .map(|(s, a)| format!("{s} ({})", a.state))
+                    .collect();
+                let note = format!(
+                    "still {} after {} s: {}",
+                    convert::status_name(other),
+                    self.poll.timeout.as_secs(),
+                    pending.join(", ")
+                );
+                progress.call(step, wait, CallState::Failed(note));
+                Ok(CreateOutcome::Created(Created {
+                    id: id.to_owned(),
+                    status: convert::status_name(other).to_owned(),
+                }))
+            }
         }
-        progress.call(step, wait, CallState::Done);
-        Ok(CreateOutcome::Created(Created {
-            id: formation.id.inner().to_owned(),
-            status,
-        }))
     }
 
     async fn assign(
@@ -586,93 +726,66 @@ impl Backend for DirectorBackend {
         };
         match self.assign_one(&formation, system_id, None).await {
             Ok(()) => Ok(()),
-            Err(AssignFailure::Rule(m, _) | AssignFailure::Other(m)) => {
-                Err(BackendError::Failed(format!(
-                    "assigning the system {system_id} to \"{}\" failed: {m}",
-                    formation.name
-                )))
-            }
+            Err(AssignFailure::Refused(r)) => Err(BackendError::Failed(format!(
+                "the Director refused the system {system_id} for \"{}\": {}",
+                formation.name,
+                r.lines.join(" ")
+            ))),
+            Err(AssignFailure::Other(m)) => Err(BackendError::Failed(format!(
+                "assigning the system {system_id} to \"{}\" failed: {m}",
+                formation.name
+            ))),
         }
     }
 
-    /// `unassignFormation` (harmless to repeat: the Director answers a non-member without
-    /// error), then waits until the system's assignment is gone, as `deleteFormation`
-    /// refuses a formation that still has any.
     async fn unassign(
         &self,
         formation_id: &str,
         system_id: &str,
         _catalog: &Catalog,
     ) -> Result<(), BackendError> {
-        let formation = match self.formation(formation_id).await {
-            Ok(Some(f)) => f,
-            Ok(None) => return Err(BackendError::NoSuchFormation(formation_id.to_owned())),
-            Err(e) => return Err(self.failed(&format!("looking up formation {formation_id}"), &e)),
-        };
-        let what = format!(
-            "unassigning the system {system_id} from \"{}\"",
-            formation.name
-        );
-        let op = q::UnassignFormation::build(q::AssignVars {
-            object_id: Id::new(system_id),
-            object_type: q::FormationObjectType::Application,
-            formation: q::FormationInput::named(&formation.name),
-        });
-        let mut last = None;
-        for _ in 0..2 {
-            match self
-                .client
-                .run("unassignFormation", &op, Kind::Write, None)
-                .await
-            {
-                Ok(_) => {
-                    last = None;
-                    break;
-                }
-                Err(e @ CallError::Unknown(_)) => last = Some(e),
-                Err(e) => return Err(self.failed(&what, &e)),
-            }
-        }
-        let deadline = Instant::now() + self.poll.timeout;
-        let mut wait = self.poll.min_interval;
-        loop {
-            let member = self
-                .is_member(&formation, system_id)
-                .await
-                .map_err(|e| self.failed(&what, &e))?;
-            if !member {
-                return Ok(());
-            }
-            if let Some(e) = &last {
-                return Err(self.failed(&what, e));
-            }
-            if Instant::now() + wait > deadline {
-                return Err(BackendError::Failed(format!(
-                    "{what}: the system is still assigned after {} s",
-                    self.poll.timeout.as_secs()
-                )));
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.poll.max_interval);
-        }
+        let name = self.name_of(formation_id).await?;
+        self.unassign_and_wait(&name, formation_id, system_id)
+            .await
+            .map_err(BackendError::Failed)
     }
 
-    async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
-        match self.formation(formation_id).await {
-            Ok(Some(f)) => Ok(FormationState {
-                status: convert::status_name(f.status.condition).to_owned(),
-                errors: convert::errors(&f),
-            }),
+    async fn members(
+        &self,
+        formation_id: &str,
+    ) -> Result<BTreeMap<String, Assignment>, BackendError> {
+        match self.full(formation_id).await {
+            Ok(Some(f)) => Ok(f.members()),
             Ok(None) => Err(BackendError::NoSuchFormation(formation_id.to_owned())),
             Err(e) => Err(self.failed(&format!("reading formation {formation_id}"), &e)),
         }
     }
 
+    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {
+        let server = self.server_templates().await?;
+        Ok(templates::overlay(catalog, server))
+    }
+
+    async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        match self.formation(formation_id).await {
+            Ok(Some(f)) => Ok(state_of(&f)),
+            Ok(None) => Err(BackendError::NoSuchFormation(formation_id.to_owned())),
+            Err(e) => Err(self.failed(&format!("reading formation {formation_id}"), &e)),
+        }
+    }
+
+    /// Deletes in the order the Director needs: every member unassigned and its
+    /// assignments gone, then the formation (a non-empty one is refused, §4.7).
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let name = self.name_of(formation_id).await?;
-        self.delete_named(formation_id, &name)
+        let progress = Progress::none();
+        self.roll_back(&name, formation_id, 0, &progress)
             .await
-            .map_err(|e| self.failed(&format!("deleting the formation \"{name}\""), &e))
+            .map_err(|left| {
+                BackendError::Failed(format!(
+                    "deleting the formation \"{name}\" did not finish: {left}"
+                ))
+            })
     }
 
     async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {

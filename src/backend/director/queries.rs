@@ -52,6 +52,37 @@ pub struct ApplicationStatus {
     pub condition: ApplicationStatusCondition,
 }
 
+#[derive(cynic::Scalar, Debug, Clone)]
+#[cynic(graphql_type = "Timestamp")]
+pub struct Timestamp(pub String);
+
+/// A registration token: the scenario groups it was requested with decide what
+/// `ContainsScenarioGroups` accepts (director-behaviour.md §5.3).
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct OneTimeTokenForApplication {
+    pub scenario_groups: Option<Vec<Option<String>>>,
+    pub created_at: Option<Timestamp>,
+    pub used: bool,
+}
+
+#[derive(cynic::InlineFragments, Debug, Clone)]
+pub enum OneTimeToken {
+    OneTimeTokenForApplication(OneTimeTokenForApplication),
+    #[cynic(fallback)]
+    Other,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct Auth {
+    pub one_time_token: Option<OneTimeToken>,
+}
+
+/// `auth` is `null` when the credentials lack `application.auths:read` (§1.1).
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct AppSystemAuth {
+    pub auth: Option<Auth>,
+}
+
 #[derive(cynic::QueryFragment, Debug, Clone)]
 pub struct Application {
     pub id: cynic::Id,
@@ -61,6 +92,7 @@ pub struct Application {
     pub labels: Option<Labels>,
     pub status: ApplicationStatus,
     pub system_status: Option<String>,
+    pub auths: Option<Vec<AppSystemAuth>>,
 }
 
 #[derive(cynic::QueryFragment, Debug, Clone)]
@@ -107,6 +139,31 @@ pub struct FormationError {
     pub error_code: i32,
 }
 
+#[derive(cynic::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormationAssignmentType {
+    Application,
+    Runtime,
+    RuntimeContext,
+}
+
+/// One direction of a pair of participants (§1.3): `target` is the system it concerns.
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationAssignment {
+    pub id: cynic::Id,
+    pub source: cynic::Id,
+    pub source_type: FormationAssignmentType,
+    pub target: cynic::Id,
+    pub target_type: FormationAssignmentType,
+    pub state: String,
+    pub error: Option<String>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+pub struct FormationAssignmentPage {
+    pub data: Vec<FormationAssignment>,
+    pub page_info: PageInfo,
+}
+
 #[derive(cynic::QueryFragment, Debug, Clone)]
 pub struct Formation {
     pub id: cynic::Id,
@@ -114,7 +171,30 @@ pub struct Formation {
     pub formation_template_id: cynic::Id,
     pub state: String,
     pub error: Option<FormationError>,
+    #[arguments(first: 200)]
+    pub formation_assignments: Option<FormationAssignmentPage>,
     pub status: FormationStatus,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct AssignmentPageVars {
+    pub id: cynic::Id,
+    pub after: Option<PageCursor>,
+}
+
+/// A formation with one further page of its assignments (a formation of n systems has n²).
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Formation", variables = "AssignmentPageVars")]
+pub struct FormationAssignmentsOnly {
+    #[arguments(first: 200, after: $after)]
+    pub formation_assignments: Option<FormationAssignmentPage>,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Query", variables = "AssignmentPageVars")]
+pub struct FormationAssignmentsQuery {
+    #[arguments(id: $id)]
+    pub formation: Option<FormationAssignmentsOnly>,
 }
 
 #[derive(cynic::QueryFragment, Debug, Clone)]
@@ -155,18 +235,6 @@ pub struct FormationByNameQuery {
     pub formation_by_name: Option<Formation>,
 }
 
-#[derive(cynic::QueryVariables, Debug, Clone)]
-pub struct ObjectVars {
-    pub object_id: String,
-}
-
-#[derive(cynic::QueryFragment, Debug, Clone)]
-#[cynic(graphql_type = "Query", variables = "ObjectVars")]
-pub struct FormationsForObjectQuery {
-    #[arguments(objectID: $object_id)]
-    pub formations_for_object: Vec<Formation>,
-}
-
 // ---- formation templates (types) ----
 
 #[derive(cynic::QueryFragment, Debug, Clone)]
@@ -175,6 +243,7 @@ pub struct FormationConstraint {
     pub operator: String,
     pub resource_subtype: String,
     pub target_operation: String,
+    pub constraint_type: String,
     pub input_template: String,
 }
 
@@ -202,10 +271,14 @@ pub struct FormationTemplatesQuery {
 
 // ---- mutations ----
 
+/// Unset keys are left out of the request, not sent as `null`: the key `state` alone, even
+/// `null`, makes the Director demand the scope `formation.state:write` (§2.3).
 #[derive(cynic::InputObject, Debug, Clone)]
 pub struct FormationInput {
     pub name: String,
+    #[cynic(skip_serializing_if = "Option::is_none")]
     pub template_name: Option<String>,
+    #[cynic(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
 }
 

@@ -6,7 +6,7 @@ use cynic::GraphQlResponse;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::errors;
+use super::errors::{self, Refusal};
 use crate::text::neutralise;
 
 #[derive(Debug, Deserialize)]
@@ -22,10 +22,11 @@ pub enum Undecoded {
     /// Not the GraphQL JSON expected, or neither data nor errors: the outcome is unknown.
     Unreadable(String),
     /// The Director answered with an error; `message` is one sentence, neutralised.
+    /// `refusal` is set when the error is a refusal by a rule (its lines neutralised).
     Answered {
         code: Option<i64>,
         message: String,
-        rule: Option<String>,
+        refusal: Option<Refusal>,
     },
 }
 
@@ -44,10 +45,19 @@ pub fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Undecode
             .extensions
             .map(|x| (x.error_code, x.rule))
             .unwrap_or((None, None));
+        let refusal = errors::refusal(code, &error.message, rule.as_deref()).map(|r| Refusal {
+            rule: r.rule,
+            lines: r.lines.iter().map(|l| neutralise(l).into_owned()).collect(),
+        });
+        let one_line = error
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         return Err(Undecoded::Answered {
             code,
-            message: errors::sentence(code, &neutralise(&error.message)),
-            rule,
+            message: errors::sentence(code, &neutralise(&one_line)),
+            refusal,
         });
     }
     answer.data.ok_or_else(|| {

@@ -71,6 +71,9 @@ pub struct CreateStep {
     pub calls: Vec<CallRow>,
     pub phase: Phase,
     pub status: Option<String>,
+    /// Each member's assignment state while the formation settles, and the time waited.
+    pub members: std::collections::BTreeMap<String, crate::landscape::Assignment>,
+    pub waited: Duration,
 }
 
 impl CreateStep {
@@ -80,6 +83,8 @@ impl CreateStep {
             calls: Vec::new(),
             phase: Phase::Running,
             status: None,
+            members: std::collections::BTreeMap::new(),
+            waited: Duration::ZERO,
         }
     }
 
@@ -150,6 +155,12 @@ impl CreateStep {
                 self.calls[step] = CallRow { label, state };
             }
             BackendEvent::FormationStatus { status, .. } => self.status = Some(status),
+            BackendEvent::Assignments {
+                systems, elapsed, ..
+            } => {
+                self.members = systems;
+                self.waited = elapsed;
+            }
             BackendEvent::Loading { .. } => {}
         }
     }
@@ -477,9 +488,42 @@ impl CreateStep {
         if let Some(status) = &self.status {
             lines.push(Line::raw(format!("Status: {}", neutralise(status))));
         }
+        self.member_lines(data, spin, &mut lines);
         lines.push(Line::raw(""));
         self.phase_lines(data, spin, &mut lines);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    }
+
+    /// One line per system with its assignment state: in progress with the time waited,
+    /// Ready, or the error with the server's message.
+    fn member_lines(&self, data: &Data, spin: &str, lines: &mut Vec<Line<'static>>) {
+        let t = data.theme();
+        for (id, a) in &self.members {
+            let name = data
+                .landscape
+                .system(id)
+                .map_or(id.as_str(), |s| s.name.as_str());
+            let (mark, style, text) = if a.is_error() {
+                let why = a.error.as_deref().unwrap_or("");
+                (
+                    t.sym.bad.to_owned(),
+                    t.error(),
+                    format!("{} {why}", a.state),
+                )
+            } else if a.state == "READY" {
+                (t.sym.ok.to_owned(), t.ok(), "READY".to_owned())
+            } else {
+                (
+                    spin.to_owned(),
+                    t.base(),
+                    format!("{} (in progress, {} s)", a.state, self.waited.as_secs()),
+                )
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {mark} "), style),
+                Span::raw(neutralise(&format!("{name}: {text}")).into_owned()),
+            ]));
+        }
     }
 
     fn phase_lines(&self, data: &Data, spin: &str, lines: &mut Vec<Line<'static>>) {

@@ -1,0 +1,257 @@
+//! The Director's formation templates as rules (director-behaviour.md §1.2, §8): its
+//! `applicationTypes` and `formationConstraints` laid over the built-in catalog, so that the
+//! pure rule engine runs unchanged on what the server enforces. The catalog stays the
+//! source of everything the server does not say (counts it cannot express, reasons, fixes)
+//! and the offline default.
+
+use serde_json::Value;
+
+use super::queries as q;
+use super::{BackendError, DirectorBackend};
+use crate::catalog::{ANY_TYPE, AllowedType, Catalog, Constraint, FormationType};
+
+impl DirectorBackend {
+    /// The server's exact name of the template for a catalog type, matched by the type's
+    /// current or former name (§4.4: `createFormation` matches names exactly). Without a
+    /// match, the catalog's name (the server will then say the template is unknown).
+    pub(super) async fn template_name(
+        &self,
+        ftype: &FormationType,
+    ) -> Result<String, BackendError> {
+        let server = self.server_templates().await?;
+        Ok(matching(ftype, server).map_or_else(|| ftype.name.clone(), |t| t.name.clone()))
+    }
+}
+
+/// The server template a catalog type stands for: the current name first, then a former
+/// one, each exactly and then ignoring case.
+pub fn matching<'a>(
+    ftype: &FormationType,
+    server: &'a [q::FormationTemplate],
+) -> Option<&'a q::FormationTemplate> {
+    let names = std::iter::once(&ftype.name).chain(&ftype.former_names);
+    names
+        .clone()
+        .find_map(|n| server.iter().find(|t| &t.name == n))
+        .or_else(|| {
+            names
+                .into_iter()
+                .find_map(|n| server.iter().find(|t| t.name.eq_ignore_ascii_case(n)))
+        })
+}
+
+/// The catalog with each type the server has a template for ruled by that template, and a
+/// note for each difference from the built-in rules.
+pub fn overlay(catalog: &Catalog, server: &[q::FormationTemplate]) -> (Catalog, Vec<String>) {
+    let mut out = catalog.clone();
+    let mut notes = Vec::new();
+    for ftype in &mut out.formation_types {
+        let Some(t) = matching(ftype, server) else {
+            continue;
+        };
+        if let Some(note) = apply_types(ftype, t) {
+            notes.push(note);
+        }
+        if let Some(constraints) = t.formation_constraints.as_deref()
+            && let Some(note) = apply_constraints(ftype, constraints, catalog)
+        {
+            notes.push(note);
+        }
+    }
+    (out, notes)
+}
+
+/// The template's `applicationTypes` as the allow-list; counts stay as the catalog has
+/// them for the types both name.
+fn apply_types(ftype: &mut FormationType, t: &q::FormationTemplate) -> Option<String> {
+    let ours: Vec<&str> = ftype
+        .system_types
+        .iter()
+        .map(|a| a.system_type.as_str())
+        .filter(|s| *s != crate::catalog::ANY_OTHER_TYPE)
+        .collect();
+    let mut theirs: Vec<&str> = t.application_types.iter().map(String::as_str).collect();
+    theirs.dedup();
+    let same = ours.len() == theirs.len() && ours.iter().all(|o| theirs.contains(o));
+    if same || theirs.is_empty() {
+        return None;
+    }
+    let note = format!(
+        "The Director's template \"{}\" takes the system types {}; the built-in catalog says {}. The Director's list is used.",
+        t.name,
+        theirs.join(", "),
+        ours.join(", ")
+    );
+    ftype.system_types = theirs
+        .iter()
+        .map(|name| {
+            ftype
+                .system_types
+                .iter()
+                .find(|a| a.system_type == *name)
+                .cloned()
+                .unwrap_or(AllowedType {
+                    system_type: (*name).to_owned(),
+                    min: 0,
+                    max: None,
+                })
+        })
+        .collect();
+    Some(note)
+}
+
+/// The template's PRE assign constraints as catalog constraints and maxima.
+fn apply_constraints(
+    ftype: &mut FormationType,
+    server: &[q::FormationConstraint],
+    catalog: &Catalog,
+) -> Option<String> {
+    let mut constraints: Vec<Constraint> = Vec::new();
+    let mut at_most_one: Vec<String> = Vec::new();
+    for c in server
+        .iter()
+        .filter(|c| c.target_operation == "ASSIGN_FORMATION" && c.constraint_type == "PRE")
+    {
+        let input = input_json(&c.input_template);
+        let subtype = c.resource_subtype.clone();
+        match c.operator.as_str() {
+            "IsNotAssignedToAnyFormationOfType" => {
+                constraints.push(Constraint::IsNotAssignedToAnyFormationOfType {
+                    system_types: vec![subtype],
+                    except_system_types: strings(
+                        &input,
+                        &["exceptSystemTypes", "except_system_types"],
+                    ),
+                })
+            }
+            "DoesNotContainResourceOfSubtype" => at_most_one.push(subtype),
+            "ContainsScenarioGroups" => {
+                let keys = strings(
+                    &input,
+                    &["requiredScenarioGroups", "required_scenario_groups"],
+                );
+                if !keys.is_empty() {
+                    constraints.push(Constraint::ContainsScenarioGroups {
+                        system_type: subtype,
+                        required_scenario_groups: keys
+                            .iter()
+                            .map(|k| catalog.group_display(k))
+                            .collect(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut changed = Vec::new();
+    // Registration is what ContainsScenarioGroups needs on the server (CONNECTED); the
+    // catalog's own registration constraints stay, for landscape files.
+    let kept: Vec<Constraint> = ftype
+        .constraints
+        .iter()
+        .filter(|c| matches!(c, Constraint::RequiresRegistrationStatus { .. }))
+        .cloned()
+        .collect();
+    let ours: Vec<&Constraint> = ftype
+        .constraints
+        .iter()
+        .filter(|c| !matches!(c, Constraint::RequiresRegistrationStatus { .. }))
+        .collect();
+    let same = ours.len() == constraints.len() && ours.iter().all(|c| constraints.contains(c));
+    if !same {
+        changed.push(format!(
+            "constraints {}",
+            if constraints.is_empty() {
+                "none".to_owned()
+            } else {
+                constraints
+                    .iter()
+                    .map(describe)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        ));
+        ftype.constraints = constraints.into_iter().chain(kept).collect();
+    }
+    for a in &mut ftype.system_types {
+        let server_max_one = at_most_one
+            .iter()
+            .any(|s| s == &a.system_type || s == ANY_TYPE);
+        if server_max_one && a.max != Some(1) {
+            a.max = Some(1);
+            a.min = a.min.min(1);
+            changed.push(format!("at most one {}", a.system_type));
+        }
+    }
+    (!changed.is_empty()).then(|| {
+        format!(
+            "The Director's rules for \"{}\" differ from the built-in catalog and are used: {}.",
+            ftype.name,
+            changed.join(", ")
+        )
+    })
+}
+
+fn describe(c: &Constraint) -> String {
+    match c {
+        Constraint::IsNotAssignedToAnyFormationOfType {
+            system_types,
+            except_system_types,
+        } => {
+            let except = if except_system_types.is_empty() {
+                String::new()
+            } else {
+                format!(" (except {})", except_system_types.join(", "))
+            };
+            format!(
+                "a {} system in only one such formation{except}",
+                system_types.join(", ")
+            )
+        }
+        Constraint::ContainsScenarioGroups {
+            system_type,
+            required_scenario_groups,
+        } => format!(
+            "{system_type} registered with {}",
+            required_scenario_groups.join(" or ")
+        ),
+        Constraint::RequiresRegistrationStatus {
+            system_type,
+            status,
+        } => {
+            format!("{system_type} {status}")
+        }
+    }
+}
+
+/// An operator's input: the template's JSON with its `{{…}}` placeholders blanked (they
+/// stand for the resource being assigned, which is not needed here).
+pub fn input_json(template: &str) -> Value {
+    let mut blanked = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        blanked.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => rest = &rest[start + end + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    blanked.push_str(rest);
+    serde_json::from_str(&blanked).unwrap_or(Value::Null)
+}
+
+fn strings(input: &Value, keys: &[&str]) -> Vec<String> {
+    keys.iter()
+        .find_map(|k| input.get(*k))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

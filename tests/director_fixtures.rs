@@ -1,0 +1,693 @@
+//! The director client against recorded answers of exactly the shapes the real Director
+//! gives (shared/reference/director-behaviour.md; fixtures in tests/fixtures/director/),
+//! served by a small scripted loopback server: independent of the sandbox. Each test
+//! names the reference section it depends on.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use formation_wizard::backend::director::auth::{Auth, Credentials, ServiceKey};
+use formation_wizard::backend::director::client::Options;
+use formation_wizard::backend::director::profile::Connection;
+use formation_wizard::backend::director::{DirectorBackend, PollOptions};
+use formation_wizard::backend::{Backend, BackendError, CreateOutcome, Progress};
+use formation_wizard::catalog::Catalog;
+use formation_wizard::plan::FormationPlan;
+use formation_wizard::rules::RuleKind;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+const TC_TEMPLATE: &str = "Integration with SAP Task Center";
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/director/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// One scripted answer: HTTP status and body.
+type Answer = (u16, String);
+
+#[derive(Default)]
+struct Script {
+    /// Answers by root field; the last one of a queue is repeated once it is reached.
+    answers: HashMap<String, VecDeque<Answer>>,
+    /// Every request: (root field, request body).
+    log: Vec<(String, Value)>,
+    token_paths: Vec<String>,
+}
+
+#[derive(Clone, Default)]
+struct Server(Arc<Mutex<Script>>);
+
+impl Server {
+    fn on(&self, field: &str, status: u16, body: impl Into<String>) -> &Self {
+        self.0
+            .lock()
+            .unwrap()
+            .answers
+            .entry(field.to_owned())
+            .or_default()
+            .push_back((status, body.into()));
+        self
+    }
+
+    fn data(&self, field: &str, value: Value) -> &Self {
+        self.on(field, 200, json!({ "data": { field: value } }).to_string())
+    }
+
+    fn fields(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .map(|(f, _)| f.clone())
+            .collect()
+    }
+
+    fn bodies(&self, field: &str) -> Vec<Value> {
+        let s = self.0.lock().unwrap();
+        s.log
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    fn count(&self, field: &str) -> usize {
+        self.bodies(field).len()
+    }
+}
+
+/// The first field selected by the operation: the word after the first `{`.
+fn root_field(query: &str) -> String {
+    let after = query.split_once('{').map_or("", |(_, rest)| rest);
+    after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+async fn graphql(State(server): State<Server>, body: String) -> (StatusCode, String) {
+    let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let field = root_field(request["query"].as_str().unwrap_or(""));
+    let mut s = server.0.lock().unwrap();
+    s.log.push((field.clone(), request));
+    let answer = match s.answers.get_mut(&field) {
+        Some(q) if q.len() > 1 => q.pop_front(),
+        Some(q) => q.front().cloned(),
+        None => None,
+    };
+    let (status, body) = answer.unwrap_or((500, format!("no scripted answer for {field}")));
+    (StatusCode::from_u16(status).unwrap(), body)
+}
+
+async fn token(State(server): State<Server>, uri: axum::http::Uri) -> (StatusCode, String) {
+    server
+        .0
+        .lock()
+        .unwrap()
+        .token_paths
+        .push(uri.path().to_owned());
+    (
+        StatusCode::OK,
+        json!({"access_token": "fixture-access-token", "expires_in": 3600}).to_string(),
+    )
+}
+
+async fn serve(server: &Server) -> SocketAddr {
+    let app = Router::new()
+        .route("/graphql", post(graphql))
+        .route("/oauth/token", post(token))
+        .route("/uaa/oauth/token", post(token))
+        .with_state(server.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+fn options() -> Options {
+    Options {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(2),
+        retries: 2,
+        min_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(1),
+        page_size: 100,
+    }
+}
+
+async fn backend(server: &Server) -> DirectorBackend {
+    let addr = serve(server).await;
+    DirectorBackend::connect(
+        Connection {
+            url: format!("http://{addr}/graphql"),
+            tenant: "tenant-1".into(),
+            credentials: Credentials::Token {
+                token: SecretString::from("fixture-token".to_owned()),
+                file: None,
+            },
+        },
+        options(),
+        PollOptions {
+            timeout: Duration::from_secs(3),
+            min_interval: Duration::from_millis(5),
+            max_interval: Duration::from_millis(20),
+        },
+    )
+    .unwrap()
+}
+
+fn catalog() -> Catalog {
+    Catalog::embedded().unwrap()
+}
+
+fn plan(systems: &[&str]) -> FormationPlan {
+    FormationPlan {
+        name: "TC New".into(),
+        type_id: "sap-task-center".into(),
+        systems: systems.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn page(data: Value) -> Value {
+    json!({"data": data, "pageInfo": {"startCursor": "", "endCursor": "", "hasNextPage": false}, "totalCount": data.as_array().map_or(0, Vec::len)})
+}
+
+fn app(id: &str, app_type: &str) -> Value {
+    json!({
+        "id": id, "name": format!("System {id}"), "systemNumber": null, "baseUrl": null,
+        "labels": {"applicationType": app_type, "scenarios": []},
+        "status": {"condition": "CONNECTED"}, "systemStatus": null,
+        "auths": [{"auth": {"oneTimeToken": {"__typename": "OneTimeTokenForApplication",
+            "scenarioGroups": ["{\"key\":\"ALL_COMMUNICATION_SCENARIOS\",\"description\":\"All\"}"],
+            "createdAt": "2026-01-01T00:00:00Z", "used": true}}}]
+    })
+}
+
+/// Assignments of `members` as the Director makes them: every ordered pair, in the state
+/// of its target.
+fn assignments(members: &[(&str, &str)]) -> Value {
+    pairs(members, |_, (_, target)| target)
+}
+
+/// Every ordered pair, in the state `decide(source, target)` picks.
+fn pairs<'a>(
+    members: &'a [(&'a str, &'a str)],
+    decide: impl Fn((usize, &'a str), (usize, &'a str)) -> &'a str,
+) -> Value {
+    let mut out = Vec::new();
+    for (i, (src, src_state)) in members.iter().enumerate() {
+        for (j, (tgt, tgt_state)) in members.iter().enumerate() {
+            let state = decide((i, src_state), (j, tgt_state));
+            out.push(json!({
+                "id": format!("a-{src}-{tgt}"), "source": src, "sourceType": "APPLICATION",
+                "target": tgt, "targetType": "APPLICATION", "state": state,
+                "error": if state.ends_with("_ERROR") { json!(format!("{{\"error\":{{\"message\":\"the receiver of {tgt} failed\",\"errorCode\":2}}}}")) } else { Value::Null }
+            }));
+        }
+    }
+    Value::Array(out)
+}
+
+fn formation(members: &[(&str, &str)], condition: &str, errors: Value) -> Value {
+    json!({
+        "id": "f-new", "name": "TC New", "formationTemplateId": "t-tc", "state": "READY",
+        "error": {"message": "", "errorCode": 0},
+        "formationAssignments": page(assignments(members)),
+        "status": {"condition": condition, "errors": errors}
+    })
+}
+
+/// A Director with the Task Center template under its former name, three systems and no
+/// formation yet.
+fn director() -> Server {
+    director_with(json!([]))
+}
+
+fn director_with(formations: Value) -> Server {
+    let s = Server::default();
+    s.data(
+        "formationTemplates",
+        page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+            "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud"], "formationConstraints": null}])),
+    )
+    .data(
+        "applications",
+        page(json!([app("tc-1", "SAP Task Center"), app("s4-1", "SAP S/4HANA Cloud"), app("s4-2", "SAP S/4HANA Cloud")])),
+    )
+    .data("formations", page(formations));
+    s
+}
+
+#[tokio::test]
+async fn create_sends_the_servers_exact_template_name_and_no_state_key() {
+    // §2.3 (the key `state`, even null, needs formation.state:write), §4.4 (exact name).
+    let s = director();
+    s.data("createFormation", formation(&[], "READY", Value::Null))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(
+                &[("tc-1", "READY"), ("s4-1", "READY")],
+                "READY",
+                Value::Null,
+            ),
+        );
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["tc-1", "s4-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, CreateOutcome::Created(ref c) if c.status == "Ready"),
+        "{out:?}"
+    );
+    let create = &s.bodies("createFormation")[0]["variables"]["formation"];
+    assert_eq!(
+        create,
+        &json!({"name": "TC New", "templateName": TC_TEMPLATE})
+    );
+    for field in ["assignFormation", "createFormation"] {
+        for body in s.bodies(field) {
+            let text = body["variables"].to_string();
+            assert!(!text.contains("\"state\""), "{field} carried state: {text}");
+            assert!(!text.contains("null"), "{field} carried a null key: {text}");
+        }
+    }
+    assert_eq!(
+        s.bodies("assignFormation")[0]["variables"]["formation"],
+        json!({"name": "TC New"})
+    );
+}
+
+#[tokio::test]
+async fn a_constraint_refusal_is_a_rule_failure_rolled_back_unassign_wait_delete() {
+    // §0.1/§6.3 (refusal = code 10 with the multierror text), §4.7 (delete refuses a
+    // non-empty formation: unassign, wait until gone, then delete).
+    let s = director();
+    s.data("createFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "assignFormation",
+            formation(&[("s4-1", "READY")], "READY", Value::Null),
+        )
+        .on("assignFormation", 200, fixture("constraint_refusal.json"))
+        .data(
+            "formation",
+            formation(&[("s4-1", "READY")], "READY", Value::Null),
+        )
+        .data(
+            "formation",
+            formation(&[("s4-1", "DELETING")], "READY", Value::Null),
+        )
+        .data("formation", formation(&[], "READY", Value::Null))
+        .data(
+            "unassignFormation",
+            formation(&[("s4-1", "DELETING")], "READY", Value::Null),
+        )
+        .data("deleteFormation", formation(&[], "READY", Value::Null));
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["s4-1", "tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    let CreateOutcome::Refused(report) = out else {
+        panic!("expected a refusal, got {out:?}");
+    };
+    let first = &report.violations[0];
+    assert_eq!(first.rule, RuleKind::SystemInOtherFormationOfType);
+    assert_eq!(first.systems, vec!["tc-1"]);
+    let lines: Vec<&str> = first.message.lines().collect();
+    assert_eq!(lines.len(), 3, "{:?}", first.message);
+    assert!(lines[2].starts_with("Formation constraint \"TaskCenterOnlyInOneFormation\""));
+    assert_eq!(
+        s.count("assignFormation"),
+        2,
+        "a refusal is never sent again"
+    );
+    let fields = s.fields();
+    let unassign = fields
+        .iter()
+        .position(|f| f == "unassignFormation")
+        .expect("unassigned");
+    let delete = fields
+        .iter()
+        .position(|f| f == "deleteFormation")
+        .expect("deleted");
+    let waited = fields[unassign..delete]
+        .iter()
+        .filter(|f| *f == "formation")
+        .count();
+    assert!(
+        waited >= 2,
+        "waits until the assignments are gone: {fields:?}"
+    );
+    assert_eq!(
+        s.bodies("unassignFormation")[0]["variables"]["objectId"],
+        "s4-1"
+    );
+}
+
+#[tokio::test]
+async fn a_rollback_that_cannot_finish_says_what_is_left_and_how_to_finish() {
+    // §4.7: the delete of a non-empty formation is refused.
+    let s = director();
+    s.data("createFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "assignFormation",
+            formation(&[("s4-1", "READY")], "READY", Value::Null),
+        )
+        .on("assignFormation", 200, fixture("constraint_refusal.json"))
+        .data(
+            "formation",
+            formation(&[("s4-1", "READY")], "READY", Value::Null),
+        )
+        .on(
+            "unassignFormation",
+            200,
+            fixture("insufficient_scopes.json"),
+        );
+    let b = backend(&s).await;
+    let err = b
+        .create(&plan(&["s4-1", "tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    let text = err.to_string();
+    assert!(text.contains("left at"), "{text}");
+    assert!(text.contains("with the system s4-1"), "{text}");
+    assert!(text.contains("unassign it"), "{text}");
+    assert_eq!(s.count("deleteFormation"), 0);
+}
+
+#[tokio::test]
+async fn not_found_in_the_look_up_after_an_unknown_outcome_resends_the_create_once() {
+    // §2.1 (503 proves nothing), §4.3 (missing = code 20), §4.4 step 4.
+    let s = director();
+    s.on("createFormation", 503, fixture("timeout_503.json"))
+        .data("createFormation", formation(&[], "READY", Value::Null))
+        .on("formationByName", 200, fixture("not_found.json"))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(&[("tc-1", "READY")], "READY", Value::Null),
+        );
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    assert_eq!(s.count("createFormation"), 2, "sent again exactly once");
+    assert_eq!(s.count("formationByName"), 1);
+}
+
+#[tokio::test]
+async fn two_unknown_outcomes_never_send_a_third_create() {
+    let s = director();
+    s.on("createFormation", 503, fixture("timeout_503.json"))
+        .on("formationByName", 200, fixture("not_found.json"));
+    let b = backend(&s).await;
+    let err = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("nothing was left behind"), "{err}");
+    assert_eq!(s.count("createFormation"), 2);
+}
+
+#[tokio::test]
+async fn a_found_formation_after_an_unknown_outcome_is_not_created_again() {
+    let s = director();
+    s.on("createFormation", 503, fixture("timeout_503.json"))
+        .data("formationByName", formation(&[], "READY", Value::Null))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(&[("tc-1", "READY")], "READY", Value::Null),
+        );
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    assert_eq!(s.count("createFormation"), 1);
+}
+
+#[tokio::test]
+async fn not_found_in_a_status_look_up_is_no_such_formation() {
+    let s = director();
+    s.on("formation", 200, fixture("not_found_formation.json"));
+    let b = backend(&s).await;
+    let err = b.status("f-gone").await.unwrap_err();
+    assert!(
+        matches!(err, BackendError::NoSuchFormation(ref id) if id == "f-gone"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_name_is_the_name_unique_rule() {
+    // §4.4 step 4: code 21.
+    let s = director();
+    s.on("createFormation", 200, fixture("not_unique.json"));
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    let CreateOutcome::Refused(report) = out else {
+        panic!("expected a refusal, got {out:?}");
+    };
+    assert_eq!(report.violations[0].rule, RuleKind::NameUnique);
+    assert_eq!(s.count("createFormation"), 1);
+}
+
+#[tokio::test]
+async fn insufficient_scopes_fail_at_once_and_say_so() {
+    // §2.3: code 23 is an answer, not worth repeating.
+    let s = director();
+    s.on("createFormation", 200, fixture("insufficient_scopes.json"));
+    let b = backend(&s).await;
+    let err = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("lack the scopes"), "{err}");
+    assert!(err.to_string().contains("formation.state:write"), "{err}");
+    assert_eq!(s.count("createFormation"), 1);
+}
+
+#[tokio::test]
+async fn a_validation_failure_http_422_is_not_repeated() {
+    // §6.2: HTTP 422, code 10 `input:`.
+    let s = director();
+    s.on("formation", 422, fixture("validation.json"));
+    let b = backend(&s).await;
+    let err = b.status("f-1").await.unwrap_err();
+    assert!(err.to_string().contains("input:3"), "{err}");
+    assert!(err.to_string().contains("HTTP 422"), "{err}");
+    assert_eq!(s.count("formation"), 1);
+}
+
+#[tokio::test]
+async fn an_internal_error_on_a_read_is_retried() {
+    // §6.1: code 10 without a refusal may pass.
+    let s = director();
+    s.on("formation", 200, fixture("internal.json"))
+        .data("formation", formation(&[], "READY", Value::Null));
+    let b = backend(&s).await;
+    let state = b.status("f-new").await.unwrap();
+    assert_eq!(state.status, "Ready");
+    assert_eq!(s.count("formation"), 2);
+}
+
+#[tokio::test]
+async fn an_unsupported_application_type_is_system_type_not_allowed() {
+    // §4.5 step 6: code 27.
+    let s = director();
+    s.data("createFormation", formation(&[], "READY", Value::Null))
+        .on("assignFormation", 200, fixture("unsupported_type.json"))
+        .data("formation", formation(&[], "READY", Value::Null))
+        .data("deleteFormation", formation(&[], "READY", Value::Null));
+    let b = backend(&s).await;
+    let out = b
+        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
+        .await
+        .unwrap();
+    let CreateOutcome::Refused(report) = out else {
+        panic!("expected a refusal, got {out:?}");
+    };
+    assert_eq!(report.violations[0].rule, RuleKind::SystemTypeNotAllowed);
+    assert_eq!(
+        s.count("deleteFormation"),
+        1,
+        "the empty formation is deleted"
+    );
+}
+
+#[tokio::test]
+async fn a_create_error_assignment_exits_3_naming_the_system_and_the_message() {
+    // §4.2: status.errors name the assignment; the assignment's target is the system.
+    let s = director();
+    let errors = json!([{"assignmentID": "a-tc-1-s4-2", "message": "the receiver of s4-2 failed", "errorCode": 2}]);
+    s.data("createFormation", formation(&[], "READY", Value::Null))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(
+                &[("tc-1", "INITIAL"), ("s4-2", "INITIAL")],
+                "IN_PROGRESS",
+                Value::Null,
+            ),
+        )
+        .data(
+            "formation",
+            formation(
+                &[("tc-1", "READY"), ("s4-2", "CREATE_ERROR")],
+                "ERROR",
+                errors,
+            ),
+        );
+    let b = backend(&s).await;
+    let err = b
+        .create(&plan(&["tc-1", "s4-2"]), &catalog(), &Progress::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    let text = err.to_string();
+    assert!(
+        text.contains("the system s4-2 failed: the receiver of s4-2 failed"),
+        "{text}"
+    );
+    assert!(!text.contains("tc-1 failed"), "{text}");
+}
+
+#[tokio::test]
+async fn load_reads_membership_and_states_from_formation_assignments() {
+    // §1.3, §4.1: membership from formationAssignments, not formationsForObject.
+    let s = director_with(json!([formation(
+        &[("tc-1", "READY"), ("s4-1", "CONFIG_PENDING")],
+        "IN_PROGRESS",
+        Value::Null
+    )]));
+    let b = backend(&s).await;
+    let l = b.load(&catalog(), &Progress::none()).await.unwrap();
+    let f = &l.formations[0];
+    assert_eq!(
+        f.systems,
+        vec!["tc-1", "s4-1"],
+        "in the order the server lists them"
+    );
+    assert_eq!(f.assignments["s4-1"].state, "CONFIG_PENDING");
+    assert_eq!(f.assignments["tc-1"].state, "READY");
+    let s4 = l.system("s4-1").unwrap();
+    assert_eq!(s4.condition.as_deref(), Some("CONNECTED"));
+    assert_eq!(s4.latest_token.as_ref().unwrap().scenario_groups.len(), 1);
+    assert!(!s.fields().iter().any(|f| f == "formationsForObject"));
+}
+
+#[tokio::test]
+async fn server_templates_overrule_the_catalog_and_say_so() {
+    // §1.2, §8: rules from formationConstraints + applicationTypes.
+    let s = Server::default();
+    s.data(
+        "formationTemplates",
+        page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+            "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud", "SAP SuccessFactors"],
+            "formationConstraints": [
+                {"name": "OneTC", "operator": "DoesNotContainResourceOfSubtype", "resourceSubtype": "SAP Task Center",
+                 "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
+                 "inputTemplate": "{\"formation_name\": \"{{.FormationName}}\",\"resource_subtype\": \"{{.ResourceSubtype}}\"}"},
+                {"name": "S4Groups", "operator": "ContainsScenarioGroups", "resourceSubtype": "SAP S/4HANA Cloud",
+                 "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
+                 "inputTemplate": "{\"resource_id\": \"{{.ResourceID}}\",\"requiredScenarioGroups\": [\"INTEGRATION_WITH_SAP_START\"]}"}
+            ]}])),
+    );
+    let b = backend(&s).await;
+    let (rules, notes) = b.rules(&catalog()).await.unwrap();
+    let t = rules.by_id("sap-task-center").unwrap();
+    assert!(t.allowed("SAP SuccessFactors").is_some());
+    assert_eq!(
+        t.required_groups("SAP S/4HANA Cloud"),
+        Some(&["Integration with SAP Start".to_string()][..])
+    );
+    assert!(
+        !t.single_membership("SAP Task Center"),
+        "the server has no such constraint"
+    );
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("SAP SuccessFactors"), "{notes:?}");
+}
+
+#[tokio::test]
+async fn a_service_key_url_is_taken_whole_when_it_ends_in_the_token_path() {
+    // §2.2: Compass puts the complete token endpoint in `url`; XSUAA gives the base.
+    let s = Server::default();
+    let addr = serve(&s).await;
+    let http = reqwest::Client::new();
+    for (url, path) in [
+        (format!("http://{addr}/uaa/oauth/token"), "/uaa/oauth/token"),
+        (
+            format!("http://{addr}/uaa/oauth/token/"),
+            "/uaa/oauth/token",
+        ),
+        (format!("http://{addr}"), "/oauth/token"),
+        (format!("http://{addr}/uaa"), "/uaa/oauth/token"),
+    ] {
+        let key = ServiceKey {
+            client_id: "client-1".into(),
+            client_secret: SecretString::from("shh".to_owned()),
+            url: url.clone(),
+            origin: "a test key".into(),
+        };
+        assert_eq!(
+            key.token_endpoint(),
+            format!("http://{addr}{path}"),
+            "{url}"
+        );
+        let auth = Auth::new(Credentials::ClientCredentials(key), http.clone());
+        let token = auth.token().await.unwrap();
+        assert_eq!(token.expose_secret(), "fixture-access-token");
+        assert_eq!(
+            s.0.lock().unwrap().token_paths.pop().as_deref(),
+            Some(path),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn a_pair_in_the_joining_systems_state_is_that_systems() {
+    // §1.3: X→X, X→P and P→X are processed when X joins; the sandbox gives the pairs the
+    // state of the member that joined later. The error is X's, not P's.
+    use formation_wizard::backend::director::convert::{assignment_target, member_states};
+    use formation_wizard::backend::director::queries::FormationAssignment;
+    let members = [("tc-1", "READY"), ("s4-2", "CREATE_ERROR")];
+    let later = pairs(&members, |(i, a), (j, b)| if i >= j { a } else { b });
+    let list: Vec<FormationAssignment> = serde_json::from_value(later).unwrap();
+    let states = member_states(&list);
+    assert_eq!(states["tc-1"].state, "READY");
+    assert_eq!(states["s4-2"].state, "CREATE_ERROR");
+    assert_eq!(
+        states["s4-2"].error.as_deref(),
+        Some("the receiver of s4-2 failed")
+    );
+    assert_eq!(assignment_target(&list, "a-s4-2-tc-1"), Some("s4-2"));
+    assert_eq!(assignment_target(&list, "a-tc-1-s4-2"), Some("s4-2"));
+}
