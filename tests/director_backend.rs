@@ -421,7 +421,18 @@ async fn the_sandbox_requires_a_bearer_token_and_a_tenant() {
         .send()
         .await
         .unwrap();
-    assert_eq!(no_token.status(), 401);
+    // As the Director's middleware: no Authorization at all is a bad request (§2.2) …
+    assert_eq!(no_token.status(), 400);
+    let bad_token = http
+        .post(sb.url())
+        .bearer_auth("not-the-token")
+        .header("Tenant", "t")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    // … and a token that does not check out is 401.
+    assert_eq!(bad_token.status(), 401);
     let no_tenant: serde_json::Value = http
         .post(sb.url())
         .bearer_auth(TOKEN)

@@ -66,9 +66,12 @@ async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
     std::fs::create_dir_all(dir.path().join("served")).unwrap();
     let file = write_landscape(dir.path(), &demo);
     let served = write_landscape(&dir.path().join("served"), &demo);
-    let sb = start(&served, |_| {}).await;
+    // Credentials that may read each system's latest token (`application.auths:read`): with
+    // ordinary ones the Director, not the check, decides the scenario group (§1.1).
+    const ADMIN: &str = "admin-token-with-every-scope";
+    let sb = start(&served, |c| c.admin_token = Some(ADMIN.into())).await;
     let token_file = dir.path().join("token");
-    write_secret(&token_file, TOKEN);
+    write_secret(&token_file, ADMIN);
     let src = sources(&file, &sb.url(), &token_file);
 
     let tc = "sap-task-center";
@@ -129,14 +132,25 @@ async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
             String::from_utf8_lossy(&on_director.stderr)
         );
         let (mut a, mut b) = (json(&on_file), json(&on_director));
-        // Only the new formation's id differs, and the scenario groups, which ordinary
-        // Director credentials cannot read (director-behaviour.md §1.1).
+        // Only the new formation's id differs, the scenario groups (the Director's come
+        // from the latest token, §5.3), and the wording of a registration reason: the file
+        // says the cockpit's status ("Deregistering"), the Director only its condition
+        // ("INITIAL"). The verdict itself — which systems, which rule — must be the same.
         for v in [&mut a, &mut b] {
             if let Some(c) = v.get_mut("created") {
                 c["id"] = "…".into();
             }
             for s in v["systems"].as_array_mut().into_iter().flatten() {
                 s["scenario_groups"] = "…".into();
+            }
+            for c in v["candidates"].as_array_mut().into_iter().flatten() {
+                if c["selectable"] == false {
+                    c["reason"] = "…".into();
+                    c["fix"] = "…".into();
+                }
+                if let Some(o) = c.as_object_mut() {
+                    o.remove("fixes");
+                }
             }
         }
         assert_eq!(a, b, "{cmd:?}");
