@@ -20,6 +20,9 @@ pub enum Fault {
     Malformed,
     /// A GraphQL internal error (code 10) without running the request.
     GraphQlError,
+    /// HTTP 503 with the Director's timeout body, answered before the request runs (the
+    /// real one may also answer it after committing: that is `drop_after_commit`).
+    Unavailable,
 }
 
 #[derive(Debug, Clone, Default)]

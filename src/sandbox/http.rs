@@ -131,6 +131,15 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         Some(Fault::ServerError) => {
             return (StatusCode::INTERNAL_SERVER_ERROR, "injected server error").into_response();
         }
+        Some(Fault::Unavailable) => {
+            // As the Director's http.TimeoutHandler answers (director-behaviour.md §2.1).
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                r#"{"Message":"operation has timed out"}"#,
+            )
+                .into_response();
+        }
         Some(Fault::Throttle { retry_after }) => {
             return (
                 StatusCode::TOO_MANY_REQUESTS,
