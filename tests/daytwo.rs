@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use common::*;
@@ -94,7 +94,7 @@ async fn place(at: &Where, landscape: &Value, fail: Option<&str>, admin: bool) -
     }
 }
 
-fn path_str(p: &PathBuf) -> String {
+fn path_str(p: &Path) -> String {
     p.to_str().expect("a UTF-8 temp path").to_owned()
 }
 
