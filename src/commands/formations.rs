@@ -371,13 +371,27 @@ fn refuse(
         let mut out = format!("{lead}\n");
         for v in violations {
             out.push_str(&format!("  - {}\n", neutralise(&v.message)));
-            if let Some(fix) = crate::cli_words::fix(v) {
+            if let Some(fix) = member_fix(action, v, f) {
                 out.push_str(&format!("    Fix: {}\n", neutralise(&fix)));
             }
         }
         out
     });
     exit::RULES_NOT_SATISFIED
+}
+
+/// The fix for a refused change of members, in the words of these commands: the plan
+/// wording of `check` ("drop the other --system options") does not fit a formation that
+/// exists. An unassign refusal needs no fix: `--yes` is the way on, and the lead says so.
+fn member_fix(action: &str, v: &Finding, f: &Formation) -> Option<String> {
+    match (action, &v.action) {
+        ("unassign", _) => None,
+        (_, Some(rules::FixAction::KeepAtMost { max, .. })) => Some(format!(
+            "\"{}\" may have at most {max} of these; take one out first (`formation-wizard unassign`), or assign another system.",
+            f.name
+        )),
+        _ => crate::cli_words::fix(v),
+    }
 }
 
 async fn assign(
