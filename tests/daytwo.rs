@@ -271,6 +271,11 @@ fn cases() -> Vec<(&'static str, Vec<Step>)> {
                     check: no_check,
                 },
                 Step {
+                    args: &["unassign", "TC Zero", "--system", "s4-2"],
+                    code: 2,
+                    check: no_check,
+                },
+                Step {
                     args: &["assign", "TC Zero", "--system", "s4-99"],
                     code: 2,
                     check: no_check,

@@ -452,6 +452,14 @@ async fn unassign(
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation.formation)?;
     known(&landscape, f, &args.systems, catalog)?;
+    if let Some(stranger) = args.systems.iter().find(|id| !f.systems.contains(id)) {
+        return Err(AppError::Usage(format!(
+            "the system {} is not in the formation \"{}\"; `formation-wizard show {}` lists its systems",
+            neutralise(stranger),
+            neutralise(&f.name),
+            neutralise(&f.id)
+        )));
+    }
     let breaks = rules::check_unassignment(&landscape, f, &args.systems, catalog)
         .map_err(AppError::Usage)?;
     if !breaks.is_empty() && !yes {

@@ -87,3 +87,45 @@ fn without(
         catalog,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn landscape(catalog: &Catalog) -> Landscape {
+        let json = serde_json::json!({
+            "systems": [
+                {"id": "tc", "name": "TC", "type": "SAP Task Center"},
+                {"id": "s4a", "name": "S4 A", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]},
+                {"id": "s4b", "name": "S4 B", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]}
+            ],
+            "formations": [{"id": "f", "name": "F", "type": "sap-task-center", "systems": ["tc", "s4a", "s4b"]}]
+        });
+        Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("valid")
+    }
+
+    #[test]
+    fn only_what_a_removal_breaks_is_reported() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let l = landscape(&catalog);
+        let f = &l.formations[0];
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let table: [(&[&str], Option<crate::rules::RuleKind>); 4] = [
+            (&["s4a"], None),
+            (&["tc"], Some(crate::rules::RuleKind::MinSystemsOfType)),
+            (
+                &["s4a", "s4b"],
+                Some(crate::rules::RuleKind::MinSystemsOfType),
+            ),
+            (&[], None),
+        ];
+        for (gone, want) in table {
+            let found = check_unassignment(&l, f, &ids(gone), &catalog).expect("checked");
+            assert_eq!(
+                found.first().map(|v| v.rule),
+                want,
+                "removing {gone:?}: {found:?}"
+            );
+        }
+    }
+}
