@@ -76,37 +76,6 @@ struct Member {
     error: Option<String>,
 }
 
-/// A formation's status word from what the landscape holds: Draft, Error when it or a
-/// member failed, Synchronizing while a member is in progress, else its recorded status.
-pub fn status_of(f: &Formation) -> String {
-    let members = members_of(f);
-    if f.state.as_deref() == Some("DRAFT") {
-        "Draft".into()
-    } else if members.values().any(Assignment::is_error)
-        || f.state.as_deref().is_some_and(|s| s.ends_with("_ERROR"))
-    {
-        "Error".into()
-    } else if members.values().any(Assignment::in_progress) {
-        "Synchronizing".into()
-    } else {
-        f.status.clone().unwrap_or_else(|| "Ready".into())
-    }
-}
-
-/// Every member with its assignment; one without a recorded assignment is READY.
-fn members_of(f: &Formation) -> BTreeMap<String, Assignment> {
-    f.systems
-        .iter()
-        .map(|id| {
-            let a = f.assignments.get(id).cloned().unwrap_or(Assignment {
-                state: "READY".into(),
-                error: None,
-            });
-            (id.clone(), a)
-        })
-        .collect()
-}
-
 fn member(landscape: &Landscape, id: &str, a: &Assignment) -> Member {
     let system = landscape.system(id);
     Member {
@@ -145,9 +114,10 @@ async fn list(
             id: f.id.clone(),
             name: f.name.clone(),
             type_name: type_name(f, catalog),
-            status: status_of(f),
+            status: f.display_status(),
             systems: f.systems.len(),
-            not_ready: members_of(f)
+            not_ready: f
+                .members()
                 .iter()
                 .filter(|(_, a)| a.state != "READY")
                 .map(|(id, a)| member(&landscape, id, a))
@@ -248,7 +218,7 @@ async fn show(
     let state = backend.status(&f.id).await?;
     let members = backend.members(&f.id).await?;
     let members = if members.is_empty() {
-        members_of(f)
+        f.members()
     } else {
         members
     };
