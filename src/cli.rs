@@ -148,6 +148,12 @@ impl Cli {
             Some(Command::Export { source, .. }) => source,
             Some(Command::Plan(args)) => &args.source,
             Some(Command::Apply(args)) => &args.source,
+            Some(Command::Formations { source, .. }) => source,
+            Some(Command::Show(f) | Command::Finalize(f) | Command::Delete(f)) => &f.source,
+            Some(Command::Assign(m) | Command::Unassign(m)) => &m.formation.source,
+            Some(Command::Resync { formation, .. } | Command::Status { formation, .. }) => {
+                &formation.source
+            }
             Some(Command::Types { .. } | Command::Generate(_)) | None => {
                 return self.source.clone();
             }
@@ -186,6 +192,9 @@ pub enum Command {
         /// Check and show what would be created, but change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Create it as a draft (no notifications until `finalize`).
+        #[arg(long, conflicts_with = "dry_run")]
+        draft: bool,
     },
     /// List the formation types of the catalog with their rules.
     Types {
@@ -216,6 +225,47 @@ pub enum Command {
     Plan(FilePlanArgs),
     /// Make the landscape match a formations file: shows the plan, asks, then applies it.
     Apply(ApplyArgs),
+    /// List the formations with their type, status, number of systems and the systems whose
+    /// assignment is not ready.
+    Formations {
+        /// Only formations of this type (id, display name or former display name).
+        #[arg(long = "type", value_name = "TYPE")]
+        formation_type: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Show a formation (by name or id): its systems with their states, what it enables.
+    Show(FormationArgs),
+    /// Add systems to a formation, checked by the rules first; each followed until final.
+    Assign(MembersArgs),
+    /// Take systems out of a formation; one that would stop it working needs --yes.
+    Unassign(MembersArgs),
+    /// Send a formation's notifications again (after Error).
+    Resync {
+        #[command(flatten)]
+        formation: FormationArgs,
+        /// Start the notifications from the beginning (templates that support it).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Finalize a draft formation: it becomes active and sends its notifications.
+    Finalize(FormationArgs),
+    /// Delete a formation: its systems are unassigned first, then it is deleted (asks on a
+    /// terminal, needs --yes otherwise).
+    Delete(FormationArgs),
+    /// A formation's status; with --wait, follow it until Ready (exit 0) or Error (exit 3).
+    Status {
+        #[command(flatten)]
+        formation: FormationArgs,
+        /// Wait until the formation is Ready or in Error, with progress on stderr.
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits, in seconds (then exit 3).
+        #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "wait")]
+        timeout: u64,
+    },
     /// Serve a landscape file as a local Director-compatible GraphQL endpoint (/graphql),
     /// enforcing the catalog's constraints, to rehearse the director flow.
     Sandbox(SandboxArgs),
@@ -315,6 +365,27 @@ pub struct PlanArgs {
     pub format: Format,
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// A formation named on the command line, by name or id.
+#[derive(Debug, Clone, Args)]
+pub struct FormationArgs {
+    /// The formation's name or id.
+    #[arg(value_name = "FORMATION")]
+    pub formation: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MembersArgs {
+    #[command(flatten)]
+    pub formation: FormationArgs,
+    /// A system, by id (repeat for each system).
+    #[arg(long = "system", value_name = "ID", required = true)]
+    pub systems: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -173,6 +173,39 @@ pub struct Formation {
     pub type_id: String,
 }
 
+impl Formation {
+    /// Every member with its assignment; one without a recorded assignment is READY.
+    pub fn members(&self) -> BTreeMap<String, Assignment> {
+        self.systems
+            .iter()
+            .map(|id| {
+                let a = self.assignments.get(id).cloned().unwrap_or(Assignment {
+                    state: "READY".into(),
+                    error: None,
+                });
+                (id.clone(), a)
+            })
+            .collect()
+    }
+
+    /// The status word shown for it: Draft, Error when it or a member failed,
+    /// Synchronizing while a member is in progress, else its recorded status (Ready).
+    pub fn display_status(&self) -> String {
+        let members = self.members();
+        if self.state.as_deref() == Some("DRAFT") {
+            "Draft".into()
+        } else if members.values().any(Assignment::is_error)
+            || self.state.as_deref().is_some_and(|s| s.ends_with("_ERROR"))
+        {
+            "Error".into()
+        } else if members.values().any(Assignment::in_progress) {
+            "Synchronizing".into()
+        } else {
+            self.status.clone().unwrap_or_else(|| "Ready".into())
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct LandscapeFile {
     #[serde(default)]

@@ -183,6 +183,27 @@ impl Backend for LocalBackend {
         ]
     }
 
+    async fn create_draft(
+        &self,
+        plan: &FormationPlan,
+        catalog: &Catalog,
+    ) -> Result<CreateOutcome, BackendError> {
+        let path = self.path.clone();
+        let plan = plan.clone();
+        let catalog = catalog.clone();
+        let wait = self.lock_wait();
+        blocking(move || create_in_state(&path, &plan, &catalog, &Progress::none(), wait, true))
+            .await
+    }
+
+    async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        let path = self.path.clone();
+        let fid = formation_id.to_owned();
+        let wait = self.lock_wait();
+        blocking(move || finalize_locked(&path, &fid, wait)).await?;
+        self.status(formation_id).await
+    }
+
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let path = self.path.clone();
         let fid = formation_id.to_owned();
@@ -287,6 +308,18 @@ pub fn create_locked(
     progress: &Progress,
     wait: LockWait,
 ) -> Result<CreateOutcome, BackendError> {
+    create_in_state(path, plan, catalog, progress, wait, false)
+}
+
+/// `create_locked`, the formation written as `DRAFT` when `draft` (finalized later).
+fn create_in_state(
+    path: &Path,
+    plan: &FormationPlan,
+    catalog: &Catalog,
+    progress: &Progress,
+    wait: LockWait,
+    draft: bool,
+) -> Result<CreateOutcome, BackendError> {
     let check = check_label(path);
     progress.call(0, &check, CallState::Started);
     let _lock = lock(path, wait, |lock_path| {
@@ -310,12 +343,14 @@ pub fn create_locked(
     let ftype = catalog
         .by_id(&plan.type_id)
         .ok_or_else(|| BackendError::Failed(format!("unknown formation type {}", plan.type_id)))?;
+    let status = if draft { "Draft" } else { "Ready" };
     let formation = Formation {
         id: new_formation_id(&fresh),
         name: plan.name.clone(),
         type_name: ftype.name.clone(),
         systems: plan.systems.clone(),
-        status: Some("Ready".into()),
+        status: Some(status.into()),
+        state: draft.then(|| "DRAFT".to_owned()),
         type_id: ftype.id.clone(),
         ..Formation::default()
     };
@@ -328,8 +363,40 @@ pub fn create_locked(
     progress.call(1, &write, CallState::Done);
     Ok(CreateOutcome::Created(Created {
         id: formation.id,
-        status: "Ready".into(),
+        status: status.into(),
     }))
+}
+
+/// Finalizes a DRAFT formation under the lock: it becomes READY (a file sends no
+/// notifications, so its members are as they were). Anything but a draft is refused, as
+/// the Director refuses it.
+fn finalize_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), BackendError> {
+    let _lock = lock(path, wait, |_| {})?;
+    let mut found = false;
+    let mut refused = false;
+    landscape::edit_formations(path, |list| {
+        let f = list
+            .iter_mut()
+            .find(|f| f["id"] == formation_id)
+            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
+        found = true;
+        if f["state"] != "DRAFT" {
+            refused = true;
+            return Err(format!(
+                "the formation with the id \"{formation_id}\" is not in DRAFT state"
+            ));
+        }
+        f["state"] = "READY".into();
+        f["status"] = "Ready".into();
+        Ok(())
+    })
+    .map_err(|e| match (found, refused) {
+        (false, _) => BackendError::NoSuchFormation(formation_id.to_owned()),
+        (true, true) => BackendError::Failed(format!(
+            "the formation with the id \"{formation_id}\" is not in DRAFT state; only a draft can be finalized"
+        )),
+        (true, false) => e.into(),
+    })
 }
 
 /// Adds a system to an existing formation if the formation, with it, still satisfies

@@ -166,6 +166,29 @@ pub trait Backend: Send + Sync {
         self.status(formation_id).await
     }
 
+    /// Creates the formation in Draft with its systems, after checking the plan again; the
+    /// Director sends no notifications until it is finalized. A backend without drafts says so.
+    async fn create_draft(
+        &self,
+        plan: &FormationPlan,
+        catalog: &Catalog,
+    ) -> Result<CreateOutcome, BackendError> {
+        let _ = (plan, catalog);
+        Err(BackendError::Failed(format!(
+            "{} cannot keep draft formations",
+            self.describe()
+        )))
+    }
+
+    /// `resynchronize` with `reset: true` (the template sends its notifications from the
+    /// start); a backend without notifications answers its status.
+    async fn resynchronize_reset(
+        &self,
+        formation_id: &str,
+    ) -> Result<FormationState, BackendError> {
+        self.resynchronize(formation_id).await
+    }
+
     /// The calls `create` will make for this plan, in order, in words: the wizard shows
     /// them on its Review screen before anything is changed. Makes no call itself.
     fn planned_calls(&self, plan: &FormationPlan, catalog: &Catalog) -> Vec<String> {

@@ -5,6 +5,7 @@
 mod catalog;
 mod create;
 mod declare;
+mod formations;
 mod generate;
 mod server_rules;
 
@@ -36,9 +37,26 @@ pub async fn run(
             let backend = backend::open(&source.source())?;
             create::check(backend.as_ref(), args, catalog).await
         }
-        Command::Create { plan, dry_run } => {
+        Command::Create {
+            plan, draft: true, ..
+        } => {
+            let backend = backend::open(&source.source())?;
+            formations::create_draft(backend.as_ref(), plan, catalog).await
+        }
+        Command::Create { plan, dry_run, .. } => {
             let backend = backend::open(&source.source())?;
             create::create(backend.as_ref(), plan, *dry_run, catalog).await
+        }
+        Command::Formations { .. }
+        | Command::Show(_)
+        | Command::Assign(_)
+        | Command::Unassign(_)
+        | Command::Resync { .. }
+        | Command::Finalize(_)
+        | Command::Delete(_)
+        | Command::Status { .. } => {
+            let backend = backend::open(&source.source())?;
+            formations::run(backend.as_ref(), command, source, catalog).await
         }
         Command::Export { .. } | Command::Plan(_) | Command::Apply(_) => {
             declare::run(command, source, catalog).await

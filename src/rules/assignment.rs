@@ -36,3 +36,96 @@ pub fn check_assignment(
     let report = evaluate(&plan, &others, catalog);
     Ok(report.violations.into_iter().find(|v| v.touches(system_id)))
 }
+
+/// What breaks if `system_ids` left `formation`: the rules the formation satisfies now and
+/// would no longer satisfy (the catalog's minimum counts, e.g. the only Task Center). Empty
+/// when the formation keeps working. Checked like `check_assignment`, the formation itself
+/// left out of the landscape so its own name and members do not count against it.
+pub fn check_unassignment(
+    landscape: &Landscape,
+    formation: &Formation,
+    system_ids: &[String],
+    catalog: &Catalog,
+) -> Result<Vec<Finding>, String> {
+    let before = FormationPlan {
+        name: formation.name.clone(),
+        type_id: formation.type_id.clone(),
+        systems: formation.systems.clone(),
+    };
+    let mut after = before.clone();
+    for id in system_ids {
+        after.remove(id);
+    }
+    let others = without(landscape, &formation.id, catalog)?;
+    let now = evaluate(&before, &others, catalog).violations;
+    let then = evaluate(&after, &others, catalog).violations;
+    Ok(then
+        .into_iter()
+        .filter(|v| {
+            !now.iter()
+                .any(|n| n.rule == v.rule && n.message == v.message)
+        })
+        .collect())
+}
+
+/// The landscape without one formation.
+fn without(
+    landscape: &Landscape,
+    formation_id: &str,
+    catalog: &Catalog,
+) -> Result<Landscape, String> {
+    Landscape::from_parts(
+        landscape.global_account.clone(),
+        landscape.user.clone(),
+        landscape.systems.clone(),
+        landscape
+            .formations
+            .iter()
+            .filter(|f| f.id != formation_id)
+            .cloned()
+            .collect(),
+        catalog,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn landscape(catalog: &Catalog) -> Landscape {
+        let json = serde_json::json!({
+            "systems": [
+                {"id": "tc", "name": "TC", "type": "SAP Task Center"},
+                {"id": "s4a", "name": "S4 A", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]},
+                {"id": "s4b", "name": "S4 B", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]}
+            ],
+            "formations": [{"id": "f", "name": "F", "type": "sap-task-center", "systems": ["tc", "s4a", "s4b"]}]
+        });
+        Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("valid")
+    }
+
+    #[test]
+    fn only_what_a_removal_breaks_is_reported() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let l = landscape(&catalog);
+        let f = &l.formations[0];
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let table: [(&[&str], Option<crate::rules::RuleKind>); 4] = [
+            (&["s4a"], None),
+            (&["tc"], Some(crate::rules::RuleKind::MinSystemsOfType)),
+            (
+                &["s4a", "s4b"],
+                Some(crate::rules::RuleKind::MinSystemsOfType),
+            ),
+            (&[], None),
+        ];
+        for (gone, want) in table {
+            let found = check_unassignment(&l, f, &ids(gone), &catalog).expect("checked");
+            assert_eq!(
+                found.first().map(|v| v.rule),
+                want,
+                "removing {gone:?}: {found:?}"
+            );
+        }
+    }
+}

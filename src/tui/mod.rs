@@ -13,6 +13,7 @@ pub mod caps;
 pub mod filter;
 pub mod input;
 pub mod keys;
+pub mod screens;
 pub mod steps;
 pub mod target;
 pub mod theme;

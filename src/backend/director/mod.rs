@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod client;
 pub mod convert;
+mod draft;
 pub mod errors;
 pub mod profile;
 pub mod queries;
@@ -794,6 +795,21 @@ impl Backend for DirectorBackend {
         });
         self.formation_mutation("finalizeDraftFormation", op, |d| d.finalize_draft_formation)
             .await
+    }
+
+    async fn create_draft(
+        &self,
+        plan: &FormationPlan,
+        catalog: &Catalog,
+    ) -> Result<CreateOutcome, BackendError> {
+        self.draft(plan, catalog).await
+    }
+
+    async fn resynchronize_reset(
+        &self,
+        formation_id: &str,
+    ) -> Result<FormationState, BackendError> {
+        self.resync_reset(formation_id).await
     }
 
     async fn resynchronize(&self, formation_id: &str) -> Result<FormationState, BackendError> {

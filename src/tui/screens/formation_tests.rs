@@ -1,0 +1,120 @@
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::tui::screens::formations::MemberRow;
+
+fn row(status: &str, error: Option<&str>) -> Row {
+    Row {
+        id: "f-us".into(),
+        name: "Inbox US".into(),
+        type_name: "Integration with Customer-Managed SAP Task Center".into(),
+        status: status.into(),
+        members: vec![
+            MemberRow {
+                id: "s4-1".into(),
+                name: "S/4HANA QA".into(),
+                state: if error.is_some() {
+                    "CREATE_ERROR"
+                } else {
+                    "READY"
+                }
+                .into(),
+                error: error.map(str::to_owned),
+            },
+            MemberRow {
+                id: "tc-1".into(),
+                name: "Task Center US".into(),
+                state: "READY".into(),
+                error: None,
+            },
+        ],
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn screen(status: &str) -> Formation {
+    Formation::new(row(status, None), "file: /tmp/landscape.json".into())
+}
+
+#[test]
+fn removing_asks_naming_the_system_formation_and_target_and_only_y_goes_on() {
+    let mut s = screen("Ready");
+    s.key(key(KeyCode::Down));
+    assert_eq!(s.key(key(KeyCode::Char('x'))), Action::None);
+    let q = s.question().expect("a confirmation");
+    assert!(
+        q.contains("tc-1") && q.contains("Inbox US") && q.contains("/tmp/landscape.json"),
+        "{q}"
+    );
+    assert_eq!(
+        s.key(key(KeyCode::Char('n'))),
+        Action::None,
+        "no: nothing happens"
+    );
+    assert!(!s.confirming());
+    s.key(key(KeyCode::Char('x')));
+    assert_eq!(
+        s.key(key(KeyCode::Char('y'))),
+        Action::Remove("tc-1".into())
+    );
+}
+
+#[test]
+fn delete_names_what_goes_first() {
+    let mut s = screen("Ready");
+    s.key(key(KeyCode::Char('D')));
+    let q = s.question().expect("a confirmation");
+    assert!(q.starts_with("Unassign its 2 systems, then delete the formation \"Inbox US\" in file: /tmp/landscape.json"), "{q}");
+    assert_eq!(
+        s.key(key(KeyCode::Esc)),
+        Action::None,
+        "Esc answers no, it does not go back"
+    );
+    s.key(key(KeyCode::Char('D')));
+    assert_eq!(s.key(key(KeyCode::Char('y'))), Action::Delete);
+}
+
+#[test]
+fn resync_outside_a_draft_finalize_only_in_one_and_esc_goes_back() {
+    let mut s = screen("Error");
+    assert_eq!(s.key(key(KeyCode::Char('f'))), Action::None);
+    assert_eq!(s.key(key(KeyCode::Char('r'))), Action::Resync);
+    assert_eq!(s.key(key(KeyCode::Char('a'))), Action::AddSystems);
+    assert_eq!(s.key(key(KeyCode::Esc)), Action::Back);
+    let mut d = screen("Draft");
+    assert_eq!(d.key(key(KeyCode::Char('r'))), Action::None);
+    assert_eq!(d.key(key(KeyCode::Char('f'))), Action::Finalize);
+    assert!(d.commands().iter().any(|h| h.keys == "f"));
+    assert!(!d.commands().iter().any(|h| h.keys == "r"));
+}
+
+#[test]
+fn a_refresh_keeps_the_cursor_within_the_members() {
+    let mut s = screen("Ready");
+    s.key(key(KeyCode::Down));
+    let mut fewer = row("Ready", None);
+    fewer.members.truncate(1);
+    s.refresh(fewer);
+    s.key(key(KeyCode::Char('x')));
+    assert_eq!(
+        s.key(key(KeyCode::Char('y'))),
+        Action::Remove("s4-1".into())
+    );
+}
+
+#[test]
+fn formation_screen_80x24() {
+    let s = Formation::new(
+        row("Error", Some("the tenant rejected the configuration")),
+        "file: /tmp/landscape.json".into(),
+    );
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("a test terminal");
+    let theme = Theme::new(false, true);
+    t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
+    insta::assert_snapshot!("formation_80x24", t.backend());
+}
