@@ -4,6 +4,7 @@
 pub mod director;
 mod local;
 mod progress;
+pub mod registration;
 mod stderr;
 
 use std::path::PathBuf;
@@ -166,6 +167,60 @@ pub trait Backend: Send + Sync {
         self.status(formation_id).await
     }
 
+    /// Registers a new system (`registerApplication`); it starts `INITIAL`.
+    async fn register_system(
+        &self,
+        new: &registration::NewSystem,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        let _ = (new, catalog);
+        Err(BackendError::Failed(format!(
+            "{} cannot register systems",
+            self.describe()
+        )))
+    }
+
+    /// Requests a registration token for a system with these scenario groups (display
+    /// names); the token is returned, never stored.
+    async fn request_token(
+        &self,
+        system_id: &str,
+        groups: &[String],
+        catalog: &Catalog,
+    ) -> Result<registration::IssuedToken, BackendError> {
+        let _ = (system_id, groups, catalog);
+        Err(BackendError::Failed(format!(
+            "{} cannot issue registration tokens",
+            self.describe()
+        )))
+    }
+
+    /// One system as it is now (its condition and latest token), by id or name.
+    async fn system(
+        &self,
+        system: &str,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        let landscape = self.load(catalog, &Progress::none()).await?;
+        landscape
+            .systems
+            .iter()
+            .find(|s| s.id == system)
+            .or_else(|| landscape.systems.iter().find(|s| s.name == system))
+            .cloned()
+            .ok_or_else(|| no_such_system(system))
+    }
+
+    /// Marks a system's latest token as used and the system CONNECTED, as SAP S/4HANA Cloud
+    /// does when the token is entered there. Only where the loop is rehearsed.
+    async fn pair(&self, system_id: &str, catalog: &Catalog) -> Result<(), BackendError> {
+        let _ = (system_id, catalog);
+        Err(BackendError::Failed(format!(
+            "{} is paired by the system itself: enter the token in SAP S/4HANA Cloud",
+            self.describe()
+        )))
+    }
+
     /// The calls `create` will make for this plan, in order, in words: the wizard shows
     /// them on its Review screen before anything is changed. Makes no call itself.
     fn planned_calls(&self, plan: &FormationPlan, catalog: &Catalog) -> Vec<String> {
@@ -184,6 +239,14 @@ pub trait Backend: Send + Sync {
         calls.push("Wait until the formation is Ready".into());
         calls
     }
+}
+
+/// The error for a system that is not in the landscape.
+pub fn no_such_system(system: &str) -> BackendError {
+    BackendError::Failed(format!(
+        "no system with the id or name \"{}\" exists",
+        crate::text::neutralise(system)
+    ))
 }
 
 /// Where the landscape comes from, as chosen on the command line.
