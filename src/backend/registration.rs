@@ -128,7 +128,8 @@ pub fn connected_with(s: &System, groups: &[String], catalog: &Catalog) -> bool 
         None => s.status.as_deref() == Some("Registered"),
     };
     let Some(token) = &s.latest_token else {
-        return connected && groups.is_empty();
+        // Credentials that cannot read tokens see only the condition (§1.1).
+        return connected && (groups.is_empty() || s.token_unreadable);
     };
     let has_group = groups.is_empty()
         || token.scenario_groups.is_empty()
