@@ -29,6 +29,9 @@ pub enum BackendError {
     /// No formation with this id exists.
     #[error("no formation with the id \"{0}\" exists")]
     NoSuchFormation(String),
+    /// No system with this id or name exists (neutralised).
+    #[error("no system with the id or name \"{0}\" exists")]
+    NoSuchSystem(String),
     /// The backend answered with an error or could not be reached.
     #[error("{0}")]
     Failed(String),
@@ -39,7 +42,7 @@ impl BackendError {
         use crate::error::exit;
         match self {
             BackendError::Landscape(LandscapeError::Write { .. }) => exit::BACKEND,
-            BackendError::Landscape(_) => exit::INPUT,
+            BackendError::Landscape(_) | BackendError::NoSuchSystem(_) => exit::INPUT,
             BackendError::NoSuchFormation(_) | BackendError::Failed(_) => exit::BACKEND,
         }
     }
@@ -243,10 +246,7 @@ pub trait Backend: Send + Sync {
 
 /// The error for a system that is not in the landscape.
 pub fn no_such_system(system: &str) -> BackendError {
-    BackendError::Failed(format!(
-        "no system with the id or name \"{}\" exists",
-        crate::text::neutralise(system)
-    ))
+    BackendError::NoSuchSystem(crate::text::neutralise(system).into_owned())
 }
 
 /// Where the landscape comes from, as chosen on the command line.

@@ -10,6 +10,45 @@ use time::format_description::well_known::Rfc3339;
 use crate::catalog::Catalog;
 use crate::landscape::System;
 
+/// Where the token goes in SAP S/4HANA Cloud, step by step.
+pub const PASTE_STEPS: &[&str] = &[
+    "Sign in to SAP S/4HANA Cloud as an administrator.",
+    "Open the app Maintain Extensions on SAP BTP and choose New.",
+    "Paste the registration token, add a description, and save.",
+    "The system then shows as connected here (this can take a few minutes).",
+];
+
+/// The scenario groups a token for `system_type` should carry when nobody says otherwise:
+/// for each formation type that requires groups of it, the first of that type's accepted
+/// groups (display names, each once; the catalog lists the broadest first).
+pub fn needed_groups(catalog: &Catalog, system_type: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in &catalog.formation_types {
+        let first = t.required_groups(system_type).and_then(<[String]>::first);
+        if let Some(g) = first.filter(|g| !out.contains(g)) {
+            out.push(g.clone());
+        }
+    }
+    out
+}
+
+/// A scenario group given by display name or key, as its display name.
+pub fn group_named(catalog: &Catalog, given: &str) -> Result<String, String> {
+    let display = catalog.group_display(given);
+    catalog
+        .scenario_groups
+        .iter()
+        .find(|g| g.eq_ignore_ascii_case(&display))
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "\"{}\" is not a scenario group; the groups are: {}",
+                crate::text::neutralise(given),
+                catalog.scenario_groups.join(", ")
+            )
+        })
+}
+
 /// How long a token issued by the local backend or the sandbox stays valid.
 pub const TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
 

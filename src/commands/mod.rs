@@ -6,6 +6,7 @@ mod catalog;
 mod create;
 mod declare;
 mod generate;
+mod register;
 mod server_rules;
 
 use crate::backend::{self, Backend};
@@ -44,6 +45,9 @@ pub async fn run(
             declare::run(command, source, catalog).await
         }
         Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
+        Command::Register(_) | Command::Token(_) | Command::Wait(_) | Command::Pair { .. } => {
+            register::run(command, source, catalog).await
+        }
     }
 }
 
