@@ -212,8 +212,7 @@ impl Backend for LocalBackend {
             catalog.clone(),
             self.lock_wait(),
         );
-        blocking(move || register::request_token_locked(&path, &id, &groups, &catalog, wait))
-            .await
+        blocking(move || register::request_token_locked(&path, &id, &groups, &catalog, wait)).await
     }
 
     async fn pair(&self, system_id: &str, catalog: &Catalog) -> Result<(), BackendError> {

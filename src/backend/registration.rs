@@ -91,9 +91,9 @@ impl NewSystem {
 pub fn known_type(catalog: &Catalog, system_type: &str) -> bool {
     catalog.needs_token(system_type)
         || catalog.formation_types.iter().any(|f| {
-            f.system_types
-                .iter()
-                .any(|a| a.system_type == system_type && a.system_type != crate::catalog::ANY_OTHER_TYPE)
+            f.system_types.iter().any(|a| {
+                a.system_type == system_type && a.system_type != crate::catalog::ANY_OTHER_TYPE
+            })
         })
 }
 
@@ -185,7 +185,8 @@ pub fn now_rfc3339() -> String {
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// A fresh random token (the local backend's and the sandbox's).

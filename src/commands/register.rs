@@ -20,7 +20,11 @@ use crate::text::neutralise;
 /// The longest pause between two looks at the system while waiting.
 const MAX_POLL: Duration = Duration::from_secs(5);
 
-pub async fn run(command: &Command, source: &SourceArgs, catalog: &Catalog) -> Result<u8, AppError> {
+pub async fn run(
+    command: &Command,
+    source: &SourceArgs,
+    catalog: &Catalog,
+) -> Result<u8, AppError> {
     let backend = backend::open(&source.source())?;
     let backend = backend.as_ref();
     match command {
@@ -191,7 +195,11 @@ fn describe(s: &System, catalog: &Catalog) -> String {
 }
 
 /// The groups given (by name or key), or those the catalog's types need of `system_type`.
-fn groups_for(catalog: &Catalog, given: &[String], system_type: &str) -> Result<Vec<String>, AppError> {
+fn groups_for(
+    catalog: &Catalog,
+    given: &[String],
+    system_type: &str,
+) -> Result<Vec<String>, AppError> {
     if given.is_empty() {
         return Ok(reg::needed_groups(catalog, system_type));
     }
@@ -255,7 +263,11 @@ pub fn token_text(system: &System, issued: &IssuedToken) -> String {
 }
 
 /// A change is deliberate: `--yes`, or a typed "yes" on a terminal naming what and where.
-async fn deliberate(source: &SourceArgs, backend: &dyn Backend, what: &str) -> Result<bool, AppError> {
+async fn deliberate(
+    source: &SourceArgs,
+    backend: &dyn Backend,
+    what: &str,
+) -> Result<bool, AppError> {
     let target = super::declare::target(source, backend);
     if source.yes {
         return Ok(true);

@@ -19,7 +19,11 @@ pub fn router(store: Shared) -> Router {
 
 async fn pair(State(store): State<Shared>, Path(system): Path<String>) -> Response {
     let Ok(mut store) = store.lock() else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the sandbox's state is poisoned").into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the sandbox's state is poisoned",
+        )
+            .into_response();
     };
     match super::registry::pair(&mut store, &system) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

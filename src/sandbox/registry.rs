@@ -38,7 +38,10 @@ fn normalised(name: &str) -> String {
 }
 
 fn invalid_input(name: &str) -> DirectorError {
-    DirectorError::new(22, format!("Invalid data ApplicationRegisterInput [name={name}]"))
+    DirectorError::new(
+        22,
+        format!("Invalid data ApplicationRegisterInput [name={name}]"),
+    )
 }
 
 pub fn register(store: &mut Store, r: Registration) -> Result<System> {

@@ -759,7 +759,8 @@ impl Mutation {
                 }
             });
         }
-        let expires = time::OffsetDateTime::now_utc() + crate::backend::registration::TOKEN_LIFETIME;
+        let expires =
+            time::OffsetDateTime::now_utc() + crate::backend::registration::TOKEN_LIFETIME;
         let token = crate::backend::registration::new_token();
         Ok(OneTimeTokenForApplication {
             token: secrecy::ExposeSecret::expose_secret(&token).to_owned(),

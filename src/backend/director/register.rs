@@ -60,7 +60,12 @@ impl DirectorBackend {
             .await
             .map_err(|e| self.failed("requesting a registration token", &e))?;
         let t = data.request_one_time_token_for_application;
-        let pieces: Vec<String> = t.scenario_groups.unwrap_or_default().into_iter().flatten().collect();
+        let pieces: Vec<String> = t
+            .scenario_groups
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
         let mut shown = found.clone();
         shown.latest_token = Some(crate::landscape::TokenInfo {
             scenario_groups: pieces,

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{BackendError, lock};
-use crate::backend::registration::{self as reg, IssuedToken, NewSystem};
 use crate::backend::no_such_system;
+use crate::backend::registration::{self as reg, IssuedToken, NewSystem};
 use crate::catalog::Catalog;
 use crate::files::LockWait;
 use crate::landscape::{self, Landscape, System};
@@ -40,7 +40,8 @@ pub fn register_locked(
         condition: Some("INITIAL".into()),
         ..System::default()
     };
-    let mut entry = serde_json::to_value(&system).map_err(|e| BackendError::Failed(e.to_string()))?;
+    let mut entry =
+        serde_json::to_value(&system).map_err(|e| BackendError::Failed(e.to_string()))?;
     if let (Some(d), Some(map)) = (&new.description, entry.as_object_mut()) {
         map.insert("description".into(), json!(d));
     }
@@ -61,7 +62,10 @@ pub fn request_token_locked(
     let _lock = lock(path, wait, |_| {})?;
     let fresh = Landscape::load(path, catalog)?;
     let found = find(&fresh, system)?;
-    let pieces: Vec<String> = groups.iter().map(|g| reg::group_piece(catalog, g)).collect();
+    let pieces: Vec<String> = groups
+        .iter()
+        .map(|g| reg::group_piece(catalog, g))
+        .collect();
     let condition = current_condition(&found);
     let requested_at = reg::now_rfc3339();
     edit_system(path, &found.id, |s| {
