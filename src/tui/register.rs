@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Margin, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use secrecy::ExposeSecret;
@@ -37,7 +37,10 @@ pub enum Stage {
     Intro,
     Requesting,
     /// The token, with the seconds it has left (as of the last tick).
-    Token { issued: IssuedToken, left: i64 },
+    Token {
+        issued: IssuedToken,
+        left: i64,
+    },
     /// The token ran out before the system used it: it is no longer shown.
     Expired,
     Failed(String),
@@ -62,10 +65,12 @@ fn candidate(model: &Model) -> Option<crate::rules::Candidate> {
         return None;
     };
     let c = s.highlighted(&model.data)?;
-    let fixable = c
-        .blockers
-        .iter()
-        .any(|f| matches!(f.rule, RuleKind::ScenarioGroup | RuleKind::RegistrationStatus));
+    let fixable = c.blockers.iter().any(|f| {
+        matches!(
+            f.rule,
+            RuleKind::ScenarioGroup | RuleKind::RegistrationStatus
+        )
+    });
     (!c.selectable && fixable).then_some(c)
 }
 
@@ -246,7 +251,10 @@ pub fn commands(panel: &Panel) -> Vec<KeyHint> {
         Stage::Expired => vec![hint("n", "new token")],
     };
     out.push(hint("Esc", "close"));
-    out.push(more("Esc", "close the panel; the token is cleared from the screen"));
+    out.push(more(
+        "Esc",
+        "close the panel; the token is cleared from the screen",
+    ));
     out
 }
 
@@ -265,7 +273,9 @@ fn lines(panel: &Panel) -> Vec<Line<'static>> {
             out.push(Line::from(
                 "watches the system until it is connected with the group.",
             ));
-            out.push(Line::from("Enter requests it; Esc closes without a change."));
+            out.push(Line::from(
+                "Enter requests it; Esc closes without a change.",
+            ));
         }
         Stage::Requesting => out.push(Line::from("Requesting the token…")),
         Stage::Failed(m) => out.push(Line::from(format!(
@@ -276,9 +286,13 @@ fn lines(panel: &Panel) -> Vec<Line<'static>> {
             "The token expired before the system used it. n requests a new one.",
         )),
         Stage::Token { issued, left } => {
-            out.push(Line::from(format!("Registration token for {name} ({groups}):")));
+            out.push(Line::from(format!(
+                "Registration token for {name} ({groups}):"
+            )));
             out.push(Line::from(""));
-            out.push(Line::from(neutralise(issued.token.expose_secret()).into_owned()));
+            out.push(Line::from(
+                neutralise(issued.token.expose_secret()).into_owned(),
+            ));
             out.push(Line::from(""));
             out.push(Line::from(format!(
                 "Expires in {}:{:02}{}",
@@ -302,7 +316,6 @@ fn lines(panel: &Panel) -> Vec<Line<'static>> {
 
 pub fn render(panel: &Panel, model: &Model, frame: &mut Frame, area: Rect) {
     let t = model.data.theme();
-    let area = area.inner(Margin::new(2, 1));
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
