@@ -298,6 +298,8 @@ pub enum Cmd {
     },
     /// Copy the Register panel's token with OSC 52 (the runtime reads it from the model).
     CopyToken,
+    /// Register a new system (Register panel).
+    RegisterSystem(crate::backend::registration::NewSystem),
 }
 
 pub struct Model {
@@ -386,6 +388,9 @@ impl Model {
 
     /// Whether keys are going into a text field, where `q` is a letter.
     pub fn typing(&self) -> bool {
+        if super::register::typing(self) {
+            return true;
+        }
         match &self.step {
             Step::Name(_) => true,
             Step::Systems(s) => s.typing(),
@@ -670,6 +675,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
     if key.code == KeyCode::Char('r') && super::register::can_open(model) {
         super::register::open(model);
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('a')
+        && !model.typing()
+        && matches!(model.step, Step::Systems(_))
+        && super::register::open_new(model)
+    {
         return Vec::new();
     }
     let page = model.page();

@@ -528,6 +528,13 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
                     .map_err(Failure::from),
             ))
         }
+        Cmd::RegisterSystem(new) => Msg::Register(RegisterMsg::Registered(
+            backend
+                .register_system(&new, &catalog)
+                .await
+                .map(Box::new)
+                .map_err(Failure::from),
+        )),
         // Written by the loop itself, which holds the token (`copy_token`).
         Cmd::CopyToken => Msg::Tick,
     }

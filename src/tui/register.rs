@@ -14,6 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use secrecy::ExposeSecret;
 
 use super::app::{Cmd, Failure, Model, Step};
+use super::input::TextInput;
 use super::keys::{KeyHint, hint, more};
 use crate::backend::registration::{self as reg, IssuedToken};
 use crate::landscape::System;
@@ -27,12 +28,16 @@ const MAX_POLL: Duration = Duration::from_secs(10);
 /// What the runtime tells the panel.
 #[derive(Debug)]
 pub enum RegisterMsg {
+    Registered(Result<Box<System>, Failure>),
     TokenIssued(Result<IssuedToken, Failure>),
     SystemSeen(Result<Box<System>, Failure>),
 }
 
 #[derive(Debug)]
 pub enum Stage {
+    /// A system that is not in the list: its name and description, checked before sending.
+    New(NewForm),
+    Registering,
     /// Says what will happen; Enter requests the token.
     Intro,
     Requesting,
@@ -46,10 +51,20 @@ pub enum Stage {
     Failed(String),
 }
 
+#[derive(Debug, Default)]
+pub struct NewForm {
+    pub name: TextInput,
+    pub description: TextInput,
+    /// 0: name, 1: description.
+    pub field: usize,
+    pub error: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct Panel {
     pub system_id: String,
     pub system_name: String,
+    pub system_type: String,
     pub groups: Vec<String>,
     pub stage: Stage,
     pub connected: bool,
@@ -99,6 +114,7 @@ pub fn open(model: &mut Model) -> bool {
     model.register = Some(Panel {
         system_id: c.id,
         system_name: c.name,
+        system_type: c.system_type,
         groups,
         stage: Stage::Intro,
         connected: false,
@@ -108,7 +124,109 @@ pub fn open(model: &mut Model) -> bool {
     true
 }
 
+/// The system type a new system should have: the first type the formation type requires
+/// that has no system that can be chosen; else the first it takes that registers with a
+/// token; else the first it names.
+fn needed_type(model: &Model) -> Option<String> {
+    let data = &model.data;
+    let catalog = data.catalog();
+    let ftype = catalog.by_id(&data.plan.type_id)?;
+    let checker = data.checker.as_ref()?;
+    let named: Vec<&crate::catalog::AllowedType> = ftype
+        .system_types
+        .iter()
+        .filter(|a| a.system_type != crate::catalog::ANY_OTHER_TYPE)
+        .collect();
+    let eligible = |t: &str| {
+        data.table
+            .order
+            .iter()
+            .map(|&i| checker.candidate(i, &data.landscape, catalog))
+            .any(|c| c.system_type == t && c.selectable)
+    };
+    named
+        .iter()
+        .find(|a| a.min > 0 && !eligible(&a.system_type))
+        .or_else(|| named.iter().find(|a| catalog.needs_token(&a.system_type)))
+        .or_else(|| named.first())
+        .map(|a| a.system_type.clone())
+}
+
+/// `a` on the Systems step: a new system of the needed type, entered in the panel.
+pub fn open_new(model: &mut Model) -> bool {
+    if model.register.is_some() || !matches!(model.step, Step::Systems(_)) {
+        return false;
+    }
+    let Some(system_type) = needed_type(model) else {
+        return false;
+    };
+    let groups = groups_for(model, &system_type);
+    model.register = Some(Panel {
+        system_id: String::new(),
+        system_name: String::new(),
+        system_type,
+        groups,
+        stage: Stage::New(NewForm::default()),
+        connected: false,
+        copied: false,
+        poll: FIRST_POLL,
+    });
+    true
+}
+
+/// Whether keys go into the new system's fields (where `q` is a letter).
+pub fn typing(model: &Model) -> bool {
+    model
+        .register
+        .as_ref()
+        .is_some_and(|p| matches!(p.stage, Stage::New(_)))
+}
+
+fn form_key(panel: &mut Panel, key: KeyEvent, catalog: &crate::catalog::Catalog) -> Vec<Cmd> {
+    let Stage::New(form) = &mut panel.stage else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up => {
+            form.field = 1 - form.field;
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let description = form.description.value().trim();
+            let new = reg::NewSystem {
+                name: form.name.value().trim().to_owned(),
+                system_type: panel.system_type.clone(),
+                description: (!description.is_empty()).then(|| description.to_owned()),
+            };
+            if let Err(e) = new.check(catalog) {
+                form.error = Some(e);
+                return Vec::new();
+            }
+            panel.system_name = new.name.clone();
+            panel.stage = Stage::Registering;
+            vec![Cmd::RegisterSystem(new)]
+        }
+        _ => {
+            let input = if form.field == 0 {
+                &mut form.name
+            } else {
+                &mut form.description
+            };
+            input.handle(key);
+            form.error = None;
+            Vec::new()
+        }
+    }
+}
+
 pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    let catalog = model.data.catalog().clone();
+    if let Some(panel) = &mut model.register
+        && matches!(panel.stage, Stage::New(_))
+        && key.code != KeyCode::Esc
+    {
+        return form_key(panel, key, &catalog);
+    }
     let Some(panel) = &mut model.register else {
         return Vec::new();
     };
@@ -143,6 +261,22 @@ pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
         return Vec::new();
     };
     match msg {
+        RegisterMsg::Registered(Ok(system)) => {
+            panel.system_id = system.id.clone();
+            panel.system_name = system.name.clone();
+            panel.stage = Stage::Intro;
+            add_system(model, *system);
+            Vec::new()
+        }
+        RegisterMsg::Registered(Err(f)) => {
+            let mut form = NewForm {
+                error: Some(f.message),
+                ..NewForm::default()
+            };
+            form.name = TextInput::new(&panel.system_name);
+            panel.stage = Stage::New(form);
+            Vec::new()
+        }
         RegisterMsg::TokenIssued(Ok(issued)) => {
             let left = issued
                 .seconds_left(time::OffsetDateTime::now_utc())
@@ -197,6 +331,25 @@ fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
     cmds
 }
 
+/// A newly registered system joins the landscape (and the table) at once.
+fn add_system(model: &mut Model, system: System) {
+    let mut landscape = model.data.landscape.clone();
+    landscape.systems.push(system);
+    match crate::landscape::Landscape::from_parts(
+        landscape.global_account.clone(),
+        landscape.user.clone(),
+        landscape.systems,
+        landscape.formations,
+        model.data.catalog(),
+    ) {
+        Ok(l) => model.data.set_landscape(l),
+        Err(e) => model.flash = Some(format!("The new system cannot be shown: {e}")),
+    }
+    if let Step::Systems(_) = model.step {
+        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    }
+}
+
 fn replace_system(model: &mut Model, system: System) {
     let mut landscape = model.data.landscape.clone();
     let Some(slot) = landscape.systems.iter_mut().find(|s| s.id == system.id) else {
@@ -244,6 +397,8 @@ pub fn osc52(text: &str) -> String {
 
 pub fn commands(panel: &Panel) -> Vec<KeyHint> {
     let mut out = match &panel.stage {
+        Stage::New(_) => vec![hint("Tab", "next field"), hint("Enter", "register")],
+        Stage::Registering => Vec::new(),
         Stage::Intro => vec![hint("Enter", "request token")],
         Stage::Failed(_) => vec![hint("Enter", "try again")],
         Stage::Requesting => Vec::new(),
@@ -263,6 +418,32 @@ fn lines(panel: &Panel) -> Vec<Line<'static>> {
     let groups = panel.groups.join(", ");
     let mut out: Vec<Line<'static>> = Vec::new();
     match &panel.stage {
+        Stage::New(form) => {
+            out.push(Line::from(format!(
+                "Register a new system of type {}.",
+                neutralise(&panel.system_type)
+            )));
+            out.push(Line::from(""));
+            let mark = |i: usize| if form.field == i { "›" } else { " " };
+            out.push(Line::from(format!(
+                "{} Name:        {}",
+                mark(0),
+                form.name.window(50).0
+            )));
+            out.push(Line::from(format!(
+                "{} Description: {}",
+                mark(1),
+                form.description.window(50).0
+            )));
+            out.push(Line::from(""));
+            out.push(Line::from(format!(
+                "Enter registers it; then a token with the group {groups} is requested."
+            )));
+            if let Some(e) = &form.error {
+                out.push(Line::from(neutralise(e).into_owned()));
+            }
+        }
+        Stage::Registering => out.push(Line::from(format!("Registering {name}…"))),
         Stage::Intro => {
             out.push(Line::from(format!(
                 "A new registration token for {name}, with the group {groups}."

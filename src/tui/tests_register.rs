@@ -211,3 +211,73 @@ fn snapshot_register_panel_80x24() {
     }
     insta::assert_snapshot!("register_panel_80x24", screen(&m));
 }
+
+#[test]
+fn a_new_system_is_entered_checked_registered_and_continues_to_its_token() {
+    let mut m = at_systems();
+    key(&mut m, KeyCode::Char('x'));
+    assert!(m.commands().iter().any(|h| h.keys == "a" && h.bar));
+    assert!(key(&mut m, KeyCode::Char('a')).is_empty());
+    let panel = m.register.as_ref().unwrap();
+    assert_eq!(panel.system_type, "SAP S/4HANA Cloud");
+    assert!(matches!(panel.stage, Stage::New(_)));
+    assert!(m.typing(), "q is a letter in the form");
+
+    // Checked before sending: an empty name is refused on the panel.
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert!(
+        screen(&m).contains("the system needs a name"),
+        "{}",
+        screen(&m)
+    );
+    typed(&mut m, "Quality New");
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        vec![Cmd::RegisterSystem(reg::NewSystem {
+            name: "Quality New".into(),
+            system_type: "SAP S/4HANA Cloud".into(),
+            description: None,
+        })]
+    );
+    assert!(m.exit.is_none(), "q did not quit");
+
+    let new = System {
+        id: "sys-new".into(),
+        name: "Quality New".into(),
+        system_type: "SAP S/4HANA Cloud".into(),
+        condition: Some("INITIAL".into()),
+        ..System::default()
+    };
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::Registered(Ok(Box::new(new)))),
+    );
+    assert!(cmds.is_empty());
+    assert!(!candidate(&m, "sys-new").selectable, "not registered yet");
+    assert!(matches!(m.register.as_ref().unwrap().stage, Stage::Intro));
+    assert_eq!(
+        key(&mut m, KeyCode::Enter),
+        vec![Cmd::RequestToken {
+            system_id: "sys-new".into(),
+            groups: vec![ALL.into()],
+        }]
+    );
+}
+
+#[test]
+fn a_refused_registration_returns_to_the_form_with_the_servers_reason() {
+    let mut m = at_systems();
+    key(&mut m, KeyCode::Char('a'));
+    typed(&mut m, "Dup");
+    key(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Register(RegisterMsg::Registered(Err(Failure {
+            message: "Object name is not unique [object=application]".into(),
+            code: 3,
+        }))),
+    );
+    assert!(matches!(m.register.as_ref().unwrap().stage, Stage::New(_)));
+    assert!(screen(&m).contains("not unique"), "{}", screen(&m));
+}
