@@ -154,6 +154,10 @@ impl Cli {
             Some(Command::Resync { formation, .. } | Command::Status { formation, .. }) => {
                 &formation.source
             }
+            Some(Command::Register(args)) => &args.source,
+            Some(Command::Token(args)) => &args.source,
+            Some(Command::Wait(args)) => &args.source,
+            Some(Command::Pair { source, .. }) => source,
             Some(Command::Types { .. } | Command::Generate(_)) | None => {
                 return self.source.clone();
             }
@@ -266,6 +270,22 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "wait")]
         timeout: u64,
     },
+    /// Register a new system and request its registration token (printed with the connector
+    /// URL and expiry).
+    Register(RegisterArgs),
+    /// Request a registration token for a system with the scenario groups its type needs.
+    Token(TokenArgs),
+    /// Follow a system until it is CONNECTED with the scenario groups its type needs.
+    Wait(WaitArgs),
+    /// Rehearsal on a landscape file: use the system's latest token as SAP S/4HANA Cloud
+    /// would (the system becomes CONNECTED).
+    Pair {
+        /// The system, by id or name.
+        #[arg(value_name = "SYSTEM")]
+        system: String,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
     /// Serve a landscape file as a local Director-compatible GraphQL endpoint (/graphql),
     /// enforcing the catalog's constraints, to rehearse the director flow.
     Sandbox(SandboxArgs),
@@ -325,6 +345,10 @@ pub struct SandboxArgs {
     /// Fault: the next N successful mutations are committed, then the connection drops.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_after_commit: usize,
+    /// Rehearsal: pair every issued registration token after SECONDS, as SAP S/4HANA Cloud
+    /// would once the token is entered there (`POST /sandbox/pair/{id}` pairs one at once).
+    #[arg(long, value_name = "SECONDS", value_parser = lock_timeout)]
+    pub auto_pair: Option<f64>,
     /// Largest page size served (the client asks for 100).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_page: usize,
@@ -346,6 +370,61 @@ pub struct SandboxArgs {
     /// Seed of the fault rates, so a rehearsal can be repeated exactly.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RegisterArgs {
+    /// The system type, e.g. "SAP S/4HANA Cloud".
+    #[arg(long = "type", value_name = "TYPE")]
+    pub system_type: String,
+    /// The system's name (1 to 100 characters).
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// A scenario group for the token (repeatable); by default the groups the catalog's
+    /// formation types require of this system type.
+    #[arg(long = "scenario-group", value_name = "GROUP")]
+    pub scenario_groups: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The system, by id or name.
+    #[arg(value_name = "SYSTEM")]
+    pub system: String,
+    /// A scenario group for the token (repeatable); by default the groups the catalog's
+    /// formation types require of the system's type.
+    #[arg(long = "scenario-group", value_name = "GROUP")]
+    pub scenario_groups: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// The system, by id or name.
+    #[arg(value_name = "SYSTEM")]
+    pub system: String,
+    /// Wait until it is CONNECTED with a used token carrying the groups (required).
+    #[arg(long, required = true)]
+    pub connected: bool,
+    /// The scenario groups to wait for (repeatable); by default those its type needs.
+    #[arg(long = "scenario-group", value_name = "GROUP")]
+    pub scenario_groups: Vec<String>,
+    /// Give up after this many seconds (exit 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0, value_parser = lock_timeout)]
+    pub timeout: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub source: SourceArgs,
 }

@@ -491,6 +491,37 @@ pub fn edit_formations(
     }
 }
 
+/// Changes the `systems` list of the landscape file at `path`, as `edit_formations` does
+/// the formations: atomically, every other byte as it was.
+pub fn edit_systems(
+    path: &Path,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
+) -> Result<(), LandscapeError> {
+    let invalid = |problem: String| LandscapeError::Invalid {
+        origin: format!("file {}", path.display()),
+        problem,
+    };
+    let bytes = read(path)?;
+    crate::json_text::check_unique_keys(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| invalid(e.to_string()))?;
+    let edited = crate::json_text::edit_member(
+        text,
+        "systems",
+        serde_json::Value::Array(Vec::new()),
+        |value| {
+            let list = value
+                .as_array_mut()
+                .ok_or_else(|| "\"systems\" is not a list".to_owned())?;
+            edit(list)
+        },
+    )
+    .map_err(invalid)?;
+    match edited {
+        Some(text) => write_atomic(path, text.as_bytes()),
+        None => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` — at the final target of its symbolic links, so a link stays a
 /// link — through a temporary file in the target's directory: fsync, keep the old file's
 /// permissions (and, for root, its owner), rename over it, fsync the directory. A crash

@@ -141,6 +141,11 @@ fn answer(cmd: &Cmd, answer: u8, m: &Model) -> Option<Msg> {
         )),
         Cmd::Delete { .. } => Some(Msg::Deleted(Ok(()))),
         Cmd::Poll { .. } => None,
+        // The Register panel's work has no bearing on the plan's verdict.
+        Cmd::RequestToken { .. }
+        | Cmd::WatchSystem { .. }
+        | Cmd::CopyToken
+        | Cmd::RegisterSystem(_) => None,
     }
 }
 

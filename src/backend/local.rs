@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+mod register;
+
 use super::{Backend, BackendError, CallState, CreateOutcome, Created, FormationState, Progress};
 use crate::catalog::Catalog;
 use crate::files::{self, Lock, LockWait};
@@ -202,6 +204,42 @@ impl Backend for LocalBackend {
         let wait = self.lock_wait();
         blocking(move || finalize_locked(&path, &fid, wait)).await?;
         self.status(formation_id).await
+    }
+
+    async fn register_system(
+        &self,
+        new: &super::registration::NewSystem,
+        catalog: &Catalog,
+    ) -> Result<landscape::System, BackendError> {
+        let (path, new, catalog, wait) = (
+            self.path.clone(),
+            new.clone(),
+            catalog.clone(),
+            self.lock_wait(),
+        );
+        blocking(move || register::register_locked(&path, &new, &catalog, wait)).await
+    }
+
+    async fn request_token(
+        &self,
+        system_id: &str,
+        groups: &[String],
+        catalog: &Catalog,
+    ) -> Result<super::registration::IssuedToken, BackendError> {
+        let (path, id, groups, catalog, wait) = (
+            self.path.clone(),
+            system_id.to_owned(),
+            groups.to_vec(),
+            catalog.clone(),
+            self.lock_wait(),
+        );
+        blocking(move || register::request_token_locked(&path, &id, &groups, &catalog, wait)).await
+    }
+
+    async fn pair(&self, system_id: &str, catalog: &Catalog) -> Result<(), BackendError> {
+        let (path, id, wait) = (self.path.clone(), system_id.to_owned(), self.lock_wait());
+        let catalog = catalog.clone();
+        blocking(move || register::pair_locked(&path, &id, &catalog, wait).map(|_| ())).await
     }
 
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {

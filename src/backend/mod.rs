@@ -4,6 +4,7 @@
 pub mod director;
 mod local;
 mod progress;
+pub mod registration;
 mod stderr;
 
 use std::path::PathBuf;
@@ -28,6 +29,9 @@ pub enum BackendError {
     /// No formation with this id exists.
     #[error("no formation with the id \"{0}\" exists")]
     NoSuchFormation(String),
+    /// No system with this id or name exists (neutralised).
+    #[error("no system with the id or name \"{0}\" exists")]
+    NoSuchSystem(String),
     /// The backend answered with an error or could not be reached.
     #[error("{0}")]
     Failed(String),
@@ -38,7 +42,7 @@ impl BackendError {
         use crate::error::exit;
         match self {
             BackendError::Landscape(LandscapeError::Write { .. }) => exit::BACKEND,
-            BackendError::Landscape(_) => exit::INPUT,
+            BackendError::Landscape(_) | BackendError::NoSuchSystem(_) => exit::INPUT,
             BackendError::NoSuchFormation(_) | BackendError::Failed(_) => exit::BACKEND,
         }
     }
@@ -180,6 +184,19 @@ pub trait Backend: Send + Sync {
         )))
     }
 
+    /// Registers a new system (`registerApplication`); it starts `INITIAL`.
+    async fn register_system(
+        &self,
+        new: &registration::NewSystem,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        let _ = (new, catalog);
+        Err(BackendError::Failed(format!(
+            "{} cannot register systems",
+            self.describe()
+        )))
+    }
+
     /// `resynchronize` with `reset: true` (the template sends its notifications from the
     /// start); a backend without notifications answers its status.
     async fn resynchronize_reset(
@@ -187,6 +204,47 @@ pub trait Backend: Send + Sync {
         formation_id: &str,
     ) -> Result<FormationState, BackendError> {
         self.resynchronize(formation_id).await
+    }
+
+    /// Requests a registration token for a system with these scenario groups (display
+    /// names); the token is returned, never stored.
+    async fn request_token(
+        &self,
+        system_id: &str,
+        groups: &[String],
+        catalog: &Catalog,
+    ) -> Result<registration::IssuedToken, BackendError> {
+        let _ = (system_id, groups, catalog);
+        Err(BackendError::Failed(format!(
+            "{} cannot issue registration tokens",
+            self.describe()
+        )))
+    }
+
+    /// One system as it is now (its condition and latest token), by id or name.
+    async fn system(
+        &self,
+        system: &str,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        let landscape = self.load(catalog, &Progress::none()).await?;
+        landscape
+            .systems
+            .iter()
+            .find(|s| s.id == system)
+            .or_else(|| landscape.systems.iter().find(|s| s.name == system))
+            .cloned()
+            .ok_or_else(|| no_such_system(system))
+    }
+
+    /// Marks a system's latest token as used and the system CONNECTED, as SAP S/4HANA Cloud
+    /// does when the token is entered there. Only where the loop is rehearsed.
+    async fn pair(&self, system_id: &str, catalog: &Catalog) -> Result<(), BackendError> {
+        let _ = (system_id, catalog);
+        Err(BackendError::Failed(format!(
+            "{} is paired by the system itself: enter the token in SAP S/4HANA Cloud",
+            self.describe()
+        )))
     }
 
     /// The calls `create` will make for this plan, in order, in words: the wizard shows
@@ -207,6 +265,11 @@ pub trait Backend: Send + Sync {
         calls.push("Wait until the formation is Ready".into());
         calls
     }
+}
+
+/// The error for a system that is not in the landscape.
+pub fn no_such_system(system: &str) -> BackendError {
+    BackendError::NoSuchSystem(crate::text::neutralise(system).into_owned())
 }
 
 /// Where the landscape comes from, as chosen on the command line.

@@ -184,7 +184,7 @@ async fn apply(
 }
 
 /// Where the changes go, for the confirmation: the file, or the Director and tenant.
-fn target(source: &SourceArgs, backend: &dyn Backend) -> String {
+pub(crate) fn target(source: &SourceArgs, backend: &dyn Backend) -> String {
     match source.source() {
         Source::Director(args) => {
             let tenant = match (&args.tenant, &args.profile) {

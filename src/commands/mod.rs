@@ -7,6 +7,7 @@ mod create;
 mod declare;
 mod formations;
 mod generate;
+mod register;
 mod server_rules;
 
 use crate::backend::{self, Backend};
@@ -62,6 +63,9 @@ pub async fn run(
             declare::run(command, source, catalog).await
         }
         Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
+        Command::Register(_) | Command::Token(_) | Command::Wait(_) | Command::Pair { .. } => {
+            register::run(command, source, catalog).await
+        }
     }
 }
 

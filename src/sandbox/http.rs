@@ -165,6 +165,11 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         }
     };
     let mutation = is_mutation(&request.query);
+    let groups = headers
+        .get("scenario_groups")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request = request.data(super::schema::ScenarioGroupsHeader(groups));
     let answer = app.schema.execute(request.data(scopes)).await;
     let committed = mutation && answer.errors.is_empty();
     let (status, value) = present(serde_json::to_value(&answer).unwrap_or_default());

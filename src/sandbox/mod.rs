@@ -9,7 +9,9 @@ mod constraints;
 mod errors;
 mod faults;
 mod http;
+mod pairing;
 mod registration;
+mod registry;
 mod schema;
 mod scopes;
 mod status;
@@ -50,6 +52,8 @@ pub struct SandboxConfig {
     pub fail_assignments: Vec<(String, String)>,
     /// The next this many successful mutations are committed, then their connection drops.
     pub drop_after_commit: usize,
+    /// Pair every issued registration token after this delay (`--auto-pair`).
+    pub auto_pair: Option<Duration>,
 }
 
 impl SandboxConfig {
@@ -68,6 +72,7 @@ impl SandboxConfig {
             rates: Rates::default(),
             fail_assignments: Vec::new(),
             drop_after_commit: 0,
+            auto_pair: None,
         }
     }
 }
@@ -111,6 +116,15 @@ impl SandboxHandle {
     /// The next `n` successful mutations are committed, then their connection drops.
     pub fn drop_after_commit(&self, n: usize) {
         self.app.faults.drop_after_commit(n);
+    }
+
+    /// Pairs `system`'s latest registration token now, as `POST /sandbox/pair/{id}` does.
+    pub fn pair(&self, system: &str) -> Result<(), String> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| "the sandbox's state is poisoned".to_owned())?;
+        registry::pair(&mut store, system).map_err(|e| e.message)
     }
 
     /// Makes every issued OAuth token invalid, as if they had expired.
@@ -194,7 +208,11 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
             source,
         })?;
     let (tx, rx) = oneshot::channel();
-    let router = http::router(app.clone());
+    if let Ok(mut store) = shared.lock() {
+        store.auto_pair = config.auto_pair;
+        store.connector_url = format!("http://{addr}/connector/graphql");
+    }
+    let router = http::router(app.clone()).merge(pairing::router(shared.clone()));
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
@@ -250,6 +268,7 @@ pub async fn run(
         .map(|f| parse_failure(f))
         .collect();
     config.drop_after_commit = args.drop_after_commit;
+    config.auto_pair = args.auto_pair.map(Duration::from_secs_f64);
     config.tenant = args.require_tenant.clone();
     config.ready_after = Duration::from_millis(args.ready_after_ms);
     let generated = args

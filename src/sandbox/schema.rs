@@ -654,6 +654,25 @@ impl Query {
     }
 }
 
+/// The `scenario_groups` request header of a token request (§5.2), as sent.
+pub struct ScenarioGroupsHeader(pub Option<String>);
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OperationMode {
+    Sync,
+    Async,
+}
+
+#[derive(InputObject)]
+pub struct ApplicationRegisterInput {
+    name: String,
+    provider_name: Option<String>,
+    description: Option<String>,
+    labels: Option<Labels>,
+    base_url: Option<String>,
+    status_condition: Option<ApplicationStatusCondition>,
+}
+
 pub struct Mutation;
 
 fn application_only(t: FormationObjectType) -> async_graphql::Result<()> {
@@ -678,6 +697,84 @@ impl Mutation {
         let state = formation.state.value().map(String::as_str);
         let view = lock(ctx)?.create(&formation.name, formation.template_name.as_deref(), state)?;
         Ok(view.into())
+    }
+
+    /// §5.1: validated, unique by normalised name, `INITIAL` unless told otherwise.
+    async fn register_application(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "in")] input: ApplicationRegisterInput,
+        mode: Option<OperationMode>,
+    ) -> async_graphql::Result<Application> {
+        require(ctx, scopes::APPLICATION_WRITE)?;
+        let _ = (mode, &input.provider_name, &input.base_url);
+        let condition = input
+            .status_condition
+            .map(|c| async_graphql::InputType::to_value(&c).to_string());
+        let mut store = lock(ctx)?;
+        let system = super::registry::register(
+            &mut store,
+            super::registry::Registration {
+                name: input.name,
+                description: input.description,
+                labels: input.labels.map(|l| l.0).unwrap_or_default(),
+                condition,
+            },
+        )?;
+        let pos = store
+            .landscape
+            .systems
+            .iter()
+            .position(|s| s.id == system.id)
+            .ok_or_else(|| DirectorError::internal("the new application is missing"))?;
+        Ok(application(&store, pos))
+    }
+
+    /// §5.2: a fresh token whose groups are the `scenario_groups` header's pieces.
+    async fn request_one_time_token_for_application(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(name = "systemAuthID")] system_auth_id: Option<ID>,
+    ) -> async_graphql::Result<OneTimeTokenForApplication> {
+        require(ctx, scopes::APPLICATION_WRITE)?;
+        let _ = system_auth_id;
+        let header = ctx
+            .data_opt::<ScenarioGroupsHeader>()
+            .and_then(|h| h.0.clone())
+            .unwrap_or_default();
+        let pieces = crate::backend::registration::header_pieces(&header);
+        let (created, auto_pair, connector_url) = {
+            let mut store = lock(ctx)?;
+            let created = super::registry::issue(&mut store, &id, &pieces)?;
+            (created, store.auto_pair, store.connector_url.clone())
+        };
+        if let Some(delay) = auto_pair {
+            let shared = ctx.data_unchecked::<Shared>().clone();
+            let system = id.to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                if let Ok(mut store) = shared.lock() {
+                    let _ = super::registry::pair(&mut store, &system);
+                }
+            });
+        }
+        let expires =
+            time::OffsetDateTime::now_utc() + crate::backend::registration::TOKEN_LIFETIME;
+        let token = crate::backend::registration::new_token();
+        Ok(OneTimeTokenForApplication {
+            token: secrecy::ExposeSecret::expose_secret(&token).to_owned(),
+            connector_url,
+            legacy_connector_url: String::new(),
+            used: false,
+            expires_at: Timestamp(crate::backend::registration::rfc3339(expires)),
+            created_at: Some(Timestamp(created)),
+            used_at: None,
+            raw: None,
+            raw_encoded: None,
+            token_type: Some(OneTimeTokenType::Application),
+            scenario_groups: Some(pieces.into_iter().map(Some).collect()),
+        })
     }
 
     async fn delete_formation(

@@ -37,6 +37,10 @@ pub struct Store {
     pending: HashMap<(String, String), Instant>,
     /// System id → the message its assignments fail with (`--fail-assignment`).
     pub failing: HashMap<String, String>,
+    /// `--auto-pair`: every issued registration token is paired after this delay.
+    pub auto_pair: Option<Duration>,
+    /// The connector URL a registration token names (the sandbox's own address).
+    pub connector_url: String,
 }
 
 type Result<T> = std::result::Result<T, DirectorError>;
@@ -96,7 +100,19 @@ impl Store {
             delay,
             pending: HashMap::new(),
             failing: HashMap::new(),
+            auto_pair: None,
+            connector_url: String::new(),
         })
+    }
+
+    /// The landscape file it serves.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Reads the file again after a change made beside the store (registration).
+    pub fn refresh(&mut self) -> Result<()> {
+        self.reload()
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -266,6 +266,8 @@ pub enum Msg {
     Deleted(Result<(), Failure>),
     /// The runtime drew the create confirmation and dropped the keys read before it.
     ConfirmShown,
+    /// A token requested or a system watched from the Register panel.
+    Register(super::register::RegisterMsg),
 }
 
 /// Work for the runtime; each comes back as a `Msg`.
@@ -284,6 +286,20 @@ pub enum Cmd {
     Delete {
         formation_id: String,
     },
+    /// Request a registration token (Register panel).
+    RequestToken {
+        system_id: String,
+        groups: Vec<String>,
+    },
+    /// Read one system again after a pause (Register panel).
+    WatchSystem {
+        system_id: String,
+        after: Duration,
+    },
+    /// Copy the Register panel's token with OSC 52 (the runtime reads it from the model).
+    CopyToken,
+    /// Register a new system (Register panel).
+    RegisterSystem(crate::backend::registration::NewSystem),
 }
 
 pub struct Model {
@@ -304,6 +320,8 @@ pub struct Model {
     /// Background loading: whether the landscape is in, the progress so far (pages,
     /// systems), and the step the user asked for before it was.
     pub load: LoadState,
+    /// The Register panel over the Systems step, while open.
+    pub register: Option<super::register::Panel>,
 }
 
 /// The landscape loads in the background while the user types the name (a remote one may
@@ -337,6 +355,7 @@ impl Model {
             exit: None,
             help_scroll: 0,
             editing_from_review: false,
+            register: None,
         }
     }
 
@@ -357,6 +376,9 @@ impl Model {
 
     /// Whether background work is in flight (the spinner ticks only then).
     pub fn busy(&self) -> bool {
+        if self.register.is_some() {
+            return true; // the token's countdown
+        }
         match &self.step {
             Step::Loading => true,
             Step::Create(c) => c.busy(),
@@ -366,6 +388,9 @@ impl Model {
 
     /// Whether keys are going into a text field, where `q` is a letter.
     pub fn typing(&self) -> bool {
+        if super::register::typing(self) {
+            return true;
+        }
         match &self.step {
             Step::Name(_) => true,
             Step::Systems(s) => s.typing(),
@@ -397,7 +422,18 @@ impl Model {
             Step::Loading => Vec::new(),
             Step::Name(s) => s.commands(),
             Step::Type(s) => s.commands(),
-            Step::Systems(s) => s.commands(),
+            Step::Systems(_) if self.register.is_some() => self
+                .register
+                .as_ref()
+                .map(super::register::commands)
+                .unwrap_or_default(),
+            Step::Systems(s) => {
+                let mut keys = s.commands();
+                if super::register::can_open(self) {
+                    keys.insert(0, keys::hint("r", "register"));
+                }
+                keys
+            }
             Step::Review(s) => s.commands(&self.data),
             Step::Create(s) => s.commands(),
         };
@@ -439,8 +475,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Tick => {
             model.spinner = model.spinner.wrapping_add(1);
+            super::register::tick(model);
             Vec::new()
         }
+        Msg::Register(m) => super::register::on_msg(model, m),
         Msg::Loaded(result) => on_loaded(model, result),
         Msg::ConfirmShown => {
             if model.confirmation_pending() {
@@ -631,6 +669,20 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     {
         // Opened from Review with 1: Esc goes back there (the name is kept as typed).
         return apply(model, Outcome::Back);
+    }
+    if model.register.is_some() {
+        return super::register::key(model, key);
+    }
+    if key.code == KeyCode::Char('r') && super::register::can_open(model) {
+        super::register::open(model);
+        return Vec::new();
+    }
+    if key.code == KeyCode::Char('a')
+        && !model.typing()
+        && matches!(model.step, Step::Systems(_))
+        && super::register::open_new(model)
+    {
+        return Vec::new();
     }
     let page = model.page();
     let outcome = match &mut model.step {

@@ -13,6 +13,7 @@ pub mod caps;
 pub mod filter;
 pub mod input;
 pub mod keys;
+pub mod register;
 pub mod screens;
 pub mod steps;
 pub mod target;
@@ -38,6 +39,7 @@ use crate::catalog::Catalog;
 use crate::cli::WizardArgs;
 use crate::error::AppError;
 use app::{Cmd, Context, Exit, Failure, Model, Msg, Prefill};
+use register::RegisterMsg;
 
 /// Exit code after a hang-up (128 + SIGHUP) and after SIGTERM (128 + 15).
 pub const EXIT_HANGUP: u8 = 129;
@@ -342,6 +344,10 @@ async fn event_loop(
             tasks.spawn(panicking_task());
         }
         for cmd in app::update(model, msg) {
+            if cmd == Cmd::CopyToken {
+                copy_token(model);
+                continue;
+            }
             spawn(
                 &mut tasks,
                 cmd,
@@ -507,6 +513,41 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
         Cmd::Delete { formation_id } => {
             Msg::Deleted(backend.delete(&formation_id).await.map_err(Failure::from))
         }
+        Cmd::RequestToken { system_id, groups } => Msg::Register(RegisterMsg::TokenIssued(
+            backend
+                .request_token(&system_id, &groups, &catalog)
+                .await
+                .map_err(Failure::from),
+        )),
+        Cmd::WatchSystem { system_id, after } => {
+            tokio::time::sleep(after).await;
+            Msg::Register(RegisterMsg::SystemSeen(
+                backend
+                    .system(&system_id, &catalog)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from),
+            ))
+        }
+        Cmd::RegisterSystem(new) => Msg::Register(RegisterMsg::Registered(
+            backend
+                .register_system(&new, &catalog)
+                .await
+                .map(Box::new)
+                .map_err(Failure::from),
+        )),
+        // Written by the loop itself, which holds the token (`copy_token`).
+        Cmd::CopyToken => Msg::Tick,
+    }
+}
+
+/// Puts the Register panel's token on the clipboard with OSC 52: the program's own write,
+/// on the user's key, never from data.
+fn copy_token(model: &Model) {
+    if let Some(token) = register::token(model) {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(register::osc52(token).as_bytes());
+        let _ = out.flush();
     }
 }
 

@@ -835,5 +835,7 @@ fn landscape_text_cannot_reach_the_terminal_raw() {
 }
 
 mod deliberate;
+#[path = "tests_register.rs"]
+mod register;
 #[path = "tests_systems.rs"]
 mod systems;

@@ -34,6 +34,9 @@ pub fn view(model: &Model, frame: &mut Frame) {
     frame.render_widget(step_bar(model), steps);
     let body = body.inner(ratatui::layout::Margin::new(1, 0));
     render_step(model, frame, body);
+    if let Some(panel) = &model.register {
+        super::register::render(panel, model, frame, body);
+    }
     if let Some(text) = &model.flash {
         frame.render_widget(
             Line::styled(t.fit(text, usize::from(area.width)), t.warning()),

@@ -82,6 +82,12 @@ enum Attempt {
     Final(CallError),
 }
 
+tokio::task_local! {
+    /// Headers that the calls made inside `CALL_HEADERS.scope` send besides the usual
+    /// ones: the `scenario_groups` of a token request (director-behaviour.md §5.2).
+    pub static CALL_HEADERS: reqwest::header::HeaderMap;
+}
+
 pub struct Client {
     http: reqwest::Client,
     url: String,
@@ -277,6 +283,7 @@ impl Client {
             .post(&self.url)
             .bearer_auth(token.expose_secret())
             .header("Tenant", &self.tenant)
+            .headers(CALL_HEADERS.try_with(Clone::clone).unwrap_or_default())
             .json(operation)
             .send()
             .await;

@@ -14,6 +14,7 @@ mod draft;
 pub mod errors;
 pub mod profile;
 pub mod queries;
+mod register;
 pub mod response;
 mod rollback;
 pub mod templates;
@@ -760,6 +761,31 @@ impl Backend for DirectorBackend {
             Ok(None) => Err(BackendError::NoSuchFormation(formation_id.to_owned())),
             Err(e) => Err(self.failed(&format!("reading formation {formation_id}"), &e)),
         }
+    }
+
+    async fn register_system(
+        &self,
+        new: &super::registration::NewSystem,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        self.register_new(new, catalog).await
+    }
+
+    async fn request_token(
+        &self,
+        system_id: &str,
+        groups: &[String],
+        catalog: &Catalog,
+    ) -> Result<super::registration::IssuedToken, BackendError> {
+        self.issue_token(system_id, groups, catalog).await
+    }
+
+    async fn system(
+        &self,
+        system: &str,
+        catalog: &Catalog,
+    ) -> Result<crate::landscape::System, BackendError> {
+        self.find_system(system, catalog).await
     }
 
     async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {

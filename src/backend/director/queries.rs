@@ -364,3 +364,47 @@ pub struct ResynchronizeFormation {
     #[arguments(formationID: $formation_id, reset: $reset)]
     pub resynchronize_formation_notifications: Formation,
 }
+
+// ---- registration (director-behaviour.md §5) ----
+
+#[derive(cynic::InputObject, Debug, Clone)]
+pub struct ApplicationRegisterInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub labels: Option<Labels>,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct RegisterVars {
+    pub input: ApplicationRegisterInput,
+}
+
+#[derive(cynic::QueryFragment, Debug, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "RegisterVars")]
+pub struct RegisterApplication {
+    #[arguments(in: $input)]
+    pub register_application: Application,
+}
+
+/// A token as issued. No `Debug`: the token is a credential.
+#[derive(cynic::QueryFragment, Clone)]
+#[cynic(graphql_type = "OneTimeTokenForApplication")]
+pub struct IssuedToken {
+    pub token: String,
+    #[cynic(rename = "connectorURL")]
+    pub connector_url: String,
+    pub expires_at: Timestamp,
+    pub scenario_groups: Option<Vec<Option<String>>>,
+}
+
+#[derive(cynic::QueryVariables, Debug, Clone)]
+pub struct TokenVars {
+    pub id: cynic::Id,
+}
+
+#[derive(cynic::QueryFragment, Clone)]
+#[cynic(graphql_type = "Mutation", variables = "TokenVars")]
+pub struct RequestToken {
+    #[arguments(id: $id)]
+    pub request_one_time_token_for_application: IssuedToken,
+}

@@ -362,6 +362,7 @@ impl SystemsStep {
             return vec![
                 hint("x/Esc", "back to the candidates"),
                 hint("↑↓/jk", "scroll"),
+                hint("a", "add a system"),
             ];
         }
         let mut out = vec![
@@ -379,6 +380,7 @@ impl SystemsStep {
             hint("Esc", "back"),
         ];
         out.extend(keys::list_moves());
+        out.push(more("a", "register a new system of a needed type"));
         out.push(more("Tab/Shift-Tab", "focus the filter"));
         out.push(more("Esc", "clear the filter, or back to step 2"));
         out

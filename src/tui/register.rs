@@ -1,0 +1,511 @@
+//! The Register panel of the Systems step: for a system refused for its scenario group or
+//! its registration, request a registration token with the group the formation type's rule
+//! needs, show it with its expiry and where it goes in SAP S/4HANA Cloud, copy it on request
+//! (OSC 52), and watch the system until it is CONNECTED with the group; the row then turns
+//! selectable. The token lives only in this panel: closing it drops the token.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use secrecy::ExposeSecret;
+
+use super::app::{Cmd, Failure, Model, Step};
+use super::input::TextInput;
+use super::keys::{KeyHint, hint, more};
+use crate::backend::registration::{self as reg, IssuedToken};
+use crate::landscape::System;
+use crate::rules::RuleKind;
+use crate::text::neutralise;
+
+/// The first look at the system after the token is shown, and the longest pause between two.
+const FIRST_POLL: Duration = Duration::from_secs(1);
+const MAX_POLL: Duration = Duration::from_secs(10);
+
+/// What the runtime tells the panel.
+#[derive(Debug)]
+pub enum RegisterMsg {
+    Registered(Result<Box<System>, Failure>),
+    TokenIssued(Result<IssuedToken, Failure>),
+    SystemSeen(Result<Box<System>, Failure>),
+}
+
+#[derive(Debug)]
+pub enum Stage {
+    /// A system that is not in the list: its name and description, checked before sending.
+    New(NewForm),
+    Registering,
+    /// Says what will happen; Enter requests the token.
+    Intro,
+    Requesting,
+    /// The token, with the seconds it has left (as of the last tick).
+    Token {
+        issued: IssuedToken,
+        left: i64,
+    },
+    /// The token ran out before the system used it: it is no longer shown.
+    Expired,
+    Failed(String),
+}
+
+#[derive(Debug, Default)]
+pub struct NewForm {
+    pub name: TextInput,
+    pub description: TextInput,
+    /// 0: name, 1: description.
+    pub field: usize,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Panel {
+    pub system_id: String,
+    pub system_name: String,
+    pub system_type: String,
+    pub groups: Vec<String>,
+    pub stage: Stage,
+    pub connected: bool,
+    pub copied: bool,
+    /// The next pause between two looks at the system (doubles up to `MAX_POLL`).
+    pub poll: Duration,
+}
+
+/// The highlighted system of the Systems step, if it is refused for its scenario group or
+/// its registration: the only rows the panel opens on.
+fn candidate(model: &Model) -> Option<crate::rules::Candidate> {
+    let Step::Systems(s) = &model.step else {
+        return None;
+    };
+    let c = s.highlighted(&model.data)?;
+    let fixable = c.blockers.iter().any(|f| {
+        matches!(
+            f.rule,
+            RuleKind::ScenarioGroup | RuleKind::RegistrationStatus
+        )
+    });
+    (!c.selectable && fixable).then_some(c)
+}
+
+pub fn can_open(model: &Model) -> bool {
+    model.register.is_none() && !model.typing() && candidate(model).is_some()
+}
+
+/// The groups the formation type's rule requires of the system's type; the catalog's
+/// usual ones when the type names none.
+fn groups_for(model: &Model, system_type: &str) -> Vec<String> {
+    let catalog = model.data.catalog();
+    catalog
+        .by_id(&model.data.plan.type_id)
+        .and_then(|t| t.required_groups(system_type))
+        .and_then(<[String]>::first)
+        .map(|g| vec![g.clone()])
+        .unwrap_or_else(|| reg::needed_groups(catalog, system_type))
+}
+
+/// `r` on a refused row opens the panel; nothing is requested yet.
+pub fn open(model: &mut Model) -> bool {
+    let Some(c) = candidate(model) else {
+        return false;
+    };
+    let groups = groups_for(model, &c.system_type);
+    model.register = Some(Panel {
+        system_id: c.id,
+        system_name: c.name,
+        system_type: c.system_type,
+        groups,
+        stage: Stage::Intro,
+        connected: false,
+        copied: false,
+        poll: FIRST_POLL,
+    });
+    true
+}
+
+/// The system type a new system should have: the first type the formation type requires
+/// that has no system that can be chosen; else the first it takes that registers with a
+/// token; else the first it names.
+fn needed_type(model: &Model) -> Option<String> {
+    let data = &model.data;
+    let catalog = data.catalog();
+    let ftype = catalog.by_id(&data.plan.type_id)?;
+    let checker = data.checker.as_ref()?;
+    let named: Vec<&crate::catalog::AllowedType> = ftype
+        .system_types
+        .iter()
+        .filter(|a| a.system_type != crate::catalog::ANY_OTHER_TYPE)
+        .collect();
+    let eligible = |t: &str| {
+        data.table
+            .order
+            .iter()
+            .map(|&i| checker.candidate(i, &data.landscape, catalog))
+            .any(|c| c.system_type == t && c.selectable)
+    };
+    named
+        .iter()
+        .find(|a| a.min > 0 && !eligible(&a.system_type))
+        .or_else(|| named.iter().find(|a| catalog.needs_token(&a.system_type)))
+        .or_else(|| named.first())
+        .map(|a| a.system_type.clone())
+}
+
+/// `a` on the Systems step: a new system of the needed type, entered in the panel.
+pub fn open_new(model: &mut Model) -> bool {
+    if model.register.is_some() || !matches!(model.step, Step::Systems(_)) {
+        return false;
+    }
+    let Some(system_type) = needed_type(model) else {
+        return false;
+    };
+    let groups = groups_for(model, &system_type);
+    model.register = Some(Panel {
+        system_id: String::new(),
+        system_name: String::new(),
+        system_type,
+        groups,
+        stage: Stage::New(NewForm::default()),
+        connected: false,
+        copied: false,
+        poll: FIRST_POLL,
+    });
+    true
+}
+
+/// Whether keys go into the new system's fields (where `q` is a letter).
+pub fn typing(model: &Model) -> bool {
+    model
+        .register
+        .as_ref()
+        .is_some_and(|p| matches!(p.stage, Stage::New(_)))
+}
+
+fn form_key(panel: &mut Panel, key: KeyEvent, catalog: &crate::catalog::Catalog) -> Vec<Cmd> {
+    let Stage::New(form) = &mut panel.stage else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Down | KeyCode::Up => {
+            form.field = 1 - form.field;
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let description = form.description.value().trim();
+            let new = reg::NewSystem {
+                name: form.name.value().trim().to_owned(),
+                system_type: panel.system_type.clone(),
+                description: (!description.is_empty()).then(|| description.to_owned()),
+            };
+            if let Err(e) = new.check(catalog) {
+                form.error = Some(e);
+                return Vec::new();
+            }
+            panel.system_name = new.name.clone();
+            panel.stage = Stage::Registering;
+            vec![Cmd::RegisterSystem(new)]
+        }
+        _ => {
+            let input = if form.field == 0 {
+                &mut form.name
+            } else {
+                &mut form.description
+            };
+            input.handle(key);
+            form.error = None;
+            Vec::new()
+        }
+    }
+}
+
+pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    let catalog = model.data.catalog().clone();
+    if let Some(panel) = &mut model.register
+        && matches!(panel.stage, Stage::New(_))
+        && key.code != KeyCode::Esc
+    {
+        return form_key(panel, key, &catalog);
+    }
+    let Some(panel) = &mut model.register else {
+        return Vec::new();
+    };
+    match (key.code, &panel.stage) {
+        (KeyCode::Esc, _) => {
+            // Dropping the panel drops the token: it is shown nowhere else.
+            model.register = None;
+            Vec::new()
+        }
+        (KeyCode::Enter, Stage::Intro | Stage::Failed(_))
+        | (KeyCode::Char('n'), Stage::Token { .. } | Stage::Expired) => request(panel),
+        (KeyCode::Char('c'), Stage::Token { .. }) => {
+            panel.copied = true;
+            vec![Cmd::CopyToken]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn request(panel: &mut Panel) -> Vec<Cmd> {
+    panel.stage = Stage::Requesting;
+    panel.copied = false;
+    vec![Cmd::RequestToken {
+        system_id: panel.system_id.clone(),
+        groups: panel.groups.clone(),
+    }]
+}
+
+pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
+    let Some(panel) = &mut model.register else {
+        // Closed meanwhile: the answer (and any token in it) is dropped.
+        return Vec::new();
+    };
+    match msg {
+        RegisterMsg::Registered(Ok(system)) => {
+            panel.system_id = system.id.clone();
+            panel.system_name = system.name.clone();
+            panel.stage = Stage::Intro;
+            add_system(model, *system);
+            Vec::new()
+        }
+        RegisterMsg::Registered(Err(f)) => {
+            let mut form = NewForm {
+                error: Some(f.message),
+                ..NewForm::default()
+            };
+            form.name = TextInput::new(&panel.system_name);
+            panel.stage = Stage::New(form);
+            Vec::new()
+        }
+        RegisterMsg::TokenIssued(Ok(issued)) => {
+            let left = issued
+                .seconds_left(time::OffsetDateTime::now_utc())
+                .unwrap_or(0);
+            panel.stage = Stage::Token { issued, left };
+            panel.poll = FIRST_POLL;
+            vec![watch(panel)]
+        }
+        RegisterMsg::TokenIssued(Err(f)) => {
+            panel.stage = Stage::Failed(f.message);
+            Vec::new()
+        }
+        RegisterMsg::SystemSeen(Ok(system)) => seen(model, *system),
+        // A failed look is retried later: the token stays valid meanwhile.
+        RegisterMsg::SystemSeen(Err(_)) if !panel.connected => vec![watch(panel)],
+        RegisterMsg::SystemSeen(Err(_)) => Vec::new(),
+    }
+}
+
+fn watch(panel: &mut Panel) -> Cmd {
+    let after = panel.poll;
+    panel.poll = (panel.poll * 2).min(MAX_POLL);
+    Cmd::WatchSystem {
+        system_id: panel.system_id.clone(),
+        after,
+    }
+}
+
+/// The system as it is now: put into the landscape (so the row's verdict follows), and
+/// the wizard says so once it is connected with the group.
+fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
+    let catalog = model.data.catalog().clone();
+    let Some(panel) = &mut model.register else {
+        return Vec::new();
+    };
+    if system.id != panel.system_id || panel.connected {
+        return Vec::new();
+    }
+    let connected = reg::connected_with(&system, &panel.groups, &catalog);
+    let mut cmds = Vec::new();
+    if connected {
+        panel.connected = true;
+        model.flash = Some(format!(
+            "{} is connected with {} and can be selected now.",
+            neutralise(&system.name),
+            panel.groups.join(", ")
+        ));
+    } else if matches!(panel.stage, Stage::Token { .. }) {
+        cmds.push(watch(panel));
+    }
+    replace_system(model, system);
+    cmds
+}
+
+/// A newly registered system joins the landscape (and the table) at once.
+fn add_system(model: &mut Model, system: System) {
+    let mut landscape = model.data.landscape.clone();
+    landscape.systems.push(system);
+    match crate::landscape::Landscape::from_parts(
+        landscape.global_account.clone(),
+        landscape.user.clone(),
+        landscape.systems,
+        landscape.formations,
+        model.data.catalog(),
+    ) {
+        Ok(l) => model.data.set_landscape(l),
+        Err(e) => model.flash = Some(format!("The new system cannot be shown: {e}")),
+    }
+    if let Step::Systems(_) = model.step {
+        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    }
+}
+
+fn replace_system(model: &mut Model, system: System) {
+    let mut landscape = model.data.landscape.clone();
+    let Some(slot) = landscape.systems.iter_mut().find(|s| s.id == system.id) else {
+        return;
+    };
+    *slot = system;
+    model.data.set_landscape(landscape);
+    if let Step::Systems(_) = model.step {
+        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    }
+}
+
+/// The countdown; an expired token is taken off the screen and can be renewed.
+pub fn tick(model: &mut Model) {
+    let Some(panel) = &mut model.register else {
+        return;
+    };
+    if let Stage::Token { issued, left } = &mut panel.stage {
+        *left = issued
+            .seconds_left(time::OffsetDateTime::now_utc())
+            .unwrap_or(0);
+        if *left <= 0 && !panel.connected {
+            panel.stage = Stage::Expired;
+        }
+    }
+}
+
+/// The token for OSC 52, only while the panel shows it.
+pub fn token(model: &Model) -> Option<&str> {
+    match &model.register.as_ref()?.stage {
+        Stage::Token { issued, .. } => Some(issued.token.expose_secret()),
+        _ => None,
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard: written by the program, on the
+/// user's request, never from data.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+pub fn commands(panel: &Panel) -> Vec<KeyHint> {
+    let mut out = match &panel.stage {
+        Stage::New(_) => vec![hint("Tab", "next field"), hint("Enter", "register")],
+        Stage::Registering => Vec::new(),
+        Stage::Intro => vec![hint("Enter", "request token")],
+        Stage::Failed(_) => vec![hint("Enter", "try again")],
+        Stage::Requesting => Vec::new(),
+        Stage::Token { .. } => vec![hint("c", "copy"), hint("n", "new token")],
+        Stage::Expired => vec![hint("n", "new token")],
+    };
+    out.push(hint("Esc", "close"));
+    out.push(more(
+        "Esc",
+        "close the panel; the token is cleared from the screen",
+    ));
+    out
+}
+
+fn lines(panel: &Panel) -> Vec<Line<'static>> {
+    let name = neutralise(&panel.system_name).into_owned();
+    let groups = panel.groups.join(", ");
+    let mut out: Vec<Line<'static>> = Vec::new();
+    match &panel.stage {
+        Stage::New(form) => {
+            out.push(Line::from(format!(
+                "Register a new system of type {}.",
+                neutralise(&panel.system_type)
+            )));
+            out.push(Line::from(""));
+            let mark = |i: usize| if form.field == i { "›" } else { " " };
+            out.push(Line::from(format!(
+                "{} Name:        {}",
+                mark(0),
+                form.name.window(50).0
+            )));
+            out.push(Line::from(format!(
+                "{} Description: {}",
+                mark(1),
+                form.description.window(50).0
+            )));
+            out.push(Line::from(""));
+            out.push(Line::from(format!(
+                "Enter registers it; then a token with the group {groups} is requested."
+            )));
+            if let Some(e) = &form.error {
+                out.push(Line::from(neutralise(e).into_owned()));
+            }
+        }
+        Stage::Registering => out.push(Line::from(format!("Registering {name}…"))),
+        Stage::Intro => {
+            out.push(Line::from(format!(
+                "A new registration token for {name}, with the group {groups}."
+            )));
+            out.push(Line::from(
+                "It is shown here once; you enter it in SAP S/4HANA Cloud, and this panel",
+            ));
+            out.push(Line::from(
+                "watches the system until it is connected with the group.",
+            ));
+            out.push(Line::from(
+                "Enter requests it; Esc closes without a change.",
+            ));
+        }
+        Stage::Requesting => out.push(Line::from("Requesting the token…")),
+        Stage::Failed(m) => out.push(Line::from(format!(
+            "The token could not be requested: {}",
+            neutralise(m)
+        ))),
+        Stage::Expired => out.push(Line::from(
+            "The token expired before the system used it. n requests a new one.",
+        )),
+        Stage::Token { issued, left } => {
+            out.push(Line::from(format!(
+                "Registration token for {name} ({groups}):"
+            )));
+            out.push(Line::from(""));
+            out.push(Line::from(
+                neutralise(issued.token.expose_secret()).into_owned(),
+            ));
+            out.push(Line::from(""));
+            out.push(Line::from(format!(
+                "Expires in {}:{:02}{}",
+                left.max(&0) / 60,
+                left.max(&0) % 60,
+                if panel.copied { "   (copied)" } else { "" }
+            )));
+            out.push(Line::from("In SAP S/4HANA Cloud:"));
+            for (i, step) in reg::PASTE_STEPS.iter().enumerate() {
+                out.push(Line::from(format!(" {}. {step}", i + 1)));
+            }
+            out.push(Line::from(if panel.connected {
+                format!("{name} is connected: it can be selected now.")
+            } else {
+                format!("Waiting for {name} to be connected…")
+            }));
+        }
+    }
+    out
+}
+
+pub fn render(panel: &Panel, model: &Model, frame: &mut Frame, area: Rect) {
+    let t = model.data.theme();
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Register ")
+        .border_style(t.border());
+    frame.render_widget(
+        Paragraph::new(lines(panel))
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

@@ -1,0 +1,283 @@
+//! The Register panel (issue 12): opened only on a row refused for its scenario group or
+//! registration, requests a token with the type's group, copies it, counts down, renews an
+//! expired one, and turns the row selectable when the watched system is connected.
+
+use secrecy::SecretString;
+
+use super::*;
+use crate::backend::registration::{self as reg, IssuedToken};
+use crate::landscape::{System, TokenInfo};
+use crate::tui::register::{RegisterMsg, Stage, osc52, token};
+
+const SECRET: &str = "tok-panel-0123456789abcdef0123456789abcdef";
+const ALL: &str = "All Communication Scenarios";
+
+fn issued(seconds: i64) -> IssuedToken {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
+    IssuedToken {
+        system_id: "s4-sales".into(),
+        token: SecretString::from(SECRET),
+        connector_url: "https://connector.example/graphql".into(),
+        expires_at: reg::rfc3339(at),
+        scenario_groups: vec![ALL.into()],
+    }
+}
+
+fn screen(m: &Model) -> String {
+    draw(m, 80, 24).backend().to_string()
+}
+
+/// At the systems step, the panel open on s4-sales (refused: registered with SAP Start).
+fn opened() -> Model {
+    let mut m = at_systems();
+    highlight_system(&mut m, "s4-sales");
+    assert!(m.commands().iter().any(|h| h.keys == "r" && h.bar));
+    assert!(key(&mut m, KeyCode::Char('r')).is_empty());
+    m
+}
+
+fn with_token(seconds: i64) -> Model {
+    let mut m = opened();
+    assert_eq!(
+        key(&mut m, KeyCode::Enter),
+        vec![Cmd::RequestToken {
+            system_id: "s4-sales".into(),
+            groups: vec![ALL.into()],
+        }]
+    );
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::TokenIssued(Ok(issued(seconds)))),
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::WatchSystem {
+            system_id: "s4-sales".into(),
+            after: std::time::Duration::from_secs(1),
+        }]
+    );
+    m
+}
+
+fn sales(m: &Model, condition: &str, used: bool) -> System {
+    let mut s = m
+        .data
+        .landscape
+        .systems
+        .iter()
+        .find(|s| s.id == "s4-sales")
+        .cloned()
+        .unwrap();
+    s.condition = Some(condition.into());
+    s.latest_token = Some(TokenInfo {
+        scenario_groups: vec![reg::group_piece(&m.data.ctx.catalog, ALL)],
+        requested_at: Some(reg::now_rfc3339()),
+        used,
+    });
+    s
+}
+
+#[test]
+fn the_key_opens_the_panel_only_on_a_row_refused_for_its_group_or_registration() {
+    let mut m = at_systems();
+    highlight_system(&mut m, "s4-prod");
+    assert!(
+        !m.commands().iter().any(|h| h.keys == "r"),
+        "selectable row"
+    );
+    key(&mut m, KeyCode::Char('r'));
+    assert!(m.register.is_none());
+    key(&mut m, KeyCode::Home);
+    highlight_system(&mut m, "tc-us");
+    assert!(
+        !m.commands().iter().any(|h| h.keys == "r"),
+        "refused for another rule"
+    );
+
+    let m = opened();
+    let panel = m.register.as_ref().unwrap();
+    assert_eq!(
+        panel.groups,
+        vec![ALL.to_owned()],
+        "the group of the type's rule"
+    );
+    assert!(matches!(panel.stage, Stage::Intro));
+    assert!(screen(&m).contains("Register"), "{}", screen(&m));
+    assert!(m.commands().iter().any(|h| h.keys == "Enter" && h.bar));
+}
+
+#[test]
+fn the_token_is_shown_with_its_expiry_and_copied_on_request() {
+    let mut m = with_token(3600);
+    let shown = screen(&m);
+    assert!(shown.contains(SECRET), "{shown}");
+    assert!(
+        shown.contains("Expires in 59:") || shown.contains("Expires in 60:"),
+        "{shown}"
+    );
+    assert!(shown.contains("Maintain Extensions on SAP BTP"), "{shown}");
+    assert_eq!(key(&mut m, KeyCode::Char('c')), vec![Cmd::CopyToken]);
+    assert_eq!(token(&m), Some(SECRET));
+    assert!(screen(&m).contains("(copied)"));
+    assert_eq!(osc52("abc"), "\x1b]52;c;YWJj\x07");
+    assert!(
+        !format!("{:?}", m.register).contains(SECRET),
+        "Debug shows no token"
+    );
+}
+
+#[test]
+fn an_expired_token_leaves_the_screen_and_can_be_renewed() {
+    let mut m = with_token(-1);
+    update(&mut m, Msg::Tick);
+    assert!(matches!(m.register.as_ref().unwrap().stage, Stage::Expired));
+    assert!(!screen(&m).contains(SECRET));
+    assert_eq!(token(&m), None);
+    assert!(
+        key(&mut m, KeyCode::Char('c')).is_empty(),
+        "nothing to copy"
+    );
+    assert_eq!(
+        key(&mut m, KeyCode::Char('n')),
+        vec![Cmd::RequestToken {
+            system_id: "s4-sales".into(),
+            groups: vec![ALL.into()],
+        }]
+    );
+}
+
+#[test]
+fn the_row_turns_selectable_when_the_watched_system_is_connected_with_the_group() {
+    let mut m = with_token(3600);
+    assert!(!candidate(&m, "s4-sales").selectable);
+    // Token requested, not used yet: keep watching, a little later each time.
+    let waiting = sales(&m, "INITIAL", false);
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(waiting)))),
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::WatchSystem {
+            system_id: "s4-sales".into(),
+            after: std::time::Duration::from_secs(2),
+        }]
+    );
+    assert!(!candidate(&m, "s4-sales").selectable);
+
+    let connected = sales(&m, "CONNECTED", true);
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(connected)))),
+    );
+    assert!(cmds.is_empty(), "watching stops: {cmds:?}");
+    assert!(candidate(&m, "s4-sales").selectable);
+    assert!(m.register.as_ref().unwrap().connected);
+    assert!(m.flash.as_deref().unwrap().contains("can be selected now"));
+}
+
+#[test]
+fn closing_the_panel_clears_the_token_and_drops_late_answers() {
+    let mut m = with_token(3600);
+    key(&mut m, KeyCode::Esc);
+    assert!(m.register.is_none());
+    assert!(!screen(&m).contains(SECRET));
+    assert!(
+        matches!(m.step, Step::Systems(_)),
+        "Esc closed only the panel"
+    );
+    let late = update(
+        &mut m,
+        Msg::Register(RegisterMsg::TokenIssued(Ok(issued(3600)))),
+    );
+    assert!(late.is_empty() && m.register.is_none());
+    let seen = sales(&m, "INITIAL", false);
+    assert!(
+        update(
+            &mut m,
+            Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(seen))))
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn snapshot_register_panel_80x24() {
+    let mut m = with_token(3600);
+    if let Some(p) = &mut m.register
+        && let Stage::Token { left, .. } = &mut p.stage
+    {
+        *left = 3599;
+    }
+    insta::assert_snapshot!("register_panel_80x24", screen(&m));
+}
+
+#[test]
+fn a_new_system_is_entered_checked_registered_and_continues_to_its_token() {
+    let mut m = at_systems();
+    key(&mut m, KeyCode::Char('x'));
+    assert!(m.commands().iter().any(|h| h.keys == "a" && h.bar));
+    assert!(key(&mut m, KeyCode::Char('a')).is_empty());
+    let panel = m.register.as_ref().unwrap();
+    assert_eq!(panel.system_type, "SAP S/4HANA Cloud");
+    assert!(matches!(panel.stage, Stage::New(_)));
+    assert!(m.typing(), "q is a letter in the form");
+
+    // Checked before sending: an empty name is refused on the panel.
+    assert!(key(&mut m, KeyCode::Enter).is_empty());
+    assert!(
+        screen(&m).contains("the system needs a name"),
+        "{}",
+        screen(&m)
+    );
+    typed(&mut m, "Quality New");
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert_eq!(
+        cmds,
+        vec![Cmd::RegisterSystem(reg::NewSystem {
+            name: "Quality New".into(),
+            system_type: "SAP S/4HANA Cloud".into(),
+            description: None,
+        })]
+    );
+    assert!(m.exit.is_none(), "q did not quit");
+
+    let new = System {
+        id: "sys-new".into(),
+        name: "Quality New".into(),
+        system_type: "SAP S/4HANA Cloud".into(),
+        condition: Some("INITIAL".into()),
+        ..System::default()
+    };
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::Registered(Ok(Box::new(new)))),
+    );
+    assert!(cmds.is_empty());
+    assert!(!candidate(&m, "sys-new").selectable, "not registered yet");
+    assert!(matches!(m.register.as_ref().unwrap().stage, Stage::Intro));
+    assert_eq!(
+        key(&mut m, KeyCode::Enter),
+        vec![Cmd::RequestToken {
+            system_id: "sys-new".into(),
+            groups: vec![ALL.into()],
+        }]
+    );
+}
+
+#[test]
+fn a_refused_registration_returns_to_the_form_with_the_servers_reason() {
+    let mut m = at_systems();
+    key(&mut m, KeyCode::Char('a'));
+    typed(&mut m, "Dup");
+    key(&mut m, KeyCode::Enter);
+    update(
+        &mut m,
+        Msg::Register(RegisterMsg::Registered(Err(Failure {
+            message: "Object name is not unique [object=application]".into(),
+            code: 3,
+        }))),
+    );
+    assert!(matches!(m.register.as_ref().unwrap().stage, Stage::New(_)));
+    assert!(screen(&m).contains("not unique"), "{}", screen(&m));
+}
