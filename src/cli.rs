@@ -239,9 +239,13 @@ pub struct SandboxArgs {
     /// Where to listen; loopback by default (port 0 picks a free port).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:4000")]
     pub listen: std::net::SocketAddr,
-    /// Require this bearer token (else any token is accepted).
+    /// Require this bearer token (else one is generated and printed, unless --no-auth).
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Accept any bearer token (loopback only); without it and without --token, a token is
+    /// generated and printed at start.
+    #[arg(long, conflicts_with = "token")]
+    pub no_auth: bool,
     /// Require this Tenant header value (else any non-empty tenant is accepted).
     #[arg(long = "require-tenant", value_name = "ID")]
     pub require_tenant: Option<String>,

@@ -35,10 +35,31 @@ async_graphql::scalar!(Timestamp, "Timestamp");
 /// Shown where the landscape does not say when (a token's or status's time).
 const EPOCH: &str = "1970-01-01T00:00:00Z";
 
+/// The store for a read. A panic elsewhere never poisons it for later requests: every change
+/// re-reads the file under the file lock, so the copy a panicking request left is not trusted.
 fn lock<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<std::sync::MutexGuard<'a, Store>> {
-    ctx.data_unchecked::<Shared>()
+    Ok(ctx
+        .data_unchecked::<Shared>()
         .lock()
-        .map_err(|_| DirectorError::internal("the sandbox's state is poisoned").into())
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// Runs a change on a blocking thread: it waits for the file lock and writes the file,
+/// which must not stall the async runtime that serves the other requests.
+async fn change<T: Send + 'static>(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&mut Store) -> Result<T, DirectorError> + Send + 'static,
+) -> async_graphql::Result<T> {
+    let shared = ctx.data_unchecked::<Shared>().clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let mut store = shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut store)
+    })
+    .await
+    .map_err(|e| DirectorError::internal(format!("the sandbox's change did not finish: {e}")))?;
+    Ok(done?)
 }
 
 #[derive(SimpleObject, Clone)]
@@ -676,7 +697,12 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         let state = formation.state.value().map(String::as_str);
-        let view = lock(ctx)?.create(&formation.name, formation.template_name.as_deref(), state)?;
+        let (name, template) = (formation.name.clone(), formation.template_name.clone());
+        let state = state.map(str::to_owned);
+        let view = change(ctx, move |s| {
+            s.create(&name, template.as_deref(), state.as_deref())
+        })
+        .await?;
         Ok(view.into())
     }
 
@@ -686,7 +712,8 @@ impl Mutation {
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
-        Ok(lock(ctx)?.delete(&formation.name)?.into())
+        let name = formation.name.clone();
+        Ok(change(ctx, move |s| s.delete(&name)).await?.into())
     }
 
     async fn assign_formation(
@@ -698,7 +725,8 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
-        Ok(lock(ctx)?.assign(&formation.name, &object_id)?.into())
+        let (name, system) = (formation.name.clone(), object_id.to_string());
+        Ok(change(ctx, move |s| s.assign(&name, &system)).await?.into())
     }
 
     async fn unassign_formation(
@@ -710,7 +738,8 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
-        Ok(lock(ctx)?.unassign(&formation.name, &object_id)?.into())
+        let (name, system) = (formation.name.clone(), object_id.to_string());
+        Ok(change(ctx, move |s| s.unassign(&name, &system)).await?.into())
     }
 
     async fn resynchronize_formation_notifications(
@@ -721,7 +750,8 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         require(ctx, scopes::FORMATION_WRITE)?;
         let reset = reset.unwrap_or(false);
-        Ok(lock(ctx)?.resynchronize(&formation_id, reset)?.into())
+        let id = formation_id.to_string();
+        Ok(change(ctx, move |s| s.resynchronize(&id, reset)).await?.into())
     }
 
     async fn finalize_draft_formation(
@@ -730,12 +760,25 @@ impl Mutation {
         #[graphql(name = "formationID")] formation_id: ID,
     ) -> async_graphql::Result<Formation> {
         require(ctx, scopes::FORMATION_WRITE)?;
-        Ok(lock(ctx)?.finalize(&formation_id)?.into())
+        let id = formation_id.to_string();
+        Ok(change(ctx, move |s| s.finalize(&id)).await?.into())
     }
 }
 
+/// Bounds on one request, checked before anything is resolved: each selected field counts
+/// (every alias and every field a fragment spread brings in), so 100 aliases of a fragment
+/// with 1,000 `labels` aliases is refused at once instead of building a 235 MB answer.
+pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_DEPTH: usize = 16;
+const MAX_RECURSIVE_DEPTH: usize = 32;
+const MAX_DIRECTIVES: usize = 16;
+
 pub fn build(shared: Shared, max_page: usize) -> DirectorSchema {
     Schema::build(Query, Mutation, EmptySubscription)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_depth(MAX_DEPTH)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
         .data(shared)
         .data(MaxPage(max_page))
         .finish()

@@ -12,6 +12,8 @@ use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{self, Assignment, Formation, Landscape};
 use crate::rules;
 
+use crate::files;
+
 use super::constraints;
 use super::errors::DirectorError;
 use super::registration;
@@ -38,6 +40,11 @@ pub struct Store {
     /// System id → the message its assignments fail with (`--fail-assignment`).
     pub failing: HashMap<String, String>,
 }
+
+/// How long a mutation waits for another writer (a local `create`) to release the lock.
+const LOCK_WAIT: files::LockWait = files::LockWait {
+    timeout: Duration::from_secs(10),
+};
 
 type Result<T> = std::result::Result<T, DirectorError>;
 
@@ -108,6 +115,19 @@ impl Store {
         Ok(())
     }
 
+    /// Takes the landscape's lock file — the one the local backend takes — and re-reads the
+    /// file under it, so a change is decided on the file as it is now, not on this copy,
+    /// and no other writer (sandbox or local) can slip in between the check and the write.
+    fn lock_fresh(&mut self) -> Result<files::Lock> {
+        let target = files::resolve(&self.path).map_err(write_failed)?;
+        let lock = files::lock_beside(&target, LOCK_WAIT, |lock_path| {
+            tracing::info!(lock = %lock_path.display(), "waiting for another writer's lock");
+        })
+        .map_err(write_failed)?;
+        self.reload()?;
+        Ok(lock)
+    }
+
     /// The template of a formation type: the catalog entry by its current name only.
     pub fn template_named(&self, name: &str) -> Option<&FormationType> {
         self.catalog.formation_types.iter().find(|t| t.name == name)
@@ -170,6 +190,7 @@ impl Store {
         template: Option<&str>,
         state: Option<&str>,
     ) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let template = template
             .filter(|t| !t.is_empty())
             .unwrap_or(DEFAULT_TEMPLATE);
@@ -223,6 +244,7 @@ impl Store {
 
     /// Refuses a formation that still has assignments (§4.7).
     pub fn delete(&mut self, name: &str) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let formation = self.find_name(name)?;
         if !formation.systems.is_empty() {
             return Err(DirectorError::internal(format!(
@@ -260,6 +282,7 @@ impl Store {
     /// `assignFormation` in the order of §4.5: formation, system, constraints (re-assign
     /// included), state, name; then the assignment is created or re-processed.
     pub fn assign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let mut formation = self.find_name(name)?;
         if self.landscape.system(system_id).is_none() {
             return Err(DirectorError::not_found("application"));
@@ -318,6 +341,7 @@ impl Store {
 
     /// A member that is not assigned is no error (§4.6).
     pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let mut formation = self.find_name(name)?;
         if !formation.systems.iter().any(|s| s == system_id) {
             return Ok(self.view(&formation));
@@ -362,6 +386,7 @@ impl Store {
 
     /// Only from DRAFT; READY (no lifecycle webhooks), then a resynchronisation (§4.8).
     pub fn finalize(&mut self, id: &str) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) != "DRAFT" {
             return Err(DirectorError::internal(format!(
@@ -376,6 +401,7 @@ impl Store {
 
     /// Re-sends the notifications of unfinished or failed assignments (§4.8).
     pub fn resynchronize(&mut self, id: &str, reset: bool) -> Result<FormationView> {
+        let _lock = self.lock_fresh()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) == "DRAFT" {
             return Err(DirectorError::internal(format!(
