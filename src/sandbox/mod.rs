@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 pub use faults::{Fault, Rates};
+pub use http::host_allowed;
 
 use crate::catalog::Catalog;
 use crate::cli::{SandboxArgs, SourceArgs};
