@@ -30,20 +30,6 @@ pub enum Undecoded {
     },
 }
 
-/// The most characters of a server's message shown; a server can send megabytes.
-pub const MAX_MESSAGE_CHARS: usize = 500;
-
-/// `message`, cut after [`MAX_MESSAGE_CHARS`] with a note of how much was left out.
-pub fn cut(message: &str) -> std::borrow::Cow<'_, str> {
-    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-        None => message.into(),
-        Some((at, _)) => {
-            let rest = message[at..].chars().count();
-            format!("{}… (cut: {rest} more characters)", &message[..at]).into()
-        }
-    }
-}
-
 /// Reads a GraphQL answer from `url`: its data, or its first error mapped to a sentence.
 pub fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Undecoded> {
     let url = neutralise(url);
@@ -70,7 +56,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Undecode
             .join(" ");
         return Err(Undecoded::Answered {
             code,
-            message: errors::sentence(code, &cut(&neutralise(&one_line))),
+            message: errors::sentence(code, &crate::text::message(&one_line)),
             refusal,
         });
     }
