@@ -8,9 +8,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::*;
+use formation_wizard::backend::LocalBackend;
 use formation_wizard::backend::director::auth::{Auth, Credentials, ServiceKey};
 use formation_wizard::backend::director::profile::DirectorArgs;
-use formation_wizard::backend::LocalBackend;
 use formation_wizard::backend::{Backend, CreateOutcome, Progress};
 use formation_wizard::catalog::Catalog;
 use formation_wizard::plan::FormationPlan;
@@ -62,7 +62,9 @@ async fn why1_sandbox_and_local_creates_at_once_lose_no_write() {
         tasks.push(tokio::spawn(async move {
             let (status, body) = gql(
                 &url,
-                &format!(r#"mutation {{ createFormation(formation: {{name: "Sandbox {i}"}}) {{ id }} }}"#),
+                &format!(
+                    r#"mutation {{ createFormation(formation: {{name: "Sandbox {i}"}}) {{ id }} }}"#
+                ),
             )
             .await;
             status == 200 && body.get("errors").is_none()
@@ -167,7 +169,10 @@ async fn why3_a_foreign_host_header_is_refused() {
         .unwrap();
     assert_eq!(answer.status().as_u16(), 421);
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert!(sandbox::host_allowed(Some(&format!("localhost:{}", sb.addr.port())), sb.addr.port()));
+    assert!(sandbox::host_allowed(
+        Some(&format!("localhost:{}", sb.addr.port())),
+        sb.addr.port()
+    ));
     assert!(!sandbox::host_allowed(Some("localhost:1"), sb.addr.port()));
 }
 
@@ -227,7 +232,9 @@ async fn why4_half_sent_headers_do_not_starve_a_normal_request() {
         )
         .await
         {
-            let _ = s.write_all(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+            let _ = s
+                .write_all(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .await;
             idle.push(s);
         }
     }
@@ -235,7 +242,11 @@ async fn why4_half_sent_headers_do_not_starve_a_normal_request() {
     let started = Instant::now();
     let (status, body) = gql(&sb.url(), "{ formations(first: 10) { totalCount } }").await;
     assert_eq!(status, 200, "{body}");
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     drop(idle);
 }
 
@@ -250,7 +261,11 @@ async fn why4_unauthenticated_bodies_are_refused_before_they_are_read() {
         let head = format!(
             "POST /graphql HTTP/1.1\r\nHost: {}\r\n{}Tenant: t\r\nContent-Type: application/json\r\nContent-Length: 1990000\r\n\r\n{{\"query\":\"",
             sb.addr,
-            if auth.is_empty() { String::new() } else { format!("Authorization: {auth}\r\n") }
+            if auth.is_empty() {
+                String::new()
+            } else {
+                format!("Authorization: {auth}\r\n")
+            }
         );
         s.write_all(head.as_bytes()).await.unwrap();
         // The body is never sent: an answer can only come from the headers.
@@ -282,7 +297,10 @@ async fn token_endpoint(body: &'static str) -> String {
     let app = axum::Router::new().route(
         "/oauth/token",
         axum::routing::post(move || async move {
-            ([(axum::http::header::CONTENT_TYPE, "application/json")], body)
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -340,7 +358,10 @@ fn why6_credentials_never_travel_in_clear_or_from_userinfo() {
     let e = director_args("http://192.0.2.2:4607/graphql", Some(token.clone()))
         .resolve()
         .unwrap_err();
-    assert!(e.contains("plain HTTP") && e.contains("--insecure-http"), "{e}");
+    assert!(
+        e.contains("plain HTTP") && e.contains("--insecure-http"),
+        "{e}"
+    );
     let mut lab = director_args("http://192.0.2.2:4607/graphql", Some(token.clone()));
     lab.insecure_http = true;
     assert!(lab.resolve().is_ok());
@@ -452,7 +473,9 @@ async fn why9_an_oversized_answer_is_refused() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let e = load_from(format!("http://{addr}/graphql")).await.unwrap_err();
+    let e = load_from(format!("http://{addr}/graphql"))
+        .await
+        .unwrap_err();
     assert!(e.contains("larger than"), "{e}");
 }
 
@@ -484,9 +507,22 @@ async fn why9_an_out_of_range_max_page_is_refused_at_start() {
     ));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
-        .args(["sandbox", "--no-auth", "--listen", "127.0.0.1:0", "--max-page", "4294967296", "--landscape"])
+        .args([
+            "sandbox",
+            "--no-auth",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-page",
+            "4294967296",
+            "--landscape",
+        ])
         .arg(&path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

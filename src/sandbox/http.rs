@@ -279,7 +279,11 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
             {
                 too_large()
             } else {
-                (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time").into_response()
+                (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive in time",
+                )
+                    .into_response()
             }
         })
 }

@@ -186,7 +186,8 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     if !(1..=MAX_PAGE).contains(&config.max_page) {
         return Err(SandboxError::MaxPage(config.max_page));
     }
-    let open = config.token.is_none() && config.admin_token.is_none() && config.oauth_client.is_none();
+    let open =
+        config.token.is_none() && config.admin_token.is_none() && config.oauth_client.is_none();
     if open && !config.listen.ip().is_loopback() {
         return Err(SandboxError::OpenBeyondLoopback(config.listen));
     }
@@ -267,8 +268,8 @@ pub async fn run(
     config.listen = args.listen;
     config.token = args.token.clone();
     // Without --token, a generated one, unless --no-auth asks for an open (loopback) sandbox.
-    let generated_token = (args.token.is_none() && !args.no_auth)
-        .then(|| uuid::Uuid::new_v4().simple().to_string());
+    let generated_token =
+        (args.token.is_none() && !args.no_auth).then(|| uuid::Uuid::new_v4().simple().to_string());
     if generated_token.is_some() {
         config.token = generated_token.clone();
     }

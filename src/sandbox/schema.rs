@@ -739,7 +739,9 @@ impl Mutation {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
         let (name, system) = (formation.name.clone(), object_id.to_string());
-        Ok(change(ctx, move |s| s.unassign(&name, &system)).await?.into())
+        Ok(change(ctx, move |s| s.unassign(&name, &system))
+            .await?
+            .into())
     }
 
     async fn resynchronize_formation_notifications(
@@ -751,7 +753,9 @@ impl Mutation {
         require(ctx, scopes::FORMATION_WRITE)?;
         let reset = reset.unwrap_or(false);
         let id = formation_id.to_string();
-        Ok(change(ctx, move |s| s.resynchronize(&id, reset)).await?.into())
+        Ok(change(ctx, move |s| s.resynchronize(&id, reset))
+            .await?
+            .into())
     }
 
     async fn finalize_draft_formation(

@@ -84,8 +84,8 @@ enum Attempt {
 
 pub struct Client {
     http: reqwest::Client,
-    url: String,
-    /// `url` without user name, password or query: the only form any message shows.
+    endpoint: String,
+    /// `endpoint` without user name, password or query: the only form any message shows.
     shown: String,
     tenant: String,
     auth: Auth,
@@ -102,7 +102,7 @@ impl Client {
     ) -> Client {
         Client {
             http,
-            url: url.to_owned(),
+            endpoint: url.to_owned(),
             shown: crate::text::neutralise(&super::url_policy::shown(url)).into_owned(),
             tenant: tenant.to_owned(),
             auth,
@@ -122,6 +122,7 @@ impl Client {
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))
     }
 
+    /// The endpoint as messages show it (no user name, password or query).
     pub fn url(&self) -> &str {
         &self.shown
     }
@@ -277,7 +278,7 @@ impl Client {
             .map_err(|e| Attempt::Final(auth_failed(e)))?;
         let sent = self
             .http
-            .post(&self.url)
+            .post(&self.endpoint)
             .bearer_auth(token.expose_secret())
             .header("Tenant", &self.tenant)
             .json(operation)

@@ -836,7 +836,9 @@ struct PageBound {
 impl PageBound {
     /// Before asking for the page after `cursor`, with `items` read so far.
     fn next(&mut self, total: i32, items: usize, cursor: &str) -> Result<(), String> {
-        let total = *self.total.get_or_insert(usize::try_from(total).unwrap_or(0));
+        let total = *self
+            .total
+            .get_or_insert(usize::try_from(total).unwrap_or(0));
         self.pages += 1;
         if !self.seen.insert(cursor.to_owned()) {
             return Err("the server handed back a page cursor it had given before".into());

@@ -47,9 +47,7 @@ pub fn parse(body: &[u8]) -> Result<TokenAnswer, Unusable> {
         None => {}
         Some(serde_json::Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(_) => {
-            return Err(Unusable(
-                "the answer's token_type is not \"bearer\"".into(),
-            ));
+            return Err(Unusable("the answer's token_type is not \"bearer\"".into()));
         }
     }
     Ok(TokenAnswer {
@@ -84,9 +82,10 @@ mod tests {
 
     #[test]
     fn the_largest_expires_in_is_capped_not_a_panic() {
-        let answer =
-            parse(br#"{"access_token":"t","token_type":"bearer","expires_in":18446744073709551615}"#)
-                .unwrap();
+        let answer = parse(
+            br#"{"access_token":"t","token_type":"bearer","expires_in":18446744073709551615}"#,
+        )
+        .unwrap();
         assert_eq!(answer.lifetime, Some(MAX_LIFETIME));
         let now = Instant::now();
         assert!(expires_at(now, answer.lifetime).is_some_and(|at| at > now));

@@ -75,9 +75,16 @@ mod tests {
 
     #[test]
     fn userinfo_is_refused_and_never_shown() {
-        let e = check("--director", "https://alice:hunter2@director.example/graphql?token=abc", false)
-            .unwrap_err();
-        assert!(!e.contains("hunter2") && !e.contains("alice") && !e.contains("abc"), "{e}");
+        let e = check(
+            "--director",
+            "https://alice:hunter2@director.example/graphql?token=abc",
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            !e.contains("hunter2") && !e.contains("alice") && !e.contains("abc"),
+            "{e}"
+        );
         let s = shown("https://alice:hunter2@director.example/graphql?token=abc#x");
         assert_eq!(s, "https://director.example/graphql");
     }
