@@ -247,6 +247,15 @@ async fn why4_half_sent_headers_do_not_starve_a_normal_request() {
         "{:?}",
         started.elapsed()
     );
+    // The server, not the client, ended the half-sent ones: reading one finds it closed.
+    let mut first = idle.swap_remove(0);
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read(&mut first, &mut buf),
+    )
+    .await;
+    assert!(closed.is_ok(), "a half-sent connection was still open");
     drop(idle);
 }
 
