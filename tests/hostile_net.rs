@@ -113,6 +113,16 @@ async fn why1_a_sandbox_assign_sees_a_local_create_made_meanwhile() {
         local.create(&plan, &catalog(), &Progress::none()).await,
         Ok(CreateOutcome::Created(_))
     ));
+    // Reads show the local create too, not the sandbox's old copy.
+    let (_, read) = gql(
+        &sb.url(),
+        r#"{ formationByName(name: "TC Local") { name } }"#,
+    )
+    .await;
+    assert_eq!(
+        read["data"]["formationByName"]["name"], "TC Local",
+        "{read}"
+    );
     let (_, assigned) = gql(
         &sb.url(),
         r#"mutation { assignFormation(objectID: "tc-1", objectType: APPLICATION, formation: {name: "TC Race"}) { id } }"#,

@@ -44,6 +44,12 @@ fn lock<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<std::sync::MutexGuard
         .unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
+/// Before a read: re-reads the file if another writer (a local command) replaced it since,
+/// on a blocking thread, so reads show the file as it is and not this process's old copy.
+async fn refresh(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    change(ctx, |store| store.reload_if_changed()).await
+}
+
 /// Runs a change on a blocking thread: it waits for the file lock and writes the file,
 /// which must not stall the async runtime that serves the other requests.
 async fn change<T: Send + 'static>(
@@ -588,6 +594,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<ApplicationPage> {
         require(ctx, scopes::APPLICATION_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let len = store.landscape.systems.len();
         let (start, end, page_info) = window(len, Some(first), after.as_ref(), max_page(ctx))?;
@@ -605,6 +612,7 @@ impl Query {
         id: ID,
     ) -> async_graphql::Result<Option<Formation>> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         Ok(Some(lock(ctx)?.by_id(&id)?.into()))
     }
 
@@ -614,6 +622,7 @@ impl Query {
         name: String,
     ) -> async_graphql::Result<Option<Formation>> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         Ok(Some(lock(ctx)?.by_name(&name)?.into()))
     }
 
@@ -624,6 +633,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationPage> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let list = &store.landscape.formations;
         let (start, end, page_info) =
@@ -645,6 +655,7 @@ impl Query {
         #[graphql(name = "objectID")] object_id: String,
     ) -> async_graphql::Result<Vec<Formation>> {
         require(ctx, scopes::GLOBAL_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let Some(pos) = store.landscape.position(&object_id) else {
             return Ok(Vec::new());
@@ -663,6 +674,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationTemplatePage> {
         require(ctx, scopes::TEMPLATE_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let types = &store.catalog().formation_types;
         let (start, end, page_info) =

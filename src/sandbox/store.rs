@@ -39,6 +39,16 @@ pub struct Store {
     pending: HashMap<(String, String), Instant>,
     /// System id → the message its assignments fail with (`--fail-assignment`).
     pub failing: HashMap<String, String>,
+    /// The file as last read (modified time, length, inode), to see another writer's change.
+    stamp: Option<FileStamp>,
+}
+
+type FileStamp = (Option<std::time::SystemTime>, u64, u64);
+
+fn stamp(path: &std::path::Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(files::resolve(path).ok()?).ok()?;
+    Some((meta.modified().ok(), meta.len(), meta.ino()))
 }
 
 /// How long a mutation waits for another writer (a local `create`) to release the lock.
@@ -95,8 +105,10 @@ impl Store {
         catalog: Catalog,
         delay: Duration,
     ) -> std::result::Result<Store, landscape::LandscapeError> {
+        let stamp = stamp(&path);
         let landscape = Landscape::load(&path, &catalog)?;
         Ok(Store {
+            stamp,
             path,
             catalog,
             landscape,
@@ -111,8 +123,19 @@ impl Store {
     }
 
     fn reload(&mut self) -> Result<()> {
+        // Stamped before reading: a write in between makes the next check read again.
+        let stamp = stamp(&self.path);
         self.landscape = Landscape::load(&self.path, &self.catalog).map_err(write_failed)?;
+        self.stamp = stamp;
         Ok(())
+    }
+
+    /// Re-reads the file when it is not the one last read (replaced, grown or touched).
+    pub fn reload_if_changed(&mut self) -> Result<()> {
+        match stamp(&self.path) {
+            Some(now) if self.stamp == Some(now) => Ok(()),
+            _ => self.reload(),
+        }
     }
 
     /// Takes the landscape's lock file — the one the local backend takes — and re-reads the
