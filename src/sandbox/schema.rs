@@ -47,21 +47,37 @@ fn lock<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<std::sync::MutexGuard
 /// Before a read: re-reads the file if another writer (a local command) replaced it since,
 /// on a blocking thread, so reads show the file as it is and not this process's old copy.
 async fn refresh(ctx: &Context<'_>) -> async_graphql::Result<()> {
-    change(ctx, |store| store.reload_if_changed()).await
+    on_store(ctx, false, |store| store.reload_if_changed()).await
 }
 
-/// Runs a change on a blocking thread: it waits for the file lock and writes the file,
-/// which must not stall the async runtime that serves the other requests.
+/// Runs a change under the landscape's file lock on a blocking thread: it waits for the
+/// lock and writes the file, which must not stall the async runtime.
 async fn change<T: Send + 'static>(
     ctx: &Context<'_>,
     f: impl FnOnce(&mut Store) -> Result<T, DirectorError> + Send + 'static,
 ) -> async_graphql::Result<T> {
+    on_store(ctx, true, f).await
+}
+
+async fn on_store<T: Send + 'static>(
+    ctx: &Context<'_>,
+    file_lock: bool,
+    f: impl FnOnce(&mut Store) -> Result<T, DirectorError> + Send + 'static,
+) -> async_graphql::Result<T> {
     let shared = ctx.data_unchecked::<Shared>().clone();
     let done = tokio::task::spawn_blocking(move || {
-        let mut store = shared
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut store)
+        let store = || {
+            shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let _lock = if file_lock {
+            let path = store().path().to_owned();
+            Some(super::store::lock_file(&path)?)
+        } else {
+            None
+        };
+        f(&mut store())
     })
     .await
     .map_err(|e| DirectorError::internal(format!("the sandbox's change did not finish: {e}")))?;

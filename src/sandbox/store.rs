@@ -99,6 +99,18 @@ fn valid_scenario_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || c.is_whitespace())
 }
 
+/// Takes the landscape's lock file — the one the local backend takes — so that no other
+/// writer (sandbox or local) can slip in between a change's check and its write. Every
+/// mutation runs under it and re-reads the file first. Taken before the store's mutex, so
+/// waiting for a local writer never holds up the sandbox's reads.
+pub fn lock_file(path: &std::path::Path) -> Result<files::Lock> {
+    let target = files::resolve(path).map_err(write_failed)?;
+    files::lock_beside(&target, LOCK_WAIT, |lock_path| {
+        tracing::info!(lock = %lock_path.display(), "waiting for another writer's lock");
+    })
+    .map_err(write_failed)
+}
+
 impl Store {
     pub fn open(
         path: PathBuf,
@@ -138,17 +150,8 @@ impl Store {
         }
     }
 
-    /// Takes the landscape's lock file — the one the local backend takes — and re-reads the
-    /// file under it, so a change is decided on the file as it is now, not on this copy,
-    /// and no other writer (sandbox or local) can slip in between the check and the write.
-    fn lock_fresh(&mut self) -> Result<files::Lock> {
-        let target = files::resolve(&self.path).map_err(write_failed)?;
-        let lock = files::lock_beside(&target, LOCK_WAIT, |lock_path| {
-            tracing::info!(lock = %lock_path.display(), "waiting for another writer's lock");
-        })
-        .map_err(write_failed)?;
-        self.reload()?;
-        Ok(lock)
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     /// The template of a formation type: the catalog entry by its current name only.
@@ -213,7 +216,8 @@ impl Store {
         template: Option<&str>,
         state: Option<&str>,
     ) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let template = template
             .filter(|t| !t.is_empty())
             .unwrap_or(DEFAULT_TEMPLATE);
@@ -267,7 +271,8 @@ impl Store {
 
     /// Refuses a formation that still has assignments (§4.7).
     pub fn delete(&mut self, name: &str) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let formation = self.find_name(name)?;
         if !formation.systems.is_empty() {
             return Err(DirectorError::internal(format!(
@@ -305,7 +310,8 @@ impl Store {
     /// `assignFormation` in the order of §4.5: formation, system, constraints (re-assign
     /// included), state, name; then the assignment is created or re-processed.
     pub fn assign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_name(name)?;
         if self.landscape.system(system_id).is_none() {
             return Err(DirectorError::not_found("application"));
@@ -364,7 +370,8 @@ impl Store {
 
     /// A member that is not assigned is no error (§4.6).
     pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_name(name)?;
         if !formation.systems.iter().any(|s| s == system_id) {
             return Ok(self.view(&formation));
@@ -409,7 +416,8 @@ impl Store {
 
     /// Only from DRAFT; READY (no lifecycle webhooks), then a resynchronisation (§4.8).
     pub fn finalize(&mut self, id: &str) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) != "DRAFT" {
             return Err(DirectorError::internal(format!(
@@ -424,7 +432,8 @@ impl Store {
 
     /// Re-sends the notifications of unfinished or failed assignments (§4.8).
     pub fn resynchronize(&mut self, id: &str, reset: bool) -> Result<FormationView> {
-        let _lock = self.lock_fresh()?;
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) == "DRAFT" {
             return Err(DirectorError::internal(format!(
