@@ -60,6 +60,11 @@ pub struct SourceArgs {
     #[arg(long, value_name = "URL", conflicts_with = "landscape")]
     pub director: Option<String>,
 
+    /// Allow --director (and a service key's url) to be plain http:// to another machine,
+    /// which sends the credentials in clear: for a lab network only.
+    #[arg(long)]
+    pub insecure_http: bool,
+
     /// The tenant (global account) id, sent as the Tenant header.
     #[arg(long, value_name = "ID")]
     pub tenant: Option<String>,
@@ -110,6 +115,7 @@ impl SourceArgs {
                 .clone()
                 .or_else(|| outer.service_key.clone()),
             profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            insecure_http: self.insecure_http || outer.insecure_http,
             save_profile: self
                 .save_profile
                 .clone()
@@ -127,6 +133,7 @@ impl SourceArgs {
                 service_key: self.service_key.clone(),
                 profile: self.profile.clone(),
                 save_profile: self.save_profile.clone(),
+                insecure_http: self.insecure_http,
             });
         }
         match &self.landscape {
@@ -309,9 +316,13 @@ pub struct SandboxArgs {
     /// Where to listen; loopback by default (port 0 picks a free port).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:4000")]
     pub listen: std::net::SocketAddr,
-    /// Require this bearer token (else any token is accepted).
+    /// Require this bearer token (else one is generated and printed, unless --no-auth).
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Accept any bearer token (loopback only); without it and without --token, a token is
+    /// generated and printed at start.
+    #[arg(long, conflicts_with = "token")]
+    pub no_auth: bool,
     /// Require this Tenant header value (else any non-empty tenant is accepted).
     #[arg(long = "require-tenant", value_name = "ID")]
     pub require_tenant: Option<String>,

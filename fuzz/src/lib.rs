@@ -178,3 +178,26 @@ pub fn formations_file(bytes: &[u8]) {
         Err(e) => assert!(e.location.line <= lines && !e.problem.is_empty()),
     }
 }
+
+/// A token endpoint's answer: parsed or refused without a panic, whatever number
+/// `expires_in` holds; the expiry never overflows; no refusal quotes the token.
+pub fn token_answer(bytes: &[u8]) {
+    use backend::director::token_answer::{MAX_LIFETIME, Unusable, expires_at, parse};
+    match parse(bytes) {
+        Ok(answer) => {
+            assert!(!answer.access_token.is_empty());
+            assert!(answer.lifetime.is_none_or(|l| l <= MAX_LIFETIME));
+            let now = std::time::Instant::now();
+            assert!(expires_at(now, answer.lifetime).is_none_or(|at| at >= now));
+        }
+        Err(Unusable(message)) => {
+            assert!(!message.is_empty());
+            let token = serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|v| v.get("access_token").and_then(|t| t.as_str()).map(str::to_owned));
+            if let Some(token) = token.filter(|t| t.len() >= 8) {
+                assert!(!message.contains(&token), "a refusal quotes the token");
+            }
+        }
+    }
+}

@@ -30,6 +30,13 @@ pub struct Access {
     pub tenant: Option<String>,
 }
 
+/// Whether `given` is `expected`, in time that does not depend on where they differ, so a
+/// caller cannot guess a token byte by byte from how fast it is refused.
+fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
 impl Access {
     fn required(&self) -> bool {
         self.oauth.is_some()
@@ -39,7 +46,11 @@ impl Access {
 
     /// The scopes of `bearer`, or None when it is not a valid token here.
     fn scopes(&self, bearer: &str) -> Option<Scopes> {
-        if self.admin_token.as_deref() == Some(bearer) {
+        if self
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| same_secret(bearer, t))
+        {
             return Some(Scopes::all());
         }
         if !self.required() {
@@ -48,12 +59,15 @@ impl Access {
         let fixed = self
             .token
             .lock()
-            .map(|t| t.as_deref() == Some(bearer))
+            .map(|t| t.as_deref().is_some_and(|t| same_secret(bearer, t)))
             .unwrap_or(false);
         let issued = self
             .issued
             .lock()
-            .map(|m| m.get(bearer).is_some_and(|exp| *exp > Instant::now()))
+            .map(|m| {
+                m.iter()
+                    .any(|(t, exp)| same_secret(bearer, t) && *exp > Instant::now())
+            })
             .unwrap_or(false);
         (fixed || issued).then(Scopes::ordinary)
     }
@@ -63,14 +77,46 @@ pub struct App {
     pub schema: DirectorSchema,
     pub faults: Faults,
     pub access: Access,
+    /// The port the sandbox listens on: a `Host` header must name it (DNS rebinding).
+    pub port: u16,
 }
 
-pub fn router(app: Arc<App>) -> Router {
+/// The largest GraphQL request read; larger ones are refused from `Content-Length` or as
+/// soon as the body passes it, never buffered whole.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+/// The largest answer sent; a larger one is replaced by an error.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+/// The largest `/oauth/token` form.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub fn router(app: Arc<App>, body_timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", post(graphql).get(playground))
         .route("/oauth/token", post(token))
         .route("/oauth2/token", post(token))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .with_state(app)
+}
+
+/// Whether `host` (a `Host` header) names this server: an IP address or `localhost`, with
+/// the listening port. A DNS name is refused, since a page can point any name it controls
+/// at 127.0.0.1 (DNS rebinding) and its requests would carry that name.
+pub fn host_allowed(host: Option<&str>, port: u16) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return false;
+    };
+    let (name, given_port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.is_empty() && (!n.contains(':') || n.ends_with(']')) => {
+            (n, p.parse::<u16>().ok())
+        }
+        _ => (host, Some(80)),
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let known = name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok();
+    known && given_port == Some(port)
 }
 
 async fn playground() -> impl IntoResponse {
@@ -88,7 +134,17 @@ fn envelope_error(status: StatusCode, code: i64, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    if !host_allowed(
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        app.port,
+    ) {
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "the Host header does not name this sandbox (an IP address or localhost with its port)",
+        )
+            .into_response();
+    }
     let latency = app.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -96,7 +152,7 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     let Some(bearer) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(strip_bearer)
     else {
         return envelope_error(
             StatusCode::BAD_REQUEST,
@@ -126,6 +182,11 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
             &format!("Tenant not found [externalTenant={tenant}]"),
         );
     }
+    // Only now, with the caller known, is the body read, and never more than the cap.
+    let body = match read_body(&headers, body).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
     let fault = app.faults.pick(&body);
     match fault {
         Some(Fault::ServerError) => {
@@ -173,7 +234,17 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     let answer = app.schema.execute(request.data(scopes)).await;
     let committed = mutation && answer.errors.is_empty();
     let (status, value) = present(serde_json::to_value(&answer).unwrap_or_default());
-    let json = serde_json::to_vec(&value).unwrap_or_default();
+    let mut json = serde_json::to_vec(&value).unwrap_or_default();
+    if json.len() > MAX_ANSWER_BYTES {
+        let e = DirectorError::internal(format!(
+            "the answer would be larger than {MAX_ANSWER_BYTES} bytes; ask for fewer fields or a smaller page"
+        ));
+        json = serde_json::to_vec(&serde_json::json!({
+            "errors": [{ "message": e.message, "extensions": { "error_code": e.code, "error": code_name(e.code) } }],
+            "data": null
+        }))
+        .unwrap_or_default();
+    }
     if committed && app.faults.take_drop_after_commit() {
         return broken_body();
     }
@@ -189,6 +260,46 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
         }
         _ => json_response(status, json),
     }
+}
+
+/// `Bearer <token>` with the scheme in any case (RFC 9110 §11.1).
+fn strip_bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
+/// The request body, refused with 413 when `Content-Length` or the bytes received pass
+/// [`MAX_REQUEST_BYTES`], and with 408 when it stalls (the body timeout layer).
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a GraphQL request may have at most {MAX_REQUEST_BYTES} bytes"),
+        )
+            .into_response()
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|e| {
+            if std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                too_large()
+            } else {
+                (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive in time",
+                )
+                    .into_response()
+            }
+        })
 }
 
 fn is_mutation(query: &str) -> bool {
@@ -304,7 +415,7 @@ async fn token(
         )
             .into_response();
     }
-    if &cid != id || &csecret != secret {
+    if !(same_secret(&cid, id) & same_secret(&csecret, secret)) {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(serde_json::json!({ "error": "invalid_client" })),

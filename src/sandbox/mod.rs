@@ -14,6 +14,7 @@ mod registration;
 mod registry;
 mod schema;
 mod scopes;
+mod serve;
 mod status;
 mod store;
 
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 pub use faults::{Fault, Rates};
+pub use http::host_allowed;
 
 use crate::catalog::Catalog;
 use crate::cli::{SandboxArgs, SourceArgs};
@@ -54,6 +56,12 @@ pub struct SandboxConfig {
     pub drop_after_commit: usize,
     /// Pair every issued registration token after this delay (`--auto-pair`).
     pub auto_pair: Option<Duration>,
+    /// At most this many connections are open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// A connection whose request headers are not complete after this long is closed.
+    pub header_timeout: Duration,
+    /// A request whose body stalls for this long is refused.
+    pub body_timeout: Duration,
 }
 
 impl SandboxConfig {
@@ -73,6 +81,9 @@ impl SandboxConfig {
             fail_assignments: Vec::new(),
             drop_after_commit: 0,
             auto_pair: None,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -120,11 +131,7 @@ impl SandboxHandle {
 
     /// Pairs `system`'s latest registration token now, as `POST /sandbox/pair/{id}` does.
     pub fn pair(&self, system: &str) -> Result<(), String> {
-        let mut store = self
-            .store
-            .lock()
-            .map_err(|_| "the sandbox's state is poisoned".to_owned())?;
-        registry::pair(&mut store, system).map_err(|e| e.message)
+        schema::locked(&self.store, |store| registry::pair(store, system)).map_err(|e| e.message)
     }
 
     /// Makes every issued OAuth token invalid, as if they had expired.
@@ -167,6 +174,12 @@ impl Drop for SandboxHandle {
 pub enum SandboxError {
     #[error(transparent)]
     Landscape(#[from] crate::landscape::LandscapeError),
+    #[error(
+        "the sandbox would let anyone on the network change {0} without a token: pass --token (or --client-id/--generate-client) to listen beyond loopback"
+    )]
+    OpenBeyondLoopback(SocketAddr),
+    #[error("--max-page must be between 1 and {MAX_PAGE}, not {0}")]
+    MaxPage(usize),
     #[error("the sandbox cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -174,8 +187,32 @@ pub enum SandboxError {
     },
 }
 
-/// Starts the sandbox on `config.listen` in the current tokio runtime.
+/// The largest page the Director serves, and so the largest `--max-page`.
+pub const MAX_PAGE: usize = 200;
+
+/// Starts the sandbox on `config.listen` in the current tokio runtime. An open sandbox (no
+/// token, no OAuth client) only listens on loopback.
 pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHandle, SandboxError> {
+    if !(1..=MAX_PAGE).contains(&config.max_page) {
+        return Err(SandboxError::MaxPage(config.max_page));
+    }
+    let open =
+        config.token.is_none() && config.admin_token.is_none() && config.oauth_client.is_none();
+    if open && !config.listen.ip().is_loopback() {
+        return Err(SandboxError::OpenBeyondLoopback(config.listen));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SandboxError::Listen {
+            addr: config.listen,
+            source,
+        })?;
     let mut store = store::Store::open(config.landscape.clone(), catalog, config.ready_after)?;
     store
         .failing
@@ -194,35 +231,21 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
             token_lifetime: config.token_lifetime,
             tenant: config.tenant.clone(),
         },
+        port: addr.port(),
     });
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| SandboxError::Listen {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| SandboxError::Listen {
-            addr: config.listen,
-            source,
-        })?;
     let (tx, rx) = oneshot::channel();
     if let Ok(mut store) = shared.lock() {
         store.auto_pair = config.auto_pair;
         store.connector_url = format!("http://{addr}/connector/graphql");
     }
-    let router = http::router(app.clone()).merge(pairing::router(shared.clone()));
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "the sandbox server stopped");
-        }
-    });
+    // The pairing route takes no body; it answers only requests that name this server.
+    let router = http::router(app.clone(), config.body_timeout)
+        .merge(pairing::router(shared.clone(), addr.port()));
+    let limits = serve::ConnectionLimits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    };
+    let task = tokio::spawn(serve::serve(listener, router, limits, rx));
     tracing::info!(%addr, "sandbox listening");
     Ok(SandboxHandle {
         addr,
@@ -260,6 +283,12 @@ pub async fn run(
     let mut config = SandboxConfig::new(landscape.clone());
     config.listen = args.listen;
     config.token = args.token.clone();
+    // Without --token, a generated one, unless --no-auth asks for an open (loopback) sandbox.
+    let generated_token =
+        (args.token.is_none() && !args.no_auth).then(|| uuid::Uuid::new_v4().simple().to_string());
+    if generated_token.is_some() {
+        config.token = generated_token.clone();
+    }
     config.admin_token = args.admin_token.clone();
     config.oauth_client = oauth_client(args);
     config.fail_assignments = args
@@ -284,6 +313,7 @@ pub async fn run(
         retry_after: args.retry_after,
         seed: args.seed,
     };
+    let store_note = "The sandbox takes the landscape's lock file for every change, so local commands may use the file at the same time.";
     let handle = start(config, catalog.clone()).await.map_err(|e| match e {
         SandboxError::Landscape(l) => AppError::Landscape(l),
         other => AppError::Usage(other.to_string()),
@@ -299,12 +329,16 @@ pub async fn run(
         landscape.display(),
         handle.url(),
         handle.addr.port(),
-        if args.token.is_some() {
-            "; a bearer token is required"
+        if args.no_auth {
+            "; open: any bearer token is accepted (--no-auth)"
         } else {
-            ""
+            "; a bearer token is required"
         }
     );
+    println!("{store_note}");
+    if let Some(token) = &generated_token {
+        println!("Bearer token for this run (generated; pass --token to choose one): {token}");
+    }
     if let Some((id, secret)) = generated {
         println!(
             "Service key for --service-key (the client secret is shown here only, never logged):\n{}",

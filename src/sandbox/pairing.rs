@@ -5,27 +5,44 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use super::schema::Shared;
 
-pub fn router(store: Shared) -> Router {
+pub fn router(store: Shared, port: u16) -> Router {
     Router::new()
         .route("/sandbox/pair/{system}", post(pair))
-        .with_state(store)
+        .with_state((store, port))
 }
 
-async fn pair(State(store): State<Shared>, Path(system): Path<String>) -> Response {
-    let Ok(mut store) = store.lock() else {
+async fn pair(
+    State((store, port)): State<(Shared, u16)>,
+    headers: HeaderMap,
+    Path(system): Path<String>,
+) -> Response {
+    // As for /graphql: a page that points a DNS name of its own at 127.0.0.1 is refused.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !super::http::host_allowed(host, port) {
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "this server answers only its own address",
+        )
+            .into_response();
+    }
+    let paired = tokio::task::spawn_blocking(move || {
+        super::schema::locked(&store, |s| super::registry::pair(s, &system))
+    })
+    .await;
+    let Ok(paired) = paired else {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
-            "the sandbox's state is poisoned",
+            "the pairing did not finish",
         )
             .into_response();
     };
-    match super::registry::pair(&mut store, &system) {
+    match paired {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) if e.code == super::errors::NOT_FOUND => {
             (StatusCode::NOT_FOUND, "no such system").into_response()

@@ -44,7 +44,10 @@ fn invalid_input(name: &str) -> DirectorError {
     )
 }
 
+/// Each of these runs with the landscape file's lock held (`schema::locked`), and decides
+/// on the file as it is now.
 pub fn register(store: &mut Store, r: Registration) -> Result<System> {
+    store.refresh()?;
     let runes = r.name.chars().count();
     if runes == 0 || runes > 100 {
         return Err(invalid_input("name"));
@@ -100,6 +103,7 @@ pub fn register(store: &mut Store, r: Registration) -> Result<System> {
 /// Records a token with the header's pieces as its groups (§5.2) and answers when it was
 /// requested. Unknown system → NotFound (code 20). The condition does not change.
 pub fn issue(store: &mut Store, system_id: &str, pieces: &[String]) -> Result<String> {
+    store.refresh()?;
     let s = find(store, system_id)?;
     let condition = registration::condition(&s).to_owned();
     let now = reg::now_rfc3339();
@@ -112,6 +116,7 @@ pub fn issue(store: &mut Store, system_id: &str, pieces: &[String]) -> Result<St
 
 /// Uses the system's latest token: it becomes `used` and the system `CONNECTED`.
 pub fn pair(store: &mut Store, system_id: &str) -> Result<()> {
+    store.refresh()?;
     let s = find(store, system_id)?;
     if s.latest_token.is_none() {
         return Err(DirectorError::invalid_operation(

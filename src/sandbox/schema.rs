@@ -35,10 +35,69 @@ async_graphql::scalar!(Timestamp, "Timestamp");
 /// Shown where the landscape does not say when (a token's or status's time).
 const EPOCH: &str = "1970-01-01T00:00:00Z";
 
+/// The store for a read. A panic elsewhere never poisons it for later requests: every change
+/// re-reads the file under the file lock, so the copy a panicking request left is not trusted.
 fn lock<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<std::sync::MutexGuard<'a, Store>> {
-    ctx.data_unchecked::<Shared>()
+    Ok(ctx
+        .data_unchecked::<Shared>()
         .lock()
-        .map_err(|_| DirectorError::internal("the sandbox's state is poisoned").into())
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// Before a read: re-reads the file if another writer (a local command) replaced it since,
+/// on a blocking thread, so reads show the file as it is and not this process's old copy.
+async fn refresh(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    on_store(ctx, false, |store| store.reload_if_changed()).await
+}
+
+/// Runs a change under the landscape's file lock on a blocking thread: it waits for the
+/// lock and writes the file, which must not stall the async runtime.
+async fn change<T: Send + 'static>(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&mut Store) -> Result<T, DirectorError> + Send + 'static,
+) -> async_graphql::Result<T> {
+    on_store(ctx, true, f).await
+}
+
+/// Runs `f` on the store while holding the landscape file's lock, as every mutation does:
+/// blocking, so async callers run it on a blocking thread.
+pub(super) fn locked<T>(
+    shared: &Shared,
+    f: impl FnOnce(&mut Store) -> Result<T, DirectorError>,
+) -> Result<T, DirectorError> {
+    let store = || {
+        shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let path = store().path().to_owned();
+    let _lock = super::store::lock_file(&path)?;
+    f(&mut store())
+}
+
+async fn on_store<T: Send + 'static>(
+    ctx: &Context<'_>,
+    file_lock: bool,
+    f: impl FnOnce(&mut Store) -> Result<T, DirectorError> + Send + 'static,
+) -> async_graphql::Result<T> {
+    let shared = ctx.data_unchecked::<Shared>().clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let store = || {
+            shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let _lock = if file_lock {
+            let path = store().path().to_owned();
+            Some(super::store::lock_file(&path)?)
+        } else {
+            None
+        };
+        f(&mut store())
+    })
+    .await
+    .map_err(|e| DirectorError::internal(format!("the sandbox's change did not finish: {e}")))?;
+    Ok(done?)
 }
 
 #[derive(SimpleObject, Clone)]
@@ -567,6 +626,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<ApplicationPage> {
         require(ctx, scopes::APPLICATION_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let len = store.landscape.systems.len();
         let (start, end, page_info) = window(len, Some(first), after.as_ref(), max_page(ctx))?;
@@ -584,6 +644,7 @@ impl Query {
         id: ID,
     ) -> async_graphql::Result<Option<Formation>> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         Ok(Some(lock(ctx)?.by_id(&id)?.into()))
     }
 
@@ -593,6 +654,7 @@ impl Query {
         name: String,
     ) -> async_graphql::Result<Option<Formation>> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         Ok(Some(lock(ctx)?.by_name(&name)?.into()))
     }
 
@@ -603,6 +665,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationPage> {
         require(ctx, scopes::FORMATION_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let list = &store.landscape.formations;
         let (start, end, page_info) =
@@ -624,6 +687,7 @@ impl Query {
         #[graphql(name = "objectID")] object_id: String,
     ) -> async_graphql::Result<Vec<Formation>> {
         require(ctx, scopes::GLOBAL_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let Some(pos) = store.landscape.position(&object_id) else {
             return Ok(Vec::new());
@@ -642,6 +706,7 @@ impl Query {
         after: Option<PageCursor>,
     ) -> async_graphql::Result<FormationTemplatePage> {
         require(ctx, scopes::TEMPLATE_READ)?;
+        refresh(ctx).await?;
         let store = lock(ctx)?;
         let types = &store.catalog().formation_types;
         let (start, end, page_info) =
@@ -695,7 +760,12 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         let state = formation.state.value().map(String::as_str);
-        let view = lock(ctx)?.create(&formation.name, formation.template_name.as_deref(), state)?;
+        let (name, template) = (formation.name.clone(), formation.template_name.clone());
+        let state = state.map(str::to_owned);
+        let view = change(ctx, move |s| {
+            s.create(&name, template.as_deref(), state.as_deref())
+        })
+        .await?;
         Ok(view.into())
     }
 
@@ -711,23 +781,23 @@ impl Mutation {
         let condition = input
             .status_condition
             .map(|c| async_graphql::InputType::to_value(&c).to_string());
-        let mut store = lock(ctx)?;
-        let system = super::registry::register(
-            &mut store,
-            super::registry::Registration {
-                name: input.name,
-                description: input.description,
-                labels: input.labels.map(|l| l.0).unwrap_or_default(),
-                condition,
-            },
-        )?;
-        let pos = store
-            .landscape
-            .systems
-            .iter()
-            .position(|s| s.id == system.id)
-            .ok_or_else(|| DirectorError::internal("the new application is missing"))?;
-        Ok(application(&store, pos))
+        let registration = super::registry::Registration {
+            name: input.name,
+            description: input.description,
+            labels: input.labels.map(|l| l.0).unwrap_or_default(),
+            condition,
+        };
+        Ok(change(ctx, move |store| {
+            let system = super::registry::register(store, registration)?;
+            let pos = store
+                .landscape
+                .systems
+                .iter()
+                .position(|s| s.id == system.id)
+                .ok_or_else(|| DirectorError::internal("the new application is missing"))?;
+            Ok(application(store, pos))
+        })
+        .await?)
     }
 
     /// §5.2: a fresh token whose groups are the `scenario_groups` header's pieces.
@@ -744,19 +814,21 @@ impl Mutation {
             .and_then(|h| h.0.clone())
             .unwrap_or_default();
         let pieces = crate::backend::registration::header_pieces(&header);
-        let (created, auto_pair, connector_url) = {
-            let mut store = lock(ctx)?;
-            let created = super::registry::issue(&mut store, &id, &pieces)?;
-            (created, store.auto_pair, store.connector_url.clone())
-        };
+        let (system, issued) = (id.to_string(), pieces.clone());
+        let (created, auto_pair, connector_url) = change(ctx, move |store| {
+            let created = super::registry::issue(store, &system, &issued)?;
+            Ok((created, store.auto_pair, store.connector_url.clone()))
+        })
+        .await?;
         if let Some(delay) = auto_pair {
             let shared = ctx.data_unchecked::<Shared>().clone();
             let system = id.to_string();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                if let Ok(mut store) = shared.lock() {
-                    let _ = super::registry::pair(&mut store, &system);
-                }
+                let _ = tokio::task::spawn_blocking(move || {
+                    locked(&shared, |store| super::registry::pair(store, &system))
+                })
+                .await;
             });
         }
         let expires =
@@ -783,7 +855,8 @@ impl Mutation {
         formation: FormationInput,
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
-        Ok(lock(ctx)?.delete(&formation.name)?.into())
+        let name = formation.name.clone();
+        Ok(change(ctx, move |s| s.delete(&name)).await?.into())
     }
 
     async fn assign_formation(
@@ -795,7 +868,8 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
-        Ok(lock(ctx)?.assign(&formation.name, &object_id)?.into())
+        let (name, system) = (formation.name.clone(), object_id.to_string());
+        Ok(change(ctx, move |s| s.assign(&name, &system)).await?.into())
     }
 
     async fn unassign_formation(
@@ -807,7 +881,10 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
-        Ok(lock(ctx)?.unassign(&formation.name, &object_id)?.into())
+        let (name, system) = (formation.name.clone(), object_id.to_string());
+        Ok(change(ctx, move |s| s.unassign(&name, &system))
+            .await?
+            .into())
     }
 
     async fn resynchronize_formation_notifications(
@@ -818,7 +895,10 @@ impl Mutation {
     ) -> async_graphql::Result<Formation> {
         require(ctx, scopes::FORMATION_WRITE)?;
         let reset = reset.unwrap_or(false);
-        Ok(lock(ctx)?.resynchronize(&formation_id, reset)?.into())
+        let id = formation_id.to_string();
+        Ok(change(ctx, move |s| s.resynchronize(&id, reset))
+            .await?
+            .into())
     }
 
     async fn finalize_draft_formation(
@@ -827,12 +907,25 @@ impl Mutation {
         #[graphql(name = "formationID")] formation_id: ID,
     ) -> async_graphql::Result<Formation> {
         require(ctx, scopes::FORMATION_WRITE)?;
-        Ok(lock(ctx)?.finalize(&formation_id)?.into())
+        let id = formation_id.to_string();
+        Ok(change(ctx, move |s| s.finalize(&id)).await?.into())
     }
 }
 
+/// Bounds on one request, checked before anything is resolved: each selected field counts
+/// (every alias and every field a fragment spread brings in), so 100 aliases of a fragment
+/// with 1,000 `labels` aliases is refused at once instead of building a 235 MB answer.
+pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_DEPTH: usize = 16;
+const MAX_RECURSIVE_DEPTH: usize = 32;
+const MAX_DIRECTIVES: usize = 16;
+
 pub fn build(shared: Shared, max_page: usize) -> DirectorSchema {
     Schema::build(Query, Mutation, EmptySubscription)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_depth(MAX_DEPTH)
+        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+        .limit_directives(MAX_DIRECTIVES)
         .data(shared)
         .data(MaxPage(max_page))
         .finish()

@@ -12,6 +12,8 @@ use crate::catalog::{Catalog, FormationType};
 use crate::landscape::{self, Assignment, Formation, Landscape};
 use crate::rules;
 
+use crate::files;
+
 use super::constraints;
 use super::errors::DirectorError;
 use super::registration;
@@ -41,7 +43,22 @@ pub struct Store {
     pub auto_pair: Option<Duration>,
     /// The connector URL a registration token names (the sandbox's own address).
     pub connector_url: String,
+    /// The file as last read (modified time, length, inode), to see another writer's change.
+    stamp: Option<FileStamp>,
 }
+
+type FileStamp = (Option<std::time::SystemTime>, u64, u64);
+
+fn stamp(path: &std::path::Path) -> Option<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(files::resolve(path).ok()?).ok()?;
+    Some((meta.modified().ok(), meta.len(), meta.ino()))
+}
+
+/// How long a mutation waits for another writer (a local `create`) to release the lock.
+const LOCK_WAIT: files::LockWait = files::LockWait {
+    timeout: Duration::from_secs(10),
+};
 
 type Result<T> = std::result::Result<T, DirectorError>;
 
@@ -86,14 +103,28 @@ fn valid_scenario_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_') || c.is_whitespace())
 }
 
+/// Takes the landscape's lock file — the one the local backend takes — so that no other
+/// writer (sandbox or local) can slip in between a change's check and its write. Every
+/// mutation runs under it and re-reads the file first. Taken before the store's mutex, so
+/// waiting for a local writer never holds up the sandbox's reads.
+pub fn lock_file(path: &std::path::Path) -> Result<files::Lock> {
+    let target = files::resolve(path).map_err(write_failed)?;
+    files::lock_beside(&target, LOCK_WAIT, |lock_path| {
+        tracing::info!(lock = %lock_path.display(), "waiting for another writer's lock");
+    })
+    .map_err(write_failed)
+}
+
 impl Store {
     pub fn open(
         path: PathBuf,
         catalog: Catalog,
         delay: Duration,
     ) -> std::result::Result<Store, landscape::LandscapeError> {
+        let stamp = stamp(&path);
         let landscape = Landscape::load(&path, &catalog)?;
         Ok(Store {
+            stamp,
             path,
             catalog,
             landscape,
@@ -120,8 +151,19 @@ impl Store {
     }
 
     fn reload(&mut self) -> Result<()> {
+        // Stamped before reading: a write in between makes the next check read again.
+        let stamp = stamp(&self.path);
         self.landscape = Landscape::load(&self.path, &self.catalog).map_err(write_failed)?;
+        self.stamp = stamp;
         Ok(())
+    }
+
+    /// Re-reads the file when it is not the one last read (replaced, grown or touched).
+    pub fn reload_if_changed(&mut self) -> Result<()> {
+        match stamp(&self.path) {
+            Some(now) if self.stamp == Some(now) => Ok(()),
+            _ => self.reload(),
+        }
     }
 
     /// The template of a formation type: the catalog entry by its current name only.
@@ -186,6 +228,8 @@ impl Store {
         template: Option<&str>,
         state: Option<&str>,
     ) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let template = template
             .filter(|t| !t.is_empty())
             .unwrap_or(DEFAULT_TEMPLATE);
@@ -239,6 +283,8 @@ impl Store {
 
     /// Refuses a formation that still has assignments (§4.7).
     pub fn delete(&mut self, name: &str) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let formation = self.find_name(name)?;
         if !formation.systems.is_empty() {
             return Err(DirectorError::internal(format!(
@@ -276,6 +322,8 @@ impl Store {
     /// `assignFormation` in the order of §4.5: formation, system, constraints (re-assign
     /// included), state, name; then the assignment is created or re-processed.
     pub fn assign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_name(name)?;
         if self.landscape.system(system_id).is_none() {
             return Err(DirectorError::not_found("application"));
@@ -334,6 +382,8 @@ impl Store {
 
     /// A member that is not assigned is no error (§4.6).
     pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_name(name)?;
         if !formation.systems.iter().any(|s| s == system_id) {
             return Ok(self.view(&formation));
@@ -378,6 +428,8 @@ impl Store {
 
     /// Only from DRAFT; READY (no lifecycle webhooks), then a resynchronisation (§4.8).
     pub fn finalize(&mut self, id: &str) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) != "DRAFT" {
             return Err(DirectorError::internal(format!(
@@ -392,6 +444,8 @@ impl Store {
 
     /// Re-sends the notifications of unfinished or failed assignments (§4.8).
     pub fn resynchronize(&mut self, id: &str, reset: bool) -> Result<FormationView> {
+        // The caller holds the file lock (`lock_file`): decide on the file as it is now.
+        self.reload()?;
         let mut formation = self.find_id(id)?;
         if formation_state(&formation) == "DRAFT" {
             return Err(DirectorError::internal(format!(

@@ -9,6 +9,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
+use super::token_answer;
+
 /// The environment variable a bearer token may come from.
 pub const TOKEN_ENV: &str = "FORMATION_WIZARD_TOKEN";
 
@@ -157,12 +159,6 @@ pub struct Auth {
     cached: Mutex<Option<Cached>>,
 }
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: SecretString,
-    expires_in: Option<u64>,
-}
-
 impl Auth {
     /// `http` must not follow redirects: a token request is never sent on elsewhere.
     pub fn new(credentials: Credentials, http: reqwest::Client) -> Auth {
@@ -239,13 +235,14 @@ impl Auth {
 
     /// One form POST to the key's token endpoint (RFC 6749 §4.4), client authenticated
     /// with HTTP Basic.
-    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %key.token_endpoint()))]
+    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %super::url_policy::shown(&key.token_endpoint())))]
     async fn client_credentials(&self, key: &ServiceKey) -> Result<Cached, AuthError> {
-        let endpoint = key.token_endpoint();
+        let url = key.token_endpoint();
+        let endpoint = crate::text::neutralise(&super::url_policy::shown(&url)).into_owned();
         let started = Instant::now();
-        let answer = self
+        let mut answer = self
             .http
-            .post(&endpoint)
+            .post(&url)
             .basic_auth(&key.client_id, Some(key.client_secret.expose_secret()))
             .form(&[
                 ("grant_type", "client_credentials"),
@@ -272,16 +269,30 @@ impl Auth {
                 key.origin
             )));
         }
-        let body: TokenAnswer = answer.json().await.map_err(|_| {
+        let unusable = |why: String| {
             AuthError::Refused(format!(
-                "the token endpoint {endpoint} answered without a usable access_token"
+                "the token endpoint {endpoint} gave no usable token: {why}"
             ))
-        })?;
+        };
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|e| {
+            unusable(format!(
+                "the answer broke off ({})",
+                super::client::describe_reqwest(&e)
+            ))
+        })? {
+            if body.len() + chunk.len() > token_answer::MAX_TOKEN_ANSWER_BYTES {
+                return Err(unusable(format!(
+                    "the answer is larger than {} bytes",
+                    token_answer::MAX_TOKEN_ANSWER_BYTES
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let parsed = token_answer::parse(&body).map_err(|e| unusable(e.0))?;
         Ok(Cached {
-            token: body.access_token,
-            expires_at: body
-                .expires_in
-                .map(|s| Instant::now() + Duration::from_secs(s)),
+            token: SecretString::from(parsed.access_token),
+            expires_at: token_answer::expires_at(Instant::now(), parsed.lifetime),
         })
     }
 }

@@ -90,7 +90,9 @@ tokio::task_local! {
 
 pub struct Client {
     http: reqwest::Client,
-    url: String,
+    endpoint: String,
+    /// `endpoint` without user name, password or query: the only form any message shows.
+    shown: String,
     tenant: String,
     auth: Auth,
     pub options: Options,
@@ -106,7 +108,8 @@ impl Client {
     ) -> Client {
         Client {
             http,
-            url: url.to_owned(),
+            endpoint: url.to_owned(),
+            shown: crate::text::neutralise(&super::url_policy::shown(url)).into_owned(),
             tenant: tenant.to_owned(),
             auth,
             options,
@@ -125,8 +128,9 @@ impl Client {
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))
     }
 
+    /// The endpoint as messages show it (no user name, password or query).
     pub fn url(&self) -> &str {
-        &self.url
+        &self.shown
     }
 
     /// The tenant (global account id) sent as the Tenant header.
@@ -178,7 +182,7 @@ impl Client {
     fn unauthorized(&self) -> CallError {
         CallError::NotDone(format!(
             "the Director at {} refused {} (401 Unauthorized); check that it is valid and not expired",
-            self.url,
+            self.shown,
             self.auth.describe()
         ))
     }
@@ -280,7 +284,7 @@ impl Client {
             .map_err(|e| Attempt::Final(auth_failed(e)))?;
         let sent = self
             .http
-            .post(&self.url)
+            .post(&self.endpoint)
             .bearer_auth(token.expose_secret())
             .header("Tenant", &self.tenant)
             .headers(CALL_HEADERS.try_with(Clone::clone).unwrap_or_default())
@@ -291,14 +295,14 @@ impl Client {
             Ok(a) => a,
             Err(e) if e.is_connect() => {
                 return Err(Attempt::NotSent(
-                    format!("cannot connect to {}: {}", self.url, describe_reqwest(&e)),
+                    format!("cannot connect to {}: {}", self.shown, describe_reqwest(&e)),
                     None,
                 ));
             }
             Err(e) => {
                 return Err(Attempt::Unknown(format!(
                     "no answer from {}: {}",
-                    self.url,
+                    self.shown,
                     describe_reqwest(&e)
                 )));
             }
@@ -312,27 +316,21 @@ impl Client {
             return Err(Attempt::NotSent(
                 format!(
                     "the Director at {} is rate-limiting requests (429)",
-                    self.url
+                    self.shown
                 ),
                 Some(after),
             ));
         }
-        let body = answer.bytes().await.map_err(|e| {
-            Attempt::Unknown(format!(
-                "the answer from {} broke off: {}",
-                self.url,
-                describe_reqwest(&e)
-            ))
-        })?;
+        let body = self.read_capped(answer).await?;
         if status.is_server_error() {
             return Err(Attempt::Unknown(format!(
                 "the Director at {} failed with HTTP {status}",
-                self.url
+                self.shown
             )));
         }
         // A document the server cannot parse or validate (§6.2): never worth repeating.
         if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-            return Err(match decode::<T>(&body, &self.url) {
+            return Err(match decode::<T>(&body, &self.shown) {
                 Err(Attempt::Unknown(message)) => Attempt::Final(CallError::Answered {
                     code: None,
                     message: format!(
@@ -343,19 +341,56 @@ impl Client {
                 Err(other) => other,
                 Ok(_) => Attempt::Final(CallError::NotDone(format!(
                     "the Director at {} answered HTTP 422",
-                    self.url
+                    self.shown
                 ))),
             });
         }
         if !status.is_success() && status != reqwest::StatusCode::BAD_REQUEST {
             return Err(Attempt::Final(CallError::NotDone(format!(
                 "the Director at {} answered HTTP {status}",
-                self.url
+                self.shown
             ))));
         }
-        decode(&body, &self.url)
+        decode(&body, &self.shown)
     }
 }
+
+impl Client {
+    /// The answer body, at most [`MAX_ANSWER_BYTES`]: refused from `Content-Length` or as
+    /// soon as the bytes received pass it, never buffered whole.
+    async fn read_capped(&self, mut answer: reqwest::Response) -> Result<Vec<u8>, Attempt> {
+        let too_large = || {
+            Attempt::Final(CallError::NotDone(format!(
+                "the answer from {} is larger than {} MB, more than any Director answer needs",
+                self.shown,
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            )))
+        };
+        if answer
+            .content_length()
+            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|e| {
+            Attempt::Unknown(format!(
+                "the answer from {} broke off: {}",
+                self.shown,
+                describe_reqwest(&e)
+            ))
+        })? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// The largest answer read from the Director; a page of 200 systems is far below it.
+pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 
 /// Reads a GraphQL answer (see `response::decode`), classified for the retry loop.
 fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {

@@ -18,6 +18,8 @@ mod register;
 pub mod response;
 mod rollback;
 pub mod templates;
+pub mod token_answer;
+pub mod url_policy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -123,12 +125,14 @@ impl DirectorBackend {
         BackendError::Failed(format!("{what} failed: {e}"))
     }
 
-    /// Every page of a paged query, following `endCursor` while `hasNextPage`.
+    /// Every page of a paged query, following `endCursor` while `hasNextPage`, and bounded:
+    /// a cursor seen before (any earlier one) or more pages or items than the first
+    /// `totalCount` allows ends the read with an error instead of looping for ever.
     async fn pages<T, P>(
         &self,
         name: &'static str,
         build: impl Fn(q::PageVars) -> cynic::Operation<T, q::PageVars>,
-        split: impl Fn(T) -> (Vec<P>, q::PageInfo),
+        split: impl Fn(T) -> (Vec<P>, q::PageInfo, i32),
         mut on_page: impl FnMut(usize, usize),
     ) -> Result<Vec<P>, BackendError>
     where
@@ -136,6 +140,7 @@ impl DirectorBackend {
     {
         let mut items = Vec::new();
         let mut after: Option<q::PageCursor> = None;
+        let mut bound = PageBound::default();
         for page in 1.. {
             let vars = q::PageVars {
                 first: Some(self.client.options.page_size),
@@ -148,19 +153,20 @@ impl DirectorBackend {
                 .map_err(|e| {
                     self.failed(&format!("reading {name} from {}", self.client.url()), &e)
                 })?;
-            let (mut got, info) = split(data);
+            let (mut got, info, total) = split(data);
             items.append(&mut got);
             on_page(page, items.len());
             if !info.has_next_page {
                 break;
             }
-            // A server that hands back the same cursor would loop for ever.
-            if after.as_ref().map(|c| &c.0) == Some(&info.end_cursor.0) {
-                return Err(BackendError::Failed(format!(
-                    "reading {name} from {} failed: the server repeated the page cursor",
-                    self.client.url()
-                )));
-            }
+            bound
+                .next(total, items.len(), &info.end_cursor.0)
+                .map_err(|why| {
+                    BackendError::Failed(format!(
+                        "reading {name} from {} failed: {why}",
+                        self.client.url()
+                    ))
+                })?;
             after = Some(info.end_cursor);
         }
         Ok(items)
@@ -194,13 +200,13 @@ impl DirectorBackend {
     async fn complete(&self, formation: q::Formation) -> Result<Full, CallError> {
         let mut assignments = Vec::new();
         let mut page = formation.formation_assignments.clone();
-        let mut after: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
         while let Some(p) = page {
             assignments.extend(p.data);
-            if !p.page_info.has_next_page || after.as_deref() == Some(&p.page_info.end_cursor.0) {
+            // A cursor seen before would loop; the assignments read so far are what there is.
+            if !p.page_info.has_next_page || !seen.insert(p.page_info.end_cursor.0.clone()) {
                 break;
             }
-            after = Some(p.page_info.end_cursor.0.clone());
             let op = q::FormationAssignmentsQuery::build(q::AssignmentPageVars {
                 id: formation.id.clone(),
                 after: Some(p.page_info.end_cursor),
@@ -248,7 +254,10 @@ impl DirectorBackend {
                 self.pages(
                     "formationTemplates",
                     q::FormationTemplatesQuery::build,
-                    |d| (d.formation_templates.data, d.formation_templates.page_info),
+                    |d| {
+                        let p = d.formation_templates;
+                        (p.data, p.page_info, p.total_count)
+                    },
                     |_, _| {},
                 )
             })
@@ -587,13 +596,19 @@ impl Backend for DirectorBackend {
         let applications = self.pages(
             "applications",
             q::ApplicationsQuery::build,
-            |d| (d.applications.data, d.applications.page_info),
+            |d| {
+                let p = d.applications;
+                (p.data, p.page_info, p.total_count)
+            },
             |pages, systems| progress.emit(BackendEvent::Loading { pages, systems }),
         );
         let formations = self.pages(
             "formations",
             q::FormationsQuery::build,
-            |d| (d.formations.data, d.formations.page_info),
+            |d| {
+                let p = d.formations;
+                (p.data, p.page_info, p.total_count)
+            },
             |_, _| {},
         );
         let (templates, apps, formations) = tokio::try_join!(templates, applications, formations)?;
@@ -847,5 +862,57 @@ impl Backend for DirectorBackend {
             d.resynchronize_formation_notifications
         })
         .await
+    }
+}
+
+/// What keeps a paged read finite: every cursor seen so far, and the first page's
+/// `totalCount`, which the items read and the pages asked for may not pass (each page that
+/// says there is more must bring at least one item).
+#[derive(Default)]
+struct PageBound {
+    seen: std::collections::HashSet<String>,
+    total: Option<usize>,
+    pages: usize,
+}
+
+impl PageBound {
+    /// Before asking for the page after `cursor`, with `items` read so far.
+    fn next(&mut self, total: i32, items: usize, cursor: &str) -> Result<(), String> {
+        let total = *self
+            .total
+            .get_or_insert(usize::try_from(total).unwrap_or(0));
+        self.pages += 1;
+        if !self.seen.insert(cursor.to_owned()) {
+            return Err("the server handed back a page cursor it had given before".into());
+        }
+        // A little slack: systems registered while the read runs raise the count honestly.
+        let limit = total + total / 10 + 1;
+        if items > limit || self.pages > limit {
+            return Err(format!(
+                "the server keeps saying there is another page after {items} items in {} pages, though it counted {total} in all",
+                self.pages
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod page_bound_tests {
+    use super::PageBound;
+
+    #[test]
+    fn alternating_cursors_are_caught_on_the_first_repeat() {
+        let mut b = PageBound::default();
+        assert!(b.next(1000, 1, "a").is_ok());
+        assert!(b.next(1000, 2, "b").is_ok());
+        assert!(b.next(1000, 3, "a").is_err());
+    }
+
+    #[test]
+    fn fresh_cursors_stop_at_the_total_count() {
+        let mut b = PageBound::default();
+        let stopped = (1..100).find(|i| b.next(5, 0, &i.to_string()).is_err());
+        assert_eq!(stopped, Some(7));
     }
 }

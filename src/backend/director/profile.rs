@@ -19,6 +19,8 @@ pub struct DirectorArgs {
     pub profile: Option<String>,
     /// Save the resolved options under this profile name.
     pub save_profile: Option<String>,
+    /// Allow plain http:// to a machine other than this one (a lab network).
+    pub insecure_http: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,11 +164,7 @@ impl DirectorArgs {
         let url = merged
             .director
             .ok_or("--director URL (or a --profile with one) is needed")?;
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!(
-                "--director \"{url}\" is not an http(s) address such as https://director.example/graphql"
-            ));
-        }
+        super::url_policy::check("--director", &url, self.insecure_http)?;
         let tenant = merged
             .tenant
             .filter(|t| !t.trim().is_empty())
@@ -188,6 +186,13 @@ impl DirectorArgs {
                 super::auth::TOKEN_ENV
             ))?,
         };
+        if let Credentials::ClientCredentials(key) = &credentials {
+            super::url_policy::check(
+                &format!("the \"url\" of the service key {}", key.origin),
+                &key.token_endpoint(),
+                self.insecure_http,
+            )?;
+        }
         Ok(Connection {
             url,
             tenant,

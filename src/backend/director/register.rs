@@ -90,7 +90,10 @@ impl DirectorBackend {
             .pages(
                 "applications",
                 q::ApplicationsQuery::build,
-                |d| (d.applications.data, d.applications.page_info),
+                |d| {
+                    let p = d.applications;
+                    (p.data, p.page_info, p.total_count)
+                },
                 |_, _| {},
             )
             .await?;

@@ -56,7 +56,7 @@ pub fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Undecode
             .join(" ");
         return Err(Undecoded::Answered {
             code,
-            message: errors::sentence(code, &neutralise(&one_line)),
+            message: errors::sentence(code, &crate::text::message(&one_line)),
             refusal,
         });
     }

@@ -8,3 +8,5 @@ pub mod errors;
 pub mod queries;
 #[path = "../../../../src/backend/director/response.rs"]
 pub mod response;
+#[path = "../../../../src/backend/director/token_answer.rs"]
+pub mod token_answer;
