@@ -787,7 +787,7 @@ impl Mutation {
             labels: input.labels.map(|l| l.0).unwrap_or_default(),
             condition,
         };
-        Ok(change(ctx, move |store| {
+        change(ctx, move |store| {
             let system = super::registry::register(store, registration)?;
             let pos = store
                 .landscape
@@ -797,7 +797,7 @@ impl Mutation {
                 .ok_or_else(|| DirectorError::internal("the new application is missing"))?;
             Ok(application(store, pos))
         })
-        .await?)
+        .await
     }
 
     /// §5.2: a fresh token whose groups are the `scenario_groups` header's pieces.
