@@ -466,35 +466,22 @@ pub fn edit_formations(
     path: &Path,
     edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
 ) -> Result<(), LandscapeError> {
-    let invalid = |problem: String| LandscapeError::Invalid {
-        origin: format!("file {}", path.display()),
-        problem,
-    };
-    let bytes = read(path)?;
-    crate::json_text::check_unique_keys(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let edited = crate::json_text::edit_member(
-        text,
-        "formations",
-        serde_json::Value::Array(Vec::new()),
-        |value| {
-            let list = value
-                .as_array_mut()
-                .ok_or_else(|| "\"formations\" is not a list".to_owned())?;
-            edit(list)
-        },
-    )
-    .map_err(invalid)?;
-    match edited {
-        Some(text) => write_atomic(path, text.as_bytes()),
-        None => Ok(()),
-    }
+    edit_list(path, "formations", edit)
 }
 
 /// Changes the `systems` list of the landscape file at `path`, as `edit_formations` does
 /// the formations: atomically, every other byte as it was.
 pub fn edit_systems(
     path: &Path,
+    edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
+) -> Result<(), LandscapeError> {
+    edit_list(path, "systems", edit)
+}
+
+/// Edits the top-level list `key` in place in the file's text (see `edit_formations`).
+fn edit_list(
+    path: &Path,
+    key: &str,
     edit: impl FnOnce(&mut Vec<serde_json::Value>) -> Result<(), String>,
 ) -> Result<(), LandscapeError> {
     let invalid = |problem: String| LandscapeError::Invalid {
@@ -504,18 +491,14 @@ pub fn edit_systems(
     let bytes = read(path)?;
     crate::json_text::check_unique_keys(&bytes).map_err(|e| invalid(e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let edited = crate::json_text::edit_member(
-        text,
-        "systems",
-        serde_json::Value::Array(Vec::new()),
-        |value| {
+    let edited =
+        crate::json_text::edit_member(text, key, serde_json::Value::Array(Vec::new()), |value| {
             let list = value
                 .as_array_mut()
-                .ok_or_else(|| "\"systems\" is not a list".to_owned())?;
+                .ok_or_else(|| format!("\"{key}\" is not a list"))?;
             edit(list)
-        },
-    )
-    .map_err(invalid)?;
+        })
+        .map_err(invalid)?;
     match edited {
         Some(text) => write_atomic(path, text.as_bytes()),
         None => Ok(()),

@@ -18,6 +18,7 @@ pub mod landscape;
 pub mod logging;
 pub mod output;
 pub mod plan;
+pub mod prompt;
 pub mod reset;
 pub mod rules;
 pub mod sandbox;

@@ -1,8 +1,6 @@
 //! `--reset-demo`: restoring the demo landscape throws away the formations created in it,
 //! so it is deliberate — asked on a terminal, `--yes` otherwise — and says what it reset.
 
-use std::io::{BufRead, IsTerminal, Write};
-
 use crate::error::AppError;
 
 /// How the reset was decided.
@@ -25,16 +23,14 @@ pub fn consent(yes: bool, terminal: bool) -> Consent {
 }
 
 /// Whether an answer to "Reset …? [y/N]" is a yes.
-pub fn is_yes(answer: &str) -> bool {
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
+pub use crate::prompt::is_yes;
 
 /// Asks (or checks `--yes`), resets the demo landscape and says so on stderr. An answer
 /// other than yes ends with "cancelled" (exit 130) and changes nothing.
 pub fn reset_demo(yes: bool) -> Result<(), AppError> {
     let path = crate::demo::data_dir()?.join("demo-landscape.json");
     let shown = path.display();
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal = crate::prompt::on_terminal();
     match consent(yes, terminal) {
         Consent::Given => {}
         Consent::Missing => {
@@ -43,16 +39,9 @@ pub fn reset_demo(yes: bool) -> Result<(), AppError> {
             )));
         }
         Consent::Ask => {
-            eprint!(
-                "Reset the demo landscape {shown} to its original content? Formations created in it are lost. [y/N] "
-            );
-            let _ = std::io::stderr().flush();
-            let mut answer = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut answer)
-                .map_err(|e| AppError::Usage(format!("cannot read the answer: {e}")))?;
-            if !is_yes(&answer) {
+            if !crate::prompt::ask(&format!(
+                "Reset the demo landscape {shown} to its original content? Formations created in it are lost."
+            ))? {
                 return Err(AppError::Cancelled(
                     "the demo landscape was not reset; nothing was changed".into(),
                 ));

@@ -133,44 +133,16 @@ impl Backend for LocalBackend {
     }
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
-        let path = self.path.clone();
-        let fid = formation_id.to_owned();
-        blocking(move || {
-            let bytes = landscape::read(&path)?;
-            let doc: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
-                    origin: format!("file {}", path.display()),
-                    problem: e.to_string(),
-                })?;
-            let formation = doc["formations"]
-                .as_array()
-                .and_then(|list| list.iter().find(|f| f["id"] == fid.as_str()))
-                .ok_or_else(|| BackendError::NoSuchFormation(fid.clone()))?;
-            Ok(file_state(formation))
-        })
-        .await
+        let (path, fid) = (self.path.clone(), formation_id.to_owned());
+        blocking(move || with_formation(&path, &fid, file_state)).await
     }
 
     async fn members(
         &self,
         formation_id: &str,
     ) -> Result<std::collections::BTreeMap<String, landscape::Assignment>, BackendError> {
-        let path = self.path.clone();
-        let fid = formation_id.to_owned();
-        blocking(move || {
-            let bytes = landscape::read(&path)?;
-            let doc: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
-                    origin: format!("file {}", path.display()),
-                    problem: e.to_string(),
-                })?;
-            let formation = doc["formations"]
-                .as_array()
-                .and_then(|list| list.iter().find(|f| f["id"] == fid.as_str()))
-                .ok_or_else(|| BackendError::NoSuchFormation(fid.clone()))?;
-            Ok(member_states(formation))
-        })
-        .await
+        let (path, fid) = (self.path.clone(), formation_id.to_owned());
+        blocking(move || with_formation(&path, &fid, member_states)).await
     }
 
     fn planned_calls(&self, plan: &FormationPlan, _catalog: &Catalog) -> Vec<String> {
@@ -320,6 +292,26 @@ fn file_state(formation: &serde_json::Value) -> FormationState {
         formation["status"].as_str().unwrap_or("Ready").to_owned()
     };
     FormationState { status, errors }
+}
+
+/// Reads the file as it is now and answers `f` of the formation `id`'s JSON entry; the
+/// whole landscape is not validated for a look at one formation.
+fn with_formation<T>(
+    path: &Path,
+    id: &str,
+    f: impl FnOnce(&serde_json::Value) -> T,
+) -> Result<T, BackendError> {
+    let bytes = landscape::read(path)?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
+            origin: format!("file {}", path.display()),
+            problem: e.to_string(),
+        })?;
+    doc["formations"]
+        .as_array()
+        .and_then(|list| list.iter().find(|f| f["id"] == id))
+        .map(f)
+        .ok_or_else(|| BackendError::NoSuchFormation(id.to_owned()))
 }
 
 async fn blocking<T: Send + 'static>(

@@ -2,7 +2,6 @@
 //! (pure); here the file is read, the landscape loaded, the plan printed and carried out
 //! step by step through the backend.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use super::{load, print};
@@ -144,7 +143,7 @@ async fn apply(
     }
     let target = target(source, backend);
     if !source.yes {
-        if !std::io::stdin().is_terminal() {
+        if !crate::prompt::on_terminal() {
             return Err(AppError::Usage(format!(
                 "apply would change {target}; not on a terminal, it needs --yes"
             )));
@@ -206,7 +205,7 @@ pub(crate) fn target(source: &SourceArgs, backend: &dyn Backend) -> String {
 /// Asks on the terminal; only a typed "yes" (or "y") goes on.
 async fn confirm(plan: &Plan, target: &str) -> Result<bool, AppError> {
     let question = format!(
-        "\nApply {} ({}) to {target}? Type yes to go on: ",
+        "\nApply {} ({}) to {target}?",
         if plan.steps.len() == 1 {
             "this change".to_owned()
         } else {
@@ -214,18 +213,7 @@ async fn confirm(plan: &Plan, target: &str) -> Result<bool, AppError> {
         },
         report::counts(plan)
     );
-    tokio::task::spawn_blocking(move || {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{question}");
-        let _ = err.flush();
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-            AppError::Usage(format!("cannot read the answer from the terminal: {e}"))
-        })?;
-        Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
-    })
-    .await
-    .map_err(|e| AppError::Usage(format!("the prompt stopped: {e}")))?
+    crate::prompt::ask_async(question).await
 }
 
 /// Carries the steps out in order, stopping at the first that fails. Each backend call

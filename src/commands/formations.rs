@@ -4,7 +4,7 @@
 //! changed to its final state.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -438,7 +438,7 @@ async fn unassign(
             args.systems.join(", "),
             neutralise(&f.name)
         );
-        let asked = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let asked = crate::prompt::on_terminal();
         if !asked {
             let code = refuse(format, f, "unassign", &breaks, &lead);
             eprintln!("Nothing was changed; pass --yes to take them out anyway.");
@@ -448,7 +448,7 @@ async fn unassign(
         for v in &breaks {
             eprintln!("  - {}", neutralise(&v.message));
         }
-        if !ask(&format!(
+        if !crate::prompt::ask(&format!(
             "Take them out of \"{}\" in {} anyway?",
             neutralise(&f.name),
             neutralise(&backend.describe())
@@ -673,13 +673,13 @@ async fn delete(
     let target = neutralise(&backend.describe()).into_owned();
     let what = deletion_words(f, &target);
     if !yes {
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        if !(crate::prompt::on_terminal()) {
             return Err(AppError::Usage(format!(
                 "{what}; not on a terminal, deleting needs --yes"
             )));
         }
         eprintln!("{what}.");
-        if !ask(&format!(
+        if !crate::prompt::ask(&format!(
             "Delete \"{}\" from {target}?",
             neutralise(&f.name)
         ))? {
@@ -732,17 +732,6 @@ fn deletion_words(f: &Formation, target: &str) -> String {
         "This would unassign {} from \"{name}\", then {then}",
         systems.join(", ")
     )
-}
-
-/// Asks on the terminal; only a typed "yes" (or "y") goes on.
-fn ask(question: &str) -> Result<bool, AppError> {
-    eprint!("{question} Type yes to go on: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .read_line(&mut line)
-        .map_err(|e| AppError::Usage(format!("cannot read the answer from the terminal: {e}")))?;
-    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
 /// `create --draft`: checked like `create`, then written as a draft.

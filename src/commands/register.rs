@@ -3,7 +3,6 @@
 //! needs, enter the token in SAP S/4HANA Cloud, and follow the system until it is
 //! CONNECTED with those groups. The token is printed here and nowhere else.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
@@ -272,22 +271,10 @@ async fn deliberate(
     if source.yes {
         return Ok(true);
     }
-    if !std::io::stdin().is_terminal() {
+    if !crate::prompt::on_terminal() {
         return Err(AppError::Usage(format!(
             "{what} on {target}: not on a terminal, this needs --yes"
         )));
     }
-    let question = format!("{what} on {target}? Type yes to go on: ");
-    tokio::task::spawn_blocking(move || {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{question}");
-        let _ = err.flush();
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-            AppError::Usage(format!("cannot read the answer from the terminal: {e}"))
-        })?;
-        Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
-    })
-    .await
-    .map_err(|e| AppError::Usage(format!("the prompt stopped: {e}")))?
+    crate::prompt::ask_async(format!("{what} on {target}?")).await
 }
