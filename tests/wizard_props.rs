@@ -141,6 +141,8 @@ fn answer(cmd: &Cmd, answer: u8, m: &Model) -> Option<Msg> {
         )),
         Cmd::Delete { .. } => Some(Msg::Deleted(Ok(()))),
         Cmd::Poll { .. } => None,
+        // Only the management screens (`manage`) ask for these; the wizard never does.
+        Cmd::Change(_) | Cmd::Refresh { .. } => None,
     }
 }
 

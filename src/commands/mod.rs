@@ -62,6 +62,10 @@ pub async fn run(
             declare::run(command, source, catalog).await
         }
         Command::Sandbox(args) => crate::sandbox::run(args, source, catalog).await,
+        // The TUI, opened by main before the commands.
+        Command::Manage { .. } => Err(AppError::Usage(
+            "`manage` opens the TUI and needs a terminal".into(),
+        )),
     }
 }
 

@@ -63,6 +63,15 @@ impl Formation {
         self.row = row;
     }
 
+    pub fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    /// Whether the server is still working on it (a member on its way to READY).
+    pub fn in_progress(&self) -> bool {
+        self.row.status == "Synchronizing"
+    }
+
     pub fn confirming(&self) -> bool {
         self.pending.is_some()
     }

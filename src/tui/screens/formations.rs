@@ -105,6 +105,20 @@ impl Formations {
             .collect()
     }
 
+    /// The formation with this id, as last read.
+    pub fn row(&self, id: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.id == id)
+    }
+
+    /// The poll's delay after `unchanged` refreshes that changed nothing.
+    pub fn backoff(&self) -> Option<Duration> {
+        Some(
+            POLL_FIRST
+                .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
+                .min(POLL_MAX),
+        )
+    }
+
     pub fn selected(&self) -> Option<&Row> {
         self.visible().get(self.cursor).map(|&i| &self.rows[i])
     }
