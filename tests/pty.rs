@@ -549,3 +549,38 @@ fn term_dumb_is_refused_with_a_pointer_to_the_commands() {
     assert!(out.contains("TERM=dumb"), "{out}");
     assert!(out.contains("formation-wizard check"), "{out}");
 }
+
+#[test]
+fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(
+        &["manage", "--landscape", file.to_str().unwrap()],
+        dir.path(),
+    );
+    app.wait_for("Formations (");
+    app.wait_for("Task Center US Inbox");
+    app.send("\r");
+    app.wait_for("Formation Task Center US Inbox");
+    app.wait_for("Systems (2)");
+    // The cursor is on the first member; x asks, naming the formation and the file.
+    app.send("x");
+    app.wait_for("Take the system");
+    app.send("y");
+    app.wait_for("Systems (1)");
+    app.send("\x1b");
+    app.wait_for("Formations (");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let f = doc["formations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "f-tc-us")
+        .expect("the formation is still in the file");
+    assert_eq!(f["systems"].as_array().map(Vec::len), Some(1));
+}
