@@ -924,7 +924,10 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Some(Screen::Formation(f)) => {
             let id = f.id().to_owned();
             match f.key(key) {
-                formation::Action::None => Vec::new(),
+                formation::Action::None => {
+                    removal_warning(model, &id);
+                    Vec::new()
+                }
                 formation::Action::AddSystems => {
                     model.flash = Some(
                         "Adding systems is not in the TUI yet: use `formation-wizard assign`."
@@ -963,6 +966,38 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => Vec::new(),
     }
+}
+
+/// While a removal is asked about: what the rule engine says the formation loses without
+/// that system (e.g. its only Task Center), on the line under the question.
+fn removal_warning(model: &mut Model, formation_id: &str) {
+    let Some(Screen::Formation(f)) = model.screens.last() else {
+        return;
+    };
+    let Some(system) = f.pending_removal().map(str::to_owned) else {
+        return;
+    };
+    let data = &model.data;
+    let Some(formation) = data
+        .landscape
+        .formations
+        .iter()
+        .find(|f| f.id == formation_id)
+    else {
+        return;
+    };
+    let systems = [system.clone()];
+    let breaks = rules::check_unassignment(&data.landscape, formation, &systems, data.catalog());
+    model.flash = match breaks {
+        Ok(found) => found.first().map(|v| {
+            crate::text::neutralise(&format!(
+                "Without {system}, \"{}\" stops working: {}",
+                formation.name, v.message
+            ))
+            .into_owned()
+        }),
+        Err(why) => Some(crate::text::neutralise(&why).into_owned()),
+    };
 }
 
 fn pop_or_quit(model: &mut Model) -> Vec<Cmd> {

@@ -258,3 +258,16 @@ fn polls_with_backoff_only_while_a_shown_formation_is_in_progress() {
     let cmds = update(&mut m, Msg::Refreshed(*generation, Ok(Box::new(demo()))));
     assert!(cmds.is_empty(), "all Ready: polling stops: {cmds:?}");
 }
+
+#[test]
+fn removing_the_only_task_center_says_the_formation_stops_working_before_the_yes() {
+    let (mut m, _) = managed(demo());
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Down);
+    key(&mut m, KeyCode::Char('x'));
+    let flash = m.flash.clone().unwrap_or_default();
+    assert!(flash.contains("Without tc-us"), "{flash}");
+    assert!(flash.contains("stops working"), "{flash}");
+    key(&mut m, KeyCode::Char('n'));
+    assert!(m.exit.is_none());
+}

@@ -72,6 +72,14 @@ impl Formation {
         self.row.status == "Synchronizing"
     }
 
+    /// The system a pending removal would take out, while its question is open.
+    pub fn pending_removal(&self) -> Option<&str> {
+        match &self.pending {
+            Some(Pending::Remove(id)) => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn confirming(&self) -> bool {
         self.pending.is_some()
     }
