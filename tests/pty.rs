@@ -584,3 +584,39 @@ fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
         .expect("the formation is still in the file");
     assert_eq!(f["systems"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn manage_n_creates_through_the_wizard_and_returns_to_the_list_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(
+        &["manage", "--landscape", file.to_str().unwrap()],
+        dir.path(),
+    );
+    app.wait_for("Formations (4)");
+    app.send("n");
+    app.wait_for("Name the formation");
+    app.send("TC Test");
+    app.wait_for("The name can be used");
+    app.send("\r");
+    app.wait_for("Choose the formation type");
+    app.send("\r");
+    app.wait_for("Task Center APJ");
+    app.send(" ");
+    app.wait_for("exactly 1 · 1 chosen");
+    app.send("jjj ");
+    app.wait_for("1 or more · 1 chosen");
+    app.send("\r");
+    app.wait_for("every rule is satisfied");
+    app.send("c");
+    app.wait_for("Create this formation?");
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
+    app.wait_for("was created");
+    app.send("\r");
+    app.wait_for("Formations (5)");
+    assert!(app.screen().contains("TC Test"), "{}", app.screen());
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+}
