@@ -69,7 +69,7 @@ pub fn poll_after(stack: &[Screen]) -> Option<Duration> {
     })?;
     match stack.last()? {
         Screen::Formations(f) => f.poll_after(),
-        Screen::Formation(f) if f.in_progress() => formations.backoff(),
+        Screen::Formation(f) if f.in_progress() => Some(formations.backoff()),
         _ => None,
     }
 }

@@ -223,7 +223,8 @@ fn delete_is_confirmed_naming_the_formation_and_sends_its_members_first() {
 fn resync_and_a_failure_come_back_as_a_line_naming_what_the_server_said() {
     let (mut m, _) = managed(demo());
     key(&mut m, KeyCode::Enter);
-    let cmds = key(&mut m, KeyCode::Char('r'));
+    assert!(key(&mut m, KeyCode::Char('r')).is_empty(), "asks first");
+    let cmds = key(&mut m, KeyCode::Char('y'));
     let change = Change::Resync {
         formation_id: "f-tc-us".into(),
     };

@@ -111,12 +111,10 @@ impl Formations {
     }
 
     /// The poll's delay after `unchanged` refreshes that changed nothing.
-    pub fn backoff(&self) -> Option<Duration> {
-        Some(
-            POLL_FIRST
-                .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
-                .min(POLL_MAX),
-        )
+    pub fn backoff(&self) -> Duration {
+        POLL_FIRST
+            .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
+            .min(POLL_MAX)
     }
 
     pub fn selected(&self) -> Option<&Row> {
@@ -134,11 +132,7 @@ impl Formations {
             .visible()
             .iter()
             .any(|&i| self.rows[i].status == "Synchronizing");
-        busy.then(|| {
-            POLL_FIRST
-                .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
-                .min(POLL_MAX)
-        })
+        busy.then(|| self.backoff())
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Action {
