@@ -620,3 +620,21 @@ fn manage_n_creates_through_the_wizard_and_returns_to_the_list_with_it() {
     assert_eq!(app.wait_exit(), 0);
     app.assert_terminal_restored();
 }
+
+#[test]
+fn manage_without_a_terminal_points_at_the_day_two_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
+        .arg("manage")
+        .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`manage` needs a terminal") && err.contains("formations"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -74,7 +74,13 @@ async fn run_app(
     catalog: Catalog,
     manage: bool,
 ) -> Result<u8, AppError> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+    let no_terminal = !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    if no_terminal && manage {
+        return Err(AppError::Usage(
+            "`manage` needs a terminal; in scripts use `formation-wizard formations`, `show`, `unassign`, `resync`, `finalize` or `delete`".into(),
+        ));
+    }
+    if no_terminal {
         return Err(AppError::Usage(
             "the wizard needs a terminal; in scripts use `formation-wizard check` or `formation-wizard create` with --name, --type and --system".into(),
         ));

@@ -272,3 +272,16 @@ fn removing_the_only_task_center_says_the_formation_stops_working_before_the_yes
     key(&mut m, KeyCode::Char('n'));
     assert!(m.exit.is_none());
 }
+
+#[test]
+fn help_on_a_management_screen_lists_that_screens_keys() {
+    let (mut m, _) = managed(demo());
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('?'));
+    let text = screen_text(&m);
+    assert!(text.contains("resync"), "{text}");
+    assert!(text.contains("delete"), "{text}");
+    key(&mut m, KeyCode::Esc);
+    assert!(m.overlay.is_none());
+    assert_eq!(top(&m), "formation", "Esc closed the help, not the screen");
+}
