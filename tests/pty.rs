@@ -638,3 +638,37 @@ fn manage_without_a_terminal_points_at_the_day_two_commands() {
     );
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn the_wizards_finish_screen_opens_the_new_formation_with_o() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
+    app.wait_for("Name the formation");
+    app.send("TC Test");
+    app.wait_for("The name can be used");
+    app.send("\r");
+    app.wait_for("Choose the formation type");
+    app.send("\r");
+    app.wait_for("Task Center APJ");
+    app.send(" ");
+    app.wait_for("exactly 1 · 1 chosen");
+    app.send("jjj ");
+    app.wait_for("1 or more · 1 chosen");
+    app.send("\r");
+    app.wait_for("every rule is satisfied");
+    app.send("c");
+    app.wait_for("Create this formation?");
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
+    app.wait_for("was created");
+    assert!(app.screen().contains("open it"), "{}", app.screen());
+    app.send("o");
+    app.wait_for("Formation TC Test");
+    app.wait_for("Systems (2)");
+    app.send("\x1b");
+    app.wait_for("Formations (5)");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+}

@@ -326,6 +326,8 @@ pub struct Model {
     /// The latest refresh asked for, and whether it is still on its way (one poll at a time).
     pub refresh_generation: u64,
     pub refreshing: bool,
+    /// A formation to open once the list has been read again (just created: `o`).
+    pub open_after_refresh: Option<String>,
 }
 
 /// The landscape loads in the background while the user types the name (a remote one may
@@ -363,6 +365,7 @@ impl Model {
             manage: false,
             refresh_generation: 0,
             refreshing: false,
+            open_after_refresh: None,
         }
     }
 
@@ -857,6 +860,18 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             model.exit = Some(exit);
             Vec::new()
         }
+        Outcome::OpenFormation(id) => {
+            // The wizard gives way to Formations (kept below it when opened with `manage`),
+            // and the new formation opens once the list has been read again with it.
+            model.screens.pop();
+            if model.screens.is_empty() {
+                let screen =
+                    formations::Formations::new(&model.data.landscape, model.data.catalog());
+                model.screens.push(Screen::Formations(screen));
+            }
+            model.open_after_refresh = Some(id);
+            refresh_now(model)
+        }
     }
 }
 
@@ -1011,6 +1026,12 @@ fn pop_or_quit(model: &mut Model) -> Vec<Cmd> {
 
 /// Pushes the Formation screen for `id` (Enter on the Formations screen).
 fn open_formation(model: &mut Model, id: &str) -> Vec<Cmd> {
+    push_formation(model, id);
+    ensure_poll(model)
+}
+
+/// Pushes the Formation screen for `id` if the Formations screen lists it.
+fn push_formation(model: &mut Model, id: &str) {
     let row = model.screens.iter().rev().find_map(|s| match s {
         Screen::Formations(f) => f.row(id).cloned(),
         _ => None,
@@ -1021,7 +1042,6 @@ fn open_formation(model: &mut Model, id: &str) -> Vec<Cmd> {
             .screens
             .push(Screen::Formation(formation::Formation::new(row, target)));
     }
-    ensure_poll(model)
 }
 
 /// Sends a confirmed change to the backend; the screen says so until the answer is in.
@@ -1066,6 +1086,9 @@ fn on_refreshed(
         Ok(landscape) => {
             let catalog = model.data.ctx.catalog.clone();
             refresh_screens(&mut model.screens, &landscape, &catalog);
+            if let Some(id) = model.open_after_refresh.take() {
+                push_formation(model, &id);
+            }
             // The wizard keeps its own landscape while it is open (its plan was checked on it).
             if !matches!(model.screens.last(), Some(Screen::Wizard)) {
                 model.data.set_landscape(*landscape);
