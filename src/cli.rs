@@ -156,6 +156,7 @@ impl Cli {
             Some(Command::Plan(args)) => &args.source,
             Some(Command::Apply(args)) => &args.source,
             Some(Command::Formations { source, .. }) => source,
+            Some(Command::Manage { source }) => source,
             Some(Command::Show(f) | Command::Finalize(f) | Command::Delete(f)) => &f.source,
             Some(Command::Assign(m) | Command::Unassign(m)) => &m.formation.source,
             Some(Command::Resync { formation, .. } | Command::Status { formation, .. }) => {
@@ -296,6 +297,12 @@ pub enum Command {
     /// Serve a landscape file as a local Director-compatible GraphQL endpoint (/graphql),
     /// enforcing the catalog's constraints, to rehearse the director flow.
     Sandbox(SandboxArgs),
+    /// Open the TUI on the Formations screen: every formation with its status and systems;
+    /// Enter opens one (remove, resync, finalize, delete), n starts the creation wizard.
+    Manage {
+        #[command(flatten)]
+        source: SourceArgs,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

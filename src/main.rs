@@ -30,6 +30,9 @@ fn main() -> ExitCode {
             source.reset_demo = false;
         }
         match &cli.command {
+            Some(formation_wizard::cli::Command::Manage { .. }) => {
+                formation_wizard::tui::run_manage(&source.source(), &cli.wizard, catalog).await
+            }
             Some(command) => commands::run(command, &source, &catalog).await,
             None => formation_wizard::tui::run(&source.source(), &cli.wizard, catalog).await,
         }

@@ -549,3 +549,126 @@ fn term_dumb_is_refused_with_a_pointer_to_the_commands() {
     assert!(out.contains("TERM=dumb"), "{out}");
     assert!(out.contains("formation-wizard check"), "{out}");
 }
+
+#[test]
+fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(
+        &["manage", "--landscape", file.to_str().unwrap()],
+        dir.path(),
+    );
+    app.wait_for("Formations (");
+    app.wait_for("Task Center US Inbox");
+    app.send("\r");
+    app.wait_for("Formation Task Center US Inbox");
+    app.wait_for("Systems (2)");
+    // The cursor is on the first member; x asks, naming the formation and the file.
+    app.send("x");
+    app.wait_for("Take the system");
+    app.send("y");
+    app.wait_for("Systems (1)");
+    app.send("\x1b");
+    app.wait_for("Formations (");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let f = doc["formations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "f-tc-us")
+        .expect("the formation is still in the file");
+    assert_eq!(f["systems"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn manage_n_creates_through_the_wizard_and_returns_to_the_list_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(
+        &["manage", "--landscape", file.to_str().unwrap()],
+        dir.path(),
+    );
+    app.wait_for("Formations (4)");
+    app.send("n");
+    app.wait_for("Name the formation");
+    app.send("TC Test");
+    app.wait_for("The name can be used");
+    app.send("\r");
+    app.wait_for("Choose the formation type");
+    app.send("\r");
+    app.wait_for("Task Center APJ");
+    app.send(" ");
+    app.wait_for("exactly 1 · 1 chosen");
+    app.send("jjj ");
+    app.wait_for("1 or more · 1 chosen");
+    app.send("\r");
+    app.wait_for("every rule is satisfied");
+    app.send("c");
+    app.wait_for("Create this formation?");
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
+    app.wait_for("was created");
+    app.send("\r");
+    app.wait_for("Formations (5)");
+    assert!(app.screen().contains("TC Test"), "{}", app.screen());
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+}
+
+#[test]
+fn manage_without_a_terminal_points_at_the_day_two_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
+        .arg("manage")
+        .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`manage` needs a terminal") && err.contains("formations"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_wizards_finish_screen_opens_the_new_formation_with_o() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = landscape_copy(dir.path());
+    let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
+    app.wait_for("Name the formation");
+    app.send("TC Test");
+    app.wait_for("The name can be used");
+    app.send("\r");
+    app.wait_for("Choose the formation type");
+    app.send("\r");
+    app.wait_for("Task Center APJ");
+    app.send(" ");
+    app.wait_for("exactly 1 · 1 chosen");
+    app.send("jjj ");
+    app.wait_for("1 or more · 1 chosen");
+    app.send("\r");
+    app.wait_for("every rule is satisfied");
+    app.send("c");
+    app.wait_for("Create this formation?");
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
+    app.wait_for("was created");
+    assert!(app.screen().contains("open it"), "{}", app.screen());
+    app.send("o");
+    app.wait_for("Formation TC Test");
+    app.wait_for("Systems (2)");
+    app.send("\x1b");
+    app.wait_for("Formations (5)");
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+}

@@ -146,6 +146,8 @@ fn answer(cmd: &Cmd, answer: u8, m: &Model) -> Option<Msg> {
         | Cmd::WatchSystem { .. }
         | Cmd::CopyToken
         | Cmd::RegisterSystem(_) => None,
+        // Only the management screens (`manage`) ask for these; the wizard never does.
+        Cmd::Change(_) | Cmd::Refresh { .. } => None,
     }
 }
 

@@ -66,6 +66,10 @@ pub async fn run(
         Command::Register(_) | Command::Token(_) | Command::Wait(_) | Command::Pair { .. } => {
             register::run(command, source, catalog).await
         }
+        // The TUI, opened by main before the commands.
+        Command::Manage { .. } => Err(AppError::Usage(
+            "`manage` opens the TUI and needs a terminal".into(),
+        )),
     }
 }
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::{self, KeyHint};
+use super::screens::{formation, formations};
+use super::stack::{self, Change, Screen};
 use super::steps::{Outcome, create, ftype, name, review, systems};
 use super::theme::Theme;
 use crate::backend::{Backend, BackendError, BackendEvent, CreateOutcome, FormationState};
@@ -268,6 +270,11 @@ pub enum Msg {
     ConfirmShown,
     /// A token requested or a system watched from the Register panel.
     Register(super::register::RegisterMsg),
+    /// A change asked for on the Formation screen, done or failed.
+    Changed(Change, Result<(), Failure>),
+    /// The landscape read again for the management screens, with the generation of the
+    /// `Cmd::Refresh` that asked (only the latest one schedules the next poll).
+    Refreshed(u64, Result<Box<Landscape>, Failure>),
 }
 
 /// Work for the runtime; each comes back as a `Msg`.
@@ -300,6 +307,13 @@ pub enum Cmd {
     CopyToken,
     /// Register a new system (Register panel).
     RegisterSystem(crate::backend::registration::NewSystem),
+    /// A change to an existing formation (the Formation screen's actions).
+    Change(Change),
+    /// Read the landscape again after `after`, for the management screens.
+    Refresh {
+        after: Duration,
+        generation: u64,
+    },
 }
 
 pub struct Model {
@@ -322,6 +336,16 @@ pub struct Model {
     pub load: LoadState,
     /// The Register panel over the Systems step, while open.
     pub register: Option<super::register::Panel>,
+    /// The screens, bottom first; the top one gets the keys and is drawn. The wizard opens
+    /// on `[Wizard]`; `manage` on `[Formations]` once the landscape is in.
+    pub screens: Vec<Screen>,
+    /// Opened with `manage`: the Formations screen comes up when the landscape is in.
+    pub manage: bool,
+    /// The latest refresh asked for, and whether it is still on its way (one poll at a time).
+    pub refresh_generation: u64,
+    pub refreshing: bool,
+    /// A formation to open once the list has been read again (just created: `o`).
+    pub open_after_refresh: Option<String>,
 }
 
 /// The landscape loads in the background while the user types the name (a remote one may
@@ -356,7 +380,26 @@ impl Model {
             help_scroll: 0,
             editing_from_review: false,
             register: None,
+            screens: vec![Screen::Wizard],
+            manage: false,
+            refresh_generation: 0,
+            refreshing: false,
+            open_after_refresh: None,
         }
+    }
+
+    /// `formation-wizard manage`: loads the landscape, then shows the Formations screen.
+    pub fn manage(ctx: Context, size: (u16, u16)) -> Model {
+        let mut model = Model::new(ctx, Prefill::default(), size);
+        model.screens.clear();
+        model.step = Step::Loading;
+        model.manage = true;
+        model
+    }
+
+    /// The screen on top, when it is not the wizard.
+    pub fn top_screen(&self) -> Option<&Screen> {
+        self.screens.last().filter(|s| !matches!(s, Screen::Wizard))
     }
 
     /// Whether the window is below the wizard's minimum size: only Ctrl-C acts then.
@@ -391,6 +434,12 @@ impl Model {
         if super::register::typing(self) {
             return true;
         }
+        match self.top_screen() {
+            Some(Screen::Formations(f)) => return f.typing(),
+            // A pending confirmation takes every key (q answers no).
+            Some(Screen::Formation(f)) => return f.confirming(),
+            _ => {}
+        }
         match &self.step {
             Step::Name(_) => true,
             Step::Systems(s) => s.typing(),
@@ -418,7 +467,17 @@ impl Model {
 
     /// The keys of the current step plus the global ones, whatever overlay is open.
     pub fn step_commands(&self) -> Vec<KeyHint> {
-        let mut out = match &self.step {
+        let mut out = match (self.top_screen(), &self.step) {
+            (Some(Screen::Formations(f)), _) => f.commands(),
+            (Some(Screen::Formation(f)), _) => f.commands(),
+            (_, step) => self.wizard_commands(step),
+        };
+        out.extend(keys::global(self.typing()));
+        out
+    }
+
+    fn wizard_commands(&self, step: &Step) -> Vec<KeyHint> {
+        match step {
             Step::Loading => Vec::new(),
             Step::Name(s) => s.commands(),
             Step::Type(s) => s.commands(),
@@ -436,9 +495,7 @@ impl Model {
             }
             Step::Review(s) => s.commands(&self.data),
             Step::Create(s) => s.commands(),
-        };
-        out.extend(keys::global(self.typing()));
-        out
+        }
     }
 
     /// Rows a PageUp/PageDown moves: about one screen of list.
@@ -448,6 +505,10 @@ impl Model {
 
     /// Why quitting now would lose something, if it would.
     fn loss(&self) -> Option<String> {
+        if self.top_screen().is_some() {
+            // The management screens hold nothing unsaved: each change is sent at once.
+            return None;
+        }
         if let Step::Create(c) = &self.step {
             return c.loss();
         }
@@ -490,6 +551,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             on_rules(model, *catalog, notes);
             Vec::new()
         }
+        Msg::Changed(change, result) => on_changed(model, &change, result),
+        Msg::Refreshed(generation, result) => on_refreshed(model, generation, result),
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
@@ -534,6 +597,11 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         Some(n) => goto(model, n),
         None if matches!(model.step, Step::Loading) => goto(model, 1),
         None => {}
+    }
+    if model.manage && model.screens.is_empty() {
+        let screen = formations::Formations::new(&model.data.landscape, model.data.catalog());
+        model.screens.push(Screen::Formations(screen));
+        return ensure_poll(model);
     }
     Vec::new()
 }
@@ -670,6 +738,16 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         // Opened from Review with 1: Esc goes back there (the name is kept as typed).
         return apply(model, Outcome::Back);
     }
+    if model.top_screen().is_some() {
+        return on_screen_key(model, key);
+    }
+    let wizard_over_screen = model.screens.len() > 1;
+    let at_start = matches!(model.step, Step::Name(_) | Step::Loading);
+    if wizard_over_screen && at_start && key.code == KeyCode::Esc && !model.editing_from_review {
+        // The wizard started from Formations (n): Esc on its first step goes back there.
+        model.screens.pop();
+        return refresh_now(model);
+    }
     if model.register.is_some() {
         return super::register::key(model, key);
     }
@@ -754,6 +832,11 @@ fn request_quit(model: &mut Model) {
 fn quit(model: &mut Model) {
     model.overlay = None;
     model.exit = Some(match &model.step {
+        _ if model.top_screen().is_some() => Exit {
+            code: exit::OK,
+            summary: None,
+            message: None,
+        },
         Step::Create(c) => c.exit_on_quit(&model.data),
         _ => Exit {
             code: exit::CANCELLED,
@@ -819,9 +902,27 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             vec![Cmd::Create(model.data.plan.clone())]
         }
         Outcome::Run(cmds) => cmds,
+        Outcome::Finish(exit) if model.screens.len() > 1 => {
+            // Created from the Formations screen: back there, with the new formation listed.
+            model.screens.pop();
+            model.flash = exit.summary.or(exit.message);
+            refresh_now(model)
+        }
         Outcome::Finish(exit) => {
             model.exit = Some(exit);
             Vec::new()
+        }
+        Outcome::OpenFormation(id) => {
+            // The wizard gives way to Formations (kept below it when opened with `manage`),
+            // and the new formation opens once the list has been read again with it.
+            model.screens.pop();
+            if model.screens.is_empty() {
+                let screen =
+                    formations::Formations::new(&model.data.landscape, model.data.catalog());
+                model.screens.push(Screen::Formations(screen));
+            }
+            model.open_after_refresh = Some(id);
+            refresh_now(model)
         }
     }
 }
@@ -869,4 +970,242 @@ fn goto(model: &mut Model, n: usize) {
         3 => Step::Systems(systems::SystemsStep::new(data)),
         _ => Step::Review(review::ReviewStep::new(data)),
     };
+}
+
+/// A key for the Formations or Formation screen on top of the stack.
+fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    match model.screens.last_mut() {
+        Some(Screen::Formations(f)) => match f.key(key) {
+            formations::Action::None => Vec::new(),
+            formations::Action::Open(id) => open_formation(model, &id),
+            formations::Action::New => {
+                model.data.plan = FormationPlan::default();
+                model.data.rebuild();
+                model.editing_from_review = false;
+                model.screens.push(Screen::Wizard);
+                goto(model, 1);
+                Vec::new()
+            }
+            formations::Action::Back => pop_or_quit(model),
+        },
+        Some(Screen::Formation(f)) => {
+            let id = f.id().to_owned();
+            match f.key(key) {
+                formation::Action::None => {
+                    removal_warning(model, &id);
+                    Vec::new()
+                }
+                formation::Action::AddSystems => {
+                    model.flash = Some(
+                        "Adding systems is not in the TUI yet: use `formation-wizard assign`."
+                            .into(),
+                    );
+                    Vec::new()
+                }
+                formation::Action::Remove(system) => change(
+                    model,
+                    Change::Unassign {
+                        formation_id: id,
+                        system,
+                    },
+                ),
+                formation::Action::Resync => change(model, Change::Resync { formation_id: id }),
+                formation::Action::Finalize => change(model, Change::Finalize { formation_id: id }),
+                formation::Action::Delete => {
+                    let members = model
+                        .data
+                        .landscape
+                        .formations
+                        .iter()
+                        .find(|f| f.id == id)
+                        .map(|f| f.members().into_keys().collect())
+                        .unwrap_or_default();
+                    change(
+                        model,
+                        Change::Delete {
+                            formation_id: id,
+                            members,
+                        },
+                    )
+                }
+                formation::Action::Back => pop_or_quit(model),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// While a removal is asked about: what the rule engine says the formation loses without
+/// that system (e.g. its only Task Center), on the line under the question.
+fn removal_warning(model: &mut Model, formation_id: &str) {
+    let Some(Screen::Formation(f)) = model.screens.last() else {
+        return;
+    };
+    let Some(system) = f.pending_removal().map(str::to_owned) else {
+        return;
+    };
+    let data = &model.data;
+    let Some(formation) = data
+        .landscape
+        .formations
+        .iter()
+        .find(|f| f.id == formation_id)
+    else {
+        return;
+    };
+    let systems = [system.clone()];
+    let breaks = rules::check_unassignment(&data.landscape, formation, &systems, data.catalog());
+    model.flash = match breaks {
+        Ok(found) => found.first().map(|v| {
+            crate::text::neutralise(&format!(
+                "Without {system}, \"{}\" stops working: {}",
+                formation.name, v.message
+            ))
+            .into_owned()
+        }),
+        Err(why) => Some(crate::text::neutralise(&why).into_owned()),
+    };
+}
+
+fn pop_or_quit(model: &mut Model) -> Vec<Cmd> {
+    if model.screens.len() > 1 {
+        model.screens.pop();
+        return ensure_poll(model);
+    }
+    request_quit(model);
+    Vec::new()
+}
+
+/// Pushes the Formation screen for `id` (Enter on the Formations screen).
+fn open_formation(model: &mut Model, id: &str) -> Vec<Cmd> {
+    push_formation(model, id);
+    ensure_poll(model)
+}
+
+/// Pushes the Formation screen for `id` if the Formations screen lists it.
+fn push_formation(model: &mut Model, id: &str) {
+    let row = model.screens.iter().rev().find_map(|s| match s {
+        Screen::Formations(f) => f.row(id).cloned(),
+        _ => None,
+    });
+    if let Some(row) = row {
+        let target = model.data.ctx.source();
+        model
+            .screens
+            .push(Screen::Formation(formation::Formation::new(row, target)));
+    }
+}
+
+/// Sends a confirmed change to the backend; the screen says so until the answer is in.
+fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
+    model.flash = Some(format!(
+        "Sending to {}…",
+        crate::text::neutralise(&model.data.ctx.source())
+    ));
+    vec![Cmd::Change(change)]
+}
+
+fn formation_name(model: &Model, id: &str) -> String {
+    model
+        .data
+        .landscape
+        .formations
+        .iter()
+        .find(|f| f.id == id)
+        .map_or_else(|| id.to_owned(), |f| f.name.clone())
+}
+
+fn on_changed(model: &mut Model, change: &Change, result: Result<(), Failure>) -> Vec<Cmd> {
+    let name = formation_name(model, change.formation_id());
+    model.flash = Some(match result {
+        Ok(()) => change.done(&name),
+        Err(f) => crate::text::neutralise(&f.message).into_owned(),
+    });
+    // Also after a failure: part of it may have happened (a delete that unassigned some).
+    refresh_now(model)
+}
+
+fn on_refreshed(
+    model: &mut Model,
+    generation: u64,
+    result: Result<Box<Landscape>, Failure>,
+) -> Vec<Cmd> {
+    let latest = generation == model.refresh_generation;
+    if latest {
+        model.refreshing = false;
+    }
+    match result {
+        Ok(landscape) => {
+            let catalog = model.data.ctx.catalog.clone();
+            refresh_screens(&mut model.screens, &landscape, &catalog);
+            if let Some(id) = model.open_after_refresh.take() {
+                push_formation(model, &id);
+            }
+            // The wizard keeps its own landscape while it is open (its plan was checked on it).
+            if !matches!(model.screens.last(), Some(Screen::Wizard)) {
+                model.data.set_landscape(*landscape);
+            }
+        }
+        Err(f) => {
+            model.flash = Some(format!(
+                "Could not read the landscape again: {}",
+                crate::text::neutralise(&f.message)
+            ));
+        }
+    }
+    if latest {
+        ensure_poll(model)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Every management screen from a fresh landscape; a Formation screen whose formation is
+/// gone (deleted) is taken off the stack.
+fn refresh_screens(screens: &mut Vec<Screen>, landscape: &Landscape, catalog: &Catalog) {
+    let mut rows = None;
+    screens.retain_mut(|screen| match screen {
+        Screen::Formations(f) => {
+            f.refresh(landscape, catalog);
+            rows = Some(f.clone());
+            true
+        }
+        Screen::Formation(f) => match rows.as_ref().and_then(|r| r.row(f.id())) {
+            Some(row) => {
+                f.refresh(row.clone());
+                true
+            }
+            None => false,
+        },
+        Screen::Wizard => true,
+    });
+}
+
+/// Reads the landscape again at once (after a change), superseding any poll on its way.
+fn refresh_now(model: &mut Model) -> Vec<Cmd> {
+    model.refresh_generation += 1;
+    model.refreshing = true;
+    vec![Cmd::Refresh {
+        after: Duration::ZERO,
+        generation: model.refresh_generation,
+    }]
+}
+
+/// Schedules the next poll when the top screen shows something in progress and none is on
+/// its way; nothing polls otherwise.
+fn ensure_poll(model: &mut Model) -> Vec<Cmd> {
+    if model.refreshing {
+        return Vec::new();
+    }
+    match stack::poll_after(&model.screens) {
+        Some(after) => {
+            model.refresh_generation += 1;
+            model.refreshing = true;
+            vec![Cmd::Refresh {
+                after,
+                generation: model.refresh_generation,
+            }]
+        }
+        None => Vec::new(),
+    }
 }

@@ -15,6 +15,7 @@ pub mod input;
 pub mod keys;
 pub mod register;
 pub mod screens;
+pub mod stack;
 pub mod steps;
 pub mod target;
 pub mod theme;
@@ -57,7 +58,31 @@ static TASK_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Runs the wizard; returns the exit code.
 pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result<u8, AppError> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+    run_app(source, args, catalog, false).await
+}
+
+/// `formation-wizard manage`: the app opened on the Formations screen.
+pub async fn run_manage(
+    source: &Source,
+    args: &WizardArgs,
+    catalog: Catalog,
+) -> Result<u8, AppError> {
+    run_app(source, args, catalog, true).await
+}
+
+async fn run_app(
+    source: &Source,
+    args: &WizardArgs,
+    catalog: Catalog,
+    manage: bool,
+) -> Result<u8, AppError> {
+    let no_terminal = !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    if no_terminal && manage {
+        return Err(AppError::Usage(
+            "`manage` needs a terminal; in scripts use `formation-wizard formations`, `show`, `unassign`, `resync`, `finalize` or `delete`".into(),
+        ));
+    }
+    if no_terminal {
         return Err(AppError::Usage(
             "the wizard needs a terminal; in scripts use `formation-wizard check` or `formation-wizard create` with --name, --type and --system".into(),
         ));
@@ -79,7 +104,11 @@ pub async fn run(source: &Source, args: &WizardArgs, catalog: Catalog) -> Result
         backend: backend.clone(),
         theme,
     };
-    let mut model = Model::new(ctx, prefill, size);
+    let mut model = if manage {
+        Model::manage(ctx, size)
+    } else {
+        Model::new(ctx, prefill, size)
+    };
     let mut term = init(args.mouse).map_err(|e| {
         restore();
         terminal_error("set up the terminal", &e)
@@ -538,6 +567,43 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
         )),
         // Written by the loop itself, which holds the token (`copy_token`).
         Cmd::CopyToken => Msg::Tick,
+        Cmd::Change(change) => {
+            let result = run_change(&change, backend.as_ref(), &catalog)
+                .await
+                .map_err(Failure::from);
+            Msg::Changed(change, result)
+        }
+        Cmd::Refresh { after, generation } => {
+            tokio::time::sleep(after).await;
+            let landscape = backend.load(&catalog, &progress).await;
+            Msg::Refreshed(generation, landscape.map(Box::new).map_err(Failure::from))
+        }
+    }
+}
+
+/// The same Backend calls the day-two commands make (`commands::formations`).
+async fn run_change(
+    change: &stack::Change,
+    backend: &dyn Backend,
+    catalog: &Catalog,
+) -> Result<(), backend::BackendError> {
+    use stack::Change;
+    match change {
+        Change::Unassign {
+            formation_id,
+            system,
+        } => backend.unassign(formation_id, system, catalog).await,
+        Change::Resync { formation_id } => backend.resynchronize(formation_id).await.map(drop),
+        Change::Finalize { formation_id } => backend.finalize(formation_id).await.map(drop),
+        Change::Delete {
+            formation_id,
+            members,
+        } => {
+            for id in members {
+                backend.unassign(formation_id, id, catalog).await?;
+            }
+            backend.delete(formation_id).await
+        }
     }
 }
 

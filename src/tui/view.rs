@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{Model, Overlay, Step};
 use super::keys::KeyHint;
+use super::stack::Screen;
 use super::theme::Theme;
 
 /// Below this the wizard shows only the "terminal too small" screen.
@@ -20,6 +21,10 @@ pub fn view(model: &Model, frame: &mut Frame) {
     let t = model.data.theme();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(model, frame, area);
+        return;
+    }
+    if let Some(screen) = model.top_screen() {
+        screen_view(model, screen, frame, area);
         return;
     }
     let [header, steps, body, flash, hints] = Layout::vertical([
@@ -52,6 +57,35 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
         Some(Overlay::ConfirmCreate { .. }) => confirm_create(model, frame, area),
         None => {}
+    }
+}
+
+/// A management screen: the header, the screen (which draws its own hint bar), the flash
+/// line, and the help or quit overlay.
+fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
+    let t = model.data.theme();
+    let [header, body, flash] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(header_line(model, usize::from(area.width)), header);
+    match screen {
+        Screen::Formations(s) => s.view(t, frame, body),
+        Screen::Formation(s) => s.view(t, frame, body),
+        Screen::Wizard => {}
+    }
+    if let Some(text) = &model.flash {
+        frame.render_widget(
+            Line::styled(t.fit(text, usize::from(area.width)), t.warning()),
+            flash,
+        );
+    }
+    match &model.overlay {
+        Some(Overlay::Help) => help(model, frame, area),
+        Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
+        _ => {}
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
     Remove(String),
+    Resync,
+    Finalize,
     Delete,
 }
 
@@ -63,6 +65,23 @@ impl Formation {
         self.row = row;
     }
 
+    pub fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    /// Whether the server is still working on it (a member on its way to READY).
+    pub fn in_progress(&self) -> bool {
+        self.row.status == "Synchronizing"
+    }
+
+    /// The system a pending removal would take out, while its question is open.
+    pub fn pending_removal(&self) -> Option<&str> {
+        match &self.pending {
+            Some(Pending::Remove(id)) => Some(id),
+            _ => None,
+        }
+    }
+
     pub fn confirming(&self) -> bool {
         self.pending.is_some()
     }
@@ -75,6 +94,12 @@ impl Formation {
             Pending::Remove(id) => format!(
                 "Take the system {} out of \"{name}\" in {target}? y/n",
                 neutralise(id)
+            ),
+            Pending::Resync => format!(
+                "Resynchronize \"{name}\" in {target} (its notifications are sent again)? y/n"
+            ),
+            Pending::Finalize => format!(
+                "Finalize the draft \"{name}\" in {target} (its notifications are sent)? y/n"
             ),
             Pending::Delete => {
                 let then = format!("delete the formation \"{name}\" in {target}");
@@ -96,6 +121,8 @@ impl Formation {
             return match (key.code, p) {
                 (KeyCode::Char('y'), Pending::Remove(id)) => Action::Remove(id),
                 (KeyCode::Char('y'), Pending::Delete) => Action::Delete,
+                (KeyCode::Char('y'), Pending::Resync) => Action::Resync,
+                (KeyCode::Char('y'), Pending::Finalize) => Action::Finalize,
                 _ => Action::None,
             };
         }
@@ -111,8 +138,13 @@ impl Formation {
                     self.pending = Some(Pending::Remove(m.id.clone()));
                 }
             }
-            KeyCode::Char('r') if self.row.status != "Draft" => return Action::Resync,
-            KeyCode::Char('f') if self.row.status == "Draft" => return Action::Finalize,
+            // Both send notifications to every member: asked first, like the others.
+            KeyCode::Char('r') if self.row.status != "Draft" => {
+                self.pending = Some(Pending::Resync);
+            }
+            KeyCode::Char('f') if self.row.status == "Draft" => {
+                self.pending = Some(Pending::Finalize);
+            }
             KeyCode::Char('D') => self.pending = Some(Pending::Delete),
             KeyCode::Esc => return Action::Back,
             _ => {}

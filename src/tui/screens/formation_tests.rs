@@ -83,12 +83,26 @@ fn delete_names_what_goes_first() {
 fn resync_outside_a_draft_finalize_only_in_one_and_esc_goes_back() {
     let mut s = screen("Error");
     assert_eq!(s.key(key(KeyCode::Char('f'))), Action::None);
-    assert_eq!(s.key(key(KeyCode::Char('r'))), Action::Resync);
+    assert_eq!(s.key(key(KeyCode::Char('r'))), Action::None, "asks first");
+    assert!(
+        s.question()
+            .unwrap()
+            .starts_with("Resynchronize \"Inbox US\"")
+    );
+    assert_eq!(s.key(key(KeyCode::Char('y'))), Action::Resync);
+    s.key(key(KeyCode::Char('r')));
+    assert_eq!(
+        s.key(key(KeyCode::Char('n'))),
+        Action::None,
+        "only y confirms"
+    );
     assert_eq!(s.key(key(KeyCode::Char('a'))), Action::AddSystems);
     assert_eq!(s.key(key(KeyCode::Esc)), Action::Back);
     let mut d = screen("Draft");
     assert_eq!(d.key(key(KeyCode::Char('r'))), Action::None);
-    assert_eq!(d.key(key(KeyCode::Char('f'))), Action::Finalize);
+    assert_eq!(d.key(key(KeyCode::Char('f'))), Action::None, "asks first");
+    assert!(d.question().unwrap().starts_with("Finalize the draft"));
+    assert_eq!(d.key(key(KeyCode::Char('y'))), Action::Finalize);
     assert!(d.commands().iter().any(|h| h.keys == "f"));
     assert!(!d.commands().iter().any(|h| h.keys == "r"));
 }

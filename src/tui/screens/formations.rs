@@ -105,6 +105,18 @@ impl Formations {
             .collect()
     }
 
+    /// The formation with this id, as last read.
+    pub fn row(&self, id: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.id == id)
+    }
+
+    /// The poll's delay after `unchanged` refreshes that changed nothing.
+    pub fn backoff(&self) -> Duration {
+        POLL_FIRST
+            .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
+            .min(POLL_MAX)
+    }
+
     pub fn selected(&self) -> Option<&Row> {
         self.visible().get(self.cursor).map(|&i| &self.rows[i])
     }
@@ -120,11 +132,7 @@ impl Formations {
             .visible()
             .iter()
             .any(|&i| self.rows[i].status == "Synchronizing");
-        busy.then(|| {
-            POLL_FIRST
-                .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
-                .min(POLL_MAX)
-        })
+        busy.then(|| self.backoff())
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Action {

@@ -297,6 +297,9 @@ impl CreateStep {
             (Phase::Done { .. }, KeyCode::Enter | KeyCode::Esc) => {
                 Outcome::Finish(self.done_exit())
             }
+            (Phase::Done { formation }, KeyCode::Char('o')) => {
+                Outcome::OpenFormation(formation.id.clone())
+            }
             (
                 Phase::Failed {
                     formation: None, ..
@@ -435,7 +438,7 @@ impl CreateStep {
 
     pub fn commands(&self) -> Vec<KeyHint> {
         match &self.phase {
-            Phase::Done { .. } => vec![hint("Enter", "finish")],
+            Phase::Done { .. } => vec![hint("Enter", "finish"), hint("o", "open it")],
             Phase::Failed {
                 formation: None, ..
             } => {

@@ -29,6 +29,8 @@ pub enum Outcome {
     Create,
     Run(Vec<Cmd>),
     Finish(Exit),
+    /// Created: open the new formation (by id) on the Formation screen.
+    OpenFormation(String),
 }
 
 /// The new position in a list of `len` items after a movement key, if it is one.
