@@ -15,6 +15,10 @@ pub fn fix(f: &Finding) -> Option<String> {
             "keep at most {max} of --system {}: drop the other --system options.",
             join_or(systems, "/")
         )),
+        Some(FixAction::Replace { drop, add }) => Some(format!(
+            "drop --system {} to use --system {add} instead.",
+            join_or(drop, "and --system")
+        )),
         None => f.fix.clone(),
     }
 }
@@ -40,5 +44,19 @@ mod tests {
         let words = fix(&f).unwrap_or_default();
         assert!(words.contains("--system ID"), "{words}");
         assert!(!words.contains("Select"), "{words}");
+        let f = Finding::new(
+            RuleKind::MaxSystemsOfType,
+            vec!["tc-eu".into(), "tc-apj".into()],
+            "at most one".into(),
+            Some("Deselect Task Center EU first to choose Task Center APJ instead.".into()),
+        )
+        .with_action(FixAction::Replace {
+            drop: vec!["tc-eu".into()],
+            add: "tc-apj".into(),
+        });
+        assert_eq!(
+            fix(&f).as_deref(),
+            Some("drop --system tc-eu to use --system tc-apj instead.")
+        );
     }
 }

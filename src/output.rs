@@ -59,7 +59,8 @@ impl<'a> Verdict<'a> {
 }
 
 /// A candidate or a violation as printed: its own fields and, beside them, `fixes`:
-/// every fix (the candidate's `fix` keeps only the first, `reason` joins the reasons).
+/// every fix (the candidate's `fix` keeps only the first, `reason` joins the reasons),
+/// in the engine's words like `fix`; the text output words them for the command line.
 #[derive(Serialize)]
 struct WithFixes<'a, T: Serialize> {
     #[serde(flatten)]
@@ -378,8 +379,8 @@ pub fn candidates_text(tc: &TypeCandidates<'_>) -> String {
         if let Some(reason) = &c.reason {
             let _ = writeln!(out, "       why: {}", neutralise(reason));
         }
-        if let Some(fix) = &c.fix {
-            let _ = writeln!(out, "       fix: {}", neutralise(fix));
+        if let Some(fix) = c.blockers.first().and_then(crate::cli_words::fix) {
+            let _ = writeln!(out, "       fix: {}", neutralise(&fix));
         }
     }
     if !tc.excluded.is_empty() {

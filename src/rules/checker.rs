@@ -428,10 +428,11 @@ fn max_blocker(
         .iter()
         .map(|&p| landscape.systems[p].name.as_str())
         .collect();
-    let mut ids: Vec<String> = others
+    let selected: Vec<String> = others
         .iter()
         .map(|&p| landscape.systems[p].id.clone())
         .collect();
+    let mut ids = selected.clone();
     ids.push(system.id.clone());
     let label = super::kind(type_key);
     Finding::new(
@@ -449,4 +450,8 @@ fn max_blocker(
             system.name
         )),
     )
+    .with_action(FixAction::Replace {
+        drop: selected,
+        add: system.id.clone(),
+    })
 }

@@ -101,6 +101,8 @@ pub enum FixAction {
     AddSystemOf(Vec<String>),
     /// Keep at most `max` of these systems (ids).
     KeepAtMost { max: usize, systems: Vec<String> },
+    /// Take these systems (ids) out of the selection to choose `add` instead.
+    Replace { drop: Vec<String>, add: String },
 }
 
 impl Finding {
