@@ -12,7 +12,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules.json");
 
 fn command(data: &Path) -> Command {
-    let mut c = Command::new(BIN);
+    command_with(Path::new(BIN), data)
+}
+
+fn command_with(bin: &Path, data: &Path) -> Command {
+    let mut c = Command::new(bin);
     c.env("FORMATION_WIZARD_DATA_DIR", data)
         .env_remove("FORMATION_WIZARD_ALLOW_OPEN_CREDENTIALS")
         .env_remove("FORMATION_WIZARD_TOKEN")
@@ -243,9 +247,16 @@ fn another_users_file_keeps_its_owner() {
     // nobody against root's 0644 file in a directory nobody may write.
     let data = tempfile::tempdir().unwrap();
     std::fs::set_permissions(data.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // The build may sit under a directory only root may enter (a clone in a 0700 temp
+    // directory, as CI makes): nobody runs a copy of the binary from a place it may reach.
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin_dir.path().join("formation-wizard");
+    std::fs::copy(BIN, &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = run(
         std::os::unix::process::CommandExt::uid(
-            command(data.path()).args(create_args(&path, "Ext Other")),
+            command_with(&bin, data.path()).args(create_args(&path, "Ext Other")),
             NOBODY,
         ),
         Duration::from_secs(60),
