@@ -519,3 +519,33 @@ fn check_json_carries_every_fix_in_fixes() {
         "{violations:?}"
     );
 }
+
+/// `systems … | head`: the reader goes away after the first lines. The command stops
+/// writing and exits 0, without a panic on the broken pipe.
+#[test]
+fn a_reader_that_goes_away_is_no_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    let generated = bin(dir.path())
+        .args(["generate", "--systems", "20000"])
+        .output()
+        .unwrap();
+    std::fs::write(&big, &generated.stdout).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
+        .args(["systems", "--landscape", big.to_str().unwrap()])
+        .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    let mut out = child.stdout.take().unwrap();
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(done.status.code(), Some(0), "{err}");
+}

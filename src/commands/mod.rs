@@ -82,9 +82,15 @@ pub(crate) async fn load(backend: &dyn Backend, catalog: &Catalog) -> Result<Lan
 }
 
 /// Prints `value` as JSON, or the text `text` makes.
+/// A reader that went away (`| head`) is not an error: the rest is not wanted.
 pub(crate) fn print<T: serde::Serialize>(format: Format, value: &T, text: impl FnOnce() -> String) {
-    match format {
-        Format::Json => println!("{}", output::json(value)),
-        Format::Text => print!("{}", text()),
-    }
+    use std::io::Write;
+    let out = match format {
+        Format::Json => format!("{}\n", output::json(value)),
+        Format::Text => text(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
 }
