@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+mod common;
+
 const DEADLINE: Duration = Duration::from_secs(20);
 
 struct App {
@@ -592,6 +594,73 @@ fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
         .find(|f| f["id"] == "f-tc-us")
         .expect("the formation is still in the file");
     assert_eq!(f["systems"].as_array().map(Vec::len), Some(1));
+}
+
+/// Issue 11 end to end against the sandbox, which answers as the real Director does: the
+/// new member's assignment is INITIAL until the sandbox makes it READY, and the Formation
+/// screen polls until it shows that on its own.
+#[test]
+fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = common::write_landscape(dir.path(), &common::landscape(3));
+    let sandbox = rt.block_on(common::start(&path, |c| {
+        c.ready_after = Duration::from_millis(2500);
+    }));
+    let token = dir.path().join("token");
+    std::fs::write(&token, common::TOKEN).unwrap();
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = dir.path().join("config");
+    let url = sandbox.url();
+    let mut app = App::start_with(
+        &[
+            "manage",
+            "--director",
+            &url,
+            "--tenant",
+            "tenant-1",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+        dir.path(),
+        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
+    );
+    app.wait_for("TC Zero");
+    app.send("\r");
+    app.wait_for("Formation TC Zero");
+    app.wait_for("Systems (2)");
+    app.send("a");
+    app.wait_for("Add systems to \"TC Zero\"");
+    app.send("/s4-1\r");
+    app.wait_for("1 match");
+    app.send(" ");
+    app.wait_for("1 to add");
+    app.send("\r");
+    app.wait_for("Add S/4HANA 1 (s4-1) to \"TC Zero\"");
+    app.send("y");
+    app.wait_for("Systems (3)");
+    app.wait_for("INITIAL");
+    // Nothing pressed from here on: the screen reads the formation again by itself.
+    app.wait_for("Status: Ready");
+    let line = app
+        .screen()
+        .lines()
+        .find(|l| l.contains("(s4-1)"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    assert!(line.contains("READY"), "{line:?}\n{}", app.screen());
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
+    assert_eq!(
+        common::formations_named(&path, "TC Zero")[0]["systems"],
+        serde_json::json!(["tc-0", "s4-0", "s4-1"])
+    );
 }
 
 #[test]

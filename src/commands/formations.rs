@@ -373,17 +373,8 @@ async fn assign(
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation.formation)?;
     known(&landscape, f, &args.systems, catalog)?;
-    let mut grown = f.clone();
-    let mut broken = Vec::new();
-    for id in &args.systems {
-        if let Some(v) =
-            rules::check_assignment(&landscape, &grown, id, catalog).map_err(AppError::Usage)?
-        {
-            broken.push(v);
-        } else if !grown.systems.contains(id) {
-            grown.systems.push(id.clone());
-        }
-    }
+    let broken =
+        rules::check_assignments(&landscape, f, &args.systems, catalog).map_err(AppError::Usage)?;
     if !broken.is_empty() {
         let lead = format!(
             "Nothing was assigned: the rules refuse {} for \"{}\".",

@@ -21,20 +21,31 @@ pub fn check_assignment(
         systems: formation.systems.clone(),
     };
     plan.add(system_id);
-    let others = Landscape::from_parts(
-        landscape.global_account.clone(),
-        landscape.user.clone(),
-        landscape.systems.clone(),
-        landscape
-            .formations
-            .iter()
-            .filter(|f| f.id != formation.id)
-            .cloned()
-            .collect(),
-        catalog,
-    )?;
+    let others = without_formation(landscape, &formation.id, catalog)?;
     let report = evaluate(&plan, &others, catalog);
     Ok(report.violations.into_iter().find(|v| v.touches(system_id)))
+}
+
+/// The rules broken if `system_ids` joined `formation` one after another, each checked as
+/// `check_assignment` does against the formation grown by the ones before it (so two Task
+/// Centers added together are refused, as the server would refuse the second). Empty when
+/// every one may join.
+pub fn check_assignments(
+    landscape: &Landscape,
+    formation: &Formation,
+    system_ids: &[String],
+    catalog: &Catalog,
+) -> Result<Vec<Finding>, String> {
+    let mut grown = formation.clone();
+    let mut broken = Vec::new();
+    for id in system_ids {
+        if let Some(v) = check_assignment(landscape, &grown, id, catalog)? {
+            broken.push(v);
+        } else if !grown.systems.contains(id) {
+            grown.systems.push(id.clone());
+        }
+    }
+    Ok(broken)
 }
 
 /// What breaks if `system_ids` left `formation`: the rules the formation satisfies now and
@@ -56,7 +67,7 @@ pub fn check_unassignment(
     for id in system_ids {
         after.remove(id);
     }
-    let others = without(landscape, &formation.id, catalog)?;
+    let others = without_formation(landscape, &formation.id, catalog)?;
     let now = evaluate(&before, &others, catalog).violations;
     let then = evaluate(&after, &others, catalog).violations;
     Ok(then
@@ -68,8 +79,9 @@ pub fn check_unassignment(
         .collect())
 }
 
-/// The landscape without one formation.
-fn without(
+/// The landscape without one formation: what a formation being changed is checked against,
+/// so that its own name and members do not count against it.
+pub fn without_formation(
     landscape: &Landscape,
     formation_id: &str,
     catalog: &Catalog,
@@ -127,5 +139,37 @@ mod tests {
                 "removing {gone:?}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn systems_added_together_are_checked_against_each_other() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let json = serde_json::json!({
+            "systems": [
+                {"id": "tc", "name": "TC", "type": "SAP Task Center"},
+                {"id": "tc2", "name": "TC 2", "type": "SAP Task Center"},
+                {"id": "s4a", "name": "S4 A", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]},
+                {"id": "s4b", "name": "S4 B", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]}
+            ],
+            "formations": [{"id": "f", "name": "F", "type": "sap-task-center", "systems": ["s4a"]}]
+        });
+        let l = Landscape::parse(json.to_string().as_bytes(), "test", &catalog).expect("valid");
+        let f = &l.formations[0];
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let broken = |list: &[&str]| {
+            check_assignments(&l, f, &ids(list), &catalog)
+                .expect("checked")
+                .iter()
+                .map(|v| (v.systems.clone(), v.rule))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(broken(&["tc", "s4b"]), vec![]);
+        assert_eq!(broken(&["tc"]), vec![]);
+        let two = broken(&["tc", "tc2"]);
+        assert_eq!(two.len(), 1, "{two:?}");
+        assert!(
+            two[0].0.contains(&"tc2".to_string()),
+            "the second Task Center is the one refused: {two:?}"
+        );
     }
 }

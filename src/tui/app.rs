@@ -66,6 +66,9 @@ pub struct Data {
     /// Per catalog type, whether it can be completed here: worked out once per landscape,
     /// when the Type step first asks.
     availability: OnceCell<Vec<Availability>>,
+    /// Set while the Systems step adds systems to an existing formation (the Formation
+    /// screen's `a`) instead of building a new one.
+    pub adding: Option<super::adding::Adding>,
 }
 
 impl Data {
@@ -79,6 +82,7 @@ impl Data {
             search: SearchIndex::default(),
             table: crate::tui::candidates::Table::default(),
             availability: OnceCell::new(),
+            adding: None,
         }
     }
 
@@ -509,6 +513,11 @@ impl Model {
             // The management screens hold nothing unsaved: each change is sent at once.
             return None;
         }
+        if let Some(adding) = &self.data.adding {
+            let chosen = self.data.plan.systems.len() > adding.members.len();
+            return chosen
+                .then(|| "Quit without adding the chosen systems? Nothing was sent yet.".into());
+        }
         if let Step::Create(c) = &self.step {
             return c.loss();
         }
@@ -832,7 +841,7 @@ fn request_quit(model: &mut Model) {
 fn quit(model: &mut Model) {
     model.overlay = None;
     model.exit = Some(match &model.step {
-        _ if model.top_screen().is_some() => Exit {
+        _ if model.top_screen().is_some() || model.data.adding.is_some() => Exit {
             code: exit::OK,
             summary: None,
             message: None,
@@ -854,6 +863,8 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             model.flash = Some(text);
             Vec::new()
         }
+        Outcome::Next if model.data.adding.is_some() => super::adding::finish(model),
+        Outcome::Back if model.data.adding.is_some() => super::adding::cancel(model),
         // A step opened from Review (1/2/3) goes back to Review when it is done.
         Outcome::Next if model.editing_from_review => {
             goto(model, 4);
@@ -995,13 +1006,14 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                     removal_warning(model, &id);
                     Vec::new()
                 }
-                formation::Action::AddSystems => {
-                    model.flash = Some(
-                        "Adding systems is not in the TUI yet: use `formation-wizard assign`."
-                            .into(),
-                    );
-                    Vec::new()
-                }
+                formation::Action::AddSystems => super::adding::start(model, &id),
+                formation::Action::Add(systems) => change(
+                    model,
+                    Change::Assign {
+                        formation_id: id,
+                        systems,
+                    },
+                ),
                 formation::Action::Remove(system) => change(
                     model,
                     Change::Unassign {
@@ -1182,7 +1194,7 @@ fn refresh_screens(screens: &mut Vec<Screen>, landscape: &Landscape, catalog: &C
 }
 
 /// Reads the landscape again at once (after a change), superseding any poll on its way.
-fn refresh_now(model: &mut Model) -> Vec<Cmd> {
+pub(super) fn refresh_now(model: &mut Model) -> Vec<Cmd> {
     model.refresh_generation += 1;
     model.refreshing = true;
     vec![Cmd::Refresh {

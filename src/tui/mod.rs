@@ -7,6 +7,7 @@
 //! (SIGHUP, or the terminal's input failing) and SIGTERM. Ctrl-Z (or SIGTSTP) restores the
 //! terminal and stops the process; `fg` sets it up again and redraws everything.
 
+pub mod adding;
 pub mod app;
 pub mod candidates;
 pub mod caps;
@@ -589,6 +590,15 @@ async fn run_change(
 ) -> Result<(), backend::BackendError> {
     use stack::Change;
     match change {
+        Change::Assign {
+            formation_id,
+            systems,
+        } => {
+            for id in systems {
+                backend.assign(formation_id, id, catalog).await?;
+            }
+            Ok(())
+        }
         Change::Unassign {
             formation_id,
             system,

@@ -18,6 +18,11 @@ pub enum Screen {
 /// A change the Formation screen asks for, run on the backend by the runtime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// Assigned one after another, as the `assign` command does.
+    Assign {
+        formation_id: String,
+        systems: Vec<String>,
+    },
     Unassign {
         formation_id: String,
         system: String,
@@ -40,6 +45,12 @@ impl Change {
     pub fn done(&self, name: &str) -> String {
         let name = crate::text::neutralise(name);
         match self {
+            Change::Assign { systems, .. } => format!(
+                "{} {} added to \"{name}\"; the screen follows {} until ready.",
+                crate::text::neutralise(&systems.join(", ")),
+                if systems.len() == 1 { "was" } else { "were" },
+                if systems.len() == 1 { "it" } else { "them" },
+            ),
             Change::Unassign { system, .. } => format!(
                 "{} was taken out of \"{name}\".",
                 crate::text::neutralise(system)
@@ -52,7 +63,8 @@ impl Change {
 
     pub fn formation_id(&self) -> &str {
         match self {
-            Change::Unassign { formation_id, .. }
+            Change::Assign { formation_id, .. }
+            | Change::Unassign { formation_id, .. }
             | Change::Resync { formation_id }
             | Change::Finalize { formation_id }
             | Change::Delete { formation_id, .. } => formation_id,
@@ -76,4 +88,4 @@ pub fn poll_after(stack: &[Screen]) -> Option<Duration> {
 
 #[cfg(test)]
 #[path = "stack_tests.rs"]
-mod tests;
+pub(crate) mod tests;

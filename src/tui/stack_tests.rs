@@ -12,16 +12,16 @@ use crate::landscape::{Assignment, Landscape};
 use crate::tui::app::{Cmd, Context, Model, Msg, Step, update};
 use crate::tui::theme::Theme;
 
-fn catalog() -> Catalog {
+pub(crate) fn catalog() -> Catalog {
     Catalog::embedded().unwrap()
 }
 
-fn demo() -> Landscape {
+pub(crate) fn demo() -> Landscape {
     Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", &catalog()).unwrap()
 }
 
 /// `formation-wizard manage` on the demo landscape, loaded.
-fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
+pub(crate) fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     let ctx = Context {
         catalog: catalog(),
         backend: Arc::new(LocalBackend::new("demo-landscape.json".into(), true)),
@@ -33,11 +33,11 @@ fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     (m, cmds)
 }
 
-fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+pub(crate) fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
     update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn top(m: &Model) -> &'static str {
+pub(crate) fn top(m: &Model) -> &'static str {
     match m.screens.last() {
         Some(Screen::Wizard) => "wizard",
         Some(Screen::Formations(_)) => "formations",
@@ -46,7 +46,7 @@ fn top(m: &Model) -> &'static str {
     }
 }
 
-fn screen_text(m: &Model) -> String {
+pub(crate) fn screen_text(m: &Model) -> String {
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     t.draw(|f| crate::tui::view::view(m, f)).unwrap();
     let buf = t.backend().buffer().clone();
@@ -284,4 +284,22 @@ fn help_on_a_management_screen_lists_that_screens_keys() {
     key(&mut m, KeyCode::Esc);
     assert!(m.overlay.is_none());
     assert_eq!(top(&m), "formation", "Esc closed the help, not the screen");
+}
+
+#[test]
+fn both_management_screens_end_with_their_keys_and_help_and_quit_in_the_bar() {
+    let (mut m, _) = managed(demo());
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| crate::tui::view::view(&m, f)).unwrap();
+    insta::assert_snapshot!("manage_formations_80x24", t.backend());
+    key(&mut m, KeyCode::Enter);
+    t.draw(|f| crate::tui::view::view(&m, f)).unwrap();
+    insta::assert_snapshot!("manage_formation_80x24", t.backend());
+    let bar: String = {
+        let buf = t.backend().buffer();
+        (0..80).map(|x| buf[(x, 23)].symbol()).collect()
+    };
+    for want in ["a add systems", "x remove", "? help", "q quit"] {
+        assert!(bar.contains(want), "{want:?} not in {bar:?}");
+    }
 }

@@ -36,7 +36,13 @@ pub fn view(model: &Model, frame: &mut Frame) {
     ])
     .areas(area);
     frame.render_widget(header_line(model, usize::from(area.width)), header);
-    frame.render_widget(step_bar(model), steps);
+    match &model.data.adding {
+        Some(adding) => frame.render_widget(
+            adding_bar(model, &adding.name, usize::from(area.width)),
+            steps,
+        ),
+        None => frame.render_widget(step_bar(model), steps),
+    }
     let body = body.inner(ratatui::layout::Margin::new(1, 0));
     render_step(model, frame, body);
     if let Some(panel) = &model.register {
@@ -60,13 +66,14 @@ pub fn view(model: &Model, frame: &mut Frame) {
     }
 }
 
-/// A management screen: the header, the screen (which draws its own hint bar), the flash
-/// line, and the help or quit overlay.
+/// A management screen: the header, the screen, the flash line, the hint bar (the screen's
+/// keys and the global ones), and the help or quit overlay.
 fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     let t = model.data.theme();
-    let [header, body, flash] = Layout::vertical([
+    let [header, body, flash, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -82,6 +89,10 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
             flash,
         );
     }
+    frame.render_widget(
+        hint_bar(&model.commands(), t, usize::from(area.width)),
+        hints,
+    );
     match &model.overlay {
         Some(Overlay::Help) => help(model, frame, area),
         Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
@@ -178,6 +189,26 @@ fn step_bar(model: &Model) -> Line<'static> {
     };
     spans.push(Span::styled(" Create ", style));
     Line::from(spans)
+}
+
+/// In place of the step bar while adding to an existing formation: what is being changed.
+fn adding_bar(model: &Model, name: &str, width: usize) -> Line<'static> {
+    let t = model.data.theme();
+    let type_name = model
+        .data
+        .catalog()
+        .by_id(&model.data.plan.type_id)
+        .map_or("", |ty| ty.name.as_str());
+    let title = format!(" Add systems to \"{}\" ", crate::text::neutralise(name));
+    let room = width.saturating_sub(crate::text::width(&title) + 3);
+    Line::from(vec![
+        Span::raw(" "),
+        Span::styled(t.fit(&title, width.saturating_sub(1)), t.step_current()),
+        Span::styled(
+            format!(" {}", t.fit(&crate::text::neutralise(type_name), room)),
+            t.dim(),
+        ),
+    ])
 }
 
 /// The bar's hints that fit; the global ones (help, quit) always stay.

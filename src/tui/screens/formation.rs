@@ -20,6 +20,8 @@ pub enum Action {
     None,
     /// Push the Systems step (the wizard's, with its checker) to add systems.
     AddSystems,
+    /// Assign these systems (confirmed).
+    Add(Vec<String>),
     Remove(String),
     Resync,
     Finalize,
@@ -27,9 +29,17 @@ pub enum Action {
     Back,
 }
 
+/// A system chosen on the Systems step to join the formation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addition {
+    pub id: String,
+    pub name: String,
+}
+
 /// A change waiting for a yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
+    Add(Vec<Addition>),
     Remove(String),
     Resync,
     Finalize,
@@ -82,6 +92,13 @@ impl Formation {
         }
     }
 
+    /// Back from the Systems step with systems to add: asks before anything is sent.
+    pub fn ask_to_add(&mut self, additions: Vec<Addition>) {
+        if !additions.is_empty() {
+            self.pending = Some(Pending::Add(additions));
+        }
+    }
+
     pub fn confirming(&self) -> bool {
         self.pending.is_some()
     }
@@ -91,6 +108,17 @@ impl Formation {
         let name = neutralise(&self.row.name);
         let target = neutralise(&self.target);
         self.pending.as_ref().map(|p| match p {
+            Pending::Add(systems) => {
+                let listed: Vec<String> = systems
+                    .iter()
+                    .map(|a| format!("{} ({})", neutralise(&a.name), neutralise(&a.id)))
+                    .collect();
+                let what = match listed.as_slice() {
+                    [one] => one.clone(),
+                    many => format!("{} systems: {}", many.len(), many.join(", ")),
+                };
+                format!("Add {what} to \"{name}\" in {target}? y/n")
+            }
             Pending::Remove(id) => format!(
                 "Take the system {} out of \"{name}\" in {target}? y/n",
                 neutralise(id)
@@ -119,6 +147,9 @@ impl Formation {
     pub fn key(&mut self, key: KeyEvent) -> Action {
         if let Some(p) = self.pending.take() {
             return match (key.code, p) {
+                (KeyCode::Char('y'), Pending::Add(systems)) => {
+                    Action::Add(systems.into_iter().map(|a| a.id).collect())
+                }
                 (KeyCode::Char('y'), Pending::Remove(id)) => Action::Remove(id),
                 (KeyCode::Char('y'), Pending::Delete) => Action::Delete,
                 (KeyCode::Char('y'), Pending::Resync) => Action::Resync,
@@ -169,11 +200,17 @@ impl Formation {
     }
 
     pub fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let [top, body, question, bar] = Layout::vertical([
+        // A question (several systems to add, a long path) may need more than one line.
+        let asked = self.question();
+        let question_rows = asked.as_deref().map_or(0, |q| {
+            crate::tui::view::wrap_words(q, usize::from(area.width))
+                .len()
+                .clamp(1, 4) as u16
+        });
+        let [top, body, question] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(3),
-            Constraint::Length(2),
-            Constraint::Length(1),
+            Constraint::Length(question_rows),
         ])
         .areas(area);
         frame.render_widget(
@@ -195,24 +232,12 @@ impl Formation {
             ),
             body,
         );
-        if let Some(q) = self.question() {
+        if let Some(q) = asked {
             frame.render_widget(
                 Paragraph::new(Span::styled(q, theme.warning())).wrap(Wrap { trim: true }),
                 question,
             );
         }
-        let hints: Vec<Span> = self
-            .commands()
-            .into_iter()
-            .filter(|h| h.bar)
-            .flat_map(|h| {
-                [
-                    Span::styled(format!(" {}", h.keys), theme.key()),
-                    Span::raw(format!(" {} ", h.action)),
-                ]
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(Line::from(hints)), bar);
     }
 
     fn lines(&self, theme: &Theme, width: u16) -> Vec<Line<'static>> {

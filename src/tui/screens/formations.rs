@@ -196,12 +196,7 @@ impl Formations {
     }
 
     pub fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let [top, body, bar] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Min(3),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
         let title = if self.filter.is_empty() && !self.filtering {
             format!("Formations ({})", self.rows.len())
         } else {
@@ -219,18 +214,6 @@ impl Formations {
                 .areas(body);
         self.draw_list(theme, frame, list);
         self.draw_detail(theme, frame, detail);
-        let hints: Vec<Span> = self
-            .commands()
-            .into_iter()
-            .filter(|h| h.bar)
-            .flat_map(|h| {
-                [
-                    Span::styled(format!(" {}", h.keys), theme.key()),
-                    Span::raw(format!(" {} ", h.action)),
-                ]
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(Line::from(hints)), bar);
     }
 
     fn draw_list(&self, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -59,6 +59,9 @@ pub struct SystemsStep {
     excluded_top: Cell<usize>,
     /// How far the detail pane could scroll at the last draw (a render cache too).
     detail_room: Cell<usize>,
+    /// Adding to an existing formation (the Formation screen's `a`): Enter asks to add
+    /// the chosen systems instead of opening Review.
+    adding: bool,
 }
 
 thread_local! {
@@ -114,6 +117,7 @@ impl SystemsStep {
             top: Cell::new(0),
             excluded_top: Cell::new(0),
             detail_room: Cell::new(0),
+            adding: data.adding.is_some(),
         }
     }
 
@@ -342,6 +346,15 @@ impl SystemsStep {
             ));
         }
         let id = data.landscape.systems[checker.position(i)].id.clone();
+        if let Some(adding) = data.adding.as_ref().filter(|a| a.is_member(&id)) {
+            return Outcome::Flash(
+                crate::text::neutralise(&format!(
+                    "{id} is already in \"{}\": x on the Formation screen takes a system out.",
+                    adding.name
+                ))
+                .into_owned(),
+            );
+        }
         data.toggle(&id);
         if self.hide_unselectable {
             self.set_hide(true, data);
@@ -367,7 +380,11 @@ impl SystemsStep {
         }
         let mut out = vec![
             hint("Space", "select"),
-            hint("Enter", "review"),
+            if self.adding {
+                hint("Enter", "add chosen")
+            } else {
+                hint("Enter", "review")
+            },
             hint("/", "filter"),
             // Short, so that the bar keeps them at 80 columns; the counts line says what.
             if self.hide_unselectable {
@@ -382,7 +399,11 @@ impl SystemsStep {
         out.extend(keys::list_moves());
         out.push(more("a", "register a new system of a needed type"));
         out.push(more("Tab/Shift-Tab", "focus the filter"));
-        out.push(more("Esc", "clear the filter, or back to step 2"));
+        out.push(if self.adding {
+            more("Esc", "clear the filter, or back to the formation")
+        } else {
+            more("Esc", "clear the filter, or back to step 2")
+        });
         out
     }
 
@@ -422,7 +443,16 @@ impl SystemsStep {
                 let hidden = self.matches().len() - shown;
                 parts.push(format!("{hidden} hidden: cannot be chosen"));
             }
-            parts.push(format!("{} selected", checker.selected_count()));
+            parts.push(match &data.adding {
+                // The members are chosen too: what counts is what joins.
+                Some(a) => format!(
+                    "{} in the formation {} {} to add",
+                    a.members.len(),
+                    t.sym.bullet,
+                    checker.selected_count().saturating_sub(a.members.len())
+                ),
+                None => format!("{} selected", checker.selected_count()),
+            });
         }
         let sep = format!(" {} ", t.sym.bullet);
         let mut spans = vec![Span::raw(parts.join(&sep))];
@@ -541,7 +571,12 @@ impl SystemsStep {
         let c = checker.candidate(i, &data.landscape, data.catalog());
         let pos = checker.position(i);
         let inner = usize::from(area.width).saturating_sub(2);
-        let lines = detail_lines(&c, &cells(&data.landscape, pos), t, inner);
+        let member_of = data
+            .adding
+            .as_ref()
+            .filter(|a| a.is_member(&c.id))
+            .map(|a| a.name.as_str());
+        let lines = detail_lines(&c, member_of, &cells(&data.landscape, pos), t, inner);
         let rows = usize::from(area.height).saturating_sub(2);
         let room = lines.len().saturating_sub(rows);
         self.detail_room.set(room);
@@ -880,6 +915,7 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 /// selectable, or every rule that stops it, each followed by its own fix; then its facts.
 fn detail_lines(
     c: &Candidate,
+    member_of: Option<&str>,
     values: &[String; 5],
     t: &Theme,
     width: usize,
@@ -900,7 +936,17 @@ fn detail_lines(
             }
         }
     };
+    let member_of = member_of.filter(|_| c.selected);
     match (c.selected, c.selectable) {
+        _ if let Some(formation) = member_of => add(
+            "",
+            Style::default(),
+            &format!(
+                "{} Already in \"{formation}\" (x on the Formation screen takes it out).",
+                t.sym.ok
+            ),
+            t.selected(),
+        ),
         (true, true) => add(
             "",
             Style::default(),
