@@ -11,24 +11,6 @@ use std::process::Output;
 use common::*;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
-
-/// Runs the binary (stdin not a terminal) with private data and config dirs.
-async fn run(home: &Path, args: Vec<String>) -> Output {
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("FORMATION_WIZARD_TOKEN")
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .expect("the runner thread ends")
-}
-
 /// The common landscape plus an empty Task Center formation and, where `error` is set,
 /// s4-0's assignment in CREATE_ERROR with that message.
 fn day_two_landscape(error: Option<&str>) -> Value {
@@ -98,28 +80,12 @@ fn path_str(p: &Path) -> String {
     p.to_str().expect("a UTF-8 temp path").to_owned()
 }
 
-fn write_secret(path: &Path, content: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, content).expect("token written");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("mode set");
-}
-
 impl Place {
     async fn run(&self, args: &[&str]) -> Output {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         all.extend(self.source.iter().cloned());
         run(self.home.path(), all).await
     }
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 /// One step of a case: the arguments, the exit code, and what the JSON must hold.

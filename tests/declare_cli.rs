@@ -5,42 +5,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
 use common::*;
 use formation_wizard::sandbox::Fault;
-
-const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
-
-async fn run(home: &Path, args: Vec<String>) -> Output {
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("FORMATION_WIZARD_TOKEN")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
 
 fn args(source: &[String], list: &[&str]) -> Vec<String> {
     let mut out = source.to_vec();
     out.extend(list.iter().map(|s| s.to_string()));
     out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// tc-0 moves from "TC Zero" to a new "TC Moved"; "TC Zero" takes tc-1 instead.
@@ -88,7 +60,7 @@ async fn apply_on_a_file_twice_then_export_round_trips() {
     let f = file.to_str().unwrap();
 
     let out = run(dir.path(), args(&src, &["plan", f, "--detailed-exitcode"])).await;
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
         shown.contains("+ create \"TC Moved\"")
@@ -98,30 +70,30 @@ async fn apply_on_a_file_twice_then_export_round_trips() {
 
     let before = std::fs::read(&path).unwrap();
     let out = run(dir.path(), args(&src, &["apply", f])).await;
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("needs --yes"),
         "{}",
-        text(&out)
+        said(&out)
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     let out = run(dir.path(), args(&src, &["apply", f, "--yes"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("No changes remain"),
         "{}",
-        text(&out)
+        said(&out)
     );
     expect_the_file(&path);
     let after = std::fs::read(&path).unwrap();
 
     let out = run(dir.path(), args(&src, &["apply", f, "--yes"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("No changes:"),
         "{}",
-        text(&out)
+        said(&out)
     );
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -130,7 +102,7 @@ async fn apply_on_a_file_twice_then_export_round_trips() {
     );
 
     let out = run(dir.path(), args(&src, &["export"])).await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let exported = dir.path().join("exported.toml");
     std::fs::write(&exported, &out.stdout).unwrap();
     let out = run(
@@ -146,7 +118,7 @@ async fn apply_on_a_file_twice_then_export_round_trips() {
         ),
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,14 +135,7 @@ async fn apply_against_the_sandbox_plain_and_with_faults_ends_as_the_file_says_o
         let dir = tempfile::tempdir().unwrap();
         let path = write_landscape(dir.path(), &landscape(3));
         let sb = start(&path, |_| {}).await;
-        let token_file = dir.path().join("token");
-        std::fs::write(&token_file, TOKEN).unwrap();
-        // Credential files others can read are refused, as ssh does.
-        std::fs::set_permissions(
-            &token_file,
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .unwrap();
+        let token_file = token_file(dir.path());
         let file = dir.path().join("formations.toml");
         std::fs::write(&file, FILE).unwrap();
         let url = sb.url();
@@ -194,12 +159,12 @@ async fn apply_against_the_sandbox_plain_and_with_faults_ends_as_the_file_says_o
         assert!(
             matches!(first.status.code(), Some(0 | 3)),
             "{case:?}\n{}",
-            text(&first)
+            said(&first)
         );
         assert!(
             formations_named(&path, "TC Moved").len() <= 1,
             "{case:?}: duplicated\n{}",
-            text(&first)
+            said(&first)
         );
         if first.status.code() == Some(3) {
             let second = run(dir.path(), args(&src, &["apply", f, "--yes"])).await;
@@ -207,13 +172,13 @@ async fn apply_against_the_sandbox_plain_and_with_faults_ends_as_the_file_says_o
                 second.status.code(),
                 Some(0),
                 "{case:?}\n{}\n{}",
-                text(&first),
-                text(&second)
+                said(&first),
+                said(&second)
             );
         }
         expect_the_file(&path);
         let again = run(dir.path(), args(&src, &["plan", f, "--detailed-exitcode"])).await;
-        assert_eq!(again.status.code(), Some(0), "{case:?}\n{}", text(&again));
+        assert_eq!(again.status.code(), Some(0), "{case:?}\n{}", said(&again));
         drop(sb);
     }
 }

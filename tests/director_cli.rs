@@ -4,40 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
-
-/// Runs the binary with a clean environment (temp data and config dirs, no token).
-async fn run(home: &Path, args: Vec<String>) -> Output {
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("FORMATION_WIZARD_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 struct Pair {
@@ -131,7 +102,7 @@ async fn commands_give_the_same_verdicts_on_the_sandbox_as_on_the_file() {
             String::from_utf8_lossy(&on_file.stderr),
             String::from_utf8_lossy(&on_director.stderr)
         );
-        let (mut a, mut b) = (json(&on_file), json(&on_director));
+        let (mut a, mut b) = (json_of(&on_file), json_of(&on_director));
         // Only the new formation's id differs, the scenario groups (the Director's come
         // from the latest token, §5.3), and the wording of a registration reason: the file
         // says the cockpit's status ("Deregistering"), the Director only its condition
@@ -293,7 +264,7 @@ async fn profiles_are_saved_privately_and_used_by_name() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(json(&out)["systems"].as_array().unwrap().len(), 6);
+    assert_eq!(json_of(&out)["systems"].as_array().unwrap().len(), 6);
     let out = run(dir.path(), args(&["systems", "--profile", "nope"])).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no profile \"nope\""));
@@ -385,15 +356,8 @@ async fn a_slow_load_shows_progress_on_stderr() {
     // stderr is a pipe here: whole lines, no carriage returns running together.
     assert!(!err.contains('\r'), "{err:?}");
     assert_eq!(
-        json(&out)["systems"].as_array().unwrap().len(),
+        json_of(&out)["systems"].as_array().unwrap().len(),
         600,
         "stdout stays JSON"
     );
-}
-
-/// Credential files must be private (mode 0600), as formation-wizard refuses others.
-fn write_secret(path: &Path, content: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, content).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

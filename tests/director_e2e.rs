@@ -10,8 +10,6 @@ use std::process::Output;
 use common::*;
 use formation_wizard::sandbox::Fault;
 
-const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
-
 /// Runs `create` with the given name and systems against the sandbox, in a clean
 /// environment (temporary data and config directories, no token in the environment).
 async fn create(home: &Path, url: &str, token: &Path, name: &str, systems: &[&str]) -> Output {
@@ -35,35 +33,7 @@ async fn create(home: &Path, url: &str, token: &Path, name: &str, systems: &[&st
         args.push("--system".into());
         args.push(s.to_string());
     }
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("FORMATION_WIZARD_TOKEN")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn token_file(dir: &Path) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join("token");
-    std::fs::write(&path, TOKEN).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    path
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    run(home, args).await
 }
 
 /// The formations in the sandbox's file that hold `system`.

@@ -601,7 +601,6 @@ fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
 /// screen polls until it shows that on its own.
 #[test]
 fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -612,9 +611,7 @@ fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
     let sandbox = rt.block_on(common::start(&path, |c| {
         c.ready_after = Duration::from_millis(2500);
     }));
-    let token = dir.path().join("token");
-    std::fs::write(&token, common::TOKEN).unwrap();
-    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let token = common::token_file(dir.path());
     let config = dir.path().join("config");
     let url = sandbox.url();
     let mut app = App::start_with(

@@ -11,39 +11,8 @@ use std::time::Duration;
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
 const ADMIN: &str = "adm-77c1-not-for-logs";
 const S4: &str = "SAP S/4HANA Cloud";
-
-async fn run(home: &Path, args: Vec<String>) -> Output {
-    let home = home.to_owned();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
-            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env_remove("FORMATION_WIZARD_TOKEN")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
@@ -60,12 +29,7 @@ fn demo_in(dir: &Path) -> PathBuf {
 /// The flags that reach the sandbox with the token that may read registration tokens.
 fn director(dir: &Path, url: &str) -> Vec<String> {
     let token_file = dir.join("admin-token");
-    std::fs::write(&token_file, ADMIN).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    write_secret(&token_file, ADMIN);
     strings(&[
         "--director",
         url,
@@ -128,7 +92,7 @@ async fn a_system_refused_for_its_group_is_accepted_after_a_token_with_the_group
         "{}",
         String::from_utf8_lossy(&token.stderr)
     );
-    let issued = json(&token);
+    let issued = json_of(&token);
     assert_eq!(
         issued["scenario_groups"],
         serde_json::json!(["All Communication Scenarios"])
@@ -174,7 +138,7 @@ async fn a_system_refused_for_its_group_is_accepted_after_a_token_with_the_group
         "{}",
         String::from_utf8_lossy(&waited.stderr)
     );
-    assert_eq!(json(&waited)["connected"], true);
+    assert_eq!(json_of(&waited)["connected"], true);
 
     let after = run(dir.path(), with(&src, &check_tc("s4-sales"))).await;
     assert_eq!(
@@ -183,7 +147,7 @@ async fn a_system_refused_for_its_group_is_accepted_after_a_token_with_the_group
         "{}",
         String::from_utf8_lossy(&after.stdout)
     );
-    assert_eq!(json(&after)["valid"], true);
+    assert_eq!(json_of(&after)["valid"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,7 +180,10 @@ async fn a_new_system_is_registered_paired_on_request_and_accepted() {
         "{}",
         String::from_utf8_lossy(&registered.stderr)
     );
-    let id = json(&registered)["system_id"].as_str().unwrap().to_owned();
+    let id = json_of(&registered)["system_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // INITIAL until paired: refused, and `wait` gives up with exit 1.
     let before = run(dir.path(), with(&src, &check_tc(&id))).await;
@@ -286,7 +253,7 @@ async fn the_token_never_reaches_stderr_or_the_log_file() {
     ]));
     let out = run(dir.path(), args).await;
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let token = json(&out)["token"].as_str().unwrap().to_owned();
+    let token = json_of(&out)["token"].as_str().unwrap().to_owned();
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
         logged.contains("requestOneTimeTokenForApplication"),
@@ -333,7 +300,7 @@ async fn the_loop_runs_offline_on_a_landscape_file() {
         "{}",
         String::from_utf8_lossy(&token.stderr)
     );
-    let secret = json(&token)["token"].as_str().unwrap().to_owned();
+    let secret = json_of(&token)["token"].as_str().unwrap().to_owned();
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains(&secret), "the token was written to the file");
     assert!(text.contains("ALL_COMMUNICATION_SCENARIOS"));
@@ -383,7 +350,7 @@ async fn the_loop_runs_offline_on_a_landscape_file() {
     )
     .await;
     assert_eq!(code(&new), 0);
-    let id = json(&new)["system_id"].as_str().unwrap().to_owned();
+    let id = json_of(&new)["system_id"].as_str().unwrap().to_owned();
     assert_eq!(code(&run(dir.path(), with(&src, &check_tc(&id))).await), 1);
     assert_eq!(
         code(&run(dir.path(), with(&src, &["pair", &id, "--yes"])).await),

@@ -5,6 +5,7 @@ use ratatui::crossterm::event::KeyCode;
 use crate::tui::app::{Cmd, Model, Msg, Step, update};
 use crate::tui::stack::Change;
 use crate::tui::stack::tests::{demo, key, managed, screen_text, top};
+use crate::tui::tests::highlight_system as highlight;
 
 /// `manage` on the demo, the Formation screen of "Task Center US Inbox" (tc-us, s4-prod)
 /// open, then `a`.
@@ -17,19 +18,6 @@ fn adding() -> Model {
         "nothing is sent"
     );
     m
-}
-
-/// Moves the Systems step's highlight onto `id` with `j`.
-fn highlight(m: &mut Model, id: &str) {
-    for _ in 0..30 {
-        if let Step::Systems(s) = &m.step
-            && s.highlighted(&m.data).is_some_and(|c| c.id == id)
-        {
-            return;
-        }
-        key(m, KeyCode::Char('j'));
-    }
-    panic!("{id} is not in the table");
 }
 
 fn has_formation(m: &Model, id: &str) -> bool {

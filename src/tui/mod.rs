@@ -630,4 +630,4 @@ fn copy_token(model: &Model) {
 #[cfg(test)]
 mod load_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

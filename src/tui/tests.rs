@@ -60,7 +60,7 @@ fn typed(m: &mut Model, s: &str) {
 }
 
 /// Presses `j` until the systems table highlights the system `id`.
-fn highlight_system(m: &mut Model, id: &str) {
+pub(crate) fn highlight_system(m: &mut Model, id: &str) {
     for _ in 0..30 {
         if let Step::Systems(s) = &m.step
             && s.highlighted(&m.data).is_some_and(|c| c.id == id)

@@ -104,3 +104,62 @@ pub fn formations_named(path: &Path, name: &str) -> Vec<serde_json::Value> {
         .cloned()
         .collect()
 }
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
+
+/// Runs the binary off a terminal (stdin closed) in a clean environment: private data and
+/// config directories under `home`, no token in the environment.
+pub async fn run(home: &Path, args: Vec<String>) -> std::process::Output {
+    let home = home.to_owned();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BIN)
+            .args(&args)
+            .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env_remove("FORMATION_WIZARD_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("the runner thread ends")
+}
+
+pub fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Standard output as JSON, or a panic that shows both streams.
+pub fn json_of(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The exit code and both streams, for assertion messages.
+pub fn said(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A credentials file as the binary wants it: readable by its owner only.
+pub fn write_secret(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).expect("secret written");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("mode set");
+}
+
+/// `TOKEN` in `dir/token`, readable by its owner only.
+pub fn token_file(dir: &Path) -> PathBuf {
+    let path = dir.join("token");
+    write_secret(&path, TOKEN);
+    path
+}
