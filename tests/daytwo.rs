@@ -197,6 +197,30 @@ fn cases() -> Vec<(&'static str, Vec<Step>)> {
             ],
         ),
         (
+            "assign of a member again (its Task Center too) changes nothing and succeeds",
+            vec![
+                Step {
+                    args: &[
+                        "assign", "TC Zero", "--system", "tc-0", "--system", "s4-0", "--format",
+                        "json",
+                    ],
+                    code: 0,
+                    check: |v| {
+                        assert_eq!(v["action"], "assign");
+                        assert_eq!(v["status"], "Ready");
+                        let states: Vec<&Value> =
+                            v["systems"].as_array().expect("systems").iter().collect();
+                        assert!(states.iter().all(|s| s["state"] == "READY"), "{v}");
+                    },
+                },
+                Step {
+                    args: &["formations", "--format", "json"],
+                    code: 0,
+                    check: |v| assert_eq!(v["formations"][0]["systems"], 2),
+                },
+            ],
+        ),
+        (
             "assign refuses a second Task Center (max count) and changes nothing",
             vec![
                 Step {

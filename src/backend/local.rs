@@ -449,7 +449,10 @@ fn assign_locked(
     if let Some(v) = rules::check_assignment(&fresh, existing, system_id, catalog)
         .map_err(BackendError::Failed)?
     {
-        return Err(BackendError::Failed(v.message));
+        return Err(BackendError::Refused(format!(
+            "the system {system_id} cannot join \"{}\": {}",
+            existing.name, v.message
+        )));
     }
     landscape::edit_formations(path, |list| {
         let f = list

@@ -35,6 +35,10 @@ pub enum BackendError {
     /// The backend answered with an error or could not be reached.
     #[error("{0}")]
     Failed(String),
+    /// The change was refused by the rules as enforced at the moment it was made (the
+    /// landscape changed since it was checked): a rule, not a failure.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl BackendError {
@@ -44,6 +48,7 @@ impl BackendError {
             BackendError::Landscape(LandscapeError::Write { .. }) => exit::BACKEND,
             BackendError::Landscape(_) | BackendError::NoSuchSystem(_) => exit::INPUT,
             BackendError::NoSuchFormation(_) | BackendError::Failed(_) => exit::BACKEND,
+            BackendError::Refused(_) => exit::RULES_NOT_SATISFIED,
         }
     }
 }

@@ -373,8 +373,22 @@ async fn assign(
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation.formation)?;
     known(&landscape, f, &args.systems, catalog)?;
+    // Sent again, a member is refused by the Director when it is a Task Center (its own
+    // formation counts against it, director-behaviour.md §4.5): members are left alone.
+    let (already, joining): (Vec<String>, Vec<String>) = args
+        .systems
+        .iter()
+        .cloned()
+        .partition(|id| f.systems.contains(id));
+    for id in &already {
+        eprintln!(
+            "{} is already in \"{}\"; nothing to do for it.",
+            neutralise(id),
+            neutralise(&f.name)
+        );
+    }
     let broken =
-        rules::check_assignments(&landscape, f, &args.systems, catalog).map_err(AppError::Usage)?;
+        rules::check_assignments(&landscape, f, &joining, catalog).map_err(AppError::Usage)?;
     if !broken.is_empty() {
         let lead = format!(
             "Nothing was assigned: the rules refuse {} for \"{}\".",
@@ -387,7 +401,7 @@ async fn assign(
         );
         return Ok(refuse(format, f, "assign", &broken, &lead));
     }
-    for id in &args.systems {
+    for id in &joining {
         backend.assign(&f.id, id, catalog).await?;
     }
     let members = follow(backend, &f.id, &args.systems, true).await?;

@@ -743,7 +743,7 @@ impl Backend for DirectorBackend {
         };
         match self.assign_one(&formation, system_id, None).await {
             Ok(()) => Ok(()),
-            Err(AssignFailure::Refused(r)) => Err(BackendError::Failed(format!(
+            Err(AssignFailure::Refused(r)) => Err(BackendError::Refused(format!(
                 "the Director refused the system {system_id} for \"{}\": {}",
                 formation.name,
                 r.lines.join(" ")

@@ -157,7 +157,7 @@ fn apply_constraints(
         .iter()
         .filter(|c| !matches!(c, Constraint::RequiresRegistrationStatus { .. }))
         .collect();
-    let same = ours.len() == constraints.len() && ours.iter().all(|c| constraints.contains(c));
+    let same = canonical(ours.iter().copied()) == canonical(constraints.iter());
     if !same {
         changed.push(format!(
             "constraints {}",
@@ -190,6 +190,43 @@ fn apply_constraints(
             changed.join(", ")
         )
     })
+}
+
+/// Constraints in a form where the same rule reads the same however it is written: the
+/// server has one `IsNotAssignedToAnyFormationOfType` per system type where the catalog
+/// names several types in one, and lists are in no particular order.
+fn canonical<'a>(constraints: impl Iterator<Item = &'a Constraint>) -> Vec<Constraint> {
+    let sorted = |list: &[String]| {
+        let mut out = list.to_vec();
+        out.sort();
+        out.dedup();
+        out
+    };
+    let mut out: Vec<Constraint> = constraints
+        .flat_map(|c| match c {
+            Constraint::IsNotAssignedToAnyFormationOfType {
+                system_types,
+                except_system_types,
+            } => system_types
+                .iter()
+                .map(|t| Constraint::IsNotAssignedToAnyFormationOfType {
+                    system_types: vec![t.clone()],
+                    except_system_types: sorted(except_system_types),
+                })
+                .collect::<Vec<_>>(),
+            Constraint::ContainsScenarioGroups {
+                system_type,
+                required_scenario_groups,
+            } => vec![Constraint::ContainsScenarioGroups {
+                system_type: system_type.clone(),
+                required_scenario_groups: sorted(required_scenario_groups),
+            }],
+            other => vec![other.clone()],
+        })
+        .collect();
+    out.sort_by_key(|c| format!("{c:?}"));
+    out.dedup();
+    out
 }
 
 fn describe(c: &Constraint) -> String {
@@ -254,4 +291,79 @@ fn strings(input: &Value, keys: &[&str]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constraint(operator: &str, subtype: &str, input: &str) -> q::FormationConstraint {
+        q::FormationConstraint {
+            name: format!("{operator}:{subtype}"),
+            operator: operator.into(),
+            resource_subtype: subtype.into(),
+            target_operation: "ASSIGN_FORMATION".into(),
+            constraint_type: "PRE".into(),
+            input_template: input.into(),
+        }
+    }
+
+    fn billing(constraints: Vec<q::FormationConstraint>) -> q::FormationTemplate {
+        q::FormationTemplate {
+            id: cynic::Id::new("t-1"),
+            name: "Integration with SAP Subscription Billing".into(),
+            application_types: vec![
+                "SAP Subscription Billing".into(),
+                "SAP S/4HANA Cloud".into(),
+            ],
+            formation_constraints: Some(constraints),
+        }
+    }
+
+    const ONE_FORMATION: &str = r#"{"formation_template_id": "{{.FormationTemplateID}}"}"#;
+    const GROUPS: &str = r#"{"requiredScenarioGroups": ["Integration with SAP Subscription Billing", "All Communication Scenarios"]}"#;
+
+    #[test]
+    fn the_same_rules_written_per_system_type_and_in_another_order_are_no_difference() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let server = billing(vec![
+            constraint(
+                "IsNotAssignedToAnyFormationOfType",
+                "SAP S/4HANA Cloud",
+                ONE_FORMATION,
+            ),
+            constraint(
+                "IsNotAssignedToAnyFormationOfType",
+                "SAP Subscription Billing",
+                ONE_FORMATION,
+            ),
+            constraint("ContainsScenarioGroups", "SAP S/4HANA Cloud", GROUPS),
+        ]);
+        let (_, notes) = overlay(&catalog, &[server]);
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_rule_the_server_leaves_out_is_a_difference_and_the_servers_rules_are_used() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let server = billing(vec![
+            constraint(
+                "IsNotAssignedToAnyFormationOfType",
+                "SAP Subscription Billing",
+                ONE_FORMATION,
+            ),
+            constraint("ContainsScenarioGroups", "SAP S/4HANA Cloud", GROUPS),
+        ]);
+        let (ruled, notes) = overlay(&catalog, &[server]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let t = ruled
+            .by_id("sap-subscription-billing")
+            .expect("the type is kept");
+        let one_formation: Vec<&Constraint> = t
+            .constraints
+            .iter()
+            .filter(|c| matches!(c, Constraint::IsNotAssignedToAnyFormationOfType { .. }))
+            .collect();
+        assert_eq!(one_formation.len(), 1, "{one_formation:?}");
+    }
 }
