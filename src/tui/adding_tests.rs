@@ -48,6 +48,11 @@ fn a_opens_the_wizards_systems_step_with_the_members_chosen_and_nothing_against_
 fn the_checker_refuses_a_second_task_center_and_keeps_the_members() {
     let mut m = adding();
     highlight(&mut m, "tc-eu");
+    let text = screen_text(&m);
+    assert!(
+        text.contains("Take tc-us out of \"Task Center US Inbox\" first"),
+        "the fix says where a member is taken out: {text}"
+    );
     key(&mut m, KeyCode::Char(' '));
     let flash = m.flash.clone().unwrap_or_default();
     assert!(flash.contains("cannot be selected"), "{flash}");

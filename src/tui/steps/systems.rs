@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Outcome, list_move, window_keep};
 use crate::rules::{self, Candidate, Checker};
+use crate::tui::adding::Adding;
 use crate::tui::app::Data;
 use crate::tui::candidates::{COLUMNS, cells};
 use crate::tui::filter::{self, Filter, SearchIndex};
@@ -571,12 +572,8 @@ impl SystemsStep {
         let c = checker.candidate(i, &data.landscape, data.catalog());
         let pos = checker.position(i);
         let inner = usize::from(area.width).saturating_sub(2);
-        let member_of = data
-            .adding
-            .as_ref()
-            .filter(|a| a.is_member(&c.id))
-            .map(|a| a.name.as_str());
-        let lines = detail_lines(&c, member_of, &cells(&data.landscape, pos), t, inner);
+        let adding = data.adding.as_ref();
+        let lines = detail_lines(&c, adding, &cells(&data.landscape, pos), t, inner);
         let rows = usize::from(area.height).saturating_sub(2);
         let room = lines.len().saturating_sub(rows);
         self.detail_room.set(room);
@@ -915,7 +912,7 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 /// selectable, or every rule that stops it, each followed by its own fix; then its facts.
 fn detail_lines(
     c: &Candidate,
-    member_of: Option<&str>,
+    adding: Option<&Adding>,
     values: &[String; 5],
     t: &Theme,
     width: usize,
@@ -936,7 +933,9 @@ fn detail_lines(
             }
         }
     };
-    let member_of = member_of.filter(|_| c.selected);
+    let member_of = adding
+        .filter(|a| c.selected && a.is_member(&c.id))
+        .map(|a| a.name.as_str());
     match (c.selected, c.selectable) {
         _ if let Some(formation) = member_of => add(
             "",
@@ -971,7 +970,7 @@ fn detail_lines(
             add("", Style::default(), &head, t.error());
             for b in &c.blockers {
                 add(&format!("{} ", t.sym.bad), t.error(), &b.message, t.base());
-                if let Some(fix) = &b.fix {
+                if let Some(fix) = adding_fix(b, adding).as_ref().or(b.fix.as_ref()) {
                     add("Fix: ", t.key(), fix, t.base());
                 }
             }
@@ -989,6 +988,25 @@ fn detail_lines(
     add("Formations: ", t.dim(), formations, t.dim());
     out
 }
+/// While adding to a formation, a fix that would deselect one of its members says where
+/// that is done instead (members stay chosen on this step).
+fn adding_fix(finding: &rules::Finding, adding: Option<&Adding>) -> Option<String> {
+    let adding = adding?;
+    let Some(rules::FixAction::Replace { drop, add }) = &finding.action else {
+        return None;
+    };
+    let members: Vec<&String> = drop.iter().filter(|id| adding.is_member(id)).collect();
+    if members.is_empty() {
+        return None;
+    }
+    let ids: Vec<&str> = members.iter().map(|s| s.as_str()).collect();
+    Some(format!(
+        "Take {} out of \"{}\" first (Esc, then x on the Formation screen); then {add} can join.",
+        rules::join_or(&ids, "and"),
+        adding.name
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
