@@ -1101,7 +1101,10 @@ fn push_formation(model: &mut Model, id: &str) {
         _ => None,
     });
     if let Some(row) = row {
-        let target = model.data.ctx.source();
+        // "the file …, global account …" or "tenant … on the Director at …".
+        let target = super::target::sentence(&model.data)
+            .trim_start_matches("in ")
+            .to_owned();
         model
             .screens
             .push(Screen::Formation(formation::Formation::new(row, target)));

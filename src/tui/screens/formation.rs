@@ -214,13 +214,11 @@ impl Formation {
         ])
         .areas(area);
         frame.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(
-                    format!("Formation {}", neutralise(&self.row.name)),
-                    theme.title(),
-                ),
-                Span::styled(format!("  {}", neutralise(&self.target)), theme.dim()),
-            ])),
+            // Where it lives is on the header line above; the questions spell it out.
+            Paragraph::new(Span::styled(
+                format!("Formation {}", neutralise(&self.row.name)),
+                theme.title(),
+            )),
             top,
         );
         frame.render_widget(
