@@ -46,10 +46,9 @@ impl Change {
         let name = crate::text::neutralise(name);
         match self {
             Change::Assign { systems, .. } => format!(
-                "{} {} added to \"{name}\"; the screen follows {} until ready.",
+                "{} {} added to \"{name}\".",
                 crate::text::neutralise(&systems.join(", ")),
                 if systems.len() == 1 { "was" } else { "were" },
-                if systems.len() == 1 { "it" } else { "them" },
             ),
             Change::Unassign { system, .. } => format!(
                 "{} was taken out of \"{name}\".",

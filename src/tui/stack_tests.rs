@@ -279,6 +279,7 @@ fn help_on_a_management_screen_lists_that_screens_keys() {
     key(&mut m, KeyCode::Enter);
     key(&mut m, KeyCode::Char('?'));
     let text = screen_text(&m);
+    assert!(text.contains("Keys: Formation "), "{text}");
     assert!(text.contains("resync"), "{text}");
     assert!(text.contains("delete"), "{text}");
     key(&mut m, KeyCode::Esc);

@@ -290,9 +290,12 @@ fn help(model: &Model, frame: &mut Frame, area: Rect) {
         ),
         t.dim(),
     ));
-    let name = match model.step.number() {
-        1..=4 => STEPS[model.step.number() - 1],
-        5 => "Create",
+    let name = match (model.top_screen(), model.step.number()) {
+        (Some(Screen::Formations(_)), _) => "Formations",
+        (Some(Screen::Formation(_)), _) => "Formation",
+        _ if model.data.adding.is_some() => "Add systems",
+        (_, n @ 1..=4) => STEPS[n - 1],
+        (_, 5) => "Create",
         _ => "Loading",
     };
     let rect = popup(area, 64, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
