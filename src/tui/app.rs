@@ -112,7 +112,8 @@ impl Data {
             for id in &self.plan.systems {
                 c.set(landscape, catalog, id, true);
             }
-            (self.table, self.search) = crate::tui::candidates::build(c, landscape);
+            let built = crate::tui::candidates::build(c, landscape, |pos| self.cells(pos));
+            (self.table, self.search) = built;
         }
         self.checker = checker;
         self.reevaluate();
@@ -132,6 +133,18 @@ impl Data {
             c.toggle(&self.landscape, &self.ctx.catalog, id);
         }
         self.reevaluate();
+    }
+
+    /// The shown values of the system at landscape position `pos`; while adding, the
+    /// formation's members name it among their formations (the checked landscape leaves
+    /// it out).
+    pub fn cells(&self, pos: usize) -> [String; 5] {
+        let also_in = self
+            .adding
+            .as_ref()
+            .filter(|a| a.is_member(&self.landscape.systems[pos].id))
+            .map(|a| a.name.as_str());
+        crate::tui::candidates::cells(&self.landscape, pos, also_in)
     }
 
     /// Candidate `id` with its verdict spelled out, if the plan's type takes it.

@@ -24,13 +24,14 @@ pub struct Table {
 }
 
 /// A system's shown values: name, id, status, scenario groups, formations (raw; the
-/// caller neutralises what it prints).
-pub fn cells(landscape: &Landscape, pos: usize) -> [String; 5] {
+/// caller neutralises what it prints). `also_in` names a formation the landscape leaves
+/// out but the system is in (the one systems are being added to).
+pub fn cells(landscape: &Landscape, pos: usize, also_in: Option<&str>) -> [String; 5] {
     let s = &landscape.systems[pos];
     let or_none = |v: String, none: &str| if v.is_empty() { none.to_owned() } else { v };
-    let formations: Vec<&str> = landscape
-        .formations_of(pos)
-        .map(|f| f.name.as_str())
+    let formations: Vec<&str> = also_in
+        .into_iter()
+        .chain(landscape.formations_of(pos).map(|f| f.name.as_str()))
         .collect();
     [
         s.name.clone(),
@@ -43,7 +44,12 @@ pub fn cells(landscape: &Landscape, pos: usize) -> [String; 5] {
 
 /// The table and the search text (in display order: a row's filter index is its display
 /// position) over every column shown, the type included.
-pub fn build(checker: &Checker, landscape: &Landscape) -> (Table, SearchIndex) {
+/// `cells` gives a system's shown values by landscape position (see `cells`).
+pub fn build(
+    checker: &Checker,
+    landscape: &Landscape,
+    cells: impl Fn(usize) -> [String; 5],
+) -> (Table, SearchIndex) {
     let mut order: Vec<usize> = (0..checker.len()).collect();
     order.sort_by_key(|&i| (checker.bucket(i), !checker.free(i)));
     let mut natural = COLUMNS.map(crate::text::width);
@@ -51,7 +57,7 @@ pub fn build(checker: &Checker, landscape: &Landscape) -> (Table, SearchIndex) {
         .iter()
         .map(|&i| {
             let pos = checker.position(i);
-            let c = cells(landscape, pos);
+            let c = cells(pos);
             for (n, v) in natural.iter_mut().zip(&c) {
                 *n = (*n).max(crate::text::width(v).min(WIDEST));
             }

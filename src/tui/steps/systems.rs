@@ -19,7 +19,7 @@ use super::{Outcome, list_move, window_keep};
 use crate::rules::{self, Candidate, Checker};
 use crate::tui::adding::Adding;
 use crate::tui::app::Data;
-use crate::tui::candidates::{COLUMNS, cells};
+use crate::tui::candidates::COLUMNS;
 use crate::tui::filter::{self, Filter, SearchIndex};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, KeyHint, hint, more};
@@ -290,7 +290,7 @@ impl SystemsStep {
             .as_ref()
             .map_or_else(Vec::new, |c| c.excluded().collect());
         let index = SearchIndex::new(positions.iter().map(|&pos| {
-            let [name, id, status, groups, formations] = cells(&data.landscape, pos);
+            let [name, id, status, groups, formations] = data.cells(pos);
             let ty = data.landscape.systems[pos].system_type.clone();
             [name, id, ty, status, groups, formations]
         }));
@@ -573,7 +573,7 @@ impl SystemsStep {
         let pos = checker.position(i);
         let inner = usize::from(area.width).saturating_sub(2);
         let adding = data.adding.as_ref();
-        let lines = detail_lines(&c, adding, &cells(&data.landscape, pos), t, inner);
+        let lines = detail_lines(&c, adding, &data.cells(pos), t, inner);
         let rows = usize::from(area.height).saturating_sub(2);
         let room = lines.len().saturating_sub(rows);
         self.detail_room.set(room);
@@ -743,7 +743,7 @@ fn row(
         style = style.patch(t.highlight());
     }
     let hit = style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
-    let values = cells(&data.landscape, pos);
+    let values = data.cells(pos);
     let mut spans = vec![Span::styled(format!("{pointer} {marker} "), style)];
     spans.extend(cells_spans(widths, &values, words, style, hit, t));
     let mut out = vec![Line::from(spans)];
