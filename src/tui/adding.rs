@@ -115,9 +115,17 @@ pub fn finish(model: &mut Model) -> Vec<Cmd> {
                 .map_or_else(|| id.clone(), |s| s.name.clone()),
         })
         .collect();
+    let name = adding.name.clone();
     let cmds = leave(model);
-    if let Some(Screen::Formation(f)) = model.screens.last_mut() {
-        f.ask_to_add(additions);
+    match model.screens.last_mut() {
+        Some(Screen::Formation(f)) => f.ask_to_add(additions),
+        // Read again meanwhile, the formation was gone (deleted elsewhere).
+        _ => {
+            model.flash = Some(format!(
+                "\"{}\" is no longer in the landscape; nothing was added.",
+                neutralise(&name)
+            ));
+        }
     }
     cmds
 }

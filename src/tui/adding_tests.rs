@@ -195,3 +195,23 @@ fn adding_80x24() {
     t.draw(|f| crate::tui::view::view(&m, f)).expect("drawn");
     insta::assert_snapshot!("adding_question_80x24", t.backend());
 }
+
+#[test]
+fn a_formation_deleted_meanwhile_gets_nothing_added_and_says_so() {
+    let mut m = adding();
+    highlight(&mut m, "s4-qa");
+    key(&mut m, KeyCode::Char(' '));
+    let mut gone = demo();
+    gone.formations.retain(|f| f.id != "f-tc-us");
+    let generation = m.refresh_generation + 1;
+    m.refresh_generation = generation;
+    update(&mut m, Msg::Refreshed(generation, Ok(Box::new(gone))));
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Change(_))),
+        "{cmds:?}"
+    );
+    assert_eq!(top(&m), "formations");
+    let flash = m.flash.clone().unwrap_or_default();
+    assert!(flash.contains("no longer in the landscape"), "{flash}");
+}
