@@ -306,6 +306,44 @@ fn availability(c: &mut Criterion) {
     g.finish();
 }
 
+/// Adding systems to a formation that exists: `a` on the Formation screen opens the
+/// Systems step over the landscape without that formation (a copy checked afresh:
+/// O(systems)) and draws it; `Esc` puts the whole landscape back and draws the screen.
+fn adding(c: &mut Criterion) {
+    let catalog = catalog();
+    let mut g = group(c, "adding");
+    let mut terminal = wizard::test_terminal(SIZE.0, SIZE.1);
+    for &n in &SIZES[1..] {
+        g.bench_function(BenchmarkId::new("open_systems_step", n), |b| {
+            b.iter_batched(
+                || wizard::at_formation(catalog, landscape(n), SIZE),
+                |mut m| {
+                    key(&mut m, KeyCode::Char('a'));
+                    terminal.draw(|f| view(&m, f)).expect("drawn");
+                    m
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function(BenchmarkId::new("back_to_formation", n), |b| {
+            b.iter_batched(
+                || {
+                    let mut m = wizard::at_formation(catalog, landscape(n), SIZE);
+                    key(&mut m, KeyCode::Char('a'));
+                    m
+                },
+                |mut m| {
+                    key(&mut m, KeyCode::Esc);
+                    terminal.draw(|f| view(&m, f)).expect("drawn");
+                    m
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
 /// Bytes sent to a real crossterm terminal: deterministic, so printed, not timed.
 fn print_bytes() {
     println!("bytes written to a crossterm terminal (diff-based), Systems step");
@@ -336,7 +374,7 @@ fn print_bytes() {
     }
 }
 
-criterion_group!(benches, keystroke, filter, availability);
+criterion_group!(benches, keystroke, filter, availability, adding);
 
 fn main() {
     print_bytes();

@@ -121,6 +121,10 @@ fn anything_but_y_sends_nothing() {
             !screen_text(&m).contains("Add S/4HANA"),
             "the question is gone"
         );
+        assert_eq!(
+            m.flash.as_deref(),
+            Some("Nothing was changed: only y confirms.")
+        );
     }
 }
 

@@ -1014,7 +1014,12 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         },
         Some(Screen::Formation(f)) => {
             let id = f.id().to_owned();
+            let was_asking = f.confirming();
             match f.key(key) {
+                formation::Action::None if was_asking => {
+                    model.flash = Some("Nothing was changed: only y confirms.".into());
+                    Vec::new()
+                }
                 formation::Action::None => {
                     removal_warning(model, &id);
                     Vec::new()
