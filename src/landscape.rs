@@ -380,10 +380,7 @@ impl Landscape {
                 }
             }
         }
-        let mut names: HashMap<String, Vec<usize>> = HashMap::with_capacity(formations.len());
-        for (pos, f) in formations.iter().enumerate() {
-            names.entry(f.name.to_lowercase()).or_default().push(pos);
-        }
+        let names = names_of(&formations);
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         for (pos, s) in systems.iter().enumerate() {
             by_type.entry(s.system_type.clone()).or_default().push(pos);
@@ -437,6 +434,67 @@ impl Landscape {
             .flatten()
             .map(|&pos| &self.formations[pos])
     }
+
+    /// Takes the formation `id` out with its position, the indexes kept right: what a
+    /// formation being changed is checked against, without copying the systems (at
+    /// 100,000 systems a copy costs more than the check). `put_back` undoes it.
+    pub fn take_formation(&mut self, id: &str) -> Option<(usize, Formation)> {
+        let at = self.formations.iter().position(|f| f.id == id)?;
+        let formation = self.formations.remove(at);
+        for positions in &mut self.memberships {
+            positions.retain(|&p| p != at);
+            for p in positions.iter_mut().filter(|p| **p > at) {
+                *p -= 1;
+            }
+        }
+        self.index_names();
+        Some((at, formation))
+    }
+
+    /// Puts a formation taken out with `take_formation` back at its position.
+    pub fn put_back(&mut self, at: usize, formation: Formation) {
+        let at = at.min(self.formations.len());
+        for positions in &mut self.memberships {
+            for p in positions.iter_mut().filter(|p| **p >= at) {
+                *p += 1;
+            }
+        }
+        for member in &formation.systems {
+            if let Some(&s) = self.system_index.get(member) {
+                let positions = &mut self.memberships[s];
+                let i = positions.partition_point(|&p| p < at);
+                positions.insert(i, at);
+            }
+        }
+        self.formations.insert(at, formation);
+        self.index_names();
+    }
+
+    /// `f` on this landscape with the formation `id` taken out, then put back: a check of
+    /// a change to that formation without a copy. `None` when there is no such formation.
+    pub fn with_formation_out<T>(
+        &mut self,
+        id: &str,
+        f: impl FnOnce(&Landscape, &Formation) -> T,
+    ) -> Option<T> {
+        let (at, formation) = self.take_formation(id)?;
+        let out = f(self, &formation);
+        self.put_back(at, formation);
+        Some(out)
+    }
+
+    fn index_names(&mut self) {
+        self.names = names_of(&self.formations);
+    }
+}
+
+/// Formation positions by lower-case name.
+fn names_of(formations: &[Formation]) -> HashMap<String, Vec<usize>> {
+    let mut names: HashMap<String, Vec<usize>> = HashMap::with_capacity(formations.len());
+    for (pos, f) in formations.iter().enumerate() {
+        names.entry(f.name.to_lowercase()).or_default().push(pos);
+    }
+    names
 }
 
 /// Reads a landscape file: a regular file (never a pipe or a device) of at most
@@ -563,6 +621,41 @@ mod tests {
 
     fn parse(text: &str) -> Result<Landscape, String> {
         Landscape::parse(text.as_bytes(), "test", &catalog()).map_err(|e| e.to_string())
+    }
+
+    /// What the indexes say: each system's formations, each formation found by name.
+    fn indexed(l: &Landscape) -> (Vec<Vec<String>>, Vec<usize>) {
+        let of = (0..l.systems.len())
+            .map(|p| l.formations_of(p).map(|f| f.id.clone()).collect())
+            .collect();
+        let by_name = l
+            .formations
+            .iter()
+            .map(|f| l.formations_named_ignoring_case(&f.name).count())
+            .collect();
+        (of, by_name)
+    }
+
+    #[test]
+    fn a_formation_taken_out_and_put_back_leaves_the_indexes_as_built() {
+        let whole = parse(crate::demo::EMBEDDED).unwrap();
+        for id in ["f-tc-us", "f-joule", "f-events"] {
+            let mut l = whole.clone();
+            let (at, f) = l.take_formation(id).expect("taken");
+            let rest: Vec<Formation> = whole
+                .formations
+                .iter()
+                .filter(|f| f.id != id)
+                .cloned()
+                .collect();
+            let built = Landscape::from_parts(None, None, whole.systems.clone(), rest, &catalog())
+                .expect("valid");
+            assert_eq!(indexed(&l), indexed(&built), "without {id}");
+            assert!(l.formation_named(&f.name).is_none());
+            l.put_back(at, f);
+            assert_eq!(indexed(&l), indexed(&whole), "{id} back");
+            assert_eq!(l.formations[at].id, id);
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Adding one system to a formation that already exists: the local backend and the sandbox
 //! server both enforce the rules this way, as the Director does on `assignFormation`.
 
+use std::borrow::Cow;
+
 use super::{Finding, evaluate};
 use crate::catalog::Catalog;
 use crate::landscape::{Formation, Landscape};
@@ -80,12 +82,16 @@ pub fn check_unassignment(
 }
 
 /// The landscape without one formation: what a formation being changed is checked against,
-/// so that its own name and members do not count against it.
-pub fn without_formation(
-    landscape: &Landscape,
+/// so that its own name and members do not count against it. A landscape that already
+/// leaves it out (`Landscape::take_formation`) is used as it is: a copy costs O(systems).
+fn without_formation<'a>(
+    landscape: &'a Landscape,
     formation_id: &str,
     catalog: &Catalog,
-) -> Result<Landscape, String> {
+) -> Result<Cow<'a, Landscape>, String> {
+    if !landscape.formations.iter().any(|f| f.id == formation_id) {
+        return Ok(Cow::Borrowed(landscape));
+    }
     Landscape::from_parts(
         landscape.global_account.clone(),
         landscape.user.clone(),
@@ -98,6 +104,7 @@ pub fn without_formation(
             .collect(),
         catalog,
     )
+    .map(Cow::Owned)
 }
 
 #[cfg(test)]

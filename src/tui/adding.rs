@@ -14,7 +14,8 @@ use crate::plan::FormationPlan;
 use crate::rules;
 use crate::text::neutralise;
 
-/// The formation systems are being added to, and the landscape to put back afterwards.
+/// The formation systems are being added to, taken out of the step's landscape, and
+/// where to put it back.
 #[derive(Debug, Clone)]
 pub struct Adding {
     pub name: String,
@@ -22,9 +23,7 @@ pub struct Adding {
     /// takes one out).
     pub members: Vec<String>,
     formation: Formation,
-    /// The whole landscape, the formation included, as it was when adding started (it is
-    /// read again on the way back).
-    landscape: Landscape,
+    at: usize,
 }
 
 impl Adding {
@@ -41,7 +40,6 @@ pub fn start(model: &mut Model, formation_id: &str) -> Vec<Cmd> {
         .formations
         .iter()
         .find(|f| f.id == formation_id)
-        .cloned()
     else {
         model.flash = Some("That formation is no longer in the landscape.".into());
         return Vec::new();
@@ -56,14 +54,11 @@ pub fn start(model: &mut Model, formation_id: &str) -> Vec<Cmd> {
         );
         return Vec::new();
     }
-    let others = match rules::without_formation(&data.landscape, &formation.id, data.catalog()) {
-        Ok(l) => l,
-        Err(why) => {
-            model.flash = Some(neutralise(&why).into_owned());
-            return Vec::new();
-        }
+    let mut others = std::mem::take(&mut data.landscape);
+    let Some((at, formation)) = others.take_formation(formation_id) else {
+        data.landscape = others;
+        return Vec::new();
     };
-    let whole = std::mem::take(&mut data.landscape);
     data.plan = FormationPlan {
         name: formation.name.clone(),
         type_id: formation.type_id.clone(),
@@ -73,7 +68,7 @@ pub fn start(model: &mut Model, formation_id: &str) -> Vec<Cmd> {
         name: formation.name.clone(),
         members: formation.systems.clone(),
         formation,
-        landscape: whole,
+        at,
     });
     data.set_landscape(others);
     model.editing_from_review = false;
@@ -166,8 +161,8 @@ fn refusal(
     )
 }
 
-/// Takes the Systems step off the stack and puts the whole landscape back; reads it again,
-/// since the server may have moved on meanwhile.
+/// Takes the Systems step off the stack and puts the formation back into the landscape;
+/// reads it again, since the server may have moved on meanwhile.
 fn leave(model: &mut Model) -> Vec<Cmd> {
     let Some(adding) = model.data.adding.take() else {
         return Vec::new();
@@ -176,7 +171,9 @@ fn leave(model: &mut Model) -> Vec<Cmd> {
         model.screens.pop();
     }
     model.data.plan = FormationPlan::default();
-    model.data.set_landscape(adding.landscape);
+    let mut whole = std::mem::take(&mut model.data.landscape);
+    whole.put_back(adding.at, adding.formation);
+    model.data.set_landscape(whole);
     model.step = Step::Name(name::NameStep::new(&model.data));
     super::app::refresh_now(model)
 }

@@ -1074,22 +1074,20 @@ fn removal_warning(model: &mut Model, formation_id: &str) {
     let Some(system) = f.pending_removal().map(str::to_owned) else {
         return;
     };
-    let data = &model.data;
-    let Some(formation) = data
-        .landscape
-        .formations
-        .iter()
-        .find(|f| f.id == formation_id)
-    else {
+    let data = &mut model.data;
+    let catalog = &data.ctx.catalog;
+    let systems = [system.clone()];
+    let Some((name, breaks)) = data.landscape.with_formation_out(formation_id, |l, f| {
+        let breaks = rules::check_unassignment(l, f, &systems, catalog);
+        (f.name.clone(), breaks)
+    }) else {
         return;
     };
-    let systems = [system.clone()];
-    let breaks = rules::check_unassignment(&data.landscape, formation, &systems, data.catalog());
     model.flash = match breaks {
         Ok(found) => found.first().map(|v| {
             crate::text::neutralise(&format!(
-                "Without {system}, \"{}\" stops working: {}",
-                formation.name, v.message
+                "Without {system}, \"{name}\" stops working: {}",
+                v.message
             ))
             .into_owned()
         }),
