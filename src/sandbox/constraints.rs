@@ -130,7 +130,8 @@ pub fn check_assign(
             allowed.join(" ")
         )));
     }
-    let failures = failures(ftype, &system.system_type, system_id, &findings);
+    let member = formation.systems.iter().any(|s| s == system_id);
+    let failures = failures(ftype, &system.system_type, system_id, &findings, member);
     if failures.is_empty() {
         Ok(())
     } else {
@@ -180,11 +181,14 @@ fn violations(
 }
 
 /// The constraints the server would report for these findings, in template order.
+/// A `member` sent again also fails `DoesNotContainResourceOfSubtype` for its type: the
+/// operator finds the system itself among the members (§4.5).
 fn failures(
     ftype: &FormationType,
     system_type: &str,
     system_id: &str,
     findings: &[Finding],
+    member: bool,
 ) -> Vec<ConstraintFailure> {
     let listed = server_constraints(ftype);
     let find = |operator: &str| {
@@ -216,7 +220,7 @@ fn failures(
             out.push(ConstraintFailure::not_satisfied(&c, CONTAINS_GROUPS));
         }
     }
-    if has(RuleKind::MaxSystemsOfType)
+    if (member || has(RuleKind::MaxSystemsOfType))
         && let Some(c) = find(DOES_NOT_CONTAIN)
     {
         out.push(ConstraintFailure::not_satisfied(&c, DOES_NOT_CONTAIN));
