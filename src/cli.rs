@@ -298,7 +298,8 @@ pub enum Command {
     /// enforcing the catalog's constraints, to rehearse the director flow.
     Sandbox(SandboxArgs),
     /// Open the TUI on the Formations screen: every formation with its status and systems;
-    /// Enter opens one (remove, resync, finalize, delete), n starts the creation wizard.
+    /// Enter opens one (add systems, remove, resync, finalize, delete), n starts the
+    /// creation wizard.
     Manage {
         #[command(flatten)]
         source: SourceArgs,
