@@ -413,7 +413,8 @@ pub fn commands(panel: &Panel) -> Vec<KeyHint> {
     out
 }
 
-fn lines(panel: &Panel) -> Vec<Line<'static>> {
+/// The panel's text; `width` is what a line holds inside its border.
+fn lines(panel: &Panel, width: usize) -> Vec<Line<'static>> {
     let name = neutralise(&panel.system_name).into_owned();
     let groups = panel.groups.join(", ");
     let mut out: Vec<Line<'static>> = Vec::new();
@@ -471,10 +472,17 @@ fn lines(panel: &Panel) -> Vec<Line<'static>> {
                 "Registration token for {name} ({groups}):"
             )));
             out.push(Line::from(""));
-            out.push(Line::from(
-                neutralise(issued.token.expose_secret()).into_owned(),
-            ));
+            let shown = neutralise(issued.token.expose_secret()).into_owned();
+            // Wrapped over lines, a token selected with the mouse carries line breaks.
+            let wrapped = crate::text::width(&shown) > width;
+            out.push(Line::from(shown));
             out.push(Line::from(""));
+            if wrapped {
+                out.push(Line::from(format!(
+                    "Wider than this window: c copies it whole; or Esc and `formation-wizard token {}` prints a new one on one line.",
+                    neutralise(&panel.system_id)
+                )));
+            }
             out.push(Line::from(format!(
                 "Expires in {}:{:02}{}",
                 left.max(&0) / 60,
@@ -503,7 +511,7 @@ pub fn render(panel: &Panel, model: &Model, frame: &mut Frame, area: Rect) {
         .title(" Register ")
         .border_style(t.border());
     frame.render_widget(
-        Paragraph::new(lines(panel))
+        Paragraph::new(lines(panel, usize::from(area.width.saturating_sub(2))))
             .block(block)
             .wrap(Wrap { trim: false }),
         area,

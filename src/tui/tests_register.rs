@@ -127,6 +127,26 @@ fn the_token_is_shown_with_its_expiry_and_copied_on_request() {
 }
 
 #[test]
+fn a_token_wider_than_the_panel_says_how_to_get_it_whole() {
+    let m = with_token(3600);
+    assert!(
+        !screen(&m).contains("Wider than this window"),
+        "a short token fits"
+    );
+    // Real tokens (base64 of the connector URL and the token) run to hundreds of characters.
+    let mut m = opened();
+    key(&mut m, KeyCode::Enter);
+    let long = IssuedToken {
+        token: SecretString::from("eyJ0b2tlbiI6".repeat(12)),
+        ..issued(3600)
+    };
+    update(&mut m, Msg::Register(RegisterMsg::TokenIssued(Ok(long))));
+    let shown = screen(&m);
+    assert!(shown.contains("Wider than this window"), "{shown}");
+    assert!(shown.contains("c copies it whole"), "{shown}");
+}
+
+#[test]
 fn an_expired_token_leaves_the_screen_and_can_be_renewed() {
     let mut m = with_token(-1);
     update(&mut m, Msg::Tick);
