@@ -353,6 +353,8 @@ pub struct Model {
     pub load: LoadState,
     /// The Register panel over the Systems step, while open.
     pub register: Option<super::register::Panel>,
+    /// A system still watched after its Register panel was closed with a token out.
+    pub watching: Option<super::register::Watch>,
     /// The screens, bottom first; the top one gets the keys and is drawn. The wizard opens
     /// on `[Wizard]`; `manage` on `[Formations]` once the landscape is in.
     pub screens: Vec<Screen>,
@@ -397,6 +399,7 @@ impl Model {
             help_scroll: 0,
             editing_from_review: false,
             register: None,
+            watching: None,
             screens: vec![Screen::Wizard],
             manage: false,
             refresh_generation: 0,

@@ -2,7 +2,9 @@
 //! its registration, request a registration token with the group the formation type's rule
 //! needs, show it with its expiry and where it goes in SAP S/4HANA Cloud, copy it on request
 //! (OSC 52), and watch the system until it is CONNECTED with the group; the row then turns
-//! selectable. The token lives only in this panel: closing it drops the token.
+//! selectable. The token lives only in this panel: closing it drops the token, but the
+//! system is still watched (`Watch`) until it is connected or the token has expired, since
+//! the user typically closes the panel to paste the token in SAP S/4HANA Cloud.
 
 use std::time::Duration;
 
@@ -49,6 +51,18 @@ pub enum Stage {
     /// The token ran out before the system used it: it is no longer shown.
     Expired,
     Failed(String),
+}
+
+/// A system still watched after its panel was closed with a token out: no token, only
+/// what is needed to see it connect.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    system_id: String,
+    system_name: String,
+    groups: Vec<String>,
+    poll: Duration,
+    /// When the token expires: watching it any longer is pointless.
+    until: time::OffsetDateTime,
 }
 
 #[derive(Debug, Default)]
@@ -111,6 +125,7 @@ pub fn open(model: &mut Model) -> bool {
         return false;
     };
     let groups = groups_for(model, &c.system_type);
+    model.watching = None;
     model.register = Some(Panel {
         system_id: c.id,
         system_name: c.name,
@@ -161,6 +176,7 @@ pub fn open_new(model: &mut Model) -> bool {
         return false;
     };
     let groups = groups_for(model, &system_type);
+    model.watching = None;
     model.register = Some(Panel {
         system_id: String::new(),
         system_name: String::new(),
@@ -232,7 +248,17 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     };
     match (key.code, &panel.stage) {
         (KeyCode::Esc, _) => {
-            // Dropping the panel drops the token: it is shown nowhere else.
+            // Dropping the panel drops the token: it is shown nowhere else. The system is
+            // still watched while the token is valid (the look already on its way goes on).
+            if let (Stage::Token { left, .. }, false) = (&panel.stage, panel.connected) {
+                model.watching = Some(Watch {
+                    system_id: panel.system_id.clone(),
+                    system_name: panel.system_name.clone(),
+                    groups: panel.groups.clone(),
+                    poll: panel.poll,
+                    until: time::OffsetDateTime::now_utc() + time::Duration::seconds(*left),
+                });
+            }
             model.register = None;
             Vec::new()
         }
@@ -257,8 +283,12 @@ fn request(panel: &mut Panel) -> Vec<Cmd> {
 
 pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
     let Some(panel) = &mut model.register else {
-        // Closed meanwhile: the answer (and any token in it) is dropped.
-        return Vec::new();
+        // Closed meanwhile: a token in the answer is dropped; the system may still be
+        // watched.
+        return match msg {
+            RegisterMsg::SystemSeen(seen) => watched(model, seen),
+            _ => Vec::new(),
+        };
     };
     match msg {
         RegisterMsg::Registered(Ok(system)) => {
@@ -331,6 +361,56 @@ fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
     cmds
 }
 
+/// A look at the system watched after its panel was closed: it joins the landscape as it
+/// is; once connected with the groups the wizard says so and watching ends, as it does
+/// when the token has expired or a formation is being created (its plan is checked).
+fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
+    let Some(w) = &mut model.watching else {
+        return Vec::new();
+    };
+    if matches!(model.step, Step::Create(_)) {
+        model.watching = None;
+        return Vec::new();
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let system = match seen {
+        Ok(system) if system.id == w.system_id => *system,
+        Ok(_) => return Vec::new(),
+        // A failed look is tried again later, while the token is valid.
+        Err(_) if now < w.until => return vec![next_look(w)],
+        Err(_) => {
+            model.watching = None;
+            return Vec::new();
+        }
+    };
+    let connected = reg::connected_with(&system, &w.groups, model.data.catalog());
+    let cmds = if connected {
+        model.flash = Some(format!(
+            "{} is connected with {} and can be selected now.",
+            neutralise(&w.system_name),
+            w.groups.join(", ")
+        ));
+        model.watching = None;
+        Vec::new()
+    } else if now < w.until {
+        vec![next_look(w)]
+    } else {
+        model.watching = None;
+        Vec::new()
+    };
+    replace_system(model, system);
+    cmds
+}
+
+fn next_look(w: &mut Watch) -> Cmd {
+    let after = w.poll;
+    w.poll = (w.poll * 2).min(MAX_POLL);
+    Cmd::WatchSystem {
+        system_id: w.system_id.clone(),
+        after,
+    }
+}
+
 /// A newly registered system joins the landscape (and the table) at once.
 fn add_system(model: &mut Model, system: System) {
     let mut landscape = model.data.landscape.clone();
@@ -350,7 +430,12 @@ fn add_system(model: &mut Model, system: System) {
     }
 }
 
+/// The system as seen now, into the landscape; nothing is rebuilt (and the Systems step
+/// keeps its cursor and filter) when it has not changed.
 fn replace_system(model: &mut Model, system: System) {
+    if model.data.landscape.system(&system.id) == Some(&system) {
+        return;
+    }
     let mut landscape = model.data.landscape.clone();
     let Some(slot) = landscape.systems.iter_mut().find(|s| s.id == system.id) else {
         return;

@@ -211,14 +211,54 @@ fn closing_the_panel_clears_the_token_and_drops_late_answers() {
         Msg::Register(RegisterMsg::TokenIssued(Ok(issued(3600)))),
     );
     assert!(late.is_empty() && m.register.is_none());
+    assert!(!screen(&m).contains(SECRET), "a late token is not shown");
+}
+
+/// The user closes the panel to paste the token in SAP S/4HANA Cloud: the system is still
+/// watched, and its row turns selectable when it connects, without the panel.
+#[test]
+fn a_closed_panel_still_watches_the_system_until_it_is_connected() {
+    let mut m = with_token(3600);
+    key(&mut m, KeyCode::Esc);
+    key(&mut m, KeyCode::Char('j'));
     let seen = sales(&m, "INITIAL", false);
-    assert!(
-        update(
-            &mut m,
-            Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(seen))))
-        )
-        .is_empty()
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(seen)))),
     );
+    assert_eq!(
+        cmds,
+        vec![Cmd::WatchSystem {
+            system_id: "s4-sales".into(),
+            after: std::time::Duration::from_secs(2),
+        }],
+        "not connected yet: another look later"
+    );
+    assert!(m.register.is_none(), "the panel stays closed");
+    assert!(!candidate(&m, "s4-sales").selectable);
+    let connected = sales(&m, "CONNECTED", true);
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(connected)))),
+    );
+    assert!(cmds.is_empty(), "watching ends: {cmds:?}");
+    assert!(m.watching.is_none());
+    assert!(candidate(&m, "s4-sales").selectable);
+    let flash = m.flash.clone().unwrap_or_default();
+    assert!(flash.contains("can be selected now"), "{flash}");
+}
+
+#[test]
+fn watching_after_close_ends_when_the_token_has_expired() {
+    let mut m = with_token(0);
+    key(&mut m, KeyCode::Esc);
+    let seen = sales(&m, "INITIAL", false);
+    let cmds = update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(seen)))),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(m.watching.is_none());
 }
 
 #[test]
