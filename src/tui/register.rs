@@ -385,10 +385,10 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     };
     let connected = reg::connected_with(&system, &w.groups, model.data.catalog());
     let cmds = if connected {
+        // One line at 80 columns: the groups were in the panel.
         model.flash = Some(format!(
-            "{} is connected with {} and can be selected now.",
-            neutralise(&w.system_name),
-            w.groups.join(", ")
+            "{} is connected and can be selected now.",
+            neutralise(&w.system_name)
         ));
         model.watching = None;
         Vec::new()
