@@ -327,10 +327,16 @@ pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
 }
 
 fn watch(panel: &mut Panel) -> Cmd {
-    let after = panel.poll;
-    panel.poll = (panel.poll * 2).min(MAX_POLL);
+    look(&panel.system_id, &mut panel.poll)
+}
+
+/// The next look at a system after `poll`, which doubles for the one after (up to
+/// `MAX_POLL`).
+fn look(system_id: &str, poll: &mut Duration) -> Cmd {
+    let after = *poll;
+    *poll = (*poll * 2).min(MAX_POLL);
     Cmd::WatchSystem {
-        system_id: panel.system_id.clone(),
+        system_id: system_id.to_owned(),
         after,
     }
 }
@@ -403,12 +409,7 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
 }
 
 fn next_look(w: &mut Watch) -> Cmd {
-    let after = w.poll;
-    w.poll = (w.poll * 2).min(MAX_POLL);
-    Cmd::WatchSystem {
-        system_id: w.system_id.clone(),
-        after,
-    }
+    look(&w.system_id, &mut w.poll)
 }
 
 /// A newly registered system joins the landscape (and the table) at once.
