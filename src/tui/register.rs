@@ -565,7 +565,7 @@ fn lines(panel: &Panel, width: usize) -> Vec<Line<'static>> {
             out.push(Line::from(""));
             if wrapped {
                 out.push(Line::from(format!(
-                    "Wider than this window: c copies it whole; or Esc and `formation-wizard token {}` prints a new one on one line.",
+                    "Wider than this window: c copies it whole; or Esc and `formation-wizard token {}` with the same --landscape or --director flags prints a new one on one line.",
                     neutralise(&panel.system_id)
                 )));
             }
