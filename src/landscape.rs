@@ -401,6 +401,12 @@ impl Landscape {
         self.position(id).map(|i| &self.systems[i])
     }
 
+    /// A system named on the command line: by id, else by exact name.
+    pub fn find_system(&self, id_or_name: &str) -> Option<&System> {
+        self.system(id_or_name)
+            .or_else(|| self.systems.iter().find(|s| s.name == id_or_name))
+    }
+
     pub fn position(&self, id: &str) -> Option<usize> {
         self.system_index.get(id).copied()
     }

@@ -120,6 +120,34 @@ impl App {
         }
     }
 
+    /// From the wizard's Name step to Review of "TC Test": Task Center APJ and S/4HANA
+    /// Cloud Production, every rule satisfied.
+    fn review_tc_test(&mut self) {
+        self.wait_for("Name the formation");
+        self.send("TC Test");
+        self.wait_for("The name can be used");
+        self.send("\r");
+        self.wait_for("Choose the formation type");
+        self.send("\r");
+        self.wait_for("Task Center APJ");
+        self.send(" ");
+        self.wait_for("exactly 1 · 1 chosen");
+        self.send("jjj ");
+        self.wait_for("1 or more · 1 chosen");
+        self.send("\r");
+        self.wait_for("every rule is satisfied");
+    }
+
+    /// `c` on Review, then `y` once the question has been read.
+    fn confirm_create(&mut self) {
+        self.send("c");
+        self.wait_for("Create this formation?");
+        // Keys within the first moments after the dialog shows are taken as sent before it.
+        std::thread::sleep(Duration::from_millis(600));
+        self.send("y");
+        self.wait_for("was created");
+    }
+
     /// Writes `keys` in one write, as a paste or a key held down over a laggy link would
     /// arrive: the app reads them together.
     fn burst(&mut self, keys: &str) {
@@ -235,29 +263,12 @@ fn creates_a_task_center_formation_in_a_landscape_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = landscape_copy(dir.path());
     let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
-    app.wait_for("Name the formation");
-    app.send("TC Test");
-    app.wait_for("The name can be used");
-    app.send("\r");
-    app.wait_for("Choose the formation type");
-    app.send("\r");
-    app.wait_for("Task Center APJ");
-    app.send(" ");
-    app.wait_for("exactly 1 · 1 chosen");
-    app.send("jjj ");
-    app.wait_for("1 or more · 1 chosen");
-    app.send("\r");
-    app.wait_for("every rule is satisfied");
+    app.review_tc_test();
     assert!(
         app.screen()
             .contains("SAP_COM_0501 on S/4HANA Cloud Production")
     );
-    app.send("c");
-    app.wait_for("Create this formation?");
-    // Keys within the first moments after the dialog shows are taken as sent before it.
-    std::thread::sleep(Duration::from_millis(600));
-    app.send("y");
-    app.wait_for("was created");
+    app.confirm_create();
     app.send("\r");
     assert_eq!(app.wait_exit(), 0);
     app.assert_terminal_restored();
@@ -670,24 +681,8 @@ fn manage_n_creates_through_the_wizard_and_returns_to_the_list_with_it() {
     );
     app.wait_for("Formations (4)");
     app.send("n");
-    app.wait_for("Name the formation");
-    app.send("TC Test");
-    app.wait_for("The name can be used");
-    app.send("\r");
-    app.wait_for("Choose the formation type");
-    app.send("\r");
-    app.wait_for("Task Center APJ");
-    app.send(" ");
-    app.wait_for("exactly 1 · 1 chosen");
-    app.send("jjj ");
-    app.wait_for("1 or more · 1 chosen");
-    app.send("\r");
-    app.wait_for("every rule is satisfied");
-    app.send("c");
-    app.wait_for("Create this formation?");
-    std::thread::sleep(Duration::from_millis(600));
-    app.send("y");
-    app.wait_for("was created");
+    app.review_tc_test();
+    app.confirm_create();
     app.send("\r");
     app.wait_for("Formations (5)");
     assert!(app.screen().contains("TC Test"), "{}", app.screen());
@@ -719,24 +714,8 @@ fn the_wizards_finish_screen_opens_the_new_formation_with_o() {
     let dir = tempfile::tempdir().unwrap();
     let file = landscape_copy(dir.path());
     let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
-    app.wait_for("Name the formation");
-    app.send("TC Test");
-    app.wait_for("The name can be used");
-    app.send("\r");
-    app.wait_for("Choose the formation type");
-    app.send("\r");
-    app.wait_for("Task Center APJ");
-    app.send(" ");
-    app.wait_for("exactly 1 · 1 chosen");
-    app.send("jjj ");
-    app.wait_for("1 or more · 1 chosen");
-    app.send("\r");
-    app.wait_for("every rule is satisfied");
-    app.send("c");
-    app.wait_for("Create this formation?");
-    std::thread::sleep(Duration::from_millis(600));
-    app.send("y");
-    app.wait_for("was created");
+    app.review_tc_test();
+    app.confirm_create();
     assert!(app.screen().contains("open it"), "{}", app.screen());
     app.send("o");
     app.wait_for("Formation TC Test");

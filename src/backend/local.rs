@@ -58,6 +58,16 @@ impl LocalBackend {
             timeout: self.lock_timeout,
         }
     }
+
+    /// `f` on the file, off the async threads, with how long this backend waits for the
+    /// lock.
+    async fn on_file<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Path, LockWait) -> Result<T, BackendError> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let (path, wait) = (self.path.clone(), self.lock_wait());
+        blocking(move || f(&path, wait)).await
+    }
 }
 
 #[async_trait]
@@ -82,9 +92,9 @@ impl Backend for LocalBackend {
         catalog: &Catalog,
         _progress: &Progress,
     ) -> Result<Landscape, BackendError> {
-        let path = self.path.clone();
         let catalog = catalog.clone();
-        blocking(move || Ok(Landscape::load(&path, &catalog)?)).await
+        self.on_file(move |path, _| Ok(Landscape::load(path, &catalog)?))
+            .await
     }
 
     async fn create(
@@ -93,12 +103,9 @@ impl Backend for LocalBackend {
         catalog: &Catalog,
         progress: &Progress,
     ) -> Result<CreateOutcome, BackendError> {
-        let path = self.path.clone();
-        let plan = plan.clone();
-        let catalog = catalog.clone();
-        let progress = progress.clone();
-        let wait = self.lock_wait();
-        blocking(move || create_locked(&path, &plan, &catalog, &progress, wait)).await
+        let (plan, catalog, progress) = (plan.clone(), catalog.clone(), progress.clone());
+        self.on_file(move |path, wait| create_locked(path, &plan, &catalog, &progress, wait))
+            .await
     }
 
     async fn assign(
@@ -107,14 +114,13 @@ impl Backend for LocalBackend {
         system_id: &str,
         catalog: &Catalog,
     ) -> Result<(), BackendError> {
-        let (path, fid, sid, catalog) = (
-            self.path.clone(),
+        let (fid, sid, catalog) = (
             formation_id.to_owned(),
             system_id.to_owned(),
             catalog.clone(),
         );
-        let wait = self.lock_wait();
-        blocking(move || assign_locked(&path, &fid, &sid, &catalog, wait)).await
+        self.on_file(move |path, wait| assign_locked(path, &fid, &sid, &catalog, wait))
+            .await
     }
 
     async fn unassign(
@@ -123,26 +129,24 @@ impl Backend for LocalBackend {
         system_id: &str,
         _catalog: &Catalog,
     ) -> Result<(), BackendError> {
-        let (path, fid, sid) = (
-            self.path.clone(),
-            formation_id.to_owned(),
-            system_id.to_owned(),
-        );
-        let wait = self.lock_wait();
-        blocking(move || unassign_locked(&path, &fid, &sid, wait)).await
+        let (fid, sid) = (formation_id.to_owned(), system_id.to_owned());
+        self.on_file(move |path, wait| unassign_locked(path, &fid, &sid, wait))
+            .await
     }
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError> {
-        let (path, fid) = (self.path.clone(), formation_id.to_owned());
-        blocking(move || with_formation(&path, &fid, file_state)).await
+        let fid = formation_id.to_owned();
+        self.on_file(move |path, _| with_formation(path, &fid, file_state))
+            .await
     }
 
     async fn members(
         &self,
         formation_id: &str,
     ) -> Result<std::collections::BTreeMap<String, landscape::Assignment>, BackendError> {
-        let (path, fid) = (self.path.clone(), formation_id.to_owned());
-        blocking(move || with_formation(&path, &fid, member_states)).await
+        let fid = formation_id.to_owned();
+        self.on_file(move |path, _| with_formation(path, &fid, member_states))
+            .await
     }
 
     fn planned_calls(&self, plan: &FormationPlan, _catalog: &Catalog) -> Vec<String> {
@@ -162,19 +166,17 @@ impl Backend for LocalBackend {
         plan: &FormationPlan,
         catalog: &Catalog,
     ) -> Result<CreateOutcome, BackendError> {
-        let path = self.path.clone();
-        let plan = plan.clone();
-        let catalog = catalog.clone();
-        let wait = self.lock_wait();
-        blocking(move || create_in_state(&path, &plan, &catalog, &Progress::none(), wait, true))
-            .await
+        let (plan, catalog) = (plan.clone(), catalog.clone());
+        self.on_file(move |path, wait| {
+            create_in_state(path, &plan, &catalog, &Progress::none(), wait, true)
+        })
+        .await
     }
 
     async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
-        let path = self.path.clone();
         let fid = formation_id.to_owned();
-        let wait = self.lock_wait();
-        blocking(move || finalize_locked(&path, &fid, wait)).await?;
+        self.on_file(move |path, wait| finalize_locked(path, &fid, wait))
+            .await?;
         self.status(formation_id).await
     }
 
@@ -183,13 +185,9 @@ impl Backend for LocalBackend {
         new: &super::registration::NewSystem,
         catalog: &Catalog,
     ) -> Result<landscape::System, BackendError> {
-        let (path, new, catalog, wait) = (
-            self.path.clone(),
-            new.clone(),
-            catalog.clone(),
-            self.lock_wait(),
-        );
-        blocking(move || register::register_locked(&path, &new, &catalog, wait)).await
+        let (new, catalog) = (new.clone(), catalog.clone());
+        self.on_file(move |path, wait| register::register_locked(path, &new, &catalog, wait))
+            .await
     }
 
     async fn request_token(
@@ -198,30 +196,25 @@ impl Backend for LocalBackend {
         groups: &[String],
         catalog: &Catalog,
     ) -> Result<super::registration::IssuedToken, BackendError> {
-        let (path, id, groups, catalog, wait) = (
-            self.path.clone(),
-            system_id.to_owned(),
-            groups.to_vec(),
-            catalog.clone(),
-            self.lock_wait(),
-        );
-        blocking(move || register::request_token_locked(&path, &id, &groups, &catalog, wait)).await
+        let (id, groups, catalog) = (system_id.to_owned(), groups.to_vec(), catalog.clone());
+        self.on_file(move |path, wait| {
+            register::request_token_locked(path, &id, &groups, &catalog, wait)
+        })
+        .await
     }
 
     async fn pair(&self, system_id: &str, catalog: &Catalog) -> Result<(), BackendError> {
-        let (path, id, wait) = (self.path.clone(), system_id.to_owned(), self.lock_wait());
-        let catalog = catalog.clone();
-        blocking(move || register::pair_locked(&path, &id, &catalog, wait).map(|_| ())).await
+        let (id, catalog) = (system_id.to_owned(), catalog.clone());
+        self.on_file(move |path, wait| register::pair_locked(path, &id, &catalog, wait).map(drop))
+            .await
     }
 
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
-        let path = self.path.clone();
         let fid = formation_id.to_owned();
-        let wait = self.lock_wait();
-        blocking(move || {
-            let _lock = lock(&path, wait, |_| {})?;
+        self.on_file(move |path, wait| {
+            let _lock = lock(path, wait, |_| {})?;
             let mut found = false;
-            landscape::edit_formations(&path, |list| {
+            landscape::edit_formations(path, |list| {
                 let before = list.len();
                 list.retain(|f| f["id"] != fid.as_str());
                 found = list.len() < before;

@@ -234,10 +234,7 @@ pub trait Backend: Send + Sync {
     ) -> Result<crate::landscape::System, BackendError> {
         let landscape = self.load(catalog, &Progress::none()).await?;
         landscape
-            .systems
-            .iter()
-            .find(|s| s.id == system)
-            .or_else(|| landscape.systems.iter().find(|s| s.name == system))
+            .find_system(system)
             .cloned()
             .ok_or_else(|| no_such_system(system))
     }

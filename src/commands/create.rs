@@ -12,7 +12,7 @@ use crate::rules;
 
 /// The landscape, the plan the arguments name, and its verdict: what `check` and `create`
 /// both start from.
-async fn checked(
+pub(super) async fn checked(
     backend: &dyn Backend,
     args: &PlanArgs,
     catalog: &Catalog,

@@ -747,15 +747,7 @@ pub(super) async fn create_draft(
 ) -> Result<u8, AppError> {
     let rules = super::server_rules::effective(backend, catalog).await?;
     let catalog = &rules;
-    let landscape = load(backend, catalog).await?;
-    let plan = FormationPlan::resolve(
-        &args.name,
-        &args.formation_type,
-        &args.systems,
-        &landscape,
-        catalog,
-    )?;
-    let report = rules::evaluate(&plan, &landscape, catalog);
+    let (landscape, plan, report) = super::create::checked(backend, args, catalog).await?;
     let (report, created) = if report.valid {
         match backend.create_draft(&plan, catalog).await? {
             CreateOutcome::Created(c) => (report, Some(c)),

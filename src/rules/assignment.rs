@@ -84,7 +84,7 @@ pub fn check_unassignment(
 /// The landscape without one formation: what a formation being changed is checked against,
 /// so that its own name and members do not count against it. A landscape that already
 /// leaves it out (`Landscape::take_formation`) is used as it is: a copy costs O(systems).
-fn without_formation<'a>(
+pub fn without_formation<'a>(
     landscape: &'a Landscape,
     formation_id: &str,
     catalog: &Catalog,

@@ -15,7 +15,7 @@ use crate::catalog::{ANY_OTHER_TYPE, Catalog};
 use crate::landscape::Landscape;
 use crate::plan::FormationPlan;
 
-pub use assignment::{check_assignment, check_assignments, check_unassignment};
+pub use assignment::{check_assignment, check_assignments, check_unassignment, without_formation};
 pub use checker::{Checker, TypeCount};
 pub use describe::{Eligible, eligible_counts, enables_in_words, rules_in_words};
 pub use name::check_name;

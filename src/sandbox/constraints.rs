@@ -160,18 +160,11 @@ fn violations(
             .collect(),
     };
     plan.add(system_id);
-    let others = Landscape::from_parts(
-        landscape.global_account.clone(),
-        landscape.user.clone(),
-        landscape.systems.clone(),
-        landscape
-            .formations
-            .iter()
-            .filter(|f| member || f.id != formation.id)
-            .cloned()
-            .collect(),
-        catalog,
-    )?;
+    let others = if member {
+        std::borrow::Cow::Borrowed(landscape)
+    } else {
+        rules::without_formation(landscape, &formation.id, catalog)?
+    };
     let report = rules::evaluate(&plan, &others, catalog);
     Ok(report
         .violations

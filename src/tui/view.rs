@@ -18,7 +18,6 @@ const STEPS: [&str; 4] = ["Name", "Type", "Systems", "Review"];
 
 pub fn view(model: &Model, frame: &mut Frame) {
     let area = frame.area();
-    let t = model.data.theme();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(model, frame, area);
         return;
@@ -48,22 +47,8 @@ pub fn view(model: &Model, frame: &mut Frame) {
     if let Some(panel) = &model.register {
         super::register::render(panel, model, frame, body);
     }
-    if let Some(text) = &model.flash {
-        frame.render_widget(
-            Line::styled(t.fit(text, usize::from(area.width)), t.warning()),
-            flash,
-        );
-    }
-    frame.render_widget(
-        hint_bar(&model.commands(), t, usize::from(area.width)),
-        hints,
-    );
-    match &model.overlay {
-        Some(Overlay::Help) => help(model, frame, area),
-        Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
-        Some(Overlay::ConfirmCreate { .. }) => confirm_create(model, frame, area),
-        None => {}
-    }
+    footer(model, frame, flash, hints);
+    overlay(model, frame, area);
 }
 
 /// A management screen: the header, the screen, the flash line, the hint bar (the screen's
@@ -83,20 +68,32 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
         Screen::Formation(s) => s.view(t, frame, body),
         Screen::Wizard => {}
     }
+    footer(model, frame, flash, hints);
+    overlay(model, frame, area);
+}
+
+/// The line under every screen (the answer to the last key) and the hint bar.
+fn footer(model: &Model, frame: &mut Frame, flash: Rect, hints: Rect) {
+    let t = model.data.theme();
     if let Some(text) = &model.flash {
         frame.render_widget(
-            Line::styled(t.fit(text, usize::from(area.width)), t.warning()),
+            Line::styled(t.fit(text, usize::from(flash.width)), t.warning()),
             flash,
         );
     }
     frame.render_widget(
-        hint_bar(&model.commands(), t, usize::from(area.width)),
+        hint_bar(&model.commands(), t, usize::from(hints.width)),
         hints,
     );
+}
+
+/// The help, or a question that takes every key, over whatever screen is shown.
+fn overlay(model: &Model, frame: &mut Frame, area: Rect) {
     match &model.overlay {
         Some(Overlay::Help) => help(model, frame, area),
-        Some(Overlay::ConfirmQuit(q)) => confirm(q, t, frame, area),
-        _ => {}
+        Some(Overlay::ConfirmQuit(q)) => confirm(q, model.data.theme(), frame, area),
+        Some(Overlay::ConfirmCreate { .. }) => confirm_create(model, frame, area),
+        None => {}
     }
 }
 

@@ -108,10 +108,7 @@ pub fn pair_locked(
 
 fn find(landscape: &Landscape, system: &str) -> Result<System, BackendError> {
     landscape
-        .systems
-        .iter()
-        .find(|s| s.id == system)
-        .or_else(|| landscape.systems.iter().find(|s| s.name == system))
+        .find_system(system)
         .cloned()
         .ok_or_else(|| no_such_system(system))
 }
