@@ -166,6 +166,7 @@ impl Cli {
             Some(Command::Token(args)) => &args.source,
             Some(Command::Wait(args)) => &args.source,
             Some(Command::Pair { source, .. }) => source,
+            Some(Command::Recover { source }) => source,
             Some(Command::Types { .. } | Command::Generate(_)) | None => {
                 return self.source.clone();
             }
@@ -291,6 +292,13 @@ pub enum Command {
         /// The system, by id or name.
         #[arg(value_name = "SYSTEM")]
         system: String,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Finish or undo a change that a killed process left half-done on this landscape (the
+    /// journal in $XDG_STATE_HOME/formation-wizard says which). On a terminal it asks for
+    /// each; --yes undoes (a delete is finished: it cannot be undone).
+    Recover {
         #[command(flatten)]
         source: SourceArgs,
     },

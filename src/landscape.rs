@@ -60,6 +60,11 @@ pub struct System {
     /// then for the Director to decide.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub token_unreadable: bool,
+    /// A rehearsal in a landscape file: this system's assignments end in `CREATE_ERROR`
+    /// with this message, as a receiver that refuses the notification makes them on a
+    /// Director (the sandbox's `--fail-assignment`). Remove it and `resync` mends them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_error: Option<String>,
 }
 
 /// What is known of a system's latest one-time token. Never the token itself: a token is

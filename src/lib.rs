@@ -16,6 +16,7 @@ pub mod generate;
 pub mod json_text;
 pub mod landscape;
 pub mod logging;
+pub mod ops;
 pub mod output;
 pub mod plan;
 pub mod prompt;

@@ -22,9 +22,6 @@ pub fn consent(yes: bool, terminal: bool) -> Consent {
     }
 }
 
-/// Whether an answer to "Reset …? [y/N]" is a yes.
-pub use crate::prompt::is_yes;
-
 /// Asks (or checks `--yes`), resets the demo landscape and says so on stderr. An answer
 /// other than yes ends with "cancelled" (exit 130) and changes nothing.
 pub fn reset_demo(yes: bool) -> Result<(), AppError> {
@@ -39,9 +36,12 @@ pub fn reset_demo(yes: bool) -> Result<(), AppError> {
             )));
         }
         Consent::Ask => {
-            if !crate::prompt::ask(&format!(
-                "Reset the demo landscape {shown} to its original content? Formations created in it are lost."
-            ))? {
+            if !crate::prompt::ask(
+                &format!(
+                    "Reset the demo landscape {shown} to its original content? Formations created in it are lost."
+                ),
+                crate::prompt::Needs::Yes,
+            )? {
                 return Err(AppError::Cancelled(
                     "the demo landscape was not reset; nothing was changed".into(),
                 ));
@@ -63,14 +63,17 @@ mod tests {
         assert_eq!(consent(true, true), Consent::Given);
         assert_eq!(consent(false, true), Consent::Ask);
         assert_eq!(consent(false, false), Consent::Missing);
+        // Resetting loses every formation created in the demo: only "yes" goes on.
+        let needs = crate::prompt::Needs::Yes;
         for (answer, want) in [
-            ("y\n", true),
+            ("yes\n", true),
             ("YES", true),
+            ("y\n", false),
             ("\n", false),
             ("n", false),
             ("yep", false),
         ] {
-            assert_eq!(is_yes(answer), want, "{answer:?}");
+            assert_eq!(needs.accepts(answer), want, "{answer:?}");
         }
     }
 }

@@ -623,7 +623,11 @@ mod property {
     ) -> Result<(), TestCaseError> {
         for op in ops {
             let _ = match op {
-                Op::Assign(f, s) => backend.assign(&format!("f-{f}"), SYSTEMS[s], catalog).await,
+                Op::Assign(f, s) => {
+                    backend
+                        .assign(&format!("f-{f}"), SYSTEMS[s], catalog, None)
+                        .await
+                }
                 Op::Unassign(f, s) => {
                     backend
                         .unassign(&format!("f-{f}"), SYSTEMS[s], catalog)

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use formation_wizard::backend::director::auth::{Credentials, ServiceKey};
-use formation_wizard::backend::{Backend, BackendEvent, CallState, CreateOutcome, Progress};
+use formation_wizard::backend::{Backend, BackendEvent, CallState, Progress};
 use formation_wizard::catalog::Catalog;
+use formation_wizard::ops::{End, Final};
 use formation_wizard::plan::FormationPlan;
 use formation_wizard::rules::RuleKind;
 use formation_wizard::sandbox::Fault;
@@ -28,12 +29,13 @@ fn catalog() -> Catalog {
 }
 
 async fn create_ok(b: &dyn Backend, p: &FormationPlan) -> String {
-    match b.create(p, &catalog(), &Progress::none()).await.unwrap() {
-        CreateOutcome::Created(c) => {
+    let out = create(b, p, &catalog(), &Progress::none()).await;
+    match (&out.end, out.formation.clone()) {
+        (End::Created, Some(c)) => {
             assert_eq!(c.status, "Ready");
             c.id
         }
-        other => panic!("expected Created, got {other:?}"),
+        _ => panic!("expected Created, got {out:?}"),
     }
 }
 
@@ -74,26 +76,35 @@ async fn creates_a_task_center_formation_and_sees_it_ready() {
     let sb = start(&path, |c| c.ready_after = Duration::from_millis(300)).await;
     let b = backend(&sb);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let out = b
-        .create(
-            &plan("TC One", &["tc-1", "s4-1", "s4-2"]),
-            &catalog(),
-            &Progress::to(tx),
-        )
-        .await
-        .unwrap();
-    let CreateOutcome::Created(created) = out else {
+    let out = create(
+        &b,
+        &plan("TC One", &["tc-1", "s4-1", "s4-2"]),
+        &catalog(),
+        &Progress::to(tx),
+    )
+    .await;
+    let (End::Created, Some(created)) = (&out.end, out.formation.clone()) else {
         panic!("{out:?}")
     };
     assert_eq!(created.status, "Ready");
-    let mut statuses = Vec::new();
+    assert!(out.systems.values().all(|f| *f == Final::Ready), "{out:?}");
+    // Followed from INITIAL until every assignment was READY.
+    let mut seen = Vec::new();
     while let Ok(e) = rx.try_recv() {
-        if let BackendEvent::FormationStatus { status, .. } = e {
-            statuses.push(status);
+        if let BackendEvent::Assignments { systems, .. } = e {
+            seen.push(systems);
         }
     }
-    assert_eq!(statuses.first().map(String::as_str), Some("Synchronizing"));
-    assert_eq!(statuses.last().map(String::as_str), Some("Ready"));
+    assert!(
+        seen.first()
+            .is_some_and(|s| s.values().any(|a| a.state == "INITIAL")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.last()
+            .is_some_and(|s| s.len() == 3 && s.values().all(|a| a.state == "READY")),
+        "{seen:?}"
+    );
     let stored = formations_named(&path, "TC One");
     assert_eq!(stored.len(), 1);
     assert_eq!(
@@ -104,7 +115,7 @@ async fn creates_a_task_center_formation_and_sees_it_ready() {
     // And it can be read back as part of the landscape, then deleted.
     let l = b.load(&catalog(), &Progress::none()).await.unwrap();
     assert!(l.formation_named("TC One").is_some());
-    b.delete(&created.id).await.unwrap();
+    delete(&b, &created.id, &catalog()).await;
     assert!(formations_named(&path, "TC One").is_empty());
 }
 
@@ -129,7 +140,7 @@ async fn faults_on_create_never_duplicate_the_formation() {
         sb.fail_next(fault.clone(), 1, Some("createFormation"));
         let id = create_ok(&b, &plan(&name, &["tc-1", &format!("s4-{}", i + 1)])).await;
         assert_eq!(formations_named(&path, &name).len(), 1, "{fault:?}");
-        b.delete(&id).await.unwrap();
+        delete(&b, &id, &catalog()).await;
     }
 }
 
@@ -187,7 +198,7 @@ async fn faults_on_assign_are_resolved_without_a_second_assignment() {
             serde_json::json!(["tc-1", "s4-1"]),
             "{fault:?}"
         );
-        b.delete(&id).await.unwrap();
+        delete(&b, &id, &catalog()).await;
     }
 }
 
@@ -208,35 +219,29 @@ async fn persistent_server_errors_end_in_a_clear_error() {
 }
 
 #[tokio::test]
-async fn an_assignment_that_keeps_failing_gives_a_partial_outcome_naming_each_system() {
+async fn an_assignment_that_keeps_failing_is_undone_and_names_the_system() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_landscape(dir.path(), &landscape(5));
     let sb = start(&path, |_| {}).await;
     let b = backend(&sb);
     // Every request naming s4-2 fails: its assignment and the membership checks.
     sb.fail_next(Fault::ServerError, 50, Some("s4-2"));
-    let out = b
-        .create(
-            &plan("TC Partial", &["tc-1", "s4-1", "s4-2"]),
-            &catalog(),
-            &Progress::none(),
-        )
-        .await
-        .unwrap();
-    let CreateOutcome::Partial {
-        formation,
-        assigned,
-        failed,
-    } = out
-    else {
+    let out = create(
+        &b,
+        &plan("TC Partial", &["tc-1", "s4-1", "s4-2"]),
+        &catalog(),
+        &Progress::none(),
+    )
+    .await;
+    let End::Failed(why) = &out.end else {
         panic!("{out:?}")
     };
-    assert_eq!(assigned, vec!["tc-1", "s4-1"]);
-    assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].0, "s4-2");
-    assert!(failed[0].1.contains("HTTP 500"), "{}", failed[0].1);
-    b.delete(&formation.id).await.unwrap();
-    assert!(formations_named(&path, "TC Partial").is_empty());
+    assert!(why.contains("s4-2") && why.contains("HTTP 500"), "{why}");
+    assert!(out.left.is_none() && out.formation.is_none(), "{out:?}");
+    assert!(
+        formations_named(&path, "TC Partial").is_empty(),
+        "what was done was undone"
+    );
 }
 
 #[tokio::test]
@@ -246,15 +251,14 @@ async fn a_constraint_refusal_is_rolled_back_and_reported_as_the_rule() {
     let sb = start(&path, |_| {}).await;
     let b = backend(&sb);
     // tc-0 is already in "TC Zero": the server refuses it.
-    let out = b
-        .create(
-            &plan("TC Taken", &["tc-0", "s4-1"]),
-            &catalog(),
-            &Progress::none(),
-        )
-        .await
-        .unwrap();
-    let CreateOutcome::Refused(report) = out else {
+    let out = create(
+        &b,
+        &plan("TC Taken", &["tc-0", "s4-1"]),
+        &catalog(),
+        &Progress::none(),
+    )
+    .await;
+    let End::Refused(report) = &out.end else {
         panic!("{out:?}")
     };
     assert!(
@@ -270,7 +274,7 @@ async fn a_constraint_refusal_is_rolled_back_and_reported_as_the_rule() {
     // Assigning directly shows the Director's constraint message.
     let id = create_ok(&b, &plan("TC Free", &["tc-1", "s4-1"])).await;
     let err = b
-        .assign(&id, "tc-0", &catalog())
+        .assign(&id, "tc-0", &catalog(), None)
         .await
         .unwrap_err()
         .to_string();
@@ -354,17 +358,17 @@ async fn two_clients_racing_for_one_task_center_system_one_wins() {
     );
     let cat = catalog();
     let none = Progress::none();
-    let (ra, rb) = tokio::join!(a.create(&pa, &cat, &none), b.create(&pb, &cat, &none));
-    let outcomes = [ra.unwrap(), rb.unwrap()];
+    let (ra, rb) = tokio::join!(create(&a, &pa, &cat, &none), create(&b, &pb, &cat, &none));
+    let outcomes = [ra, rb];
     let created = outcomes
         .iter()
-        .filter(|o| matches!(o, CreateOutcome::Created(_)))
+        .filter(|o| matches!(o.end, End::Created))
         .count();
     assert_eq!(created, 1, "{outcomes:?}");
     let refused = outcomes
         .iter()
-        .find_map(|o| match o {
-            CreateOutcome::Refused(r) => Some(r),
+        .find_map(|o| match &o.end {
+            End::Refused(r) => Some(r),
             _ => None,
         })
         .expect("the other is refused");
@@ -470,15 +474,14 @@ async fn retries_are_reported_with_the_attempt_they_start() {
         Some("assignFormation"),
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let out = b
-        .create(
-            &plan("TC Retry", &["tc-1", "s4-1"]),
-            &catalog(),
-            &Progress::to(tx),
-        )
-        .await
-        .unwrap();
-    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    let out = create(
+        &b,
+        &plan("TC Retry", &["tc-1", "s4-1"]),
+        &catalog(),
+        &Progress::to(tx),
+    )
+    .await;
+    assert!(matches!(out.end, End::Created), "{out:?}");
     let mut attempts = Vec::new();
     while let Ok(e) = rx.try_recv() {
         if let BackendEvent::Call {

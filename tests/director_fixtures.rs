@@ -12,12 +12,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use formation_wizard::backend::director::DirectorBackend;
 use formation_wizard::backend::director::auth::{Auth, Credentials, ServiceKey};
 use formation_wizard::backend::director::client::Options;
 use formation_wizard::backend::director::profile::Connection;
-use formation_wizard::backend::director::{DirectorBackend, PollOptions};
-use formation_wizard::backend::{Backend, BackendError, CreateOutcome, Progress};
+use formation_wizard::backend::{Backend, BackendError, Created, Progress};
 use formation_wizard::catalog::Catalog;
+use formation_wizard::ops;
 use formation_wizard::plan::FormationPlan;
 use formation_wizard::rules::RuleKind;
 use secrecy::{ExposeSecret, SecretString};
@@ -161,13 +162,37 @@ async fn backend(server: &Server) -> DirectorBackend {
             },
         },
         options(),
-        PollOptions {
-            timeout: Duration::from_secs(3),
-            min_interval: Duration::from_millis(5),
-            max_interval: Duration::from_millis(20),
-        },
     )
     .unwrap()
+}
+
+/// How a create through the operations layer ended, in the words these tests check.
+#[derive(Debug)]
+enum CreateOutcome {
+    Created(Created),
+    Refused(Box<formation_wizard::rules::Report>),
+    /// Anything else: failed and undone, or left (see the outcome).
+    Other(Box<ops::CreateOutcome>),
+}
+
+/// Creates as every surface does: through `ops::create`, following quickly.
+async fn create(b: &DirectorBackend, plan: &FormationPlan) -> Result<CreateOutcome, BackendError> {
+    let catalog = catalog();
+    let mut ctx = ops::Ctx::new(b, &catalog);
+    ctx.journal = ops::Journal::off();
+    ctx.follow = ops::Policy {
+        first: Duration::from_millis(5),
+        max: Duration::from_millis(20),
+        timeout: Duration::from_secs(3),
+    };
+    let out = ops::create::create(&ctx, plan, ops::create::Options::default()).await?;
+    Ok(match (out.end.clone(), out.formation.clone(), &out.left) {
+        (ops::End::Created, Some(c), None) if out.not_ready().is_empty() => {
+            CreateOutcome::Created(c)
+        }
+        (ops::End::Refused(r), _, None) => CreateOutcome::Refused(r),
+        _ => CreateOutcome::Other(Box::new(out)),
+    })
 }
 
 fn catalog() -> Catalog {
@@ -267,10 +292,7 @@ async fn create_sends_the_servers_exact_template_name_and_no_state_key() {
             ),
         );
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["tc-1", "s4-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
     assert!(
         matches!(out, CreateOutcome::Created(ref c) if c.status == "Ready"),
         "{out:?}"
@@ -304,6 +326,12 @@ async fn a_constraint_refusal_is_a_rule_failure_rolled_back_unassign_wait_delete
             formation(&[("s4-1", "READY")], "READY", Value::Null),
         )
         .on("assignFormation", 200, fixture("constraint_refusal.json"))
+        // Each assignFormation looks the formation up first (its name is what is sent).
+        .data("formation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(&[("s4-1", "READY")], "READY", Value::Null),
+        )
         .data(
             "formation",
             formation(&[("s4-1", "READY")], "READY", Value::Null),
@@ -319,10 +347,7 @@ async fn a_constraint_refusal_is_a_rule_failure_rolled_back_unassign_wait_delete
         )
         .data("deleteFormation", formation(&[], "READY", Value::Null));
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["s4-1", "tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["s4-1", "tc-1"])).await.unwrap();
     let CreateOutcome::Refused(report) = out else {
         panic!("expected a refusal, got {out:?}");
     };
@@ -341,7 +366,7 @@ async fn a_constraint_refusal_is_a_rule_failure_rolled_back_unassign_wait_delete
     let unassign = fields
         .iter()
         .position(|f| f == "unassignFormation")
-        .expect("unassigned");
+        .unwrap_or_else(|| panic!("unassigned: {fields:?}"));
     let delete = fields
         .iter()
         .position(|f| f == "deleteFormation")
@@ -380,15 +405,13 @@ async fn a_rollback_that_cannot_finish_says_what_is_left_and_how_to_finish() {
             fixture("insufficient_scopes.json"),
         );
     let b = backend(&s).await;
-    let err = b
-        .create(&plan(&["s4-1", "tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap_err();
-    assert_eq!(err.exit_code(), 3);
-    let text = err.to_string();
-    assert!(text.contains("left at"), "{text}");
-    assert!(text.contains("with the system s4-1"), "{text}");
-    assert!(text.contains("unassign it"), "{text}");
+    let CreateOutcome::Other(out) = create(&b, &plan(&["s4-1", "tc-1"])).await.unwrap() else {
+        panic!("the undo did not finish")
+    };
+    assert_eq!(out.exit_code(), 3);
+    let text = out.left.clone().expect("what is left");
+    assert!(text.contains("still holds s4-1"), "{text}");
+    assert!(text.contains("recover"), "{text}");
     assert_eq!(s.count("deleteFormation"), 0);
 }
 
@@ -402,13 +425,14 @@ async fn not_found_in_the_look_up_after_an_unknown_outcome_resends_the_create_on
         .data("assignFormation", formation(&[], "READY", Value::Null))
         .data(
             "formation",
-            formation(&[("tc-1", "READY")], "READY", Value::Null),
+            formation(
+                &[("tc-1", "READY"), ("s4-1", "READY")],
+                "READY",
+                Value::Null,
+            ),
         );
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
     assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
     assert_eq!(s.count("createFormation"), 2, "sent again exactly once");
     assert_eq!(s.count("formationByName"), 1);
@@ -420,10 +444,7 @@ async fn two_unknown_outcomes_never_send_a_third_create() {
     s.on("createFormation", 503, fixture("timeout_503.json"))
         .on("formationByName", 200, fixture("not_found.json"));
     let b = backend(&s).await;
-    let err = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap_err();
+    let err = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap_err();
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("nothing was left behind"), "{err}");
     assert_eq!(s.count("createFormation"), 2);
@@ -437,13 +458,14 @@ async fn a_found_formation_after_an_unknown_outcome_is_not_created_again() {
         .data("assignFormation", formation(&[], "READY", Value::Null))
         .data(
             "formation",
-            formation(&[("tc-1", "READY")], "READY", Value::Null),
+            formation(
+                &[("tc-1", "READY"), ("s4-1", "READY")],
+                "READY",
+                Value::Null,
+            ),
         );
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
     assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
     assert_eq!(s.count("createFormation"), 1);
 }
@@ -466,10 +488,7 @@ async fn a_duplicate_name_is_the_name_unique_rule() {
     let s = director();
     s.on("createFormation", 200, fixture("not_unique.json"));
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
     let CreateOutcome::Refused(report) = out else {
         panic!("expected a refusal, got {out:?}");
     };
@@ -483,10 +502,7 @@ async fn insufficient_scopes_fail_at_once_and_say_so() {
     let s = director();
     s.on("createFormation", 200, fixture("insufficient_scopes.json"));
     let b = backend(&s).await;
-    let err = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap_err();
+    let err = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap_err();
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("lack the scopes"), "{err}");
     assert!(err.to_string().contains("formation.state:write"), "{err}");
@@ -526,10 +542,7 @@ async fn an_unsupported_application_type_is_system_type_not_allowed() {
         .data("formation", formation(&[], "READY", Value::Null))
         .data("deleteFormation", formation(&[], "READY", Value::Null));
     let b = backend(&s).await;
-    let out = b
-        .create(&plan(&["tc-1"]), &catalog(), &Progress::none())
-        .await
-        .unwrap();
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
     let CreateOutcome::Refused(report) = out else {
         panic!("expected a refusal, got {out:?}");
     };
@@ -565,17 +578,19 @@ async fn a_create_error_assignment_exits_3_naming_the_system_and_the_message() {
             ),
         );
     let b = backend(&s).await;
-    let err = b
-        .create(&plan(&["tc-1", "s4-2"]), &catalog(), &Progress::none())
-        .await
-        .unwrap_err();
-    assert_eq!(err.exit_code(), 3);
-    let text = err.to_string();
-    assert!(
-        text.contains("the system s4-2 failed: the receiver of s4-2 failed"),
-        "{text}"
+    let CreateOutcome::Other(out) = create(&b, &plan(&["tc-1", "s4-2"])).await.unwrap() else {
+        panic!("an assignment in error is not a success")
+    };
+    assert_eq!(out.exit_code(), 3);
+    assert_eq!(out.systems["tc-1"], ops::Final::Ready);
+    assert_eq!(
+        out.systems["s4-2"],
+        ops::Final::Failed {
+            state: "CREATE_ERROR".into(),
+            error: Some("the receiver of s4-2 failed".into())
+        }
     );
-    assert!(!text.contains("tc-1 failed"), "{text}");
+    assert_eq!(out.not_ready().len(), 1, "tc-1 is not said to have failed");
 }
 
 #[tokio::test]

@@ -12,11 +12,10 @@
 use std::sync::Arc;
 
 use assert_cmd::Command;
-use formation_wizard::backend::{
-    BackendEvent, CallState, CreateOutcome, Created, FormationState, LocalBackend,
-};
+use formation_wizard::backend::{BackendEvent, CallState, Created, LocalBackend};
 use formation_wizard::catalog::Catalog;
 use formation_wizard::landscape::Landscape;
+use formation_wizard::ops;
 use formation_wizard::tui::app::{Context, Failure, Model, Msg, Prefill, Step, update};
 use formation_wizard::tui::theme::Theme;
 use formation_wizard::tui::view::view;
@@ -208,9 +207,18 @@ fn every_step_draws_hostile_data_harmlessly() {
     );
     update(
         &mut m,
-        Msg::Progress(BackendEvent::FormationStatus {
+        Msg::Progress(BackendEvent::Assignments {
             formation_id: h("f"),
-            status: h("Synchronizing"),
+            systems: [(
+                h("s4-prod"),
+                formation_wizard::landscape::Assignment {
+                    state: h("INITIAL"),
+                    error: None,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            elapsed: std::time::Duration::from_secs(2),
         }),
     );
     render(&m, "create step, calls in progress");
@@ -226,22 +234,17 @@ fn every_step_draws_hostile_data_harmlessly() {
     key(&mut m, KeyCode::Char('r'));
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Partial {
-            formation: Created {
+        Msg::Created(Ok(ops::CreateOutcome {
+            end: ops::End::Failed(h("assigning s4-prod failed: constraint")),
+            formation: Some(Created {
                 id: h("f-1"),
                 status: h("Error"),
-            },
-            assigned: vec![h("tc-eu")],
-            failed: vec![(h("s4-prod"), h("constraint"))],
+            }),
+            systems: Default::default(),
+            left: Some(h("the formation still holds tc-eu")),
         })),
     );
-    render(&m, "create step, partly assigned");
-    key(&mut m, KeyCode::Char('r'));
-    update(
-        &mut m,
-        Msg::Assigned(vec![(h("s4-prod"), Err(h("still refused")))]),
-    );
-    render(&m, "create step, retry failed");
+    render(&m, "create step, undo left something");
     key(&mut m, KeyCode::Char('q'));
     render(&m, "quit question");
 }
@@ -270,7 +273,12 @@ fn a_refusal_shows_hostile_changes_harmlessly() {
     assert!(!report.valid);
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Refused(Box::new(report)))),
+        Msg::Created(Ok(ops::CreateOutcome {
+            end: ops::End::Refused(Box::new(report)),
+            formation: None,
+            systems: Default::default(),
+            left: None,
+        })),
     );
     render(&m, "refused, reading again");
     update(&mut m, Msg::Loaded(Ok(Box::new(fresh))));
@@ -284,16 +292,22 @@ fn a_refusal_shows_hostile_changes_harmlessly() {
     key(&mut m, KeyCode::Char('c'));
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Created(Created {
-            id: h("f-2"),
-            status: "Synchronizing".into(),
-        }))),
-    );
-    update(
-        &mut m,
-        Msg::Status(Ok(FormationState {
-            status: "Error".into(),
-            errors: vec![h("notification failed"), h("again")],
+        Msg::Created(Ok(ops::CreateOutcome {
+            end: ops::End::Created,
+            formation: Some(Created {
+                id: h("f-2"),
+                status: "Error".into(),
+            }),
+            systems: [(
+                "s4-prod".to_owned(),
+                ops::Final::Failed {
+                    state: h("CREATE_ERROR"),
+                    error: Some(h("notification failed")),
+                },
+            )]
+            .into_iter()
+            .collect(),
+            left: None,
         })),
     );
     render(&m, "create step, status Error");

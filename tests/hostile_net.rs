@@ -11,8 +11,9 @@ use common::*;
 use formation_wizard::backend::LocalBackend;
 use formation_wizard::backend::director::auth::{Auth, Credentials, ServiceKey};
 use formation_wizard::backend::director::profile::DirectorArgs;
-use formation_wizard::backend::{Backend, CreateOutcome, Progress};
+use formation_wizard::backend::{Backend, Progress};
 use formation_wizard::catalog::Catalog;
+use formation_wizard::ops::End;
 use formation_wizard::plan::FormationPlan;
 use formation_wizard::sandbox::{self, SandboxConfig, SandboxError};
 use secrecy::{ExposeSecret, SecretString};
@@ -77,10 +78,8 @@ async fn why1_sandbox_and_local_creates_at_once_lose_no_write() {
                 systems: vec![format!("s4-{i}")],
             };
             let local = LocalBackend::new(path, false);
-            matches!(
-                local.create(&plan, &catalog(), &Progress::none()).await,
-                Ok(CreateOutcome::Created(_))
-            )
+            let out = create(&local, &plan, &catalog(), &Progress::none()).await;
+            matches!(out.end, End::Created)
         }));
     }
     for t in tasks {
@@ -109,10 +108,8 @@ async fn why1_a_sandbox_assign_sees_a_local_create_made_meanwhile() {
         systems: vec!["tc-1".into(), "s4-1".into()],
     };
     let local = LocalBackend::new(path.clone(), false);
-    assert!(matches!(
-        local.create(&plan, &catalog(), &Progress::none()).await,
-        Ok(CreateOutcome::Created(_))
-    ));
+    let out = create(&local, &plan, &catalog(), &Progress::none()).await;
+    assert!(matches!(out.end, End::Created), "{out:?}");
     // Reads show the local create too, not the sandbox's old copy.
     let (_, read) = gql(
         &sb.url(),
@@ -452,11 +449,6 @@ async fn load_from(url: String) -> Result<(), String> {
             credentials: token(TOKEN),
         },
         fast_options(),
-        formation_wizard::backend::director::PollOptions {
-            timeout: Duration::from_secs(5),
-            min_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(100),
-        },
     )
     .unwrap();
     tokio::time::timeout(

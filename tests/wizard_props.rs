@@ -10,9 +10,10 @@
 
 use std::sync::Arc;
 
-use formation_wizard::backend::{CreateOutcome, Created, LocalBackend};
+use formation_wizard::backend::{Created, LocalBackend};
 use formation_wizard::catalog::Catalog;
 use formation_wizard::landscape::Landscape;
+use formation_wizard::ops;
 use formation_wizard::rules;
 use formation_wizard::tui::app::{Cmd, Context, Failure, Model, Msg, Prefill, Step, update};
 use formation_wizard::tui::theme::Theme;
@@ -112,35 +113,32 @@ fn prefill(kind: usize) -> Prefill {
 fn answer(cmd: &Cmd, answer: u8, m: &Model) -> Option<Msg> {
     match cmd {
         Cmd::Create(_) => Some(match answer % 3 {
-            0 => Msg::Created(Ok(CreateOutcome::Created(Created {
-                id: "f-1".into(),
-                status: "Ready".into(),
-            }))),
+            0 => Msg::Created(Ok(ops::CreateOutcome {
+                end: ops::End::Created,
+                formation: Some(Created {
+                    id: "f-1".into(),
+                    status: "Ready".into(),
+                }),
+                systems: Default::default(),
+                left: None,
+            })),
             1 => Msg::Created(Err(Failure {
                 message: "disk full".into(),
                 code: 3,
             })),
-            _ => Msg::Created(Ok(CreateOutcome::Partial {
-                formation: Created {
-                    id: "f-2".into(),
-                    status: "Error".into(),
-                },
-                assigned: vec![],
-                failed: m
-                    .data
-                    .plan
-                    .systems
-                    .iter()
-                    .map(|s| (s.clone(), "refused".into()))
-                    .collect(),
+            _ => Msg::Created(Ok(ops::CreateOutcome {
+                end: ops::End::Failed(format!(
+                    "assigning {} failed: refused",
+                    m.data.plan.systems.join(", ")
+                )),
+                formation: None,
+                systems: Default::default(),
+                left: None,
             })),
         }),
         Cmd::Load => Some(Msg::Loaded(Ok(Box::new(m.data.landscape.clone())))),
-        Cmd::Assign { systems, .. } => Some(Msg::Assigned(
-            systems.iter().map(|s| (s.clone(), Ok(()))).collect(),
-        )),
-        Cmd::Delete { .. } => Some(Msg::Deleted(Ok(()))),
-        Cmd::Poll { .. } => None,
+        // Answered by the runtime itself.
+        Cmd::Interrupt => None,
         // The Register panel's work has no bearing on the plan's verdict.
         Cmd::RequestToken { .. }
         | Cmd::WatchSystem { .. }

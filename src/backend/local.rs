@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 mod register;
 
-use super::{Backend, BackendError, CallState, CreateOutcome, Created, FormationState, Progress};
+use super::{Backend, BackendError, Created, FormationState, Progress};
 use crate::catalog::Catalog;
 use crate::files::{self, Lock, LockWait};
 use crate::landscape::{self, Formation, Landscape, LandscapeError};
@@ -97,14 +97,18 @@ impl Backend for LocalBackend {
             .await
     }
 
-    async fn create(
+    async fn create_formation(
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
-        progress: &Progress,
-    ) -> Result<CreateOutcome, BackendError> {
-        let (plan, catalog, progress) = (plan.clone(), catalog.clone(), progress.clone());
-        self.on_file(move |path, wait| create_locked(path, &plan, &catalog, &progress, wait))
+        draft: bool,
+        report: super::CallReport<'_>,
+    ) -> Result<Created, BackendError> {
+        let (plan, catalog) = (plan.clone(), catalog.clone());
+        // Waiting for another writer's lock is said on the create's own line.
+        let waiting =
+            report.map(|(progress, step, label)| (progress.clone(), step, label.to_owned()));
+        self.on_file(move |path, wait| create_locked(path, &plan, &catalog, wait, draft, waiting))
             .await
     }
 
@@ -113,6 +117,7 @@ impl Backend for LocalBackend {
         formation_id: &str,
         system_id: &str,
         catalog: &Catalog,
+        _report: super::CallReport<'_>,
     ) -> Result<(), BackendError> {
         let (fid, sid, catalog) = (
             formation_id.to_owned(),
@@ -149,28 +154,11 @@ impl Backend for LocalBackend {
             .await
     }
 
-    fn planned_calls(&self, plan: &FormationPlan, _catalog: &Catalog) -> Vec<String> {
-        vec![
-            check_label(&self.path),
-            format!(
-                "Write the formation with its {} system{} to {}",
-                plan.systems.len(),
-                if plan.systems.len() == 1 { "" } else { "s" },
-                self.path.display()
-            ),
-        ]
-    }
-
-    async fn create_draft(
-        &self,
-        plan: &FormationPlan,
-        catalog: &Catalog,
-    ) -> Result<CreateOutcome, BackendError> {
-        let (plan, catalog) = (plan.clone(), catalog.clone());
-        self.on_file(move |path, wait| {
-            create_in_state(path, &plan, &catalog, &Progress::none(), wait, true)
-        })
-        .await
+    async fn resynchronize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
+        let fid = formation_id.to_owned();
+        self.on_file(move |path, wait| resync_locked(path, &fid, wait))
+            .await?;
+        self.status(formation_id).await
     }
 
     async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
@@ -211,28 +199,8 @@ impl Backend for LocalBackend {
 
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let fid = formation_id.to_owned();
-        self.on_file(move |path, wait| {
-            let _lock = lock(path, wait, |_| {})?;
-            let mut found = false;
-            landscape::edit_formations(path, |list| {
-                let before = list.len();
-                list.retain(|f| f["id"] != fid.as_str());
-                found = list.len() < before;
-                if found {
-                    Ok(())
-                } else {
-                    Err(format!("no formation with the id \"{fid}\""))
-                }
-            })
-            .map_err(|e| {
-                if found {
-                    e.into()
-                } else {
-                    BackendError::NoSuchFormation(fid.clone())
-                }
-            })
-        })
-        .await
+        self.on_file(move |path, wait| delete_locked(path, &fid, wait))
+            .await
     }
 }
 
@@ -315,54 +283,37 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| BackendError::Failed(format!("the file worker stopped: {e}")))?
 }
 
-fn check_label(path: &Path) -> String {
-    format!(
-        "Lock {} against other writers and check the plan again",
-        path.display()
-    )
-}
-
-/// Creates the formation while holding the landscape's lock file, so that two writers
-/// cannot both take the same system; the file is written once, atomically.
-pub fn create_locked(
+/// Creates the formation, with no systems yet, while holding the landscape's lock, after
+/// checking the whole plan on the file as it is now; each system is then assigned, and
+/// checked again, on its own.
+fn create_locked(
     path: &Path,
     plan: &FormationPlan,
     catalog: &Catalog,
-    progress: &Progress,
-    wait: LockWait,
-) -> Result<CreateOutcome, BackendError> {
-    create_in_state(path, plan, catalog, progress, wait, false)
-}
-
-/// `create_locked`, the formation written as `DRAFT` when `draft` (finalized later).
-fn create_in_state(
-    path: &Path,
-    plan: &FormationPlan,
-    catalog: &Catalog,
-    progress: &Progress,
     wait: LockWait,
     draft: bool,
-) -> Result<CreateOutcome, BackendError> {
-    let check = check_label(path);
-    progress.call(0, &check, CallState::Started);
+    waiting: Option<(Progress, usize, String)>,
+) -> Result<Created, BackendError> {
     let _lock = lock(path, wait, |lock_path| {
-        let reason = format!(
-            "waiting for the lock {}, which another process holds",
-            lock_path.display()
-        );
-        progress.call(0, &check, CallState::Retrying { attempt: 1, reason });
+        if let Some((progress, step, label)) = &waiting {
+            let reason = format!(
+                "waiting for the lock {}, which another process holds",
+                lock_path.display()
+            );
+            progress.call(
+                *step,
+                label,
+                super::CallState::Retrying { attempt: 1, reason },
+            );
+        }
     })?;
     let fresh = Landscape::load(path, catalog)?;
+    // The whole plan, systems included, on the file as it is now: a file changed meanwhile
+    // is refused before anything is written (each assignment is checked again too).
     let report = rules::evaluate(plan, &fresh, catalog);
-    if !report.valid {
-        progress.call(
-            0,
-            &check,
-            CallState::Failed("the plan breaks a rule now".into()),
-        );
-        return Ok(CreateOutcome::Refused(Box::new(report)));
+    if let Some(v) = report.violations.into_iter().next() {
+        return Err(BackendError::Refused(Box::new(v)));
     }
-    progress.call(0, &check, CallState::Done);
     let ftype = catalog
         .by_id(&plan.type_id)
         .ok_or_else(|| BackendError::Failed(format!("unknown formation type {}", plan.type_id)))?;
@@ -371,23 +322,102 @@ fn create_in_state(
         id: new_formation_id(&fresh),
         name: plan.name.clone(),
         type_name: ftype.name.clone(),
-        systems: plan.systems.clone(),
+        systems: Vec::new(),
         status: Some(status.into()),
         state: draft.then(|| "DRAFT".to_owned()),
         type_id: ftype.id.clone(),
         ..Formation::default()
     };
-    let write = format!("Write the formation to {}", path.display());
-    progress.call(1, &write, CallState::Started);
-    if let Err(e) = landscape::append_formation(path, &formation) {
-        progress.call(1, &write, CallState::Failed(e.to_string()));
-        return Err(e.into());
-    }
-    progress.call(1, &write, CallState::Done);
-    Ok(CreateOutcome::Created(Created {
+    landscape::append_formation(path, &formation)?;
+    Ok(Created {
         id: formation.id,
         status: status.into(),
-    }))
+    })
+}
+
+/// Sends a formation's notifications again, as a file can: each assignment in error
+/// becomes READY, unless the file still marks its system as failing (`assignment_error`),
+/// which then fails again with that message.
+fn resync_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), BackendError> {
+    let _lock = lock(path, wait, |_| {})?;
+    let failing = failing_systems(path)?;
+    let mut found = false;
+    landscape::edit_formations(path, |list| {
+        let f = list
+            .iter_mut()
+            .find(|f| f["id"] == formation_id)
+            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
+        found = true;
+        if let Some(states) = f.get_mut("assignments").and_then(|a| a.as_object_mut()) {
+            for (system, a) in states.iter_mut() {
+                let in_error = a["state"].as_str().is_some_and(|s| s.ends_with("_ERROR"));
+                if !in_error {
+                    continue;
+                }
+                *a = match failing.get(system) {
+                    Some(message) => serde_json::json!({"state": "CREATE_ERROR", "error": message}),
+                    None => serde_json::json!({"state": "READY"}),
+                };
+            }
+            states.retain(|_, a| a["state"] != "READY");
+        }
+        Ok(())
+    })
+    .map_err(|e| {
+        if found {
+            e.into()
+        } else {
+            BackendError::NoSuchFormation(formation_id.to_owned())
+        }
+    })
+}
+
+/// System id → message, for the systems the file marks as failing their assignments.
+fn failing_systems(path: &Path) -> Result<std::collections::HashMap<String, String>, BackendError> {
+    let bytes = landscape::read(path)?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| LandscapeError::Invalid {
+            origin: format!("file {}", path.display()),
+            problem: e.to_string(),
+        })?;
+    Ok(doc["systems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| {
+            Some((
+                s["id"].as_str()?.to_owned(),
+                s["assignment_error"].as_str()?.to_owned(),
+            ))
+        })
+        .collect())
+}
+
+/// Deletes a formation that has no members left, as the Director does (§4.7).
+fn delete_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), BackendError> {
+    let _lock = lock(path, wait, |_| {})?;
+    let mut found = false;
+    let mut members = 0;
+    landscape::edit_formations(path, |list| {
+        let Some(at) = list.iter().position(|f| f["id"] == formation_id) else {
+            return Err(format!("no formation with the id \"{formation_id}\""));
+        };
+        found = true;
+        members = list[at]["systems"].as_array().map_or(0, Vec::len);
+        if members > 0 {
+            return Err(String::new());
+        }
+        list.remove(at);
+        Ok(())
+    })
+    .map_err(|e| match (found, members) {
+        (false, _) => BackendError::NoSuchFormation(formation_id.to_owned()),
+        (true, n) if n > 0 => BackendError::Failed(format!(
+            "the formation with the id \"{formation_id}\" still has {n} system{}; take them out first",
+            if n == 1 { "" } else { "s" }
+        )),
+        (true, _) => e.into(),
+    })
 }
 
 /// Finalizes a DRAFT formation under the lock: it becomes READY (a file sends no
@@ -439,14 +469,18 @@ fn assign_locked(
     if existing.systems.iter().any(|s| s == system_id) {
         return Ok(());
     }
-    if let Some(v) = rules::check_assignment(&fresh, existing, system_id, catalog)
+    if let Some(mut v) = rules::check_assignment(&fresh, existing, system_id, catalog)
         .map_err(BackendError::Failed)?
     {
-        return Err(BackendError::Refused(format!(
+        v.message = format!(
             "the system {system_id} cannot join \"{}\": {}",
             existing.name, v.message
-        )));
+        );
+        return Err(BackendError::Refused(Box::new(v)));
     }
+    let failing = fresh
+        .system(system_id)
+        .and_then(|s| s.assignment_error.clone());
     landscape::edit_formations(path, |list| {
         let f = list
             .iter_mut()
@@ -455,6 +489,13 @@ fn assign_locked(
         match f.get_mut("systems").and_then(|s| s.as_array_mut()) {
             Some(systems) => systems.push(system_id.into()),
             None => f["systems"] = serde_json::json!([system_id]),
+        }
+        if let Some(message) = &failing {
+            if !f["assignments"].is_object() {
+                f["assignments"] = serde_json::json!({});
+            }
+            f["assignments"][system_id] =
+                serde_json::json!({"state": "CREATE_ERROR", "error": message});
         }
         Ok(())
     })?;

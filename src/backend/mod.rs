@@ -15,10 +15,10 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::landscape::{Landscape, LandscapeError};
 use crate::plan::FormationPlan;
-use crate::rules::Report;
+use crate::rules::Finding;
 
 pub use local::{DEFAULT_LOCK_TIMEOUT, LocalBackend, set_lock_timeout};
-pub use progress::{BackendEvent, CallState, Progress};
+pub use progress::{BackendEvent, CallReport, CallState, Progress};
 pub use stderr::StderrProgress;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,9 +36,10 @@ pub enum BackendError {
     #[error("{0}")]
     Failed(String),
     /// The change was refused by the rules as enforced at the moment it was made (the
-    /// landscape changed since it was checked): a rule, not a failure.
-    #[error("{0}")]
-    Refused(String),
+    /// landscape changed since it was checked): a rule, not a failure. The finding names
+    /// the rule and says why in the backend's words.
+    #[error("{}", .0.message)]
+    Refused(Box<Finding>),
 }
 
 impl BackendError {
@@ -58,23 +59,6 @@ impl BackendError {
 pub struct Created {
     pub id: String,
     pub status: String,
-}
-
-#[derive(Debug, Clone)]
-pub enum CreateOutcome {
-    /// Created with every system assigned; `status` is its final status (e.g. `Ready`).
-    Created(Created),
-    /// Checked again against the landscape as it is now, the plan breaks a rule; nothing
-    /// was changed. Carries that fresh verdict.
-    Refused(Box<Report>),
-    /// The formation exists but not every system could be assigned. The caller offers to
-    /// retry the rest (`assign`) or to roll back (`delete`).
-    Partial {
-        formation: Created,
-        assigned: Vec<String>,
-        /// (system id, why it failed)
-        failed: Vec<(String, String)>,
-    },
 }
 
 /// A formation's state as the backend reports it.
@@ -97,6 +81,32 @@ pub enum Target {
     Other(String),
 }
 
+impl Target {
+    /// Where a change goes, as one phrase for the questions and the Review step: "in the
+    /// file x.json (the demo landscape), global account ACME", "in tenant t-1 (global
+    /// account ACME) on the Director at host". The one place this is worded.
+    pub fn sentence(&self, account: Option<&str>) -> String {
+        let account = account.filter(|a| !a.is_empty());
+        let text = match (self, account) {
+            (Target::Director { host, tenant }, Some(a)) => {
+                format!("in tenant {tenant} (global account {a}) on the Director at {host}")
+            }
+            (Target::Director { host, tenant }, None) => {
+                format!("in tenant {tenant} on the Director at {host}")
+            }
+            (Target::File { path, demo }, account) => {
+                let what = if *demo { " (the demo landscape)" } else { "" };
+                match account {
+                    Some(a) => format!("in the file {path}{what}, global account {a}"),
+                    None => format!("in the file {path}{what}"),
+                }
+            }
+            (Target::Other(what), _) => format!("in {what}"),
+        };
+        crate::text::neutralise(&text).into_owned()
+    }
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// What the user sees as the source, e.g. the file path or the Director URL.
@@ -116,25 +126,28 @@ pub trait Backend: Send + Sync {
     async fn load(&self, catalog: &Catalog, progress: &Progress)
     -> Result<Landscape, BackendError>;
 
-    /// Creates the formation and assigns its systems, after checking the plan again
-    /// against the landscape as it is now. Reports each call on `progress`.
-    async fn create(
+    /// Creates the formation with no systems yet (`createFormation`; in DRAFT when `draft`).
+    /// A name that is taken, or a user without the role, is `Refused`. Assigning its
+    /// systems, following them and undoing are the operations layer's (`crate::ops`).
+    async fn create_formation(
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
-        progress: &Progress,
-    ) -> Result<CreateOutcome, BackendError>;
+        draft: bool,
+        report: CallReport<'_>,
+    ) -> Result<Created, BackendError>;
 
-    /// Assigns one more system to an existing formation (used to retry after `Partial`).
+    /// Assigns one system to an existing formation (`assignFormation`): sent, not followed.
     async fn assign(
         &self,
         formation_id: &str,
         system_id: &str,
         catalog: &Catalog,
+        report: CallReport<'_>,
     ) -> Result<(), BackendError>;
 
     /// Takes a system out of a formation; a system that is not a member is no error. Local:
-    /// under the file lock; Director: `unassignFormation`, then waits until it is gone.
+    /// under the file lock; Director: `unassignFormation`, sent, not followed.
     async fn unassign(
         &self,
         formation_id: &str,
@@ -144,7 +157,8 @@ pub trait Backend: Send + Sync {
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError>;
 
-    /// Deletes a formation (used to roll back after `Partial`).
+    /// Deletes a formation that has no members left (the Director refuses one that has,
+    /// §4.7): `crate::ops` takes them out first.
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError>;
 
     /// Each member's assignment state, by system id (`READY` where the backend keeps none).
@@ -173,20 +187,6 @@ pub trait Backend: Send + Sync {
     /// without notifications answers its status.
     async fn resynchronize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
         self.status(formation_id).await
-    }
-
-    /// Creates the formation in Draft with its systems, after checking the plan again; the
-    /// Director sends no notifications until it is finalized. A backend without drafts says so.
-    async fn create_draft(
-        &self,
-        plan: &FormationPlan,
-        catalog: &Catalog,
-    ) -> Result<CreateOutcome, BackendError> {
-        let _ = (plan, catalog);
-        Err(BackendError::Failed(format!(
-            "{} cannot keep draft formations",
-            self.describe()
-        )))
     }
 
     /// Registers a new system (`registerApplication`); it starts `INITIAL`.
@@ -248,25 +248,6 @@ pub trait Backend: Send + Sync {
             self.describe()
         )))
     }
-
-    /// The calls `create` will make for this plan, in order, in words: the wizard shows
-    /// them on its Review screen before anything is changed. Makes no call itself.
-    fn planned_calls(&self, plan: &FormationPlan, catalog: &Catalog) -> Vec<String> {
-        let type_name = catalog
-            .by_id(&plan.type_id)
-            .map_or(plan.type_id.as_str(), |t| t.name.as_str());
-        let mut calls = vec![format!(
-            "Create the formation \"{}\" of type {type_name}",
-            plan.name
-        )];
-        calls.extend(
-            plan.systems
-                .iter()
-                .map(|id| format!("Assign the system {id}")),
-        );
-        calls.push("Wait until the formation is Ready".into());
-        calls
-    }
 }
 
 /// The error for a system that is not in the landscape.
@@ -293,4 +274,40 @@ pub fn open(source: &Source) -> Result<Box<dyn Backend>, crate::error::AppError>
             director::DirectorBackend::from_args(args).map_err(crate::error::AppError::Usage)?,
         ),
     })
+}
+
+impl Source {
+    /// The options that name this landscape on the command line, for advice that the user
+    /// can paste (`--landscape x.json`, `--director URL --tenant T --token-file F`); empty
+    /// for the demo. Paths and names only: never a secret.
+    pub fn flags(&self) -> String {
+        use crate::ops::shell_word;
+        let path = |p: &std::path::Path| shell_word(&p.display().to_string());
+        match self {
+            Source::File(p) => format!("--landscape {}", path(p)),
+            Source::Demo { .. } => String::new(),
+            Source::Director(args) => {
+                let mut out: Vec<String> = Vec::new();
+                if let Some(url) = &args.url {
+                    out.push(format!("--director {}", shell_word(url)));
+                }
+                if let Some(t) = &args.tenant {
+                    out.push(format!("--tenant {}", shell_word(t)));
+                }
+                if let Some(f) = &args.token_file {
+                    out.push(format!("--token-file {}", path(f)));
+                }
+                if let Some(f) = &args.service_key {
+                    out.push(format!("--service-key {}", path(f)));
+                }
+                if let Some(p) = &args.profile {
+                    out.push(format!("--profile {}", shell_word(p)));
+                }
+                if args.insecure_http {
+                    out.push("--insecure-http".into());
+                }
+                out.join(" ")
+            }
+        }
+    }
 }

@@ -40,6 +40,10 @@ pub enum BackendEvent {
     },
 }
 
+/// One call of a change as progress knows it (where it goes, its step number, its label),
+/// so that a backend can say when it retries that call; `None` reports nothing.
+pub type CallReport<'a> = Option<(&'a Progress, usize, &'a str)>;
+
 /// Where progress goes; `Progress::none()` discards it.
 #[derive(Debug, Clone, Default)]
 pub struct Progress(Option<UnboundedSender<BackendEvent>>);

@@ -1,6 +1,6 @@
 //! Progress for the commands: after a moment of loading, a line on stderr that says how
-//! far it got; a call that waits or is retried, a line that says why. Quick loads print
-//! nothing; stdout stays clean for scripts.
+//! far it got; a call that waits or is retried, a line that says why; each step of a
+//! change, a line as it ends. Quick loads print nothing; stdout stays clean for scripts.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -16,15 +16,18 @@ const QUIET_FOR: Duration = Duration::from_secs(1);
 pub struct StderrProgress {
     progress: Progress,
     task: tokio::task::JoinHandle<()>,
+    done: tokio::sync::oneshot::Sender<()>,
 }
 
 impl StderrProgress {
     /// Starts the printer; `finish` ends the line it may have drawn.
     pub fn start() -> StderrProgress {
         let (tx, rx) = mpsc::unbounded_channel();
+        let (done, finished) = tokio::sync::oneshot::channel();
         StderrProgress {
             progress: Progress::to(tx),
-            task: tokio::spawn(print(rx, Instant::now())),
+            task: tokio::spawn(print(rx, finished, Instant::now())),
+            done,
         }
     }
 
@@ -32,9 +35,16 @@ impl StderrProgress {
         &self.progress
     }
 
+    /// Prints what was sent so far and stops, whether or not clones of the progress are
+    /// still around (an operation's context keeps one).
     pub async fn finish(self) {
-        let StderrProgress { progress, task } = self;
+        let StderrProgress {
+            progress,
+            task,
+            done,
+        } = self;
         drop(progress);
+        let _ = done.send(());
         let _ = task.await;
     }
 }
@@ -43,14 +53,36 @@ impl StderrProgress {
 /// update is a line of its own, so they come seldom.
 const LINE_EVERY: Duration = Duration::from_secs(5);
 
-async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) {
+async fn print(
+    mut rx: mpsc::UnboundedReceiver<BackendEvent>,
+    mut finished: tokio::sync::oneshot::Receiver<()>,
+    started: Instant,
+) {
     let terminal = std::io::stderr().is_terminal();
     let mut drew = false;
     let mut last_line: Option<Instant> = None;
     // The newest state not yet written as a line (pipes only): written at the end, so a
     // log always holds the final count.
     let mut pending: Option<String> = None;
-    while let Some(event) = rx.recv().await {
+    let mut draining = false;
+    loop {
+        let event = if draining {
+            match rx.try_recv() {
+                Ok(event) => event,
+                Err(_) => break,
+            }
+        } else {
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => event,
+                    None => break,
+                },
+                _ = &mut finished => {
+                    draining = true;
+                    continue;
+                }
+            }
+        };
         if let BackendEvent::Call {
             label,
             state: CallState::Retrying { reason, .. },
@@ -63,6 +95,23 @@ async fn print(mut rx: mpsc::UnboundedReceiver<BackendEvent>, started: Instant) 
                 let _ = writeln!(err);
             }
             let _ = writeln!(err, "{}: {}.", neutralise(label), neutralise(reason));
+            continue;
+        }
+        if let BackendEvent::Call { label, state, .. } = &event {
+            // Each step of a change, as it ends: an interrupted or undone change says what
+            // it did, step by step.
+            // A failure is the command's own last word (with what it means), not said twice.
+            let said = match state {
+                CallState::Done => format!("  done: {}", neutralise(label)),
+                CallState::Failed(_) | CallState::Started | CallState::Retrying { .. } => {
+                    continue;
+                }
+            };
+            let mut err = std::io::stderr().lock();
+            if std::mem::take(&mut drew) {
+                let _ = writeln!(err);
+            }
+            let _ = writeln!(err, "{said}");
             continue;
         }
         let Some(text) = line(&event) else {

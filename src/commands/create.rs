@@ -1,11 +1,13 @@
-//! `check` and `create`: the verdict on a plan, and creating it with rollback.
+//! `check` and `create`: the verdict on a plan, and creating it through the operations
+//! layer (which undoes what it did when it cannot finish).
 
 use super::{load, print};
-use crate::backend::{self, Backend, CreateOutcome, Progress};
+use crate::backend::{self, Backend, Progress};
 use crate::catalog::Catalog;
-use crate::cli::{Format, PlanArgs};
+use crate::cli::{Format, PlanArgs, SourceArgs};
 use crate::error::{AppError, exit};
 use crate::landscape::Landscape;
+use crate::ops::{self, End};
 use crate::output::{self, Verdict};
 use crate::plan::FormationPlan;
 use crate::rules;
@@ -61,6 +63,8 @@ pub(super) async fn create(
     backend: &dyn Backend,
     args: &PlanArgs,
     dry_run: bool,
+    draft: bool,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let rules = super::server_rules::effective(backend, catalog).await?;
@@ -79,51 +83,93 @@ pub(super) async fn create(
         return Ok(verdict_code(&report));
     }
     let printer = backend::StderrProgress::start();
-    let outcome = backend.create(&plan, catalog, printer.progress()).await;
+    let ctx = super::ops_ctx(backend, catalog, source, printer.progress());
+    let options = ops::create::Options {
+        draft,
+        checked_on: Some(&landscape),
+    };
+    let outcome = ops::create::create(&ctx, &plan, options).await;
     printer.finish().await;
-    match outcome? {
-        CreateOutcome::Created(created) => {
-            show(
-                args.format,
-                &plan,
-                &report,
-                &landscape,
-                catalog,
-                Some(&created),
-                false,
-            );
-            Ok(exit::OK)
-        }
-        CreateOutcome::Partial {
-            formation,
-            assigned,
-            failed,
-        } => roll_back(backend, &formation.id, &assigned, &failed).await,
-        CreateOutcome::Refused(report) => {
-            // Read again to say what changed; the verdict is the one made under the lock.
-            let fresh = backend.load(catalog, &Progress::none()).await;
-            let mut note = "The landscape changed since it was read; checked again, the formation breaks a rule and was not created.".to_owned();
-            match &fresh {
-                Ok(fresh) => {
-                    let changes = crate::changes::describe(&landscape, fresh);
-                    if !changes.is_empty() {
-                        note.push_str(" What changed:");
-                        for c in changes {
-                            note.push_str("\n  - ");
-                            note.push_str(&crate::text::neutralise(&c));
-                        }
+    let outcome = outcome?;
+    match &outcome.end {
+        End::Refused(fresh) => {
+            // Read again to say what changed since the landscape was read.
+            let again = backend.load(catalog, &Progress::none()).await;
+            let mut note =
+                "Checked again, the formation breaks a rule now and was not created.".to_owned();
+            if let Ok(again) = &again {
+                let changes = crate::changes::describe(&landscape, again);
+                if !changes.is_empty() {
+                    note.push_str(" What changed since it was read:");
+                    for c in changes {
+                        note.push_str("\n  - ");
+                        note.push_str(&crate::text::neutralise(&c));
                     }
                 }
-                Err(e) => note.push_str(&format!(
-                    " It could not be read again to show what changed: {}",
-                    crate::text::neutralise(&e.to_string())
-                )),
             }
             eprintln!("{note}");
-            let shown = fresh.as_ref().unwrap_or(&landscape);
-            show(args.format, &plan, &report, shown, catalog, None, false);
-            Ok(exit::RULES_NOT_SATISFIED)
+            let shown = again.as_ref().unwrap_or(&landscape);
+            show(args.format, &plan, fresh, shown, catalog, None, false);
         }
+        End::Created => {
+            if let Some(created) = &outcome.formation {
+                show(
+                    args.format,
+                    &plan,
+                    &report,
+                    &landscape,
+                    catalog,
+                    Some(created),
+                    false,
+                );
+                for (system, why) in outcome.not_ready() {
+                    eprintln!(
+                        "{} is in the formation, but its assignment is {}.",
+                        crate::text::neutralise(&system),
+                        crate::text::neutralise(&why)
+                    );
+                }
+                if !outcome.not_ready().is_empty() {
+                    eprintln!(
+                        "Resynchronize it once the cause is fixed: `{}`",
+                        ctx.command(&format!("resync {}", ops::shell_word(&plan.name)))
+                    );
+                }
+                if draft {
+                    eprintln!(
+                        "It is a draft: nothing is sent until `{}` makes it active.",
+                        ctx.command(&format!("finalize {}", ops::shell_word(&plan.name)))
+                    );
+                }
+            }
+        }
+        End::Failed(_) | End::Interrupted => {}
+    }
+    say_ending(&ctx, &plan.name, &outcome);
+    Ok(outcome.exit_code())
+}
+
+/// On stderr, how a create that did not simply succeed ended: what was undone, what is
+/// left, and the command that shows it.
+pub(super) fn say_ending(ctx: &ops::Ctx<'_>, name: &str, outcome: &ops::CreateOutcome) {
+    use crate::text::neutralise;
+    let shown = neutralise(name);
+    let show = ctx.command(&format!("show {}", ops::shell_word(name)));
+    let lead = match &outcome.end {
+        End::Created | End::Refused(_) if outcome.left.is_none() => return,
+        End::Interrupted if outcome.formation.is_some() && outcome.left.is_none() => {
+            eprintln!(
+                "Interrupted while its assignments were followed: \"{shown}\" exists with every system. `{show}` shows how they are doing."
+            );
+            return;
+        }
+        End::Interrupted => "Interrupted".to_owned(),
+        End::Failed(why) => format!("Not created: {}", neutralise(why)),
+        End::Refused(_) | End::Created => "Refused".to_owned(),
+    };
+    match &outcome.left {
+        None => eprintln!("{lead}; what was done was undone: \"{shown}\" does not exist."),
+        Some(left) => eprintln!("{lead}; {}. `{show}` shows it.", neutralise(left)),
     }
 }
 
@@ -145,37 +191,4 @@ fn show(
     print(format, &verdict, || {
         output::verdict_text(&verdict, landscape)
     });
-}
-
-/// On the command line a half-made formation is never left behind: it is deleted, and the
-/// user is told what had been assigned and what failed.
-async fn roll_back(
-    backend: &dyn Backend,
-    formation_id: &str,
-    assigned: &[String],
-    failed: &[(String, String)],
-) -> Result<u8, AppError> {
-    let failed_text: Vec<String> = failed
-        .iter()
-        .map(|(id, why)| format!("{id} ({why})"))
-        .collect();
-    let assigned_text = if assigned.is_empty() {
-        "none".to_owned()
-    } else {
-        assigned.join(", ")
-    };
-    let story = format!(
-        "formation {formation_id} was created but not every system could be assigned: assigned {assigned_text}; failed {}",
-        failed_text.join(", ")
-    );
-    match backend.delete(formation_id).await {
-        Ok(()) => Err(AppError::Backend(crate::backend::BackendError::Failed(
-            format!("{story}. It was rolled back (deleted); nothing is left behind."),
-        ))),
-        Err(e) => Err(AppError::Backend(crate::backend::BackendError::Failed(
-            format!(
-                "{story}. Rolling it back failed too ({e}); delete formation {formation_id} by hand."
-            ),
-        ))),
-    }
 }

@@ -5,12 +5,13 @@
 use std::path::Path;
 
 use super::{load, print};
-use crate::backend::{self, Backend, BackendError, CreateOutcome, Progress, Source};
+use crate::backend::{self, Backend};
 use crate::catalog::Catalog;
 use crate::cli::{ApplyArgs, Command, FilePlanArgs, SourceArgs};
 use crate::declare::{self, Parsed, Plan, Step, report};
 use crate::error::{AppError, exit};
 use crate::landscape::Landscape;
+use crate::ops;
 use crate::plan::FormationPlan;
 use crate::text::neutralise;
 
@@ -19,7 +20,7 @@ pub(super) async fn run(
     source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let backend = backend::open(&source.source())?;
+    let backend = super::open(source)?;
     let backend = backend.as_ref();
     match command {
         Command::Export { formations, .. } => export(backend, formations, catalog).await,
@@ -141,11 +142,11 @@ async fn apply(
     if !plan.has_changes() {
         return Ok(exit::OK);
     }
-    let target = target(source, backend);
+    let target = target(backend);
     if !source.yes {
         if !crate::prompt::on_terminal() {
             return Err(AppError::Usage(format!(
-                "apply would change {target}; not on a terminal, it needs --yes"
+                "apply would change the landscape {target}; not on a terminal, it needs --yes"
             )));
         }
         if !confirm(&plan, &target).await? {
@@ -161,7 +162,7 @@ async fn apply(
             return Box::pin(apply(backend, args, source, catalog)).await;
         }
     }
-    let outcome = carry_out(backend, &plan, &landscape, catalog).await;
+    let outcome = carry_out(backend, &plan, &landscape, source, catalog).await;
     let still = planned(backend, &parsed, args.prune, catalog).await;
     match (&outcome, &still) {
         (_, Ok((fresh, rest))) if rest.has_changes() || !rest.is_valid() => {
@@ -172,7 +173,7 @@ async fn apply(
             );
         }
         (_, Ok(_)) => {
-            println!("\nApplied to {target}. No changes remain: the formations match the file.")
+            println!("\nApplied {target}. No changes remain: the formations match the file.")
         }
         (_, Err(e)) => eprintln!(
             "formation-wizard: the landscape could not be read again to show what is left: {}",
@@ -182,30 +183,16 @@ async fn apply(
     outcome
 }
 
-/// Where the changes go, for the confirmation: the file, or the Director and tenant.
-pub(crate) fn target(source: &SourceArgs, backend: &dyn Backend) -> String {
-    match source.source() {
-        Source::Director(args) => {
-            let tenant = match (&args.tenant, &args.profile) {
-                (Some(t), _) => format!("tenant {t}"),
-                (None, Some(p)) => format!("the tenant of profile {p}"),
-                (None, None) => "no tenant".into(),
-            };
-            format!(
-                "the Director at {} ({})",
-                neutralise(&backend.describe()),
-                neutralise(&tenant)
-            )
-        }
-        Source::Demo { .. } => format!("the demo landscape {}", backend.describe()),
-        Source::File(path) => format!("the landscape file {}", path.display()),
-    }
+/// Where the changes go, for the confirmation: "in the file …", "in tenant … on the
+/// Director at …" (`Target::sentence`, as the wizard says it).
+pub(crate) fn target(backend: &dyn Backend) -> String {
+    backend.target().sentence(None)
 }
 
-/// Asks on the terminal; only a typed "yes" (or "y") goes on.
+/// Asks on the terminal; only a typed "yes" goes on.
 async fn confirm(plan: &Plan, target: &str) -> Result<bool, AppError> {
     let question = format!(
-        "\nApply {} ({}) to {target}?",
+        "\nApply {} ({}) {target}?",
         if plan.steps.len() == 1 {
             "this change".to_owned()
         } else {
@@ -213,33 +200,61 @@ async fn confirm(plan: &Plan, target: &str) -> Result<bool, AppError> {
         },
         report::counts(plan)
     );
-    crate::prompt::ask_async(question).await
+    crate::prompt::ask_async(question, crate::prompt::Needs::Yes).await
 }
 
-/// Carries the steps out in order, stopping at the first that fails. Each backend call
-/// checks again (under the file lock, or the Director's own constraints).
+/// Carries the steps out in order through the operations layer, stopping at the first that
+/// does not succeed. Each step checks again (under the file lock, or the Director's own
+/// constraints). An interrupt stops after the step in flight: a formation being created is
+/// finished or undone by that step, so each formation is left whole or gone.
 async fn carry_out(
     backend: &dyn Backend,
     plan: &Plan,
     landscape: &Landscape,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
+    let printer = backend::StderrProgress::start();
+    let ctx = super::ops_ctx(backend, catalog, source, printer.progress());
+    let code = steps(&ctx, plan, landscape).await;
+    printer.finish().await;
+    code
+}
+
+async fn steps(ctx: &ops::Ctx<'_>, plan: &Plan, landscape: &Landscape) -> Result<u8, AppError> {
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
-        let line = report::step_text(step, landscape, catalog);
+        let line = report::step_text(step, landscape, ctx.catalog);
+        if ctx.stop.requested() {
+            eprintln!(
+                "Interrupted: stopped before step {}/{total} ({}); the steps before it are done.",
+                i + 1,
+                neutralise(&line)
+            );
+            return Ok(exit::CANCELLED);
+        }
         eprintln!("[{}/{total}] {line}", i + 1);
-        let result = match step {
+        let (code, said) = match step {
             Step::Unassign {
                 formation_id,
                 system,
                 ..
-            } => backend.unassign(formation_id, system, catalog).await,
+            } => changed(
+                // The plan was checked whole and confirmed: a formation may lack a system
+                // between two of its steps (its Task Center moved out before the new one in).
+                ops::change::unassign(ctx, formation_id, std::slice::from_ref(system), true)
+                    .await?,
+            ),
             Step::Assign {
                 formation_id,
                 system,
                 ..
-            } => backend.assign(formation_id, system, catalog).await,
-            Step::Delete { formation_id, .. } => backend.delete(formation_id).await,
+            } => {
+                changed(ops::change::assign(ctx, formation_id, std::slice::from_ref(system)).await?)
+            }
+            Step::Delete { formation_id, .. } => {
+                changed(ops::change::delete(ctx, formation_id).await?)
+            }
             Step::Create {
                 formation,
                 type_id,
@@ -250,72 +265,39 @@ async fn carry_out(
                     type_id: type_id.clone(),
                     systems: systems.clone(),
                 };
-                match create(backend, &wanted, catalog).await? {
-                    Some(code) => return Ok(code),
-                    None => Ok(()),
+                let outcome =
+                    ops::create::create(ctx, &wanted, ops::create::Options::default()).await?;
+                if let ops::End::Refused(report) = &outcome.end {
+                    eprintln!(
+                        "Checked again, the formation \"{}\" breaks a rule now and was not created:",
+                        neutralise(&wanted.name)
+                    );
+                    for v in &report.violations {
+                        eprintln!("  x {}", neutralise(&v.message));
+                    }
                 }
+                super::create::say_ending(ctx, &wanted.name, &outcome);
+                (outcome.exit_code(), None)
             }
         };
-        if let Err(e) = result {
-            return Err(AppError::Backend(BackendError::Failed(format!(
-                "step {}/{total} ({}) failed, the steps after it were not tried: {}",
-                i + 1,
-                neutralise(&line),
-                e
-            ))));
+        if code != exit::OK {
+            if let Some(said) = said {
+                eprintln!("{said}");
+            }
+            if i + 1 < total {
+                eprintln!(
+                    "Step {}/{total} did not succeed; the steps after it were not tried.",
+                    i + 1
+                );
+            }
+            return Ok(code);
         }
     }
     Ok(exit::OK)
 }
 
-/// One formation created as `create` does it: checked again under the lock or by the
-/// server; a formation whose systems could not all be assigned is rolled back in the
-/// Director's order (unassign what was assigned, then delete). `Some(code)` stops apply.
-async fn create(
-    backend: &dyn Backend,
-    wanted: &FormationPlan,
-    catalog: &Catalog,
-) -> Result<Option<u8>, AppError> {
-    match backend.create(wanted, catalog, &Progress::none()).await? {
-        CreateOutcome::Created(_) => Ok(None),
-        CreateOutcome::Refused(report) => {
-            eprintln!(
-                "Checked again, the formation \"{}\" breaks a rule now and was not created:",
-                neutralise(&wanted.name)
-            );
-            for v in &report.violations {
-                eprintln!("  x {}", neutralise(&v.message));
-            }
-            Ok(Some(exit::RULES_NOT_SATISFIED))
-        }
-        CreateOutcome::Partial {
-            formation,
-            assigned,
-            failed,
-        } => {
-            let failed: Vec<String> = failed
-                .iter()
-                .map(|(id, why)| format!("{id} ({why})"))
-                .collect();
-            let mut undo = Ok(());
-            for sid in &assigned {
-                undo = undo.and(backend.unassign(&formation.id, sid, catalog).await);
-            }
-            if undo.is_ok() {
-                undo = backend.delete(&formation.id).await;
-            }
-            let story = format!(
-                "the formation \"{}\" was created but not every system could be assigned (failed: {})",
-                wanted.name,
-                failed.join(", ")
-            );
-            Err(AppError::Backend(BackendError::Failed(match undo {
-                Ok(()) => format!("{story}; it was rolled back, nothing is left behind"),
-                Err(e) => format!(
-                    "{story}; rolling it back failed too ({e}): delete formation {} by hand",
-                    formation.id
-                ),
-            })))
-        }
-    }
+/// A change's exit code and, when it did not simply succeed, what happened.
+fn changed(outcome: ops::ChangeOutcome) -> (u8, Option<String>) {
+    let code = outcome.exit_code();
+    (code, (code != exit::OK).then(|| outcome.line()))
 }

@@ -1,26 +1,22 @@
 //! After a formation exists: `formations`, `show`, `assign`, `unassign`, `resync`,
-//! `finalize`, `delete`, `status` and `create --draft`. Each reads the landscape through
-//! the backend, asks the rule engine before changing anything, and follows every system it
-//! changed to its final state.
+//! `finalize`, `delete` and `status`. Each reads the landscape through the backend; every
+//! change goes through `crate::ops`, which checks it, sends it and follows each system it
+//! touched to its final state; here the outcome is printed.
 
-use std::collections::BTreeMap;
-
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::{load, print};
-use crate::backend::{Backend, BackendError, CreateOutcome, FormationState};
+use crate::backend::{Backend, BackendError, FormationState};
 use crate::catalog::Catalog;
-use crate::cli::{Command, Format, FormationArgs, MembersArgs, PlanArgs, SourceArgs};
+use crate::cli::{Command, Format, FormationArgs, MembersArgs, SourceArgs};
 use crate::error::{AppError, exit};
 use crate::landscape::{Assignment, Formation, Landscape};
+use crate::ops::{self, ChangeEnd, ChangeOutcome, Final};
 use crate::plan::{FormationPlan, PlanError};
 use crate::rules::{self, Finding};
 use crate::text::neutralise;
-
-/// How long `assign`, `unassign` and `delete` follow a system before giving up on it.
-const FOLLOW_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub(super) async fn run(
     backend: &dyn Backend,
@@ -36,17 +32,19 @@ pub(super) async fn run(
             format,
             ..
         } => list(backend, formation_type.as_deref(), *format, catalog).await,
-        Command::Show(f) => show(backend, f, catalog).await,
-        Command::Assign(m) => assign(backend, m, catalog).await,
-        Command::Unassign(m) => unassign(backend, m, source.yes, catalog).await,
-        Command::Resync { formation, reset } => resync(backend, formation, *reset, catalog).await,
-        Command::Finalize(f) => finalize(backend, f, catalog).await,
-        Command::Delete(f) => delete(backend, f, source.yes, catalog).await,
+        Command::Show(f) => show(backend, f, source, catalog).await,
+        Command::Assign(m) => assign(backend, m, source, catalog).await,
+        Command::Unassign(m) => unassign(backend, m, source, catalog).await,
+        Command::Resync { formation, reset } => {
+            resync(backend, formation, *reset, source, catalog).await
+        }
+        Command::Finalize(f) => finalize(backend, f, source, catalog).await,
+        Command::Delete(f) => delete(backend, f, source, catalog).await,
         Command::Status {
             formation,
             wait,
             timeout,
-        } => status(backend, formation, *wait, *timeout, catalog).await,
+        } => status(backend, formation, *wait, *timeout, source, catalog).await,
         _ => Err(AppError::Usage("not a formations command".into())),
     }
 }
@@ -211,6 +209,7 @@ struct Shown {
 async fn show(
     backend: &dyn Backend,
     args: &FormationArgs,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let landscape = load(backend, catalog).await?;
@@ -236,11 +235,11 @@ async fn show(
             .collect(),
         enables,
     };
-    print(args.format, &shown, || show_text(&shown));
+    print(args.format, &shown, || show_text(&shown, source));
     Ok(exit::OK)
 }
 
-fn show_text(s: &Shown) -> String {
+fn show_text(s: &Shown, source: &SourceArgs) -> String {
     let mut out = format!(
         "{} ({})\n  Type: {}\n  Status: {}\n",
         neutralise(&s.name),
@@ -266,7 +265,13 @@ fn show_text(s: &Shown) -> String {
         }
     }
     if s.status == "Error" {
-        out.push_str("  Resynchronize it: formation-wizard resync FORMATION\n");
+        out.push_str(&format!(
+            "  Resynchronize it: {}\n",
+            ops::command_line(
+                &format!("resync {}", ops::shell_word(&s.name)),
+                &source.source().flags()
+            )
+        ));
     }
     out
 }
@@ -367,6 +372,7 @@ fn member_fix(action: &str, v: &Finding, f: &Formation) -> Option<String> {
 async fn assign(
     backend: &dyn Backend,
     args: &MembersArgs,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let format = args.formation.format;
@@ -375,21 +381,18 @@ async fn assign(
     known(&landscape, f, &args.systems, catalog)?;
     // Sent again, a member is refused by the Director when it is a Task Center (its own
     // formation counts against it, director-behaviour.md §4.5): members are left alone.
-    let (already, joining): (Vec<String>, Vec<String>) = args
-        .systems
-        .iter()
-        .cloned()
-        .partition(|id| f.systems.contains(id));
-    for id in &already {
+    for id in args.systems.iter().filter(|id| f.systems.contains(id)) {
         eprintln!(
             "{} is already in \"{}\"; nothing to do for it.",
             neutralise(id),
             neutralise(&f.name)
         );
     }
-    let broken =
-        rules::check_assignments(&landscape, f, &joining, catalog).map_err(AppError::Usage)?;
-    if !broken.is_empty() {
+    let outcome = changing(backend, catalog, source, |ctx| {
+        Box::pin(async move { ops::change::assign(ctx, &f.id, &args.systems).await })
+    })
+    .await?;
+    if let ChangeEnd::Refused(broken) = &outcome.end {
         let lead = format!(
             "Nothing was assigned: the rules refuse {} for \"{}\".",
             if broken.len() == 1 {
@@ -399,28 +402,15 @@ async fn assign(
             },
             neutralise(&f.name)
         );
-        return Ok(refuse(format, f, "assign", &broken, &lead));
+        return Ok(refuse(format, f, "assign", broken, &lead));
     }
-    for id in &joining {
-        backend.assign(&f.id, id, catalog).await?;
-    }
-    let members = follow(backend, &f.id, &args.systems, true).await?;
-    finish(
-        backend,
-        &landscape,
-        f,
-        "assign",
-        &args.systems,
-        &members,
-        format,
-    )
-    .await
+    Ok(finish(&landscape, f, &outcome, source, format))
 }
 
 async fn unassign(
     backend: &dyn Backend,
     args: &MembersArgs,
-    yes: bool,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let format = args.formation.format;
@@ -429,22 +419,24 @@ async fn unassign(
     known(&landscape, f, &args.systems, catalog)?;
     if let Some(stranger) = args.systems.iter().find(|id| !f.systems.contains(id)) {
         return Err(AppError::Usage(format!(
-            "the system {} is not in the formation \"{}\"; `formation-wizard show {}` lists its systems",
+            "the system {} is not in the formation \"{}\"; `{}` lists its systems",
             neutralise(stranger),
             neutralise(&f.name),
-            neutralise(&f.id)
+            ops::command_line(
+                &format!("show {}", ops::shell_word(&f.id)),
+                &source.source().flags()
+            )
         )));
     }
     let breaks = rules::check_unassignment(&landscape, f, &args.systems, catalog)
         .map_err(AppError::Usage)?;
-    if !breaks.is_empty() && !yes {
-        let lead = format!(
-            "Without {}, the formation \"{}\" stops working:",
-            args.systems.join(", "),
-            neutralise(&f.name)
-        );
-        let asked = crate::prompt::on_terminal();
-        if !asked {
+    let lead = format!(
+        "Without {}, the formation \"{}\" stops working:",
+        args.systems.join(", "),
+        neutralise(&f.name)
+    );
+    if !breaks.is_empty() && !source.yes {
+        if !crate::prompt::on_terminal() {
             let code = refuse(format, f, "unassign", &breaks, &lead);
             eprintln!("Nothing was changed; pass --yes to take them out anyway.");
             return Ok(code);
@@ -453,64 +445,96 @@ async fn unassign(
         for v in &breaks {
             eprintln!("  - {}", neutralise(&v.message));
         }
-        if !crate::prompt::ask(&format!(
-            "Take them out of \"{}\" in {} anyway?",
-            neutralise(&f.name),
-            neutralise(&backend.describe())
-        ))? {
+        if !crate::prompt::ask(
+            &format!(
+                "Take them out of \"{}\" in {} anyway?",
+                neutralise(&f.name),
+                neutralise(&backend.describe())
+            ),
+            crate::prompt::Needs::Y,
+        )? {
             eprintln!("Nothing was changed.");
             return Ok(exit::CANCELLED);
         }
     }
-    for id in &args.systems {
-        backend.unassign(&f.id, id, catalog).await?;
+    // Said yes (or --yes) to what was shown; anything more that breaks is refused.
+    let accepted = !breaks.is_empty();
+    let outcome = changing(backend, catalog, source, |ctx| {
+        Box::pin(async move { ops::change::unassign(ctx, &f.id, &args.systems, accepted).await })
+    })
+    .await?;
+    if let ChangeEnd::Refused(broken) = &outcome.end {
+        let code = refuse(format, f, "unassign", broken, &lead);
+        eprintln!("Nothing was changed: the formation changed since it was read.");
+        return Ok(code);
     }
-    let members = follow(backend, &f.id, &args.systems, false).await?;
-    finish(
-        backend,
-        &landscape,
-        f,
-        "unassign",
-        &args.systems,
-        &members,
-        format,
-    )
-    .await
+    Ok(finish(&landscape, f, &outcome, source, format))
 }
 
-/// Prints what happened to each system and the formation's status; any system in error
-/// is a failed backend (exit 3).
-async fn finish(
-    backend: &dyn Backend,
+/// Runs one change through the operations layer with progress on stderr and the
+/// interrupt signals heard.
+async fn changing<'a>(
+    backend: &'a dyn Backend,
+    catalog: &'a Catalog,
+    source: &SourceArgs,
+    run: impl for<'c> FnOnce(
+        &'c ops::Ctx<'a>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ChangeOutcome, BackendError>> + Send + 'c>,
+    >,
+) -> Result<ChangeOutcome, AppError> {
+    let printer = crate::backend::StderrProgress::start();
+    let ctx = super::ops_ctx(backend, catalog, source, printer.progress());
+    let outcome = run(&ctx).await;
+    printer.finish().await;
+    Ok(outcome?)
+}
+
+/// Prints what happened to each system and the formation's status; the exit code is the
+/// outcome's: a system that did not end where it was sent is a failed backend (exit 3).
+fn finish(
     landscape: &Landscape,
     f: &Formation,
-    action: &'static str,
-    ids: &[String],
-    members: &BTreeMap<String, Assignment>,
+    outcome: &ChangeOutcome,
+    source: &SourceArgs,
     format: Format,
-) -> Result<u8, AppError> {
-    let state = backend.status(&f.id).await?;
-    let gone = Assignment {
-        state: "UNASSIGNED".into(),
-        error: None,
-    };
-    let systems: Vec<Member> = ids
+) -> u8 {
+    let systems: Vec<Member> = outcome
+        .systems
         .iter()
-        .map(|id| member(landscape, id, members.get(id).unwrap_or(&gone)))
+        .map(|(id, end)| member(landscape, id, &assignment_of(end)))
         .collect();
-    let failed = systems.iter().any(|m| m.state.ends_with("_ERROR"));
-    let outcome = Outcome {
+    let state = outcome.state.clone().unwrap_or(FormationState {
+        status: "unknown".into(),
+        errors: Vec::new(),
+    });
+    let shown = Outcome {
         formation: named(f),
-        action,
+        action: outcome.action.word(),
         status: state.status,
         errors: state.errors,
         systems,
     };
-    print(format, &outcome, || outcome_text(&outcome));
-    Ok(if failed { exit::BACKEND } else { exit::OK })
+    print(format, &shown, || outcome_text(&shown, source));
+    if !outcome.succeeded() {
+        eprintln!("{}", outcome.line());
+    }
+    outcome.exit_code()
 }
 
-fn outcome_text(o: &Outcome) -> String {
+/// A followed system's end as the assignment it leaves.
+fn assignment_of(end: &Final) -> Assignment {
+    let (state, error) = match end {
+        Final::Ready => ("READY".to_owned(), None),
+        Final::Failed { state, error } => (state.clone(), error.clone()),
+        Final::Gone => ("UNASSIGNED".to_owned(), None),
+        Final::Vanished => ("GONE".to_owned(), Some(end.words())),
+        Final::Pending { state } => (state.clone(), None),
+    };
+    Assignment { state, error }
+}
+
+fn outcome_text(o: &Outcome, source: &SourceArgs) -> String {
     let mut out = format!(
         "{} ({}): {}\n",
         neutralise(&o.formation.name),
@@ -524,79 +548,46 @@ fn outcome_text(o: &Outcome) -> String {
         out.push_str(&format!("  Error: {}\n", neutralise(e)));
     }
     if o.status == "Error" {
-        out.push_str("  Resynchronize it: formation-wizard resync FORMATION\n");
+        out.push_str(&format!(
+            "  Resynchronize it: {}\n",
+            ops::command_line(
+                &format!("resync {}", ops::shell_word(&o.formation.name)),
+                &source.source().flags()
+            )
+        ));
     }
     out
-}
-
-/// Follows `ids` until each is final: joined (READY or an error) or, when `joining` is
-/// false, gone. Progress on stderr after a second; backs off up to two seconds a look.
-async fn follow(
-    backend: &dyn Backend,
-    formation_id: &str,
-    ids: &[String],
-    joining: bool,
-) -> Result<BTreeMap<String, Assignment>, AppError> {
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(100);
-    loop {
-        let members = backend.members(formation_id).await?;
-        let pending: Vec<String> = ids
-            .iter()
-            .filter_map(|id| match members.get(id) {
-                Some(a) if a.in_progress() || !joining => Some(format!("{id} ({})", a.state)),
-                None if joining => Some(format!("{id} (not yet a member)")),
-                _ => None,
-            })
-            .collect();
-        if pending.is_empty() {
-            return Ok(members);
-        }
-        let waited = started.elapsed();
-        if waited >= FOLLOW_TIMEOUT {
-            return Err(AppError::Backend(BackendError::Failed(format!(
-                "after {} s these systems are still not final: {}; `formation-wizard status {formation_id} --wait` follows it further",
-                waited.as_secs(),
-                neutralise(&pending.join(", "))
-            ))));
-        }
-        if waited >= Duration::from_secs(1) {
-            eprintln!(
-                "waiting ({} s): {}",
-                waited.as_secs(),
-                neutralise(&pending.join(", "))
-            );
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
-    }
 }
 
 async fn resync(
     backend: &dyn Backend,
     args: &FormationArgs,
     reset: bool,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation)?;
-    let state = if reset {
-        backend.resynchronize_reset(&f.id).await?
-    } else {
-        backend.resynchronize(&f.id).await?
-    };
-    report_state(args.format, f, "resync", state)
+    let outcome = changing(backend, catalog, source, |ctx| {
+        Box::pin(async move { ops::change::resync(ctx, &f.id, reset).await })
+    })
+    .await?;
+    Ok(finish(&landscape, f, &outcome, source, args.format))
 }
 
 async fn finalize(
     backend: &dyn Backend,
     args: &FormationArgs,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation)?;
-    let state = backend.finalize(&f.id).await?;
-    report_state(args.format, f, "finalize", state)
+    let outcome = changing(backend, catalog, source, |ctx| {
+        Box::pin(async move { ops::change::finalize(ctx, &f.id).await })
+    })
+    .await?;
+    Ok(finish(&landscape, f, &outcome, source, args.format))
 }
 
 /// Prints a formation's state; Error is a failed backend (exit 3).
@@ -605,6 +596,7 @@ fn report_state(
     f: &Formation,
     action: &'static str,
     state: FormationState,
+    source: &SourceArgs,
 ) -> Result<u8, AppError> {
     let code = if state.status == "Error" {
         exit::BACKEND
@@ -618,7 +610,7 @@ fn report_state(
         errors: state.errors,
         systems: Vec::new(),
     };
-    print(format, &outcome, || outcome_text(&outcome));
+    print(format, &outcome, || outcome_text(&outcome, source));
     Ok(code)
 }
 
@@ -627,36 +619,43 @@ async fn status(
     args: &FormationArgs,
     wait: bool,
     timeout: u64,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation)?;
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(100);
-    loop {
+    if !wait {
         let state = backend.status(&f.id).await?;
-        let settled = matches!(state.status.as_str(), "Ready" | "Error" | "Draft");
-        if !wait || settled {
-            return report_state(args.format, f, "status", state);
-        }
-        let waited = started.elapsed();
-        if waited >= Duration::from_secs(timeout) {
-            return Err(AppError::Backend(BackendError::Failed(format!(
-                "the formation \"{}\" is still {} after {} s",
-                neutralise(&f.name),
-                neutralise(&state.status),
-                waited.as_secs()
-            ))));
-        }
-        eprintln!(
-            "{} ({} s): {}",
-            neutralise(&f.name),
-            waited.as_secs(),
-            neutralise(&state.status)
-        );
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
+        return report_state(args.format, f, "status", state, source);
     }
+    let policy = ops::Policy {
+        timeout: Duration::from_secs(timeout),
+        ..ops::Policy::default()
+    };
+    let name = neutralise(&f.name).into_owned();
+    let (state, settled) = ops::follow::until(&policy, &ops::Interrupt::new(), |waited| {
+        let (id, name) = (&f.id, &name);
+        async move {
+            let state = backend.status(id).await?;
+            let settled = matches!(state.status.as_str(), "Ready" | "Error" | "Draft");
+            if !settled {
+                eprintln!(
+                    "{name} ({} s): {}",
+                    waited.as_secs(),
+                    neutralise(&state.status)
+                );
+            }
+            Ok((state, settled))
+        }
+    })
+    .await?;
+    if !settled {
+        return Err(AppError::Backend(BackendError::Failed(format!(
+            "the formation \"{name}\" is still {} after {timeout} s",
+            neutralise(&state.status),
+        ))));
+    }
+    report_state(args.format, f, "status", state, source)
 }
 
 /// What `delete` did, in the order it did it.
@@ -670,34 +669,42 @@ struct Deleted {
 async fn delete(
     backend: &dyn Backend,
     args: &FormationArgs,
-    yes: bool,
+    source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let landscape = load(backend, catalog).await?;
     let f = find(&landscape, &args.formation)?;
     let target = neutralise(&backend.describe()).into_owned();
     let what = deletion_words(f, &target);
-    if !yes {
+    if !source.yes {
         if !(crate::prompt::on_terminal()) {
             return Err(AppError::Usage(format!(
                 "{what}; not on a terminal, deleting needs --yes"
             )));
         }
         eprintln!("{what}.");
-        if !crate::prompt::ask(&format!(
-            "Delete \"{}\" from {target}?",
-            neutralise(&f.name)
-        ))? {
+        // Taking systems out sends their notifications: that is not undone by a typo.
+        let needs = if f.systems.is_empty() {
+            crate::prompt::Needs::Y
+        } else {
+            crate::prompt::Needs::Yes
+        };
+        if !crate::prompt::ask(
+            &format!("Delete \"{}\" from {target}?", neutralise(&f.name)),
+            needs,
+        )? {
             eprintln!("Nothing was changed.");
             return Ok(exit::CANCELLED);
         }
     }
-    // The Director refuses to delete a formation with members (§4.7): they go first.
-    for id in &f.systems {
-        backend.unassign(&f.id, id, catalog).await?;
+    let outcome = changing(backend, catalog, source, |ctx| {
+        Box::pin(async move { ops::change::delete(ctx, &f.id).await })
+    })
+    .await?;
+    if !outcome.succeeded() {
+        eprintln!("{}", outcome.line());
+        return Ok(outcome.exit_code());
     }
-    follow(backend, &f.id, &f.systems, false).await?;
-    backend.delete(&f.id).await?;
     let deleted = Deleted {
         formation: named(f),
         unassigned: f.systems.clone(),
@@ -737,50 +744,4 @@ fn deletion_words(f: &Formation, target: &str) -> String {
         "This would unassign {} from \"{name}\", then {then}",
         systems.join(", ")
     )
-}
-
-/// `create --draft`: checked like `create`, then written as a draft.
-pub(super) async fn create_draft(
-    backend: &dyn Backend,
-    args: &PlanArgs,
-    catalog: &Catalog,
-) -> Result<u8, AppError> {
-    let rules = super::server_rules::effective(backend, catalog).await?;
-    let catalog = &rules;
-    let (landscape, plan, report) = super::create::checked(backend, args, catalog).await?;
-    let (report, created) = if report.valid {
-        match backend.create_draft(&plan, catalog).await? {
-            CreateOutcome::Created(c) => (report, Some(c)),
-            CreateOutcome::Refused(fresh) => (*fresh, None),
-            CreateOutcome::Partial {
-                formation, failed, ..
-            } => {
-                let why: Vec<String> = failed.iter().map(|(s, m)| format!("{s} ({m})")).collect();
-                return Err(AppError::Backend(BackendError::Failed(format!(
-                    "the draft formation {} was created but these systems could not be assigned: {}; assign them again or delete it",
-                    formation.id,
-                    why.join(", ")
-                ))));
-            }
-        }
-    } else {
-        (report, None)
-    };
-    let Some(ftype) = catalog.by_id(&plan.type_id) else {
-        return Ok(exit::INPUT);
-    };
-    let mut verdict = crate::output::Verdict::new(&plan, ftype, &report);
-    verdict.created = created.as_ref();
-    print(args.format, &verdict, || {
-        let mut text = crate::output::verdict_text(&verdict, &landscape);
-        if created.is_some() {
-            text.push_str("It is a draft: nothing is sent until `formation-wizard finalize` makes it active.\n");
-        }
-        text
-    });
-    Ok(if created.is_some() {
-        exit::OK
-    } else {
-        exit::RULES_NOT_SATISFIED
-    })
 }

@@ -1,12 +1,15 @@
 //! The scriptable commands, one file per command family: `check` and `create`
-//! (`create.rs`), `types` and `systems` (`catalog.rs`), `generate`. Each loads the
-//! landscape through a backend, asks the rule engine, prints, and returns the exit code.
+//! (`create.rs`), `types` and `systems` (`catalog.rs`), the day-two commands
+//! (`formations.rs`), formations as code (`declare.rs`), registration (`register.rs`),
+//! `recover`, `generate`. Each loads the landscape through a backend, asks the rule engine,
+//! changes it only through `crate::ops`, prints, and returns the exit code.
 
 mod catalog;
 mod create;
 mod declare;
 mod formations;
 mod generate;
+mod recover;
 mod register;
 mod server_rules;
 
@@ -15,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::cli::{Command, Format, SourceArgs};
 use crate::error::AppError;
 use crate::landscape::Landscape;
+use crate::ops;
 use crate::output;
 
 pub async fn run(
@@ -29,24 +33,26 @@ pub async fn run(
             format,
             ..
         } => {
-            let backend = backend::open(&source.source())?;
+            let backend = open(source)?;
             let landscape = load(backend.as_ref(), catalog).await?;
             catalog::systems(&landscape, catalog, formation_type.as_deref(), *format)
         }
         Command::Generate(args) => generate::generate(args, catalog),
         Command::Check(args) => {
-            let backend = backend::open(&source.source())?;
+            let backend = open(source)?;
             create::check(backend.as_ref(), args, catalog).await
         }
         Command::Create {
-            plan, draft: true, ..
+            plan,
+            dry_run,
+            draft,
         } => {
-            let backend = backend::open(&source.source())?;
-            formations::create_draft(backend.as_ref(), plan, catalog).await
+            let backend = open(source)?;
+            create::create(backend.as_ref(), plan, *dry_run, *draft, source, catalog).await
         }
-        Command::Create { plan, dry_run, .. } => {
+        Command::Recover { .. } => {
             let backend = backend::open(&source.source())?;
-            create::create(backend.as_ref(), plan, *dry_run, catalog).await
+            recover::recover(backend.as_ref(), source, catalog).await
         }
         Command::Formations { .. }
         | Command::Show(_)
@@ -56,7 +62,7 @@ pub async fn run(
         | Command::Finalize(_)
         | Command::Delete(_)
         | Command::Status { .. } => {
-            let backend = backend::open(&source.source())?;
+            let backend = open(source)?;
             formations::run(backend.as_ref(), command, source, catalog).await
         }
         Command::Export { .. } | Command::Plan(_) | Command::Apply(_) => {
@@ -71,6 +77,39 @@ pub async fn run(
             "`manage` opens the TUI and needs a terminal".into(),
         )),
     }
+}
+
+/// Opens the landscape the options name, and says on stderr when a killed process left a
+/// change on it half-done (the journal's records), with the command that mends it.
+pub(crate) fn open(source: &SourceArgs) -> Result<Box<dyn Backend>, AppError> {
+    let backend = backend::open(&source.source())?;
+    let flags = source.source().flags();
+    for (_, record) in ops::Journal::for_backend(backend.as_ref()).left_open() {
+        eprintln!(
+            "formation-wizard: a change was cut short (process {}, started {}): {}. `{}` finishes or undoes it.",
+            record.pid,
+            crate::text::neutralise(&record.started),
+            record.left(),
+            ops::command_line("recover", &flags)
+        );
+    }
+    Ok(backend)
+}
+
+/// What a changing command gives the operations layer: its backend and rules, progress on
+/// stderr, interrupts from the terminal and the signals (Ctrl-C, SIGTERM, SIGHUP), the
+/// landscape's journal, and the options that name the landscape (for advice).
+pub(crate) fn ops_ctx<'a>(
+    backend: &'a dyn Backend,
+    catalog: &'a Catalog,
+    source: &SourceArgs,
+    progress: &backend::Progress,
+) -> ops::Ctx<'a> {
+    let mut ctx = ops::Ctx::new(backend, catalog);
+    ctx.progress = progress.clone();
+    ops::interrupt::on_signals(&ctx.stop);
+    ctx.source_flags = source.source().flags();
+    ctx
 }
 
 /// Loads the landscape, with progress on stderr when it takes more than a moment.

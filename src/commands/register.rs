@@ -3,28 +3,26 @@
 //! needs, enter the token in SAP S/4HANA Cloud, and follow the system until it is
 //! CONNECTED with those groups. The token is printed here and nowhere else.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
+use crate::backend::Backend;
 use crate::backend::registration::{self as reg, IssuedToken, NewSystem};
-use crate::backend::{self, Backend};
 use crate::catalog::Catalog;
 use crate::cli::{Command, Format, RegisterArgs, SourceArgs, TokenArgs, WaitArgs};
 use crate::error::{AppError, exit};
 use crate::landscape::System;
+use crate::ops;
 use crate::text::neutralise;
-
-/// The longest pause between two looks at the system while waiting.
-const MAX_POLL: Duration = Duration::from_secs(5);
 
 pub async fn run(
     command: &Command,
     source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let backend = backend::open(&source.source())?;
+    let backend = super::open(source)?;
     let backend = backend.as_ref();
     match command {
         Command::Register(args) => register(backend, args, source, catalog).await,
@@ -58,7 +56,7 @@ async fn register(
         eprintln!("Nothing was changed.");
         return Ok(exit::CANCELLED);
     }
-    let system = backend.register_system(&new, catalog).await?;
+    let system = ops::register::register(&ops::Ctx::new(backend, catalog), &new).await?;
     eprintln!(
         "Registered \"{}\" as {}.",
         neutralise(&system.name),
@@ -131,25 +129,33 @@ async fn wait(backend: &dyn Backend, args: &WaitArgs, catalog: &Catalog) -> Resu
         with_groups(&groups),
         args.timeout
     );
-    let deadline = Instant::now() + Duration::from_secs_f64(args.timeout);
-    let mut pause = Duration::from_millis(200);
-    let mut last = String::new();
-    let mut system = first;
-    loop {
-        let connected = reg::connected_with(&system, &groups, catalog);
-        let seen = describe(&system, catalog);
-        if seen != last {
-            eprintln!("  {}", seen);
-            last = seen;
+    let policy = ops::Policy {
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..ops::Policy::default()
+    };
+    let id = first.id.clone();
+    // The first look is the one just made; each later one reads the system again.
+    let first = std::cell::RefCell::new(Some(first));
+    let last = std::cell::RefCell::new(String::new());
+    let (system, connected) = ops::follow::until(&policy, &ops::Interrupt::new(), |_| {
+        let now = first.borrow_mut().take();
+        let (id, groups, last) = (&id, &groups, &last);
+        async move {
+            let system = match now {
+                Some(s) => s,
+                None => backend.system(id, catalog).await?,
+            };
+            let said = describe(&system, catalog);
+            if said != *last.borrow() {
+                eprintln!("  {said}");
+                *last.borrow_mut() = said;
+            }
+            let connected = reg::connected_with(&system, groups, catalog);
+            Ok((system, connected))
         }
-        let now = Instant::now();
-        if connected || now >= deadline {
-            return Ok(finish(args, &system, catalog, connected));
-        }
-        tokio::time::sleep(pause.min(deadline - now)).await;
-        pause = (pause * 2).min(MAX_POLL);
-        system = backend.system(&system.id, catalog).await?;
-    }
+    })
+    .await?;
+    Ok(finish(args, &system, catalog, connected))
 }
 
 fn finish(args: &WaitArgs, system: &System, catalog: &Catalog, connected: bool) -> u8 {
@@ -267,14 +273,14 @@ async fn deliberate(
     backend: &dyn Backend,
     what: &str,
 ) -> Result<bool, AppError> {
-    let target = super::declare::target(source, backend);
+    let target = super::declare::target(backend);
     if source.yes {
         return Ok(true);
     }
     if !crate::prompt::on_terminal() {
         return Err(AppError::Usage(format!(
-            "{what} on {target}: not on a terminal, this needs --yes"
+            "{what} {target}: not on a terminal, this needs --yes"
         )));
     }
-    crate::prompt::ask_async(format!("{what} on {target}?")).await
+    crate::prompt::ask_async(format!("{what} {target}?"), crate::prompt::Needs::Y).await
 }

@@ -13,7 +13,7 @@ use super::screens::{formation, formations};
 use super::stack::{self, Change, Screen};
 use super::steps::{Outcome, create, ftype, name, review, systems};
 use super::theme::Theme;
-use crate::backend::{Backend, BackendError, BackendEvent, CreateOutcome, FormationState};
+use crate::backend::{Backend, BackendError, BackendEvent};
 use crate::catalog::Catalog;
 use crate::error::exit;
 use crate::landscape::Landscape;
@@ -69,6 +69,8 @@ pub struct Data {
     /// Set while the Systems step adds systems to an existing formation (the Formation
     /// screen's `a`) instead of building a new one.
     pub adding: Option<super::adding::Adding>,
+    /// How the user named this landscape on the command line, for advice they can paste.
+    pub source_flags: String,
 }
 
 impl Data {
@@ -83,6 +85,7 @@ impl Data {
             table: crate::tui::candidates::Table::default(),
             availability: OnceCell::new(),
             adding: None,
+            source_flags: String::new(),
         }
     }
 
@@ -278,17 +281,14 @@ pub enum Msg {
     /// with a note for each difference.
     Rules(Box<Catalog>, Vec<String>),
     Progress(BackendEvent),
-    Created(Result<CreateOutcome, Failure>),
-    Status(Result<FormationState, Failure>),
-    /// Per system: assigned, or why not.
-    Assigned(Vec<(String, Result<(), String>)>),
-    Deleted(Result<(), Failure>),
+    /// The operations layer's create ended (created whole, refused, or undone).
+    Created(Result<crate::ops::CreateOutcome, Failure>),
     /// The runtime drew the create confirmation and dropped the keys read before it.
     ConfirmShown,
     /// A token requested or a system watched from the Register panel.
     Register(super::register::RegisterMsg),
-    /// A change asked for on the Formation screen, done or failed.
-    Changed(Change, Result<(), Failure>),
+    /// A change asked for on the Formation screen ended: what happened to each system.
+    Changed(Change, Result<crate::ops::ChangeOutcome, Failure>),
     /// The landscape read again for the management screens, with the generation of the
     /// `Cmd::Refresh` that asked (only the latest one schedules the next poll).
     Refreshed(u64, Result<Box<Landscape>, Failure>),
@@ -299,17 +299,9 @@ pub enum Msg {
 pub enum Cmd {
     Load,
     Create(FormationPlan),
-    Poll {
-        formation_id: String,
-        after: Duration,
-    },
-    Assign {
-        formation_id: String,
-        systems: Vec<String>,
-    },
-    Delete {
-        formation_id: String,
-    },
+    /// Ctrl-C while a change runs: the runtime tells the operation to stop (the first
+    /// time: finish the call in flight and undo) or ends at once (the second time).
+    Interrupt,
     /// Request a registration token (Register panel).
     RequestToken {
         system_id: String,
@@ -365,6 +357,10 @@ pub struct Model {
     pub refreshing: bool,
     /// A formation to open once the list has been read again (just created: `o`).
     pub open_after_refresh: Option<String>,
+    /// Creates and changes sent to the backend whose outcome is not in yet.
+    pub changes_in_flight: usize,
+    /// Ctrl-C was pressed while changes ran: once they have ended, the app ends (130).
+    pub interrupted: bool,
 }
 
 /// The landscape loads in the background while the user types the name (a remote one may
@@ -405,6 +401,8 @@ impl Model {
             refresh_generation: 0,
             refreshing: false,
             open_after_refresh: None,
+            changes_in_flight: 0,
+            interrupted: false,
         }
     }
 
@@ -576,8 +574,32 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             on_rules(model, *catalog, notes);
             Vec::new()
         }
-        Msg::Changed(change, result) => on_changed(model, &change, result),
+        Msg::Changed(change, result) => {
+            model.changes_in_flight = model.changes_in_flight.saturating_sub(1);
+            let _ = change;
+            let cmds = on_changed(model, result);
+            end_if_interrupted(model);
+            cmds
+        }
+        Msg::Created(result) => {
+            model.changes_in_flight = model.changes_in_flight.saturating_sub(1);
+            let cmds = match &mut model.step {
+                Step::Create(c) => {
+                    let outcome = c.on_msg(Msg::Created(result), &mut model.data);
+                    apply(model, outcome)
+                }
+                _ => Vec::new(),
+            };
+            end_if_interrupted(model);
+            cmds
+        }
         Msg::Refreshed(generation, result) => on_refreshed(model, generation, result),
+        // A change on a management screen went through one of its calls: the screen reads
+        // the landscape again, so that a new member shows (INITIAL) while it is followed.
+        Msg::Progress(BackendEvent::Call {
+            state: crate::backend::CallState::Done,
+            ..
+        }) if model.top_screen().is_some() && model.changes_in_flight > 0 => refresh_now(model),
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
@@ -719,7 +741,41 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c'))
 }
 
+/// Ctrl-C while a create or a change runs: it is stopped, not walked away from. The first
+/// one lets the call in flight finish and undoes what was done; the runtime ends the app at
+/// once on the second.
+fn interrupt(model: &mut Model) -> Vec<Cmd> {
+    model.interrupted = true;
+    model.overlay = None;
+    if let Step::Create(c) = &mut model.step {
+        c.stopping();
+    }
+    model.flash = Some(
+        "Stopping: the call in flight finishes, then what was done is undone. Ctrl-C again stops at once."
+            .into(),
+    );
+    vec![Cmd::Interrupt]
+}
+
+/// After an interrupt, once every change has ended: the app ends with 130, saying what
+/// the last one did (unless a step already chose the exit).
+fn end_if_interrupted(model: &mut Model) {
+    if model.interrupted && model.changes_in_flight == 0 && model.exit.is_none() {
+        model.exit = Some(Exit {
+            code: exit::CANCELLED,
+            summary: None,
+            message: Some(format!(
+                "interrupted. {}",
+                model.flash.clone().unwrap_or_default()
+            )),
+        });
+    }
+}
+
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    if is_ctrl_c(&key) && model.changes_in_flight > 0 {
+        return interrupt(model);
+    }
     if model.too_small() {
         // Nothing the user cannot see may happen: only Ctrl-C acts (twice quits).
         if is_ctrl_c(&key) {
@@ -926,6 +982,7 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
                 return Vec::new();
             }
             model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
+            model.changes_in_flight += 1;
             vec![Cmd::Create(model.data.plan.clone())]
         }
         Outcome::Run(cmds) => cmds,
@@ -1136,23 +1193,13 @@ fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
         "Sending to {}…",
         crate::text::neutralise(&model.data.ctx.source())
     ));
+    model.changes_in_flight += 1;
     vec![Cmd::Change(change)]
 }
 
-fn formation_name(model: &Model, id: &str) -> String {
-    model
-        .data
-        .landscape
-        .formations
-        .iter()
-        .find(|f| f.id == id)
-        .map_or_else(|| id.to_owned(), |f| f.name.clone())
-}
-
-fn on_changed(model: &mut Model, change: &Change, result: Result<(), Failure>) -> Vec<Cmd> {
-    let name = formation_name(model, change.formation_id());
+fn on_changed(model: &mut Model, result: Result<crate::ops::ChangeOutcome, Failure>) -> Vec<Cmd> {
     model.flash = Some(match result {
-        Ok(()) => change.done(&name),
+        Ok(outcome) => outcome.line(),
         Err(f) => crate::text::neutralise(&f.message).into_owned(),
     });
     // Also after a failure: part of it may have happened (a delete that unassigned some).

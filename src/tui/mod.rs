@@ -110,12 +110,32 @@ async fn run_app(
     } else {
         Model::new(ctx, prefill, size)
     };
+    model.data.source_flags = source.flags();
+    let left: Vec<String> = crate::ops::Journal::for_backend(backend.as_ref())
+        .left_open()
+        .into_iter()
+        .map(|(_, r)| r.left())
+        .collect();
+    if !left.is_empty() {
+        // Said before the screen takes over, and again when the app ends.
+        let recover = crate::ops::command_line("recover", &model.data.source_flags);
+        model.flash = Some(format!(
+            "A change was cut short: {}. `{recover}` finishes or undoes it.",
+            left.join("; ")
+        ));
+    }
+    let interrupt = crate::ops::Interrupt::new();
     let mut term = init(args.mouse).map_err(|e| {
         restore();
         terminal_error("set up the terminal", &e)
     })?;
-    let jobs = spawn_signal_handler();
-    let result = event_loop(&mut term, &mut model, backend, jobs, args.mouse).await;
+    let jobs = spawn_signal_handler(&interrupt);
+    let runtime = Runtime {
+        backend,
+        interrupt,
+        source_flags: model.data.source_flags.clone(),
+    };
+    let result = event_loop(&mut term, &mut model, &runtime, jobs, args.mouse).await;
     restore();
     let exit = result?;
     if let Some(summary) = &exit.summary {
@@ -206,25 +226,47 @@ enum Job {
     Suspend,
     /// SIGCONT: continued after a stop the wizard did not make itself; draw everything again.
     Continued,
+    /// SIGHUP or SIGTERM while a change runs: the terminal is given back, the change is
+    /// finished or undone, then the app ends with this code.
+    Finish(u8),
 }
 
-/// SIGHUP (the SSH connection dropped) and SIGTERM end the wizard at once from their own
-/// task, whatever the UI loop is doing (crossterm can spin on a dead terminal). SIGTSTP and
-/// SIGCONT are passed to the UI loop, which owns the terminal.
-fn spawn_signal_handler() -> mpsc::UnboundedReceiver<Job> {
+/// SIGHUP (the SSH connection dropped) and SIGTERM end the wizard from their own task,
+/// whatever the UI loop is doing (crossterm can spin on a dead terminal). With no change
+/// running, at once; with one running, the first asks the change to stop and undo and the
+/// loop to end when it has (`Job::Finish`), and a second ends at once, saying what is
+/// left. SIGTSTP and SIGCONT are passed to the UI loop, which owns the terminal.
+fn spawn_signal_handler(interrupt: &crate::ops::Interrupt) -> mpsc::UnboundedReceiver<Job> {
     use tokio::signal::unix::{SignalKind, signal};
     let (tx, rx) = mpsc::unbounded_channel();
     if let (Ok(mut hup), Ok(mut term)) = (
         signal(SignalKind::hangup()),
         signal(SignalKind::terminate()),
     ) {
+        let interrupt = interrupt.clone();
+        let tx = tx.clone();
         tokio::spawn(async move {
-            let code = tokio::select! {
-                _ = hup.recv() => EXIT_HANGUP,
-                _ = term.recv() => EXIT_TERMINATED,
-            };
-            restore();
-            std::process::exit(i32::from(code));
+            loop {
+                let code = tokio::select! {
+                    Some(()) = hup.recv() => EXIT_HANGUP,
+                    Some(()) = term.recv() => EXIT_TERMINATED,
+                    else => return,
+                };
+                if interrupt.busy() && interrupt.raise() == 1 && tx.send(Job::Finish(code)).is_ok()
+                {
+                    continue;
+                }
+                restore();
+                if interrupt.busy() {
+                    eprintln!(
+                        "formation-wizard: {}",
+                        crate::text::neutralise(&crate::ops::interrupt::stopped_at_once(
+                            interrupt.left().as_deref()
+                        ))
+                    );
+                }
+                std::process::exit(i32::from(code));
+            }
         });
     }
     let stop = SignalKind::from_raw(libc::SIGTSTP);
@@ -293,28 +335,32 @@ fn injected_panic() -> Option<&'static str> {
     }
 }
 
+/// What the runtime runs commands with.
+struct Runtime {
+    backend: Arc<dyn Backend>,
+    /// Shared with every running change, which obeys it.
+    interrupt: crate::ops::Interrupt,
+    source_flags: String,
+}
+
 async fn event_loop(
     term: &mut Term,
     model: &mut Model,
-    backend: Arc<dyn Backend>,
+    rt: &Runtime,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     mouse: bool,
 ) -> Result<Exit, AppError> {
     let mut inject = injected_panic();
     let mut events = EventStream::new();
     let mut tasks: JoinSet<Msg> = JoinSet::new();
+    // Creates and changes: never aborted, so that each finishes or undoes what it did.
+    let mut changes: JoinSet<Msg> = JoinSet::new();
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
     let progress = Progress::to(progress_tx);
     let mut spinner = tokio::time::interval(Duration::from_millis(120));
     spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     for cmd in model.init() {
-        spawn(
-            &mut tasks,
-            cmd,
-            &backend,
-            &model.data.ctx.catalog,
-            &progress,
-        );
+        spawn(&mut tasks, cmd, rt, &model.data.ctx.catalog, &progress);
     }
     let mut dirty = true;
     loop {
@@ -333,6 +379,12 @@ async fn event_loop(
         }
         if let Some(exit) = model.exit.take() {
             tasks.abort_all();
+            if !changes.is_empty() {
+                // Quitting does not walk away from a change: it is stopped and finished.
+                rt.interrupt.raise();
+                restore();
+                return Ok(drain(changes, exit).await);
+            }
             return Ok(exit);
         }
         let msg = tokio::select! {
@@ -347,9 +399,19 @@ async fn event_loop(
                     None => continue,
                 },
                 // EOF or EIO on the terminal: the user is gone.
-                Some(Err(_)) | None => return Ok(hangup()),
+                Some(Err(_)) | None => {
+                    tasks.abort_all();
+                    rt.interrupt.raise();
+                    restore();
+                    return Ok(drain(changes, hangup()).await);
+                }
             },
             Some(joined) = tasks.join_next() => match joined {
+                Ok(msg) => msg,
+                Err(e) if e.is_panic() => return Ok(task_panicked()),
+                Err(_) => continue,
+            },
+            Some(joined) = changes.join_next() => match joined {
                 Ok(msg) => msg,
                 Err(e) if e.is_panic() => return Ok(task_panicked()),
                 Err(_) => continue,
@@ -359,6 +421,16 @@ async fn event_loop(
                 match job {
                     Job::Suspend => suspend(term, mouse)?,
                     Job::Continued => redraw_all(term, mouse)?,
+                    Job::Finish(code) => {
+                        tasks.abort_all();
+                        restore();
+                        let exit = Exit {
+                            code,
+                            summary: None,
+                            message: Some("the terminal went away or the wizard was told to stop.".into()),
+                        };
+                        return Ok(drain(changes, exit).await);
+                    }
                 }
                 dirty = true;
                 continue;
@@ -374,17 +446,18 @@ async fn event_loop(
             tasks.spawn(panicking_task());
         }
         for cmd in app::update(model, msg) {
-            if cmd == Cmd::CopyToken {
-                copy_token(model);
-                continue;
+            match cmd {
+                Cmd::CopyToken => copy_token(model),
+                Cmd::Interrupt => {
+                    if rt.interrupt.raise() > 1 {
+                        return Ok(stopped_at_once(&rt.interrupt));
+                    }
+                }
+                Cmd::Create(_) | Cmd::Change(_) => {
+                    spawn(&mut changes, cmd, rt, &model.data.ctx.catalog, &progress)
+                }
+                cmd => spawn(&mut tasks, cmd, rt, &model.data.ctx.catalog, &progress),
             }
-            spawn(
-                &mut tasks,
-                cmd,
-                &backend,
-                &model.data.ctx.catalog,
-                &progress,
-            );
         }
         dirty = true;
     }
@@ -411,6 +484,48 @@ async fn settle_keys(events: &mut EventStream, model: &mut Model) -> Option<Exit
             }
             Ok(Some(Err(_)) | None) => return Some(hangup()),
         }
+    }
+}
+
+/// Waits, with the terminal already given back, for every running change to finish or
+/// undo what it did (each has been told to stop), then ends with `exit`, adding what the
+/// changes did to its message. Nothing is drawn any more.
+async fn drain(mut changes: JoinSet<Msg>, mut exit: Exit) -> Exit {
+    let mut said = Vec::new();
+    while let Some(joined) = changes.join_next().await {
+        match joined {
+            Ok(Msg::Created(Ok(outcome))) => said.push(created_words(&outcome)),
+            Ok(Msg::Changed(_, Ok(outcome))) => said.push(outcome.line()),
+            Ok(Msg::Created(Err(f)) | Msg::Changed(_, Err(f))) => said.push(f.message),
+            _ => {}
+        }
+    }
+    if !said.is_empty() {
+        let before = exit.message.take().unwrap_or_default();
+        exit.message = Some(format!("{before} {}", said.join(" ")).trim().to_owned());
+    }
+    exit
+}
+
+fn created_words(outcome: &crate::ops::CreateOutcome) -> String {
+    use crate::ops::End;
+    match (&outcome.end, &outcome.left, &outcome.formation) {
+        (_, Some(left), _) => format!("The create did not finish undoing: {left}."),
+        (End::Created | End::Interrupted, None, Some(f)) => {
+            format!("The formation {} exists with every system.", f.id)
+        }
+        _ => "The create was stopped and what it did was undone: nothing is left.".into(),
+    }
+}
+
+/// The second interrupt: the app ends at once, saying what the change leaves.
+fn stopped_at_once(interrupt: &crate::ops::Interrupt) -> Exit {
+    Exit {
+        code: crate::error::exit::CANCELLED,
+        summary: None,
+        message: Some(crate::ops::interrupt::stopped_at_once(
+            interrupt.left().as_deref(),
+        )),
     }
 }
 
@@ -459,20 +574,28 @@ fn to_msg(event: Event) -> Option<Msg> {
 }
 
 /// Runs a command as a tokio task whose result comes back as a `Msg`.
-fn spawn(
-    tasks: &mut JoinSet<Msg>,
-    cmd: Cmd,
-    backend: &Arc<dyn Backend>,
-    catalog: &Catalog,
-    progress: &Progress,
-) {
-    let backend = backend.clone();
+fn spawn(tasks: &mut JoinSet<Msg>, cmd: Cmd, rt: &Runtime, catalog: &Catalog, progress: &Progress) {
+    let backend = rt.backend.clone();
     let catalog = catalog.clone();
     let progress = progress.clone();
+    let (stop, flags) = (rt.interrupt.clone(), rt.source_flags.clone());
     if cmd == Cmd::Load {
         tasks.spawn(rules(backend.clone(), catalog.clone()));
     }
-    tasks.spawn(async move { execute(cmd, backend, catalog, progress).await });
+    tasks.spawn(async move {
+        tracing::info!(?cmd, "run");
+        let msg = run_cmd(cmd, backend, catalog, progress, stop, flags).await;
+        match &msg {
+            // The whole landscape would flood the log.
+            Msg::Loaded(Ok(l)) => tracing::info!(
+                systems = l.systems.len(),
+                formations = l.formations.len(),
+                "loaded"
+            ),
+            other => tracing::info!(msg = ?other, "done"),
+        }
+        msg
+    });
 }
 
 /// The backend's rules, read beside the landscape; when they cannot be read the built-in
@@ -489,22 +612,15 @@ async fn rules(backend: Arc<dyn Backend>, catalog: Catalog) -> Msg {
     }
 }
 
-async fn execute(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
-    tracing::info!(?cmd, "run");
-    let msg = run_cmd(cmd, backend, catalog, progress).await;
-    match &msg {
-        // The whole landscape would flood the log.
-        Msg::Loaded(Ok(l)) => tracing::info!(
-            systems = l.systems.len(),
-            formations = l.formations.len(),
-            "loaded"
-        ),
-        other => tracing::info!(msg = ?other, "done"),
-    }
-    msg
-}
-
-async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress: Progress) -> Msg {
+async fn run_cmd(
+    cmd: Cmd,
+    backend: Arc<dyn Backend>,
+    catalog: Catalog,
+    progress: Progress,
+    stop: crate::ops::Interrupt,
+    source_flags: String,
+) -> Msg {
+    // What every change runs with: the same context the commands give it.
     match cmd {
         Cmd::Load => Msg::Loaded(
             backend
@@ -513,35 +629,10 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
                 .map(Box::new)
                 .map_err(Failure::from),
         ),
-        Cmd::Create(plan) => Msg::Created(
-            backend
-                .create(&plan, &catalog, &progress)
-                .await
-                .map_err(Failure::from),
-        ),
-        Cmd::Poll {
-            formation_id,
-            after,
-        } => {
-            tokio::time::sleep(after).await;
-            Msg::Status(backend.status(&formation_id).await.map_err(Failure::from))
-        }
-        Cmd::Assign {
-            formation_id,
-            systems,
-        } => {
-            let mut results = Vec::new();
-            for id in systems {
-                let r = backend
-                    .assign(&formation_id, &id, &catalog)
-                    .await
-                    .map_err(|e| e.to_string());
-                results.push((id, r));
-            }
-            Msg::Assigned(results)
-        }
-        Cmd::Delete { formation_id } => {
-            Msg::Deleted(backend.delete(&formation_id).await.map_err(Failure::from))
+        Cmd::Create(plan) => {
+            let ctx = ops_context(backend.as_ref(), &catalog, &progress, &stop, &source_flags);
+            let outcome = crate::ops::create::create(&ctx, &plan, Default::default()).await;
+            Msg::Created(outcome.map_err(Failure::from))
         }
         Cmd::RequestToken { system_id, groups } => Msg::Register(RegisterMsg::TokenIssued(
             backend
@@ -559,19 +650,20 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
                     .map_err(Failure::from),
             ))
         }
-        Cmd::RegisterSystem(new) => Msg::Register(RegisterMsg::Registered(
-            backend
-                .register_system(&new, &catalog)
-                .await
-                .map(Box::new)
-                .map_err(Failure::from),
-        )),
-        // Written by the loop itself, which holds the token (`copy_token`).
-        Cmd::CopyToken => Msg::Tick,
+        Cmd::RegisterSystem(new) => {
+            let ctx = ops_context(backend.as_ref(), &catalog, &progress, &stop, &source_flags);
+            Msg::Register(RegisterMsg::Registered(
+                crate::ops::register::register(&ctx, &new)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from),
+            ))
+        }
+        // Carried out by the loop itself (`copy_token`, the interrupt).
+        Cmd::CopyToken | Cmd::Interrupt => Msg::Tick,
         Cmd::Change(change) => {
-            let result = run_change(&change, backend.as_ref(), &catalog)
-                .await
-                .map_err(Failure::from);
+            let ctx = ops_context(backend.as_ref(), &catalog, &progress, &stop, &source_flags);
+            let result = run_change(&change, &ctx).await.map_err(Failure::from);
             Msg::Changed(change, result)
         }
         Cmd::Refresh { after, generation } => {
@@ -582,38 +674,40 @@ async fn run_cmd(cmd: Cmd, backend: Arc<dyn Backend>, catalog: Catalog, progress
     }
 }
 
-/// The same Backend calls the day-two commands make (`commands::formations`).
+fn ops_context<'a>(
+    backend: &'a dyn Backend,
+    catalog: &'a Catalog,
+    progress: &Progress,
+    stop: &crate::ops::Interrupt,
+    source_flags: &str,
+) -> crate::ops::Ctx<'a> {
+    let mut ctx = crate::ops::Ctx::new(backend, catalog);
+    ctx.progress = progress.clone();
+    ctx.stop = stop.clone();
+    ctx.source_flags = source_flags.to_owned();
+    ctx
+}
+
+/// A Formation screen's change, through the operations layer the commands use too.
 async fn run_change(
     change: &stack::Change,
-    backend: &dyn Backend,
-    catalog: &Catalog,
-) -> Result<(), backend::BackendError> {
+    ctx: &crate::ops::Ctx<'_>,
+) -> Result<crate::ops::ChangeOutcome, backend::BackendError> {
+    use crate::ops::change;
     use stack::Change;
     match change {
         Change::Assign {
             formation_id,
             systems,
-        } => {
-            for id in systems {
-                backend.assign(formation_id, id, catalog).await?;
-            }
-            Ok(())
-        }
+        } => change::assign(ctx, formation_id, systems).await,
+        // Asked on the screen, with what breaks said: the user accepted it.
         Change::Unassign {
             formation_id,
             system,
-        } => backend.unassign(formation_id, system, catalog).await,
-        Change::Resync { formation_id } => backend.resynchronize(formation_id).await.map(drop),
-        Change::Finalize { formation_id } => backend.finalize(formation_id).await.map(drop),
-        Change::Delete {
-            formation_id,
-            members,
-        } => {
-            for id in members {
-                backend.unassign(formation_id, id, catalog).await?;
-            }
-            backend.delete(formation_id).await
-        }
+        } => change::unassign(ctx, formation_id, std::slice::from_ref(system), true).await,
+        Change::Resync { formation_id } => change::resync(ctx, formation_id, false).await,
+        Change::Finalize { formation_id } => change::finalize(ctx, formation_id).await,
+        Change::Delete { formation_id, .. } => change::delete(ctx, formation_id).await,
     }
 }
 

@@ -20,12 +20,21 @@ use super::input::TextInput;
 use super::keys::{KeyHint, hint, more};
 use crate::backend::registration::{self as reg, IssuedToken};
 use crate::landscape::System;
+use crate::ops::follow::Backoff;
 use crate::rules::RuleKind;
 use crate::text::neutralise;
 
-/// The first look at the system after the token is shown, and the longest pause between two.
-const FIRST_POLL: Duration = Duration::from_secs(1);
-const MAX_POLL: Duration = Duration::from_secs(10);
+/// How the panel looks at a system while someone pastes its token in SAP S/4HANA Cloud:
+/// the one backoff every surface follows with (`ops::follow`), starting at a second and
+/// never longer than ten between two looks, for the token's lifetime.
+fn backoff() -> Backoff {
+    crate::ops::Policy {
+        first: Duration::from_secs(1),
+        max: Duration::from_secs(10),
+        timeout: Duration::MAX,
+    }
+    .backoff()
+}
 
 /// What the runtime tells the panel.
 #[derive(Debug)]
@@ -60,7 +69,7 @@ pub struct Watch {
     system_id: String,
     system_name: String,
     groups: Vec<String>,
-    poll: Duration,
+    backoff: Backoff,
     /// When the token expires: watching it any longer is pointless.
     until: time::OffsetDateTime,
 }
@@ -83,8 +92,8 @@ pub struct Panel {
     pub stage: Stage,
     pub connected: bool,
     pub copied: bool,
-    /// The next pause between two looks at the system (doubles up to `MAX_POLL`).
-    pub poll: Duration,
+    /// The pauses between two looks at the system.
+    pub backoff: Backoff,
 }
 
 /// The highlighted system of the Systems step, if it is refused for its scenario group or
@@ -134,7 +143,7 @@ pub fn open(model: &mut Model) -> bool {
         stage: Stage::Intro,
         connected: false,
         copied: false,
-        poll: FIRST_POLL,
+        backoff: backoff(),
     });
     true
 }
@@ -185,7 +194,7 @@ pub fn open_new(model: &mut Model) -> bool {
         stage: Stage::New(NewForm::default()),
         connected: false,
         copied: false,
-        poll: FIRST_POLL,
+        backoff: backoff(),
     });
     true
 }
@@ -255,7 +264,7 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                     system_id: panel.system_id.clone(),
                     system_name: panel.system_name.clone(),
                     groups: panel.groups.clone(),
-                    poll: panel.poll,
+                    backoff: panel.backoff.clone(),
                     until: time::OffsetDateTime::now_utc() + time::Duration::seconds(*left),
                 });
             }
@@ -312,7 +321,7 @@ pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
                 .seconds_left(time::OffsetDateTime::now_utc())
                 .unwrap_or(0);
             panel.stage = Stage::Token { issued, left };
-            panel.poll = FIRST_POLL;
+            panel.backoff = backoff();
             vec![watch(panel)]
         }
         RegisterMsg::TokenIssued(Err(f)) => {
@@ -327,17 +336,14 @@ pub fn on_msg(model: &mut Model, msg: RegisterMsg) -> Vec<Cmd> {
 }
 
 fn watch(panel: &mut Panel) -> Cmd {
-    look(&panel.system_id, &mut panel.poll)
+    look(&panel.system_id, &mut panel.backoff)
 }
 
-/// The next look at a system after `poll`, which doubles for the one after (up to
-/// `MAX_POLL`).
-fn look(system_id: &str, poll: &mut Duration) -> Cmd {
-    let after = *poll;
-    *poll = (*poll * 2).min(MAX_POLL);
+/// The next look at a system, after the backoff's next pause.
+fn look(system_id: &str, backoff: &mut Backoff) -> Cmd {
     Cmd::WatchSystem {
         system_id: system_id.to_owned(),
-        after,
+        after: backoff.next_pause(),
     }
 }
 
@@ -409,7 +415,7 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
 }
 
 fn next_look(w: &mut Watch) -> Cmd {
-    look(&w.system_id, &mut w.poll)
+    look(&w.system_id, &mut w.backoff)
 }
 
 /// A newly registered system joins the landscape (and the table) at once.

@@ -41,25 +41,6 @@ pub enum Change {
 }
 
 impl Change {
-    /// What was done, for the line under the screen.
-    pub fn done(&self, name: &str) -> String {
-        let name = crate::text::neutralise(name);
-        match self {
-            Change::Assign { systems, .. } => format!(
-                "{} {} added to \"{name}\".",
-                crate::text::neutralise(&systems.join(", ")),
-                if systems.len() == 1 { "was" } else { "were" },
-            ),
-            Change::Unassign { system, .. } => format!(
-                "{} was taken out of \"{name}\".",
-                crate::text::neutralise(system)
-            ),
-            Change::Resync { .. } => format!("\"{name}\" is being resynchronized."),
-            Change::Finalize { .. } => format!("\"{name}\" was finalized."),
-            Change::Delete { .. } => format!("\"{name}\" was deleted."),
-        }
-    }
-
     pub fn formation_id(&self) -> &str {
         match self {
             Change::Assign { formation_id, .. }

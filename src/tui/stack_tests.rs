@@ -9,6 +9,7 @@ use super::{Change, Screen};
 use crate::backend::LocalBackend;
 use crate::catalog::Catalog;
 use crate::landscape::{Assignment, Landscape};
+use crate::ops::{Action, ChangeEnd, ChangeOutcome, Final};
 use crate::tui::app::{Cmd, Context, Model, Msg, Step, update};
 use crate::tui::theme::Theme;
 
@@ -165,7 +166,13 @@ fn a_confirmed_removal_runs_on_the_backend_and_refreshes_the_list() {
         system: "s4-prod".into(),
     };
     assert_eq!(cmds, vec![Cmd::Change(expected.clone())]);
-    let cmds = update(&mut m, Msg::Changed(expected, Ok(())));
+    let cmds = update(
+        &mut m,
+        Msg::Changed(
+            expected,
+            Ok(outcome(Action::Unassign, &[("s4-prod", Final::Gone)])),
+        ),
+    );
     let [Cmd::Refresh { after, generation }] = cmds.as_slice() else {
         panic!("a refresh after the change: {cmds:?}");
     };
@@ -205,7 +212,16 @@ fn delete_is_confirmed_naming_the_formation_and_sends_its_members_first() {
         formation_id: formation_id.clone(),
         members: members.clone(),
     };
-    let cmds = update(&mut m, Msg::Changed(change, Ok(())));
+    let cmds = update(
+        &mut m,
+        Msg::Changed(
+            change,
+            Ok(outcome(
+                Action::Delete,
+                &[("tc-us", Final::Gone), ("s4-prod", Final::Gone)],
+            )),
+        ),
+    );
     let [Cmd::Refresh { generation, .. }] = cmds.as_slice() else {
         panic!("{cmds:?}");
     };
@@ -217,6 +233,52 @@ fn delete_is_confirmed_naming_the_formation_and_sends_its_members_first() {
         "formations",
         "the deleted formation's screen is gone"
     );
+}
+
+/// What the operations layer answers for a change to "Task Center US Inbox".
+fn outcome(action: Action, systems: &[(&str, Final)]) -> ChangeOutcome {
+    ChangeOutcome {
+        action,
+        formation_id: "f-tc-us".into(),
+        formation_name: "Task Center US Inbox".into(),
+        end: ChangeEnd::Done,
+        systems: systems
+            .iter()
+            .map(|(s, f)| ((*s).to_owned(), f.clone()))
+            .collect(),
+        state: None,
+        left: None,
+    }
+}
+
+#[test]
+fn an_added_system_whose_assignment_fails_is_said_with_the_servers_reason() {
+    let (mut m, _) = managed(demo());
+    key(&mut m, KeyCode::Enter);
+    let change = Change::Assign {
+        formation_id: "f-tc-us".into(),
+        systems: vec!["s4-qa".into()],
+    };
+    m.changes_in_flight = 1;
+    let failed = Final::Failed {
+        state: "CREATE_ERROR".into(),
+        error: Some("the receiver refused the notification: SAP_COM_0501 is not active".into()),
+    };
+    update(
+        &mut m,
+        Msg::Changed(change, Ok(outcome(Action::Assign, &[("s4-qa", failed)]))),
+    );
+    let line = m.flash.clone().unwrap_or_default();
+    assert!(
+        !line.contains("was added"),
+        "never reported as added: {line}"
+    );
+    assert!(
+        line.contains("s4-qa was not added to \"Task Center US Inbox\"")
+            && line.contains("CREATE_ERROR: the receiver refused the notification"),
+        "{line}"
+    );
+    insta::assert_snapshot!("manage_add_create_error_80x24", screen_text(&m));
 }
 
 #[test]

@@ -6,11 +6,11 @@ use crate::backend::Target;
 use crate::text::neutralise;
 use crate::tui::app::Data;
 
-/// "global account ACME Global", when the landscape names one.
+/// The global account's name (or id), when the landscape names one.
 fn account(data: &Data) -> Option<String> {
     let g = data.landscape.global_account.as_ref()?;
     let shown = if g.name.is_empty() { &g.id } else { &g.name };
-    (!shown.is_empty()).then(|| format!("global account {shown}"))
+    (!shown.is_empty()).then(|| shown.clone())
 }
 
 /// The short form for the header: "tenant t-1 · ACME Global · host" or "file: path".
@@ -40,23 +40,9 @@ pub fn short(data: &Data, bullet: &str) -> String {
     neutralise(&parts.join(&format!(" {bullet} "))).into_owned()
 }
 
-/// The full sentence for Review and the confirmation: "in the file /x/y.json (the demo
-/// landscape)", "in tenant t-1 (global account ACME Global) on the Director at host".
+/// The full sentence for Review and the confirmation (`Target::sentence`): "in the file
+/// /x/y.json (the demo landscape)", "in tenant t-1 (global account ACME Global) on the
+/// Director at host".
 pub fn sentence(data: &Data) -> String {
-    let account = account(data);
-    let text = match data.ctx.backend.target() {
-        Target::Director { host, tenant } => match account {
-            Some(a) => format!("in tenant {tenant} ({a}) on the Director at {host}"),
-            None => format!("in tenant {tenant} on the Director at {host}"),
-        },
-        Target::File { path, demo } => {
-            let what = if demo { " (the demo landscape)" } else { "" };
-            match account {
-                Some(a) => format!("in the file {path}{what}, {a}"),
-                None => format!("in the file {path}{what}"),
-            }
-        }
-        Target::Other(what) => format!("in {what}"),
-    };
-    neutralise(&text).into_owned()
+    data.ctx.backend.target().sentence(account(data).as_deref())
 }

@@ -11,9 +11,10 @@ use super::app::{Cmd, Context, Failure, Model, Msg, Overlay, Prefill, Step, upda
 use super::steps::create::Phase;
 use super::theme::Theme;
 use super::view::view;
-use crate::backend::{CreateOutcome, Created, FormationState, LocalBackend};
+use crate::backend::{Created, LocalBackend};
 use crate::catalog::Catalog;
 use crate::landscape::Landscape;
+use crate::ops::{End, Final};
 
 const TC: &str = "sap-task-center";
 
@@ -407,13 +408,29 @@ fn phase(m: &Model) -> &Phase {
     &c.phase
 }
 
+fn outcome(end: End, formation: Option<Created>, systems: &[(&str, Final)]) -> Msg {
+    Msg::Created(Ok(crate::ops::CreateOutcome {
+        end,
+        formation,
+        systems: systems
+            .iter()
+            .map(|(s, f)| ((*s).to_owned(), f.clone()))
+            .collect(),
+        left: None,
+    }))
+}
+
 #[test]
 fn success_shows_a_summary_and_exits_zero() {
     let mut m = at_create();
     assert!(m.busy());
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Created(created("f-1", "Ready")))),
+        outcome(
+            End::Created,
+            Some(created("f-1", "Ready")),
+            &[("tc-eu", Final::Ready)],
+        ),
     );
     assert!(matches!(phase(&m), Phase::Done { .. }));
     assert!(!m.busy());
@@ -425,98 +442,84 @@ fn success_shows_a_summary_and_exits_zero() {
 }
 
 #[test]
-fn status_is_polled_until_ready() {
-    let mut m = at_create();
-    let cmds = update(
-        &mut m,
-        Msg::Created(Ok(CreateOutcome::Created(created("f-1", "Synchronizing")))),
-    );
-    assert!(matches!(&cmds[..], [Cmd::Poll { formation_id, .. }] if formation_id == "f-1"));
-    let st = |s: &str| FormationState {
-        status: s.into(),
-        errors: vec![],
-    };
-    let cmds = update(&mut m, Msg::Status(Ok(st("Synchronizing"))));
-    assert_eq!(cmds.len(), 1);
-    update(&mut m, Msg::Status(Ok(st("Ready"))));
-    assert!(matches!(phase(&m), Phase::Done { .. }));
-}
-
-#[test]
-fn an_error_status_offers_retry_and_roll_back() {
+fn an_assignment_in_error_is_said_on_the_done_screen() {
     let mut m = at_create();
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Created(created("f-1", "Synchronizing")))),
+        outcome(
+            End::Created,
+            Some(created("f-1", "Error")),
+            &[
+                ("tc-eu", Final::Ready),
+                (
+                    "s4-prod",
+                    Final::Failed {
+                        state: "CREATE_ERROR".into(),
+                        error: Some("receiver said no".into()),
+                    },
+                ),
+            ],
+        ),
     );
-    let error = FormationState {
-        status: "Error".into(),
-        errors: vec!["assignment of s4-prod failed".into()],
-    };
-    update(&mut m, Msg::Status(Ok(error)));
-    assert!(matches!(
-        phase(&m),
-        Phase::Failed {
-            formation: Some(_),
-            ..
-        }
-    ));
-    assert!(screen(&m).contains("assignment of s4-prod failed"));
+    let text = screen(&m);
+    assert!(
+        text.contains("s4-prod is in it, but its assignment is CREATE_ERROR: receiver said no"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("enabled on S/4HANA Cloud Production"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_failed_step_shows_it_was_undone_and_can_be_retried() {
+    let mut m = at_create();
+    update(
+        &mut m,
+        outcome(
+            End::Failed("assigning the system s4-prod failed: timed out".into()),
+            None,
+            &[],
+        ),
+    );
+    let text = screen(&m);
+    assert!(text.contains("timed out"), "{text}");
+    assert!(text.contains("nothing is left"), "{text}");
     let cmds = key(&mut m, KeyCode::Char('r'));
-    assert!(matches!(&cmds[..], [Cmd::Poll { .. }]));
-    update(
-        &mut m,
-        Msg::Status(Ok(FormationState {
-            status: "Error".into(),
-            errors: vec![],
-        })),
-    );
-    let cmds = key(&mut m, KeyCode::Char('d'));
-    assert!(matches!(&cmds[..], [Cmd::Delete { formation_id }] if formation_id == "f-1"));
+    assert!(matches!(&cmds[..], [Cmd::Create(_)]));
 }
 
 #[test]
-fn partial_creation_can_be_retried_or_rolled_back() {
+fn ctrl_c_while_creating_stops_and_undoes_then_exits_130() {
     let mut m = at_create();
-    let partial = || {
-        Msg::Created(Ok(CreateOutcome::Partial {
-            formation: created("f-1", "Draft"),
-            assigned: vec!["tc-eu".into()],
-            failed: vec![("s4-prod".into(), "timed out".into())],
-        }))
-    };
-    update(&mut m, partial());
-    assert!(screen(&m).contains("timed out"));
-    // Quitting now asks, and ends with an error code that says something is left.
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let cmds = update(&mut m, Msg::Key(ctrl_c));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Interrupt],
+        "the change is told to stop, not left"
+    );
+    assert!(m.exit.is_none(), "nothing ends before the change has");
+    assert!(screen(&m).contains("Stopping"), "{}", screen(&m));
+    // A second Ctrl-C asks the runtime to stop at once.
+    assert_eq!(update(&mut m, Msg::Key(ctrl_c)), vec![Cmd::Interrupt]);
+    update(&mut m, outcome(End::Interrupted, None, &[]));
+    let exit = m.exit.clone().expect("the app ends");
+    assert_eq!(exit.code, 130);
+    assert!(
+        exit.message.unwrap_or_default().contains("was undone"),
+        "it says what became of the change"
+    );
+}
+
+#[test]
+fn quitting_while_creating_asks_and_never_walks_away() {
+    let mut m = at_create();
     key(&mut m, KeyCode::Char('q'));
     assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit(_))));
     key(&mut m, KeyCode::Char('n'));
-    let cmds = key(&mut m, KeyCode::Char('r'));
-    assert!(
-        matches!(&cmds[..], [Cmd::Assign { systems, .. }] if systems == &["s4-prod".to_owned()])
-    );
-    let cmds = update(&mut m, Msg::Assigned(vec![("s4-prod".into(), Ok(()))]));
-    assert!(
-        matches!(&cmds[..], [Cmd::Poll { .. }]),
-        "Draft: wait for Ready"
-    );
-
-    let mut m = at_create();
-    update(&mut m, partial());
-    let cmds = key(&mut m, KeyCode::Char('d'));
-    assert!(matches!(&cmds[..], [Cmd::Delete { .. }]));
-    update(&mut m, Msg::Deleted(Ok(())));
-    assert!(matches!(phase(&m), Phase::RolledBack));
-    key(&mut m, KeyCode::Enter);
-    assert!(matches!(m.step, Step::Review(_)));
-
-    let mut m = at_create();
-    update(&mut m, partial());
-    key(&mut m, KeyCode::Char('q'));
-    key(&mut m, KeyCode::Char('y'));
-    let exit = m.exit.unwrap();
-    assert_eq!(exit.code, crate::error::exit::BACKEND);
-    assert!(exit.message.unwrap().contains("f-1"));
+    assert!(m.exit.is_none());
 }
 
 #[test]
@@ -533,10 +536,7 @@ fn a_refusal_reloads_and_shows_what_changed() {
     let fresh = Landscape::parse(json.to_string().as_bytes(), "fresh", &catalog()).unwrap();
     let report = crate::rules::evaluate(&m.data.plan, &fresh, &catalog());
     assert!(!report.valid);
-    let cmds = update(
-        &mut m,
-        Msg::Created(Ok(CreateOutcome::Refused(Box::new(report)))),
-    );
+    let cmds = update(&mut m, outcome(End::Refused(Box::new(report)), None, &[]));
     assert_eq!(cmds, vec![Cmd::Load]);
     update(&mut m, Msg::Loaded(Ok(Box::new(fresh))));
     let text = screen(&m);
@@ -759,22 +759,28 @@ fn snapshot_review_step() {
 #[test]
 fn snapshot_create_step() {
     let mut m = at_create();
-    for (step, label) in ["Check the plan again", "Write the formation"]
-        .iter()
-        .enumerate()
-    {
+    let calls = crate::ops::create::planned_calls(
+        &m.data.plan,
+        "Integration with Customer-Managed SAP Task Center",
+        false,
+    );
+    for (step, label) in calls.iter().enumerate() {
         update(
             &mut m,
             Msg::Progress(crate::backend::BackendEvent::Call {
                 step,
-                label: (*label).into(),
+                label: label.clone(),
                 state: crate::backend::CallState::Done,
             }),
         );
     }
     update(
         &mut m,
-        Msg::Created(Ok(CreateOutcome::Created(created("f-1", "Ready")))),
+        outcome(
+            End::Created,
+            Some(created("f-1", "Ready")),
+            &[("tc-eu", Final::Ready), ("s4-prod", Final::Ready)],
+        ),
     );
     insta::assert_snapshot!("create_done", screen(&m));
 }

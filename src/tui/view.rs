@@ -30,7 +30,7 @@ pub fn view(model: &Model, frame: &mut Frame) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(flash_height(model, area)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -58,7 +58,7 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     let [header, body, flash, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(flash_height(model, area)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -72,12 +72,50 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     overlay(model, frame, area);
 }
 
-/// The line under every screen (the answer to the last key) and the hint bar.
+/// Lines the answer to the last key takes: it wraps rather than losing its end (a server's
+/// reason comes last), up to three lines, or a quarter of a small window.
+fn flash_height(model: &Model, area: Rect) -> u16 {
+    let Some(text) = &model.flash else {
+        return 1;
+    };
+    let most = (area.height / 4).clamp(1, 3);
+    u16::try_from(wrapped_lines(text, usize::from(area.width)))
+        .unwrap_or(u16::MAX)
+        .clamp(1, most)
+}
+
+/// How many lines `text` takes when wrapped at spaces to `width` columns (display width).
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(1);
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.width();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            lines += 1 + w.saturating_sub(1) / width;
+            used = w % width;
+        }
+    }
+    lines
+}
+
+/// The answer to the last key under every screen, wrapped (its last line cut with … if it
+/// is longer still), and the hint bar.
 fn footer(model: &Model, frame: &mut Frame, flash: Rect, hints: Rect) {
     let t = model.data.theme();
     if let Some(text) = &model.flash {
+        let shown = if wrapped_lines(text, usize::from(flash.width)) > usize::from(flash.height) {
+            let room = usize::from(flash.width) * usize::from(flash.height);
+            t.fit(text, room.saturating_sub(usize::from(flash.width) / 2))
+        } else {
+            text.clone()
+        };
         frame.render_widget(
-            Line::styled(t.fit(text, usize::from(flash.width)), t.warning()),
+            Paragraph::new(Line::styled(shown, t.warning())).wrap(Wrap { trim: true }),
             flash,
         );
     }

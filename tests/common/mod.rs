@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use formation_wizard::backend::director::DirectorBackend;
 use formation_wizard::backend::director::auth::Credentials;
 use formation_wizard::backend::director::client::Options;
 use formation_wizard::backend::director::profile::Connection;
-use formation_wizard::backend::director::{DirectorBackend, PollOptions};
+use formation_wizard::backend::{Backend, Progress};
 use formation_wizard::catalog::Catalog;
+use formation_wizard::ops;
+use formation_wizard::plan::FormationPlan;
 use formation_wizard::sandbox::{self, SandboxConfig, SandboxHandle};
 use secrecy::SecretString;
 
@@ -80,13 +83,47 @@ pub fn backend_with(handle: &SandboxHandle, credentials: Credentials) -> Directo
             credentials,
         },
         fast_options(),
-        PollOptions {
-            timeout: Duration::from_secs(10),
-            min_interval: Duration::from_millis(20),
-            max_interval: Duration::from_millis(200),
-        },
     )
     .unwrap()
+}
+
+/// Following changes in tests: looks often, gives up after ten seconds.
+pub fn fast_follow() -> ops::Policy {
+    ops::Policy {
+        first: Duration::from_millis(20),
+        max: Duration::from_millis(200),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+/// The operations layer's context for a test: no journal, fast following.
+pub fn ops_ctx<'a>(backend: &'a dyn Backend, catalog: &'a Catalog) -> ops::Ctx<'a> {
+    let mut ctx = ops::Ctx::new(backend, catalog);
+    ctx.journal = ops::Journal::off();
+    ctx.follow = fast_follow();
+    ctx
+}
+
+/// Creates through the operations layer, as every surface does.
+pub async fn create(
+    backend: &dyn Backend,
+    plan: &FormationPlan,
+    catalog: &Catalog,
+    progress: &Progress,
+) -> ops::CreateOutcome {
+    let mut ctx = ops_ctx(backend, catalog);
+    ctx.progress = progress.clone();
+    ops::create::create(&ctx, plan, ops::create::Options::default())
+        .await
+        .unwrap()
+}
+
+/// Deletes through the operations layer: members out first, then the formation.
+pub async fn delete(backend: &dyn Backend, id: &str, catalog: &Catalog) {
+    let outcome = ops::change::delete(&ops_ctx(backend, catalog), id)
+        .await
+        .unwrap();
+    assert!(outcome.succeeded(), "{outcome:?}");
 }
 
 pub fn backend(handle: &SandboxHandle) -> DirectorBackend {
@@ -116,6 +153,7 @@ pub async fn run(home: &Path, args: Vec<String>) -> std::process::Output {
             .args(&args)
             .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
             .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("FORMATION_WIZARD_STATE_DIR", home.join("state"))
             .env_remove("FORMATION_WIZARD_TOKEN")
             .stdin(std::process::Stdio::null())
             .output()

@@ -23,7 +23,6 @@ pub mod url_policy;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cynic::{Id, MutationBuilder, QueryBuilder};
@@ -32,36 +31,14 @@ use self::client::{CallError, Client, Kind, Options};
 use self::errors::Refusal;
 use self::profile::{Connection, DirectorArgs};
 use self::queries as q;
-use super::{
-    Backend, BackendError, BackendEvent, CallState, CreateOutcome, Created, FormationState,
-    Progress,
-};
+use super::{Backend, BackendError, BackendEvent, CallState, Created, FormationState, Progress};
 use crate::catalog::Catalog;
 use crate::landscape::{Assignment, Landscape};
 use crate::plan::FormationPlan;
-use crate::rules::{self, Finding, Report};
-
-/// How long `create` waits for a new formation to settle, and how often it looks.
-#[derive(Debug, Clone)]
-pub struct PollOptions {
-    pub timeout: Duration,
-    pub min_interval: Duration,
-    pub max_interval: Duration,
-}
-
-impl Default for PollOptions {
-    fn default() -> Self {
-        PollOptions {
-            timeout: Duration::from_secs(120),
-            min_interval: Duration::from_millis(100),
-            max_interval: Duration::from_secs(3),
-        }
-    }
-}
+use crate::rules::{self, Finding};
 
 pub struct DirectorBackend {
     client: Client,
-    poll: PollOptions,
     /// Formation id → name: the mutations address formations by name.
     names: Mutex<HashMap<String, String>>,
     /// The server's formation templates, once read.
@@ -75,10 +52,9 @@ enum AssignFailure {
     Other(String),
 }
 
-/// A formation with every one of its assignments (all pages).
+/// Every assignment of a formation (all pages).
 #[derive(Debug, Clone)]
 struct Full {
-    formation: q::Formation,
     assignments: Vec<q::FormationAssignment>,
 }
 
@@ -97,19 +73,14 @@ impl Full {
 impl DirectorBackend {
     /// Resolves the command line's options (and profile) and sets up the client.
     pub fn from_args(args: &DirectorArgs) -> Result<DirectorBackend, String> {
-        DirectorBackend::connect(args.resolve()?, Options::default(), PollOptions::default())
+        DirectorBackend::connect(args.resolve()?, Options::default())
     }
 
-    pub fn connect(
-        connection: Connection,
-        options: Options,
-        poll: PollOptions,
-    ) -> Result<DirectorBackend, String> {
+    pub fn connect(connection: Connection, options: Options) -> Result<DirectorBackend, String> {
         let http = Client::http(&options)?;
         let auth = auth::Auth::new(connection.credentials, http.clone());
         Ok(DirectorBackend {
             client: Client::new(&connection.url, &connection.tenant, auth, http, options),
-            poll,
             names: Mutex::new(HashMap::new()),
             templates: tokio::sync::OnceCell::new(),
         })
@@ -219,10 +190,7 @@ impl DirectorBackend {
             )?
             .and_then(|f| f.formation_assignments);
         }
-        Ok(Full {
-            formation,
-            assignments,
-        })
+        Ok(Full { assignments })
     }
 
     async fn full(&self, id: &str) -> Result<Option<Full>, CallError> {
@@ -266,36 +234,39 @@ impl DirectorBackend {
 
     /// `createFormation`, never blindly repeated: after an unknown outcome the formation is
     /// looked up by name, and only when it does not exist is the create sent again, once.
-    async fn create_formation(
+    async fn send_create(
         &self,
         plan: &FormationPlan,
         template_name: &str,
-        report: (&Progress, usize, &str),
+        draft: bool,
+        report: super::CallReport<'_>,
     ) -> Result<q::Formation, CallError> {
         let op = q::CreateFormation::build(q::FormationVars {
             formation: q::FormationInput {
                 name: plan.name.clone(),
                 template_name: Some(template_name.to_owned()),
-                state: None,
+                state: draft.then(|| "DRAFT".to_owned()),
             },
         });
         let mut unknown = None;
         for _ in 0..2 {
             match self
                 .client
-                .run("createFormation", &op, Kind::Write, Some(report))
+                .run("createFormation", &op, Kind::Write, report)
                 .await
             {
                 Ok(data) => return Ok(data.create_formation),
                 Err(CallError::Unknown(why)) => {
-                    report.0.call(
-                        report.1,
-                        report.2,
-                        CallState::Retrying {
-                            attempt: 1,
-                            reason: format!("{why}; looking the formation up by name first"),
-                        },
-                    );
+                    if let Some((progress, step, label)) = report {
+                        progress.call(
+                            step,
+                            label,
+                            CallState::Retrying {
+                                attempt: 1,
+                                reason: format!("{why}; looking the formation up by name first"),
+                            },
+                        );
+                    }
                     if let Some(f) = self.formation_by_name(&plan.name).await? {
                         return Ok(f);
                     }
@@ -369,142 +340,6 @@ impl DirectorBackend {
             .is_some_and(|f| f.has_member(system_id)))
     }
 
-    /// Follows the formation and each assignment until READY or ERROR or the time is up,
-    /// reporting every member's state with the time waited so far.
-    async fn settle(
-        &self,
-        formation: &q::Formation,
-        progress: &Progress,
-    ) -> Result<Full, BackendError> {
-        let id = formation.id.inner();
-        let started = Instant::now();
-        let deadline = started + self.poll.timeout;
-        let mut wait = self.poll.min_interval;
-        // The create's answer describes the still-empty formation: read it afresh.
-        let mut last = match self.full(id).await {
-            Ok(Some(f)) => f,
-            Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
-            Err(e) => {
-                return Err(self.failed(&format!("reading the assignments of formation {id}"), &e));
-            }
-        };
-        loop {
-            progress.emit(BackendEvent::FormationStatus {
-                formation_id: id.to_owned(),
-                status: convert::status_name(last.formation.status.condition).to_owned(),
-            });
-            progress.emit(BackendEvent::Assignments {
-                formation_id: id.to_owned(),
-                systems: last.members(),
-                elapsed: started.elapsed(),
-            });
-            if matches!(
-                last.formation.status.condition,
-                q::FormationStatusCondition::Ready | q::FormationStatusCondition::Error
-            ) || Instant::now() + wait > deadline
-            {
-                return Ok(last);
-            }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(self.poll.max_interval);
-            last = match self.full(id).await {
-                Ok(Some(f)) => f,
-                Ok(None) => return Err(BackendError::NoSuchFormation(id.to_owned())),
-                Err(e) => {
-                    return Err(self.failed(&format!("reading the status of formation {id}"), &e));
-                }
-            };
-        }
-    }
-
-    /// After the Director refused the plan: its reason as the rule that failed, first,
-    /// then whatever the catalog's rules see in the landscape as it is now.
-    async fn refusal(
-        &self,
-        plan: &FormationPlan,
-        catalog: &Catalog,
-        system: Option<&str>,
-        refusal: &Refusal,
-    ) -> CreateOutcome {
-        let who = system.map_or_else(String::new, |s| format!(" the system {s} for"));
-        let mut message = format!("The Director refused{who} \"{}\":", plan.name);
-        for line in &refusal.lines {
-            message.push('\n');
-            message.push_str(line);
-        }
-        let finding = Finding::new(
-            refusal.rule,
-            system.map(|s| vec![s.to_owned()]).unwrap_or_default(),
-            message,
-            None,
-        );
-        let mut report = match self.load(catalog, &Progress::none()).await {
-            Ok(fresh) => rules::evaluate(plan, &fresh, catalog),
-            Err(_) => Report {
-                valid: false,
-                violations: Vec::new(),
-                warnings: Vec::new(),
-                candidates: Vec::new(),
-                auto_enabled: Vec::new(),
-            },
-        };
-        report.valid = false;
-        report.violations.insert(0, finding);
-        CreateOutcome::Refused(Box::new(report))
-    }
-
-    async fn assign_all(
-        &self,
-        plan: &FormationPlan,
-        catalog: &Catalog,
-        formation: &q::Formation,
-        progress: &Progress,
-    ) -> Result<Option<CreateOutcome>, BackendError> {
-        let created = Created {
-            id: formation.id.inner().to_owned(),
-            status: convert::status_name(formation.status.condition).to_owned(),
-        };
-        let mut assigned = Vec::new();
-        let mut failed = Vec::new();
-        for (i, sid) in plan.systems.iter().enumerate() {
-            let label = format!("Assign the system {sid}");
-            progress.call(i + 1, &label, CallState::Started);
-            match self
-                .assign_one(formation, sid, Some((progress, i + 1, &label)))
-                .await
-            {
-                Ok(()) => {
-                    progress.call(i + 1, &label, CallState::Done);
-                    assigned.push(sid.clone());
-                }
-                Err(AssignFailure::Refused(r)) => {
-                    progress.call(i + 1, &label, CallState::Failed(r.lines.join(" ")));
-                    let step = plan.systems.len() + 1;
-                    return match self
-                        .roll_back(&formation.name, &created.id, step, progress)
-                        .await
-                    {
-                        Ok(()) => Ok(Some(self.refusal(plan, catalog, Some(sid), &r).await)),
-                        Err(left) => Err(BackendError::Failed(format!(
-                            "the Director refused the system {sid} for \"{}\" ({}), and rolling the formation back did not finish: {left}",
-                            plan.name,
-                            r.lines.join(" ")
-                        ))),
-                    };
-                }
-                Err(AssignFailure::Other(message)) => {
-                    progress.call(i + 1, &label, CallState::Failed(message.clone()));
-                    failed.push((sid.clone(), message));
-                }
-            }
-        }
-        Ok((!failed.is_empty()).then_some(CreateOutcome::Partial {
-            formation: created,
-            assigned,
-            failed,
-        }))
-    }
-
     /// Sends a mutation on a formation id (finalize, resynchronize) and answers its state.
     async fn formation_mutation<T>(
         &self,
@@ -544,29 +379,14 @@ fn other(e: CallError) -> AssignFailure {
     AssignFailure::Other(e.to_string())
 }
 
-/// Which member failed and how, from the formation's `status.errors` (mapped to a system by
-/// `assignmentID`) and its assignments' own errors.
-fn failures(full: &Full) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for e in full.formation.status.errors.iter().flatten() {
-        let system = e
-            .assignment_id
-            .as_ref()
-            .and_then(|a| convert::assignment_target(&full.assignments, a.inner()))
-            .map(str::to_owned);
-        match system {
-            Some(s) if !out.iter().any(|(o, _)| *o == s) => out.push((s, e.message.clone())),
-            Some(_) => {}
-            None => out.push((String::new(), e.message.clone())),
-        }
+/// The Director's refusal as the rule it enforces, in its own words.
+fn refused(refusal: Refusal, systems: Vec<String>, lead: String) -> BackendError {
+    let mut message = lead;
+    for line in &refusal.lines {
+        message.push('\n');
+        message.push_str(line);
     }
-    for (system, a) in full.members() {
-        if a.is_error() && !out.iter().any(|(o, _)| *o == system) {
-            let why = a.error.unwrap_or_else(|| a.state.clone());
-            out.push((system, why));
-        }
-    }
-    out
+    BackendError::Refused(Box::new(Finding::new(refusal.rule, systems, message, None)))
 }
 
 #[async_trait]
@@ -637,96 +457,41 @@ impl Backend for DirectorBackend {
         })
     }
 
-    async fn create(
+    async fn create_formation(
         &self,
         plan: &FormationPlan,
         catalog: &Catalog,
-        progress: &Progress,
-    ) -> Result<CreateOutcome, BackendError> {
+        draft: bool,
+        report: super::CallReport<'_>,
+    ) -> Result<Created, BackendError> {
         let ftype = catalog.by_id(&plan.type_id).ok_or_else(|| {
             BackendError::Failed(format!("unknown formation type {}", plan.type_id))
         })?;
         let template = self.template_name(ftype).await?;
-        let label = format!("Create the formation \"{}\" ({template})", plan.name);
-        progress.call(0, &label, CallState::Started);
-        let formation = match self
-            .create_formation(plan, &template, (progress, 0, &label))
-            .await
-        {
-            Ok(f) => f,
+        match self.send_create(plan, &template, draft, report).await {
+            Ok(f) => {
+                self.remember(f.id.inner(), &f.name);
+                Ok(Created {
+                    id: f.id.inner().to_owned(),
+                    status: convert::status_name(f.status.condition).to_owned(),
+                })
+            }
             Err(CallError::Answered {
                 message,
                 refusal,
                 code,
             }) if code == Some(errors::NOT_UNIQUE) || refusal.is_some() => {
-                progress.call(0, &label, CallState::Failed(message.clone()));
                 let r = refusal.unwrap_or(Refusal {
                     rule: rules::RuleKind::NameUnique,
                     lines: vec![message],
                 });
-                return Ok(self.refusal(plan, catalog, None, &r).await);
+                Err(refused(
+                    r,
+                    Vec::new(),
+                    format!("The Director refused \"{}\":", plan.name),
+                ))
             }
-            Err(e) => {
-                progress.call(0, &label, CallState::Failed(e.to_string()));
-                return Err(self.failed(&format!("creating the formation \"{}\"", plan.name), &e));
-            }
-        };
-        progress.call(0, &label, CallState::Done);
-        self.remember(formation.id.inner(), &formation.name);
-        if let Some(outcome) = self.assign_all(plan, catalog, &formation, progress).await? {
-            return Ok(outcome);
-        }
-        let step = plan.systems.len() + 1;
-        let wait = "Wait until every system's assignment is Ready";
-        progress.call(step, wait, CallState::Started);
-        let settled = self.settle(&formation, progress).await?;
-        let id = formation.id.inner();
-        match settled.formation.status.condition {
-            q::FormationStatusCondition::Error => {
-                let failed = failures(&settled);
-                let why = failed
-                    .iter()
-                    .map(|(s, m)| {
-                        if s.is_empty() {
-                            m.clone()
-                        } else {
-                            format!("the system {s} failed: {m}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                progress.call(step, wait, CallState::Failed(why.clone()));
-                Err(BackendError::Failed(format!(
-                    "the formation \"{}\" ({id}) was created with every system, but the Director reports it in Error: {why}; resynchronize it, or delete it",
-                    plan.name
-                )))
-            }
-            q::FormationStatusCondition::Ready => {
-                progress.call(step, wait, CallState::Done);
-                Ok(CreateOutcome::Created(Created {
-                    id: id.to_owned(),
-                    status: "Ready".into(),
-                }))
-            }
-            other => {
-                let pending: Vec<String> = settled
-                    .members()
-                    .into_iter()
-                    .filter(|(_, a)| !a.is_error() && a.state != "READY")
-                    .map(|(s, a)| format!("{s} ({})", a.state))
-                    .collect();
-                let note = format!(
-                    "still {} after {} s: {}",
-                    convert::status_name(other),
-                    self.poll.timeout.as_secs(),
-                    pending.join(", ")
-                );
-                progress.call(step, wait, CallState::Failed(note));
-                Ok(CreateOutcome::Created(Created {
-                    id: id.to_owned(),
-                    status: convert::status_name(other).to_owned(),
-                }))
-            }
+            Err(e) => Err(self.failed(&format!("creating the formation \"{}\"", plan.name), &e)),
         }
     }
 
@@ -735,19 +500,23 @@ impl Backend for DirectorBackend {
         formation_id: &str,
         system_id: &str,
         _catalog: &Catalog,
+        report: super::CallReport<'_>,
     ) -> Result<(), BackendError> {
         let formation = match self.formation(formation_id).await {
             Ok(Some(f)) => f,
             Ok(None) => return Err(BackendError::NoSuchFormation(formation_id.to_owned())),
             Err(e) => return Err(self.failed(&format!("looking up formation {formation_id}"), &e)),
         };
-        match self.assign_one(&formation, system_id, None).await {
+        match self.assign_one(&formation, system_id, report).await {
             Ok(()) => Ok(()),
-            Err(AssignFailure::Refused(r)) => Err(BackendError::Refused(format!(
-                "the Director refused the system {system_id} for \"{}\": {}",
-                formation.name,
-                r.lines.join(" ")
-            ))),
+            Err(AssignFailure::Refused(r)) => Err(refused(
+                r,
+                vec![system_id.to_owned()],
+                format!(
+                    "The Director refused the system {system_id} for \"{}\":",
+                    formation.name
+                ),
+            )),
             Err(AssignFailure::Other(m)) => Err(BackendError::Failed(format!(
                 "assigning the system {system_id} to \"{}\" failed: {m}",
                 formation.name
@@ -762,7 +531,7 @@ impl Backend for DirectorBackend {
         _catalog: &Catalog,
     ) -> Result<(), BackendError> {
         let name = self.name_of(formation_id).await?;
-        self.unassign_and_wait(&name, formation_id, system_id)
+        self.send_unassign(&name, formation_id, system_id)
             .await
             .map_err(BackendError::Failed)
     }
@@ -816,18 +585,12 @@ impl Backend for DirectorBackend {
         }
     }
 
-    /// Deletes in the order the Director needs: every member unassigned and its
-    /// assignments gone, then the formation (a non-empty one is refused, §4.7).
+    /// Deletes a formation without members (the Director refuses one with, §4.7).
     async fn delete(&self, formation_id: &str) -> Result<(), BackendError> {
         let name = self.name_of(formation_id).await?;
-        let progress = Progress::none();
-        self.roll_back(&name, formation_id, 0, &progress)
+        self.delete_named(formation_id, &name)
             .await
-            .map_err(|left| {
-                BackendError::Failed(format!(
-                    "deleting the formation \"{name}\" did not finish: {left}"
-                ))
-            })
+            .map_err(|e| self.failed(&format!("deleting the formation \"{name}\""), &e))
     }
 
     async fn finalize(&self, formation_id: &str) -> Result<FormationState, BackendError> {
@@ -836,14 +599,6 @@ impl Backend for DirectorBackend {
         });
         self.formation_mutation("finalizeDraftFormation", op, |d| d.finalize_draft_formation)
             .await
-    }
-
-    async fn create_draft(
-        &self,
-        plan: &FormationPlan,
-        catalog: &Catalog,
-    ) -> Result<CreateOutcome, BackendError> {
-        self.draft(plan, catalog).await
     }
 
     async fn resynchronize_reset(

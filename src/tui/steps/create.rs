@@ -1,8 +1,10 @@
-//! Creating: each backend call with its state, then the formation's status until it is
-//! Ready or in Error. A refusal is re-checked against the fresh landscape and what changed
-//! is shown; a partial creation is never left without telling the user, who can retry the
-//! rest or roll back.
+//! Creating: each step of the operations layer's create with its state, then each system's
+//! assignment until it is final. A refusal is re-checked against the fresh landscape and
+//! what changed is shown. A create that cannot finish is undone by the operations layer
+//! itself, so this screen only ever shows a formation that is whole, or says that nothing is
+//! left (or exactly what is, when even the undo could not finish).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ratatui::Frame;
@@ -12,16 +14,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Outcome;
-use crate::backend::{BackendEvent, CallState, CreateOutcome, Created};
+use crate::backend::{BackendEvent, CallState, Created};
 use crate::error::exit;
 use crate::landscape::Landscape;
+use crate::ops::{self, End, Final};
 use crate::rules::Report;
 use crate::text::neutralise;
-use crate::tui::app::{Cmd, Data, Exit, Msg};
+use crate::tui::app::{Data, Exit, Msg};
 use crate::tui::keys::{KeyHint, hint};
-
-/// How long to wait between two status polls while the formation settles.
-pub const POLL_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRow {
@@ -29,40 +29,32 @@ pub struct CallRow {
     pub state: CallState,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Phase {
     Running,
-    Settling {
-        formation: Created,
-    },
+    /// Interrupted (Ctrl-C): the call in flight finishes, then what was done is undone.
+    Stopping,
+    /// The formation exists with every system; each system's end (READY, or an error).
     Done {
         formation: Created,
+        systems: BTreeMap<String, Final>,
     },
-    /// A call failed; with `formation`, the formation exists (its status is Error, or it
-    /// could not be read).
+    /// Nothing was changed: the landscape could not be read, or the formation not created.
     Failed {
-        formation: Option<Created>,
         message: String,
     },
     /// The backend re-checked and refused; `changes` is filled once the fresh landscape
-    /// is loaded.
+    /// is loaded. Anything done was undone.
     Refused {
         report: Box<Report>,
         changes: Option<Vec<String>>,
     },
-    Partial {
-        formation: Created,
-        assigned: Vec<String>,
-        failed: Vec<(String, String)>,
+    /// A step failed or the user interrupted, and what was done was undone; `left` says
+    /// what is still there when even that did not finish.
+    Undone {
+        why: String,
+        left: Option<String>,
     },
-    Retrying {
-        formation: Created,
-        assigned: Vec<String>,
-    },
-    RollingBack {
-        formation: Created,
-    },
-    RolledBack,
 }
 
 pub struct CreateStep {
@@ -70,9 +62,8 @@ pub struct CreateStep {
     pub name: String,
     pub calls: Vec<CallRow>,
     pub phase: Phase,
-    pub status: Option<String>,
     /// Each member's assignment state while the formation settles, and the time waited.
-    pub members: std::collections::BTreeMap<String, crate::landscape::Assignment>,
+    pub members: BTreeMap<String, crate::landscape::Assignment>,
     pub waited: Duration,
 }
 
@@ -82,8 +73,7 @@ impl CreateStep {
             name: name.to_owned(),
             calls: Vec::new(),
             phase: Phase::Running,
-            status: None,
-            members: std::collections::BTreeMap::new(),
+            members: BTreeMap::new(),
             waited: Duration::ZERO,
         }
     }
@@ -91,23 +81,25 @@ impl CreateStep {
     pub fn busy(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Running
-                | Phase::Settling { .. }
-                | Phase::Retrying { .. }
-                | Phase::RollingBack { .. }
-                | Phase::Refused { changes: None, .. }
+            Phase::Running | Phase::Stopping | Phase::Refused { changes: None, .. }
         )
     }
 
-    /// The formation that exists on the backend, if one does.
+    /// Whether the create is still running on the backend (an interrupt has something to stop).
+    pub fn running(&self) -> bool {
+        matches!(self.phase, Phase::Running | Phase::Stopping)
+    }
+
+    /// Ctrl-C while running: say that it stops and undoes.
+    pub fn stopping(&mut self) {
+        if matches!(self.phase, Phase::Running) {
+            self.phase = Phase::Stopping;
+        }
+    }
+
     fn formation(&self) -> Option<&Created> {
         match &self.phase {
-            Phase::Settling { formation }
-            | Phase::Done { formation }
-            | Phase::Partial { formation, .. }
-            | Phase::Retrying { formation, .. }
-            | Phase::RollingBack { formation } => Some(formation),
-            Phase::Failed { formation, .. } => formation.as_ref(),
+            Phase::Done { formation, .. } => Some(formation),
             _ => None,
         }
     }
@@ -118,25 +110,9 @@ impl CreateStep {
                 self.progress(event);
                 Outcome::Handled
             }
-            Msg::Created(Ok(outcome)) => self.created(outcome),
+            Msg::Created(Ok(outcome)) => self.created(outcome, data),
             Msg::Created(Err(f)) => {
-                self.phase = Phase::Failed {
-                    formation: None,
-                    message: f.message,
-                };
-                Outcome::Handled
-            }
-            Msg::Status(result) => self.status(result.map_err(|f| f.message)),
-            Msg::Assigned(results) => self.assigned(results),
-            Msg::Deleted(result) => {
-                self.phase = match (result, self.formation().cloned()) {
-                    (Ok(()), _) => Phase::RolledBack,
-                    (Err(f), formation) => Phase::Failed {
-                        formation,
-                        message: format!("Rolling back failed: {}", f.message),
-                    },
-                };
-                let _ = data;
+                self.phase = Phase::Failed { message: f.message };
                 Outcome::Handled
             }
             _ => Outcome::Handled,
@@ -154,126 +130,75 @@ impl CreateStep {
                 }
                 self.calls[step] = CallRow { label, state };
             }
-            BackendEvent::FormationStatus { status, .. } => self.status = Some(status),
             BackendEvent::Assignments {
                 systems, elapsed, ..
             } => {
                 self.members = systems;
                 self.waited = elapsed;
             }
-            BackendEvent::Loading { .. } => {}
+            BackendEvent::FormationStatus { .. } | BackendEvent::Loading { .. } => {}
         }
     }
 
-    fn created(&mut self, outcome: CreateOutcome) -> Outcome {
-        match outcome {
-            CreateOutcome::Created(c) => self.settle(c),
-            CreateOutcome::Refused(report) => {
+    fn created(&mut self, outcome: ops::CreateOutcome, data: &Data) -> Outcome {
+        let interrupted = matches!(outcome.end, End::Interrupted);
+        self.phase = match (outcome.end, outcome.formation) {
+            (End::Refused(report), _) if outcome.left.is_none() => {
                 self.phase = Phase::Refused {
                     report,
                     changes: None,
                 };
-                Outcome::Run(vec![Cmd::Load])
+                return Outcome::Run(vec![crate::tui::app::Cmd::Load]);
             }
-            CreateOutcome::Partial {
-                formation,
-                assigned,
-                failed,
-            } => {
-                self.phase = Phase::Partial {
+            (End::Created | End::Interrupted, Some(formation)) if outcome.left.is_none() => {
+                Phase::Done {
                     formation,
-                    assigned,
-                    failed,
-                };
-                Outcome::Handled
+                    systems: outcome.systems,
+                }
             }
-        }
-    }
-
-    /// Done when Ready, failed when in Error, otherwise polls again.
-    fn settle(&mut self, formation: Created) -> Outcome {
-        self.status = Some(formation.status.clone());
-        match formation.status.as_str() {
-            "Ready" => {
-                self.phase = Phase::Done { formation };
-                Outcome::Handled
-            }
-            "Error" => {
-                self.phase = Phase::Failed {
-                    formation: Some(formation),
-                    message: "The formation is in the status Error.".into(),
-                };
-                Outcome::Handled
-            }
-            _ => {
-                let formation_id = formation.id.clone();
-                self.phase = Phase::Settling { formation };
-                Outcome::Run(vec![Cmd::Poll {
-                    formation_id,
-                    after: POLL_EVERY,
-                }])
-            }
-        }
-    }
-
-    fn status(&mut self, result: Result<crate::backend::FormationState, String>) -> Outcome {
-        let Some(mut formation) = self.formation().cloned() else {
-            return Outcome::Handled;
+            (End::Failed(why), _) => Phase::Undone {
+                why,
+                left: outcome.left,
+            },
+            (End::Interrupted, _) => Phase::Undone {
+                why: "Interrupted".into(),
+                left: outcome.left,
+            },
+            (_, _) => Phase::Undone {
+                why: "The Director refused a step".into(),
+                left: outcome.left,
+            },
         };
-        match result {
-            Ok(state) if state.status == "Error" => {
-                self.status = Some(state.status.clone());
-                formation.status = state.status;
-                let message = if state.errors.is_empty() {
-                    "The formation is in the status Error.".to_owned()
-                } else {
-                    state.errors.join(" ")
-                };
-                self.phase = Phase::Failed {
-                    formation: Some(formation),
-                    message,
-                };
-                Outcome::Handled
-            }
-            Ok(state) => {
-                formation.status = state.status;
-                self.settle(formation)
-            }
-            Err(message) => {
-                self.phase = Phase::Failed {
-                    formation: Some(formation),
-                    message: format!("Reading the formation's status failed: {message}"),
-                };
-                Outcome::Handled
-            }
+        if interrupted {
+            // Ctrl-C asked to stop: once the change is finished or undone, the app ends.
+            return Outcome::Finish(self.interrupted_exit(data));
         }
-    }
-
-    fn assigned(&mut self, results: Vec<(String, Result<(), String>)>) -> Outcome {
-        let Phase::Retrying {
-            formation,
-            assigned,
-        } = &self.phase
-        else {
-            return Outcome::Handled;
-        };
-        let (formation, mut assigned) = (formation.clone(), assigned.clone());
-        let mut failed = Vec::new();
-        for (id, result) in results {
-            match result {
-                Ok(()) => assigned.push(id),
-                Err(why) => failed.push((id, why)),
-            }
-        }
-        if failed.is_empty() {
-            return self.settle(formation);
-        }
-        self.phase = Phase::Partial {
-            formation,
-            assigned,
-            failed,
-        };
         Outcome::Handled
+    }
+
+    /// The exit after an interrupt, saying on stderr what the interrupt left.
+    fn interrupted_exit(&self, data: &Data) -> Exit {
+        let name = neutralise(&self.name);
+        let show = ops::command_line(
+            &format!("show {}", ops::shell_word(&self.name)),
+            &data.source_flags,
+        );
+        let message = match &self.phase {
+            Phase::Done { .. } => format!(
+                "interrupted while its assignments were followed: \"{name}\" exists with every system; `{show}` shows how they are doing."
+            ),
+            Phase::Undone {
+                left: Some(left), ..
+            } => {
+                format!("interrupted; {}. `{show}` shows it.", neutralise(left))
+            }
+            _ => format!("interrupted; what was done was undone: \"{name}\" does not exist."),
+        };
+        Exit {
+            code: exit::CANCELLED,
+            summary: None,
+            message: Some(message),
+        }
     }
 
     /// Called when the landscape was loaded again after a refusal.
@@ -292,79 +217,25 @@ impl CreateStep {
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Outcome {
-        let code = key.code;
-        match (&self.phase, code) {
+        match (&self.phase, key.code) {
             (Phase::Done { .. }, KeyCode::Enter | KeyCode::Esc) => {
                 Outcome::Finish(self.done_exit())
             }
-            (Phase::Done { formation }, KeyCode::Char('o')) => {
+            (Phase::Done { formation, .. }, KeyCode::Char('o')) => {
                 Outcome::OpenFormation(formation.id.clone())
             }
-            (
-                Phase::Failed {
-                    formation: None, ..
-                },
-                KeyCode::Char('r'),
-            ) => {
+            (Phase::Failed { .. } | Phase::Undone { left: None, .. }, KeyCode::Char('r')) => {
                 self.phase = Phase::Running;
                 self.calls.clear();
+                self.members.clear();
                 Outcome::Create
-            }
-            (
-                Phase::Failed {
-                    formation: Some(f), ..
-                },
-                KeyCode::Char('r'),
-            ) => {
-                let formation = f.clone();
-                let formation_id = formation.id.clone();
-                self.phase = Phase::Settling { formation };
-                Outcome::Run(vec![Cmd::Poll {
-                    formation_id,
-                    after: Duration::ZERO,
-                }])
-            }
-            (
-                Phase::Partial {
-                    formation,
-                    assigned,
-                    failed,
-                },
-                KeyCode::Char('r'),
-            ) => {
-                let cmd = Cmd::Assign {
-                    formation_id: formation.id.clone(),
-                    systems: failed.iter().map(|(id, _)| id.clone()).collect(),
-                };
-                self.phase = Phase::Retrying {
-                    formation: formation.clone(),
-                    assigned: assigned.clone(),
-                };
-                Outcome::Run(vec![cmd])
-            }
-            (
-                Phase::Partial { formation, .. }
-                | Phase::Failed {
-                    formation: Some(formation),
-                    ..
-                },
-                KeyCode::Char('d'),
-            ) => {
-                let formation = formation.clone();
-                let cmd = Cmd::Delete {
-                    formation_id: formation.id.clone(),
-                };
-                self.phase = Phase::RollingBack { formation };
-                Outcome::Run(vec![cmd])
             }
             (
                 Phase::Refused {
                     changes: Some(_), ..
                 }
-                | Phase::RolledBack
-                | Phase::Failed {
-                    formation: None, ..
-                },
+                | Phase::Failed { .. }
+                | Phase::Undone { .. },
                 KeyCode::Enter | KeyCode::Esc,
             ) => Outcome::Goto(4),
             _ => Outcome::Handled,
@@ -391,47 +262,38 @@ impl CreateStep {
     pub fn loss(&self) -> Option<String> {
         match &self.phase {
             Phase::Done { .. } => None,
-            Phase::Running | Phase::Settling { .. } | Phase::Retrying { .. } | Phase::RollingBack { .. } => Some(
-                "Work is in progress; quitting now may leave the formation half-created. Quit anyway?".into(),
+            Phase::Running | Phase::Stopping => Some(
+                "The formation is being created. Quit anyway? It is finished or undone first."
+                    .into(),
             ),
-            Phase::Partial { .. } | Phase::Failed { formation: Some(_), .. } => Some(
-                "The formation exists but is not complete. Quit and leave it as it is?".into(),
-            ),
+            Phase::Undone { left: Some(_), .. } => {
+                Some("Part of the formation is left (see above). Quit and leave it?".into())
+            }
             _ => Some("Quit without creating the formation? Your choices will be lost.".into()),
         }
     }
 
     /// The exit when the user quits from this screen: 0 once created, 130 when nothing
-    /// was created, 3 (with what is left behind) when a formation exists incomplete.
+    /// was created, 3 (with what is left behind) when an undo did not finish.
     pub fn exit_on_quit(&self, data: &Data) -> Exit {
         if matches!(self.phase, Phase::Done { .. }) {
             return self.done_exit();
         }
-        if matches!(self.phase, Phase::Running) {
-            return Exit {
+        match &self.phase {
+            Phase::Undone {
+                left: Some(left), ..
+            } => Exit {
                 code: exit::BACKEND,
                 summary: None,
-                message: Some(format!(
-                    "Quit while the formation \"{}\" was being created; it may or may not exist. Check with `formation-wizard systems`.",
-                    neutralise(&data.plan.name)
-                )),
-            };
-        }
-        match self.formation() {
-            Some(f) => Exit {
-                code: exit::BACKEND,
-                summary: None,
-                message: Some(format!(
-                    "The formation \"{}\" ({}) exists but is not complete (status {}); assign the remaining systems or delete it.",
-                    neutralise(&data.plan.name),
-                    neutralise(&f.id),
-                    neutralise(&f.status)
-                )),
+                message: Some(neutralise(left).into_owned()),
             },
-            None => Exit {
+            _ => Exit {
                 code: exit::CANCELLED,
                 summary: None,
-                message: Some("Cancelled; nothing was created.".into()),
+                message: Some(format!(
+                    "Cancelled; nothing was created. `{}` lists the formations.",
+                    ops::command_line("formations", &data.source_flags)
+                )),
             },
         }
     }
@@ -439,28 +301,14 @@ impl CreateStep {
     pub fn commands(&self) -> Vec<KeyHint> {
         match &self.phase {
             Phase::Done { .. } => vec![hint("Enter", "finish"), hint("o", "open it")],
-            Phase::Failed {
-                formation: None, ..
-            } => {
-                vec![hint("r", "retry"), hint("Enter/Esc", "back to review")]
-            }
-            Phase::Failed {
-                formation: Some(_), ..
-            } => {
-                vec![
-                    hint("r", "check the status again"),
-                    hint("d", "roll back (delete)"),
-                ]
-            }
-            Phase::Partial { .. } => {
-                vec![hint("r", "retry the rest"), hint("d", "roll back (delete)")]
+            Phase::Running => vec![hint("Ctrl-C", "stop and undo")],
+            Phase::Failed { .. } | Phase::Undone { left: None, .. } => {
+                vec![hint("r", "try again"), hint("Enter/Esc", "back to review")]
             }
             Phase::Refused {
                 changes: Some(_), ..
             }
-            | Phase::RolledBack => {
-                vec![hint("Enter/Esc", "back to review")]
-            }
+            | Phase::Undone { .. } => vec![hint("Enter/Esc", "back to review")],
             _ => Vec::new(),
         }
     }
@@ -487,9 +335,6 @@ impl CreateStep {
                 Span::styled(format!("{mark} "), style),
                 Span::raw(neutralise(&format!("{}{extra}", call.label)).into_owned()),
             ]));
-        }
-        if let Some(status) = &self.status {
-            lines.push(Line::raw(format!("Status: {}", neutralise(status))));
         }
         self.member_lines(data, spin, &mut lines);
         lines.push(Line::raw(""));
@@ -534,27 +379,48 @@ impl CreateStep {
         let clean = |s: &str| neutralise(s).into_owned();
         match &self.phase {
             Phase::Running => lines.push(Line::raw(format!("{spin} Working…"))),
-            Phase::Settling { .. } => lines.push(Line::raw(format!(
-                "{spin} Waiting until the formation is Ready…"
-            ))),
-            Phase::Retrying { .. } => lines.push(Line::raw(format!(
-                "{spin} Assigning the remaining systems…"
-            ))),
-            Phase::RollingBack { .. } => {
-                lines.push(Line::raw(format!("{spin} Deleting the formation…")))
-            }
-            Phase::Done { formation } => {
+            Phase::Stopping => lines.push(Line::styled(
+                format!(
+                    "{spin} Stopping: the call in flight finishes, then what was done is undone. Ctrl-C again stops at once."
+                ),
+                t.warning(),
+            )),
+            Phase::Done { formation, systems } => {
+                let failed: Vec<(&String, &Final)> =
+                    systems.iter().filter(|(_, f)| **f != Final::Ready).collect();
+                let (mark, style) = if failed.is_empty() {
+                    (t.sym.ok, t.ok())
+                } else {
+                    (t.sym.bad, t.error())
+                };
                 lines.push(Line::styled(
                     format!(
-                        "{} The formation \"{}\" was created ({}) and is {}.",
-                        t.sym.ok,
+                        "{mark} The formation \"{}\" was created ({}) and is {}.",
                         clean(&data.plan.name),
                         clean(&formation.id),
                         clean(&formation.status)
                     ),
-                    t.ok(),
+                    style,
                 ));
+                for (system, end) in &failed {
+                    lines.push(Line::styled(
+                        clean(&format!(
+                            "  {} {system} is in it, but its assignment is {}.",
+                            t.sym.bad,
+                            end.words()
+                        )),
+                        t.error(),
+                    ));
+                }
+                if !failed.is_empty() {
+                    lines.push(Line::raw(
+                        "Fix the cause, then open it (o) and resynchronize it (r).",
+                    ));
+                }
                 for a in &data.verdict.auto_enabled {
+                    if failed.iter().any(|(s, _)| **s == a.system) {
+                        continue;
+                    }
                     let on = data
                         .landscape
                         .system(&a.system)
@@ -567,18 +433,36 @@ impl CreateStep {
                 }
                 lines.push(Line::raw("Press Enter to finish."));
             }
-            Phase::Failed { formation, message } => {
+            Phase::Failed { message } => {
                 lines.push(Line::styled(
                     format!("{} {}", t.sym.bad, clean(message)),
                     t.error(),
                 ));
-                lines.push(Line::raw(match formation {
-                    None => "Nothing was created. r tries again; Enter goes back to the review.".to_owned(),
-                    Some(f) => format!(
-                        "The formation {} exists. r checks its status again; d rolls back (deletes it).",
-                        clean(&f.id)
-                    ),
-                }));
+                lines.push(Line::raw(
+                    "Nothing was created. r tries again; Enter goes back to the review.",
+                ));
+            }
+            Phase::Undone { why, left: None } => {
+                lines.push(Line::styled(
+                    format!("{} {}", t.sym.bad, clean(why)),
+                    t.error(),
+                ));
+                lines.push(Line::raw(
+                    "What was done was undone: nothing is left. r tries again; Enter goes back to the review.",
+                ));
+            }
+            Phase::Undone {
+                why,
+                left: Some(left),
+            } => {
+                lines.push(Line::styled(
+                    format!("{} {}", t.sym.bad, clean(why)),
+                    t.error(),
+                ));
+                lines.push(Line::styled(
+                    format!("Undoing it did not finish: {}", clean(left)),
+                    t.error(),
+                ));
             }
             Phase::Refused { report, changes } => {
                 lines.push(Line::styled(
@@ -589,7 +473,10 @@ impl CreateStep {
                     t.error(),
                 ));
                 for v in &report.violations {
-                    lines.push(Line::raw(clean(&format!("  {} {}", t.sym.bad, v.message))));
+                    for (i, text) in v.message.lines().enumerate() {
+                        let mark = if i == 0 { t.sym.bad } else { " " };
+                        lines.push(Line::raw(clean(&format!("  {mark} {text}"))));
+                    }
                 }
                 match changes {
                     None => lines.push(Line::raw(format!("{spin} Reading the landscape again…"))),
@@ -607,33 +494,6 @@ impl CreateStep {
                     }
                 }
             }
-            Phase::Partial {
-                formation,
-                assigned,
-                failed,
-            } => {
-                lines.push(Line::styled(
-                    format!(
-                        "{} The formation {} exists, but not every system could be assigned.",
-                        t.sym.bad,
-                        clean(&formation.id)
-                    ),
-                    t.error(),
-                ));
-                lines.push(Line::raw(clean(&format!(
-                    "Assigned: {}",
-                    assigned.join(", ")
-                ))));
-                for (id, why) in failed {
-                    lines.push(Line::raw(clean(&format!("  {} {id}: {why}", t.sym.bad))));
-                }
-                lines.push(Line::raw(
-                    "r retries the rest; d rolls back (deletes the formation).",
-                ));
-            }
-            Phase::RolledBack => lines.push(Line::raw(
-                "The formation was deleted; nothing is left behind. Enter goes back to the review.",
-            )),
         }
     }
 }

@@ -278,10 +278,10 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
         let text = format!("{} on {name}", a.communication_scenarios.join(", "));
         lines.extend(labelled(head, &text, width));
     }
-    for (i, call) in data
-        .ctx
-        .backend
-        .planned_calls(plan, catalog)
+    let type_name = catalog
+        .by_id(&plan.type_id)
+        .map_or(plan.type_id.as_str(), |t| t.name.as_str());
+    for (i, call) in crate::ops::create::planned_calls(plan, type_name, false)
         .iter()
         .enumerate()
     {
