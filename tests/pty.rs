@@ -726,3 +726,115 @@ fn the_wizards_finish_screen_opens_the_new_formation_with_o() {
     assert_eq!(app.wait_exit(), 0);
     app.assert_terminal_restored();
 }
+
+/// Issue 18: the terminal closes (the SSH client is killed) right after the wizard's
+/// create has assigned its first system, against a far Director (the sandbox with
+/// latency). The formation is left whole or gone; here, interrupted before it was whole,
+/// gone.
+#[test]
+fn a_create_whose_terminal_closes_after_the_confirmation_is_left_whole_or_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = common::write_landscape(dir.path(), &common::landscape(3));
+    let sandbox = rt.block_on(common::start(&path, |c| {
+        c.rates.latency = Duration::from_millis(400);
+    }));
+    let token = common::token_file(dir.path());
+    let state = dir.path().join("state");
+    let url = sandbox.url();
+    let mut app = App::start_with(
+        &[
+            "--director",
+            &url,
+            "--tenant",
+            "tenant-1",
+            "--token-file",
+            token.to_str().unwrap(),
+            "--name",
+            "TC Hung Up",
+            "--type",
+            "sap-task-center",
+            "--system",
+            "tc-1",
+            "--system",
+            "s4-1",
+            "--system",
+            "s4-2",
+        ],
+        dir.path(),
+        &[
+            (
+                "XDG_CONFIG_HOME",
+                dir.path().join("config").to_str().unwrap(),
+            ),
+            ("FORMATION_WIZARD_STATE_DIR", state.to_str().unwrap()),
+        ],
+    );
+    app.wait_for("Name the formation");
+    // The landscape loads behind the Name step (slowly: every call takes 400 ms); the
+    // Type step waits for it.
+    app.wait_for("The name can be used");
+    app.send("\r");
+    app.wait_for("Choose the formation type");
+    app.send("\r");
+    app.wait_for("3 selected");
+    app.send("\r");
+    app.wait_for("every rule is satisfied");
+    app.send("c");
+    app.wait_for("Create this formation?");
+    std::thread::sleep(Duration::from_millis(600));
+    app.send("y");
+    app.wait_for("Assign the system tc-1");
+    let end = Instant::now() + DEADLINE;
+    while !app
+        .screen()
+        .lines()
+        .any(|l| l.contains("Assign the system tc-1") && l.contains('✓'))
+    {
+        assert!(Instant::now() < end, "{}", app.screen());
+        app.pump(Duration::from_millis(20));
+    }
+    // The SSH client goes away: the pseudo-terminal's master side closes, and the kernel
+    // hangs up the session (SIGHUP). The reader thread's duplicate of the master keeps the
+    // pty itself open, so the hang-up is sent as the kernel would send it.
+    let pid = app.pid();
+    let App {
+        mut child,
+        writer,
+        _master,
+        ..
+    } = app;
+    drop(writer);
+    drop(_master);
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let end = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < end,
+            "the app did not end after the hang-up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.exit_code(), 129, "ended as hung up");
+    assert!(
+        common::formations_named(&path, "TC Hung Up").is_empty(),
+        "interrupted before it was whole, it is undone: {:?}",
+        common::formations_named(&path, "TC Hung Up")
+    );
+    // And nothing is left in the journal for the next command.
+    let left = std::fs::read_dir(state.join("journal"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "the journal is closed");
+}
