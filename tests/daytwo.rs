@@ -561,6 +561,75 @@ async fn a_failed_assignment_is_shown_with_the_servers_message_and_status_wait_e
     }
 }
 
+/// Issue 18: resync on a landscape file does what it does on a Director. The file's
+/// assignment in error is sent again: it fails again while the file still marks the system
+/// as failing (`assignment_error`), and is READY once that mark is gone; the command then
+/// exits 0 and says the formation is Ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resync_on_a_file_sends_the_failed_assignments_again() {
+    let message = "the S/4HANA system rejected the configuration";
+    let mut landscape = day_two_landscape(Some(message));
+    landscape["systems"][3]["assignment_error"] = json!(message);
+    assert_eq!(landscape["systems"][3]["id"], "s4-0");
+    let file = place(&Where::File, &landscape, None, false).await;
+    let out = file.run(&["resync", "TC Zero", "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    let v = json_of(&out);
+    assert_eq!(v["status"], "Error", "{v}");
+    let failed = v["systems"]
+        .as_array()
+        .expect("systems")
+        .iter()
+        .find(|s| s["id"] == "s4-0")
+        .cloned()
+        .expect("s4-0 is listed");
+    assert_eq!(failed["state"], "CREATE_ERROR");
+    assert_eq!(failed["error"], message);
+
+    // The cause is fixed (the mark removed): resync mends it.
+    let path = std::path::PathBuf::from(&file.source[1]);
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    doc["systems"][3]
+        .as_object_mut()
+        .expect("a system")
+        .remove("assignment_error");
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+    let out = file.run(&["resync", "TC Zero"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("TC Zero (f-0): Ready"), "{text}");
+    let v = json_of(&file.run(&["show", "TC Zero", "--format", "json"]).await);
+    assert_eq!(v["status"], "Ready", "{v}");
+    assert!(
+        v["systems"]
+            .as_array()
+            .expect("systems")
+            .iter()
+            .all(|s| s["state"] == "READY"),
+        "{v}"
+    );
+}
+
+/// A system marked as failing in the file fails its assignment when it joins, as on a
+/// Director whose receiver refuses the notification; it is never reported as added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_that_fails_in_a_file_is_not_reported_as_added() {
+    let message = "SAP_COM_0501 could not be activated";
+    let mut landscape = day_two_landscape(None);
+    landscape["systems"][4]["assignment_error"] = json!(message);
+    assert_eq!(landscape["systems"][4]["id"], "s4-1");
+    let file = place(&Where::File, &landscape, None, false).await;
+    let out = file.run(&["assign", "TC Zero", "--system", "s4-1"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("s4-1 was not added to \"TC Zero\"") && err.contains(message),
+        "{}",
+        said(&out)
+    );
+}
+
 mod property {
     use super::*;
     use formation_wizard::backend::{Backend, LocalBackend};
