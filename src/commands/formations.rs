@@ -502,6 +502,7 @@ fn finish(
     let systems: Vec<Member> = outcome
         .systems
         .iter()
+        .chain(&outcome.unchanged)
         .map(|(id, end)| member(landscape, id, &assignment_of(end)))
         .collect();
     let state = outcome.state.clone().unwrap_or(FormationState {

@@ -54,7 +54,11 @@ pub(super) async fn recover(
             Choice::default_for(record.op)
         };
         match ops::recover::mend(&ctx, path, record, choice).await {
-            Ok(done) => println!("Recovered: {}.", neutralise(&done)),
+            Ok(done) => println!(
+                "Recovered: {}{}",
+                neutralise(&done),
+                if done.ends_with('.') { "" } else { "." }
+            ),
             Err(left) => {
                 eprintln!("Not recovered: {}", neutralise(&left));
                 code = exit::BACKEND;

@@ -58,6 +58,8 @@ pub struct ChangeOutcome {
     pub end: ChangeEnd,
     /// Where each system the change touched ended.
     pub systems: BTreeMap<String, Final>,
+    /// Systems named that were already where the change wanted them (left alone).
+    pub unchanged: BTreeMap<String, Final>,
     /// The formation's state afterwards, when it could be read (none after a delete).
     pub state: Option<FormationState>,
     /// What an undo or a delete that did not finish left behind, and how to finish it.
@@ -72,6 +74,7 @@ impl ChangeOutcome {
             formation_name: formation.name.clone(),
             end,
             systems: BTreeMap::new(),
+            unchanged: BTreeMap::new(),
             state: None,
             left: None,
         }
@@ -239,7 +242,7 @@ pub async fn assign(
         if ctx.stop.requested() {
             outcome.end = ChangeEnd::Interrupted;
         }
-        outcome.systems = already;
+        outcome.unchanged = already;
         outcome.state = ctx.backend.status(&f.id).await.ok();
         return Ok(outcome);
     }
@@ -334,7 +337,7 @@ pub async fn assign(
             ));
         }
     }
-    outcome.systems.extend(already);
+    outcome.unchanged = already;
     outcome.state = ctx.backend.status(&f.id).await.ok();
     Ok(outcome)
 }

@@ -246,6 +246,7 @@ fn outcome(action: Action, systems: &[(&str, Final)]) -> ChangeOutcome {
             .iter()
             .map(|(s, f)| ((*s).to_owned(), f.clone()))
             .collect(),
+        unchanged: Default::default(),
         state: None,
         left: None,
     }

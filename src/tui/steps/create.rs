@@ -336,7 +336,11 @@ impl CreateStep {
                 Span::raw(neutralise(&format!("{}{extra}", call.label)).into_owned()),
             ]));
         }
-        self.member_lines(data, spin, &mut lines);
+        // While the assignments are followed; once done, the outcome below says how each
+        // ended (and a small window keeps room for it).
+        if !matches!(self.phase, Phase::Done { .. }) {
+            self.member_lines(data, spin, &mut lines);
+        }
         lines.push(Line::raw(""));
         self.phase_lines(data, spin, &mut lines);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
