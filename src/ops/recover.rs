@@ -123,3 +123,112 @@ async fn members(ctx: &Ctx<'_>, id: &str) -> Result<Vec<String>, String> {
         Err(e) => Err(said(&e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ops::journal::{Journal, Step};
+    use crate::ops::scripted::Scripted;
+    use crate::ops::{Ctx, Policy};
+
+    /// A create of "TC EU" (tc-1, s4-1, s4-2) killed after its first assignment: the
+    /// scripted landscape holds f-1 with tc-1, and the journal says so.
+    fn killed_create(dir: &std::path::Path) -> (Scripted, Journal) {
+        let b = Scripted::new().with(|s| {
+            let ready = crate::landscape::Assignment {
+                state: "READY".into(),
+                error: None,
+            };
+            s.formations.insert(
+                "f-1".into(),
+                (
+                    "TC EU".into(),
+                    "sap-task-center".into(),
+                    [("tc-1".to_owned(), ready)].into_iter().collect(),
+                ),
+            );
+        });
+        let journal = Journal::at(dir.to_owned(), "scripted".into());
+        let mut entry = journal.begin(
+            Op::Create,
+            None,
+            "TC EU",
+            "sap-task-center",
+            &["tc-1".into(), "s4-1".into(), "s4-2".into()],
+        );
+        entry.did(Step::CreateFormation, Some("f-1"));
+        entry.did(Step::Assign("tc-1".into()), None);
+        entry.about_to(Step::Assign("s4-1".into()));
+        // The process dies here: the record is not closed.
+        drop(entry);
+        (b, journal)
+    }
+
+    fn ctx<'a>(b: &'a Scripted, journal: &Journal) -> Ctx<'a> {
+        let mut ctx = Ctx::new(b, b.catalog());
+        ctx.journal = journal.clone();
+        ctx.follow = Policy {
+            first: Duration::from_millis(1),
+            max: Duration::from_millis(2),
+            timeout: Duration::from_secs(5),
+        };
+        ctx
+    }
+
+    #[tokio::test]
+    async fn undo_takes_the_members_out_then_deletes_and_closes_the_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (b, journal) = killed_create(dir.path());
+        let (path, record) = journal.left_open().remove(0);
+        let done = mend(&ctx(&b, &journal), path, record, Choice::Undo)
+            .await
+            .expect("mended");
+        assert!(done.contains("deleted"), "{done}");
+        assert_eq!(b.log(), ["unassign tc-1", "delete f-1"]);
+        assert!(b.formations().is_empty());
+        assert!(journal.left_open().is_empty());
+    }
+
+    #[tokio::test]
+    async fn finish_assigns_what_is_missing_and_closes_the_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (b, journal) = killed_create(dir.path());
+        let (path, record) = journal.left_open().remove(0);
+        mend(&ctx(&b, &journal), path, record, Choice::Finish)
+            .await
+            .expect("mended");
+        assert_eq!(
+            b.log(),
+            ["assign s4-1", "assign s4-2"],
+            "tc-1 is left alone"
+        );
+        assert_eq!(b.formations()["TC EU"], ["s4-1", "s4-2", "tc-1"]);
+        assert!(journal.left_open().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_create_killed_before_the_formation_existed_leaves_nothing_to_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let b = Scripted::new();
+        let journal = Journal::at(dir.path().to_owned(), "scripted".into());
+        let mut entry = journal.begin(Op::Create, None, "TC EU", "sap-task-center", &[]);
+        entry.about_to(Step::CreateFormation);
+        drop(entry);
+        let (path, record) = journal.left_open().remove(0);
+        let done = mend(&ctx(&b, &journal), path, record, Choice::Undo)
+            .await
+            .expect("nothing to mend");
+        assert!(done.contains("never created"), "{done}");
+        assert!(b.log().is_empty());
+        assert!(journal.left_open().is_empty());
+    }
+
+    #[test]
+    fn a_delete_is_finished_not_undone() {
+        assert_eq!(Choice::default_for(Op::Delete), Choice::Finish);
+        assert!(!Choice::Undo.possible(Op::Delete));
+        assert_eq!(Choice::default_for(Op::Create), Choice::Undo);
+    }
+}
