@@ -194,6 +194,24 @@ async fn fresh_formation(
     Ok((landscape, f))
 }
 
+/// The first step of a change: the formation as it is now, read under a progress line
+/// that the caller ends once it has checked the rules.
+async fn checking<'p>(
+    ctx: &Ctx<'_>,
+    calls: &mut Calls<'p>,
+    formation_id: &str,
+    label: &str,
+) -> Result<(crate::landscape::Landscape, Formation, super::Call<'p>), BackendError> {
+    let check = calls.start(label.to_owned());
+    match fresh_formation(ctx, formation_id).await {
+        Ok((landscape, f)) => Ok((landscape, f, check)),
+        Err(e) => {
+            check.failed(&said(&e));
+            Err(e)
+        }
+    }
+}
+
 /// Adds `systems` to the formation. Members are left alone (sent again, a Task Center is
 /// refused by its own formation, §4.5). Interrupted or refused half-way, the systems this
 /// call added are taken out again.
@@ -204,14 +222,13 @@ pub async fn assign(
 ) -> Result<ChangeOutcome, BackendError> {
     let _running = ctx.stop.running();
     let mut calls = Calls::new(&ctx.progress);
-    let check = calls.start("Check the systems against the landscape as it is now".into());
-    let (landscape, f) = match fresh_formation(ctx, formation_id).await {
-        Ok(read) => read,
-        Err(e) => {
-            check.failed(&said(&e));
-            return Err(e);
-        }
-    };
+    let (landscape, f, check) = checking(
+        ctx,
+        &mut calls,
+        formation_id,
+        "Check the systems against the landscape as it is now",
+    )
+    .await?;
     let joining: Vec<String> = systems
         .iter()
         .filter(|s| !f.systems.contains(s))
@@ -353,14 +370,13 @@ pub async fn unassign(
 ) -> Result<ChangeOutcome, BackendError> {
     let _running = ctx.stop.running();
     let mut calls = Calls::new(&ctx.progress);
-    let check = calls.start("Check what the formation needs, as it is now".into());
-    let (landscape, f) = match fresh_formation(ctx, formation_id).await {
-        Ok(read) => read,
-        Err(e) => {
-            check.failed(&said(&e));
-            return Err(e);
-        }
-    };
+    let (landscape, f, check) = checking(
+        ctx,
+        &mut calls,
+        formation_id,
+        "Check what the formation needs, as it is now",
+    )
+    .await?;
     let leaving: Vec<String> = systems
         .iter()
         .filter(|s| f.systems.contains(s))
