@@ -26,11 +26,6 @@ pub enum BackendEvent {
         label: String,
         state: CallState,
     },
-    /// The formation's status while it settles.
-    FormationStatus {
-        formation_id: String,
-        status: String,
-    },
     /// Each member's assignment state while the formation settles, by system id, and how
     /// long the wait has lasted so far.
     Assignments {

@@ -136,7 +136,7 @@ impl CreateStep {
                 self.members = systems;
                 self.waited = elapsed;
             }
-            BackendEvent::FormationStatus { .. } | BackendEvent::Loading { .. } => {}
+            BackendEvent::Loading { .. } => {}
         }
     }
 
