@@ -21,6 +21,28 @@ pub use local::{DEFAULT_LOCK_TIMEOUT, LocalBackend, set_lock_timeout};
 pub use progress::{BackendEvent, CallState, Progress};
 pub use stderr::StderrProgress;
 
+/// Refuses taking `system_id` out of `f` when the formation would stop working without it,
+/// on `landscape` as it is now (the check the user was shown before asking, made again).
+pub(crate) fn stops_working(
+    landscape: &Landscape,
+    f: &crate::landscape::Formation,
+    system_id: &str,
+    catalog: &Catalog,
+) -> Result<(), BackendError> {
+    if !f.systems.iter().any(|s| s == system_id) {
+        return Ok(());
+    }
+    let breaks = crate::rules::check_unassignment(landscape, f, &[system_id.to_owned()], catalog)
+        .map_err(BackendError::Failed)?;
+    match breaks.first() {
+        None => Ok(()),
+        Some(v) => Err(BackendError::Refused(format!(
+            "without {system_id}, the formation \"{}\" would stop working as it is now (another change was made meanwhile): {}; nothing was changed",
+            f.name, v.message
+        ))),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The landscape itself is unreadable or invalid: an input error.
@@ -141,6 +163,25 @@ pub trait Backend: Send + Sync {
         system_id: &str,
         catalog: &Catalog,
     ) -> Result<(), BackendError>;
+
+    /// `unassign` for a change the user did not accept breaking the formation: refused
+    /// (`BackendError::Refused`, nothing changed) when, on the landscape as it is right
+    /// before the write, the formation would stop working without the system (a minimum
+    /// count of the catalog). Local: checked under the file lock, so two writers cannot
+    /// each take out one of the last two systems. Here, for backends without a lock: on a
+    /// landscape read just before the call.
+    async fn unassign_keeping_rules(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        let landscape = self.load(catalog, &Progress::none()).await?;
+        if let Some(f) = landscape.formations.iter().find(|f| f.id == formation_id) {
+            stops_working(&landscape, f, system_id, catalog)?;
+        }
+        self.unassign(formation_id, system_id, catalog).await
+    }
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError>;
 

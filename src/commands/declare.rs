@@ -225,6 +225,7 @@ async fn carry_out(
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
     let total = plan.steps.len();
+    let planned_break = planned_breaks(plan, landscape, catalog);
     for (i, step) in plan.steps.iter().enumerate() {
         let line = report::step_text(step, landscape, catalog);
         eprintln!("[{}/{total}] {line}", i + 1);
@@ -233,7 +234,18 @@ async fn carry_out(
                 formation_id,
                 system,
                 ..
-            } => backend.unassign(formation_id, system, catalog).await,
+            } if planned_break.get(i).copied().unwrap_or(false) => {
+                backend.unassign(formation_id, system, catalog).await
+            }
+            Step::Unassign {
+                formation_id,
+                system,
+                ..
+            } => {
+                backend
+                    .unassign_keeping_rules(formation_id, system, catalog)
+                    .await
+            }
             Step::Assign {
                 formation_id,
                 system,
@@ -257,15 +269,76 @@ async fn carry_out(
             }
         };
         if let Err(e) = result {
-            return Err(AppError::Backend(BackendError::Failed(format!(
+            let story = format!(
                 "step {}/{total} ({}) failed, the steps after it were not tried: {}",
                 i + 1,
                 neutralise(&line),
                 e
-            ))));
+            );
+            // A rule that holds no longer (a race lost) is exit 1, not a failed backend.
+            if let BackendError::Refused(_) = e {
+                eprintln!("formation-wizard: {}", crate::text::message(&story));
+                return Ok(exit::RULES_NOT_SATISFIED);
+            }
+            return Err(AppError::Backend(BackendError::Failed(story)));
         }
     }
     Ok(exit::OK)
+}
+
+/// For each step, whether the plan itself takes the formation through a state that breaks a
+/// minimum (a system replaced: removals come before additions). Only such an unassign may
+/// break it; every other one is checked again right before the write.
+fn planned_breaks(plan: &Plan, landscape: &Landscape, catalog: &Catalog) -> Vec<bool> {
+    use crate::rules::RuleKind;
+    let mut members: std::collections::HashMap<&str, Vec<String>> = landscape
+        .formations
+        .iter()
+        .map(|f| (f.id.as_str(), f.systems.clone()))
+        .collect();
+    let minimum_broken = |type_id: &str, systems: &[String]| {
+        let plan = FormationPlan {
+            name: String::new(),
+            type_id: type_id.to_owned(),
+            systems: systems.to_vec(),
+        };
+        crate::rules::evaluate(&plan, landscape, catalog)
+            .violations
+            .iter()
+            .filter(|v| v.rule == RuleKind::MinSystemsOfType)
+            .count()
+    };
+    plan.steps
+        .iter()
+        .map(|step| match step {
+            Step::Unassign {
+                formation_id,
+                system,
+                ..
+            } => {
+                let Some(f) = landscape.formations.iter().find(|f| f.id == *formation_id) else {
+                    return false;
+                };
+                let Some(now) = members.get_mut(formation_id.as_str()) else {
+                    return false;
+                };
+                let before = minimum_broken(&f.type_id, now);
+                now.retain(|s| s != system);
+                minimum_broken(&f.type_id, now) > before
+            }
+            Step::Assign {
+                formation_id,
+                system,
+                ..
+            } => {
+                if let Some(now) = members.get_mut(formation_id.as_str()) {
+                    now.push(system.clone());
+                }
+                false
+            }
+            _ => false,
+        })
+        .collect()
 }
 
 /// One formation created as `create` does it: checked again under the lock or by the

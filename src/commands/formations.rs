@@ -473,8 +473,20 @@ async fn unassign(
             return Ok(exit::CANCELLED);
         }
     }
+    // Unless the user accepted that it stops working, the rule is checked again right
+    // before each write: another writer may have taken a system out meanwhile.
+    let accepted = yes || !breaks.is_empty();
     for id in &args.systems {
-        backend.unassign(&f.id, id, catalog).await?;
+        let done = if accepted {
+            backend.unassign(&f.id, id, catalog).await
+        } else {
+            backend.unassign_keeping_rules(&f.id, id, catalog).await
+        };
+        if let Err(crate::backend::BackendError::Refused(why)) = &done {
+            eprintln!("formation-wizard: {}", crate::text::message(why));
+            return Ok(exit::RULES_NOT_SATISFIED);
+        }
+        done?;
     }
     let members = follow(backend, &f.id, &args.systems, false).await?;
     finish(
