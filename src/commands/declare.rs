@@ -48,11 +48,21 @@ async fn export(backend: &dyn Backend, only: &[String], catalog: &Catalog) -> Re
     Ok(exit::OK)
 }
 
+/// The formations file, opened as a landscape file is: in CI it comes from a pull request,
+/// so a FIFO, a device (or a link to one) or a huge file is refused before it is read.
 fn read_file(path: &Path) -> Result<Parsed, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot = |why: String| {
         AppError::Usage(format!(
-            "cannot read the formations file {}: {e}",
+            "cannot read the formations file {}: {why}",
             path.display()
+        ))
+    };
+    let bytes = crate::files::read_regular(path, crate::files::MAX_FORMATIONS_FILE_BYTES)
+        .map_err(|e| cannot(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        cannot(format!(
+            "it is not UTF-8 text (byte {} is not)",
+            e.utf8_error().valid_up_to()
         ))
     })?;
     declare::parse(&text, &path.display().to_string()).map_err(|e| AppError::Usage(e.to_string()))
