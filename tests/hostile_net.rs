@@ -412,8 +412,16 @@ fn why6_credentials_never_travel_in_clear_or_from_userinfo() {
 
 /// A fake Director whose `applications` pages never end: `cursor(n)` is the n-th cursor.
 async fn endless_director(cursor: fn(usize) -> String) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    lying_director(cursor, 3, Default::default()).await
+}
+
+/// `endless_director` that claims `total` in all and counts the calls in `calls`.
+async fn lying_director(
+    cursor: fn(usize) -> String,
+    total: i64,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> String {
+    use std::sync::atomic::Ordering;
     let app = axum::Router::new().route(
         "/graphql",
         axum::routing::post(move |body: String| {
@@ -427,7 +435,7 @@ async fn endless_director(cursor: fn(usize) -> String) -> String {
                 let answer = if body.contains("applications") {
                     let n = calls.fetch_add(1, Ordering::SeqCst);
                     serde_json::json!({ "data": { "applications": {
-                        "data": [], "pageInfo": { "endCursor": cursor(n), "hasNextPage": true }, "totalCount": 3
+                        "data": [], "pageInfo": { "endCursor": cursor(n), "hasNextPage": true }, "totalCount": total
                     }}})
                 } else if body.contains("formationTemplates") {
                     empty("formationTemplates")
@@ -445,13 +453,20 @@ async fn endless_director(cursor: fn(usize) -> String) -> String {
 }
 
 async fn load_from(url: String) -> Result<(), String> {
+    load_with(url, fast_options()).await
+}
+
+async fn load_with(
+    url: String,
+    options: formation_wizard::backend::director::client::Options,
+) -> Result<(), String> {
     let backend = formation_wizard::backend::director::DirectorBackend::connect(
         formation_wizard::backend::director::profile::Connection {
             url,
             tenant: "t".into(),
             credentials: token(TOKEN),
         },
-        fast_options(),
+        options,
         formation_wizard::backend::director::PollOptions {
             timeout: Duration::from_secs(5),
             min_interval: Duration::from_millis(20),
@@ -478,6 +493,47 @@ async fn why7_endless_pagination_ends() {
     let increasing = load_from(endless_director(|n| n.to_string()).await).await;
     let e = increasing.unwrap_err();
     assert!(e.contains("counted 3 in all"), "{e}");
+}
+
+/// Issue 23, Why 2: a Director that claims `totalCount` 2147483647 and hands out a new
+/// cursor with every page is stopped by what the client has seen: a 100 KB cursor at
+/// once; short fresh ones after the pages the largest plausible landscape needs (here
+/// `max_items` 1,000 in pages of 100: 20 pages). Memory stays bounded because the pages
+/// asked for are, and no cursor is kept.
+#[tokio::test]
+async fn why23_2_a_lying_total_count_does_not_keep_the_client_paging() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let url = lying_director(
+        |n| format!("{n:08}").repeat(12_800),
+        2_147_483_647,
+        calls.clone(),
+    )
+    .await;
+    let e = load_from(url).await.unwrap_err();
+    assert!(
+        e.contains("Director's fault") && e.contains("102400 bytes"),
+        "{e}"
+    );
+    assert!(
+        calls.load(Ordering::SeqCst) <= 2,
+        "{calls:?} pages asked for"
+    );
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let url = lying_director(|n| format!("cursor-{n:08}"), 2_147_483_647, calls.clone()).await;
+    let options = formation_wizard::backend::director::client::Options {
+        max_items: 1_000,
+        ..fast_options()
+    };
+    let e = load_with(url, options).await.unwrap_err();
+    assert!(
+        e.contains("Director's fault") && e.contains("landscape of 1000 items"),
+        "{e}"
+    );
+    let asked = calls.load(Ordering::SeqCst);
+    assert!((20..=22).contains(&asked), "{asked} pages asked for");
 }
 
 // Why 9: an answer larger than the cap is refused, not buffered.
