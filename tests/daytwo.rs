@@ -719,6 +719,25 @@ async fn a_shared_name_is_ambiguous(at: Where) {
         .filter(|n| *n == "Task Center US Inbox")
         .count();
     assert_eq!(kept, 2, "both formations are still there");
+    // apply and plan do not pick one either.
+    let file = place.home.path().join("formations.toml");
+    std::fs::write(
+        &file,
+        "[[formation]]\nname = \"Task Center US Inbox\"\ntype = \"sap-task-center\"\nsystems = [{ id = \"tc-1\" }, { id = \"s4-1\" }]\n",
+    )
+    .expect("the formations file is written");
+    let file = path_str(&file);
+    for command in ["plan", "apply"] {
+        let out = place.run(&[command, &file, "--yes"]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("ambiguous")
+                && stderr.contains("f-inbox-a")
+                && stderr.contains("f-inbox-b"),
+            "{command}: {stderr}"
+        );
+    }
     let by_id = place.run(&["delete", "f-inbox-a", "--yes"]).await;
     assert_eq!(
         by_id.status.code(),

@@ -83,6 +83,25 @@ pub fn resolve(
                 message,
                 candidates,
             };
+        // A name the landscape gives to several formations names none of them: the plan
+        // would change whichever it found first.
+        let namesakes: Vec<String> = landscape
+            .formations_named_ignoring_case(&decl.name)
+            .filter(|f| f.name == decl.name)
+            .map(|f| format!("\"{}\" with the id {}", f.name, f.id))
+            .collect();
+        if namesakes.len() > 1 {
+            problems.push(problem(
+                None,
+                at,
+                format!(
+                    "the name is ambiguous: {} formations in the landscape have it; rename all but one first.",
+                    namesakes.len()
+                ),
+                namesakes,
+            ));
+            continue;
+        }
         let type_key =
             decl.formation_type
                 .as_ref()
