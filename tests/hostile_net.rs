@@ -638,8 +638,9 @@ async fn trickle(addr: std::net::SocketAddr, path: &'static str) {
     }
 }
 
-/// Issue 23, Why 1: 530 connections trickle `/oauth/token` bodies a byte every 4 s, on a
-/// sandbox with an OAuth client and on one without. A normal `POST /graphql` is answered
+/// Issue 23, Why 1: 530 connections trickle bodies a byte every 4 s (half to
+/// `/oauth/token`, half unauthenticated to `/graphql`), on a sandbox with an OAuth client
+/// and on one without. A normal `POST /graphql` is answered
 /// meanwhile: no OAuth client, or wrong Basic credentials, answer from the headers; a form
 /// with the credentials in it gets one of a few pre-authentication slots per client and a
 /// deadline for the whole body, and the rest are refused at once, closing their connection.
@@ -655,7 +656,16 @@ async fn why23_1_trickling_token_bodies_do_not_lock_anyone_out() {
         })
         .await;
         let attackers: Vec<_> = (0..530)
-            .map(|_| tokio::spawn(trickle(sb.addr, "/oauth/token")))
+            .map(|i| {
+                tokio::spawn(trickle(
+                    sb.addr,
+                    if i % 2 == 0 {
+                        "/oauth/token"
+                    } else {
+                        "/graphql"
+                    },
+                ))
+            })
             .collect();
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
