@@ -549,3 +549,28 @@ async fn retries_are_reported_with_the_attempt_they_start() {
     }
     assert_eq!(attempts, [2, 3]);
 }
+
+/// Issue 23, Why 3 on a Director: no lock there, so the "stops working" minimum is checked
+/// on the formation's members read right before the call: a system another client took out
+/// since the caller looked is counted, and the removal is refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why23_3_a_director_unassign_rechecks_the_minimum_on_the_members_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let (a, b) = (backend(&sb), backend(&sb));
+    let id = create_ok(&a, &plan("Two S4", &["tc-1", "s4-1", "s4-2"])).await;
+    let seen = a.load(&catalog(), &Progress::none()).await.unwrap();
+    b.unassign(&id, "s4-1", &catalog()).await.unwrap();
+    let refused = a
+        .unassign_keeping_rules(&id, "s4-2", &seen, &catalog())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, formation_wizard::backend::BackendError::Refused(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("stop working"), "{refused}");
+    let members = a.members(&id).await.unwrap();
+    assert!(members.contains_key("s4-2"), "{members:?}");
+}

@@ -138,6 +138,7 @@ impl Backend for LocalBackend {
         &self,
         formation_id: &str,
         system_id: &str,
+        _seen: &Landscape,
         catalog: &Catalog,
     ) -> Result<(), BackendError> {
         let (fid, sid, catalog) = (

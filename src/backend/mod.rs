@@ -165,20 +165,26 @@ pub trait Backend: Send + Sync {
     ) -> Result<(), BackendError>;
 
     /// `unassign` for a change the user did not accept breaking the formation: refused
-    /// (`BackendError::Refused`, nothing changed) when, on the landscape as it is right
+    /// (`BackendError::Refused`, nothing changed) when, with the members it has right
     /// before the write, the formation would stop working without the system (a minimum
-    /// count of the catalog). Local: checked under the file lock, so two writers cannot
-    /// each take out one of the last two systems. Here, for backends without a lock: on a
-    /// landscape read just before the call.
+    /// count of the catalog). `seen` is the landscape the caller checked (for the systems'
+    /// types). Local: checked under the file lock on the file as it is then, so two writers
+    /// cannot each take out one of the last two systems. Here, for backends without a lock:
+    /// on the formation's members read just before the call, which narrows the race.
     async fn unassign_keeping_rules(
         &self,
         formation_id: &str,
         system_id: &str,
+        seen: &Landscape,
         catalog: &Catalog,
     ) -> Result<(), BackendError> {
-        let landscape = self.load(catalog, &Progress::none()).await?;
-        if let Some(f) = landscape.formations.iter().find(|f| f.id == formation_id) {
-            stops_working(&landscape, f, system_id, catalog)?;
+        if let Some(known) = seen.formations.iter().find(|f| f.id == formation_id) {
+            let mut now = known.clone();
+            let members = self.members(formation_id).await?;
+            if !members.is_empty() {
+                now.systems = members.into_keys().collect();
+            }
+            stops_working(seen, &now, system_id, catalog)?;
         }
         self.unassign(formation_id, system_id, catalog).await
     }

@@ -253,7 +253,7 @@ async fn carry_out(
                 ..
             } => {
                 backend
-                    .unassign_keeping_rules(formation_id, system, catalog)
+                    .unassign_keeping_rules(formation_id, system, landscape, catalog)
                     .await
             }
             Step::Assign {

@@ -480,7 +480,9 @@ async fn unassign(
         let done = if accepted {
             backend.unassign(&f.id, id, catalog).await
         } else {
-            backend.unassign_keeping_rules(&f.id, id, catalog).await
+            backend
+                .unassign_keeping_rules(&f.id, id, &landscape, catalog)
+                .await
         };
         if let Err(crate::backend::BackendError::Refused(why)) = &done {
             eprintln!("formation-wizard: {}", crate::text::message(why));
