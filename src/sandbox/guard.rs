@@ -95,7 +95,11 @@ pub fn origin_allowed(origin: &str, port: u16) -> bool {
 
 /// A refusal that also closes the connection: a body that may follow is never read.
 pub fn refusal(status: StatusCode, why: &'static str) -> Response {
-    let mut r = (status, why).into_response();
+    closing((status, why).into_response())
+}
+
+/// `r` with `Connection: close`, for an answer given before the body was read.
+pub fn closing(mut r: Response) -> Response {
     r.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     r

@@ -97,7 +97,7 @@ pub struct App {
     /// Listening on an address other than loopback: every route needs a token.
     pub beyond_loopback: bool,
     /// The whole time a request body may take to arrive, however it trickles.
-    pub body_timeout: std::time::Duration,
+    pub body_timeout: Duration,
     /// Slots for reading a body before the caller is known (an OAuth form).
     pub pre_auth: Arc<PreAuth>,
     /// The store, for the pairing route.
@@ -301,16 +301,13 @@ async fn read_body(
     deadline: Duration,
 ) -> Result<Bytes, Response> {
     let too_large = || {
-        let mut r = (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("a request body here may have at most {max} bytes"),
+        super::guard::closing(
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a request body here may have at most {max} bytes"),
+            )
+                .into_response(),
         )
-            .into_response();
-        r.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-        r
     };
     let late = || {
         super::guard::refusal(
@@ -446,16 +443,13 @@ async fn token(
         return super::guard::refusal(StatusCode::NOT_FOUND, "this sandbox has no OAuth client");
     };
     let invalid_client = || {
-        let mut r = (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(serde_json::json!({ "error": "invalid_client" })),
+        super::guard::closing(
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({ "error": "invalid_client" })),
+            )
+                .into_response(),
         )
-            .into_response();
-        r.headers_mut().insert(
-            header::CONNECTION,
-            header::HeaderValue::from_static("close"),
-        );
-        r
     };
     let basic = headers
         .get(header::AUTHORIZATION)
