@@ -373,7 +373,8 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_after_commit: usize,
     /// Rehearsal: pair every issued registration token after SECONDS, as SAP S/4HANA Cloud
-    /// would once the token is entered there (`POST /sandbox/pair/{id}` pairs one at once).
+    /// would once the token is entered there (`POST /sandbox/pair/{id}` with the bearer token
+    /// pairs one at once).
     #[arg(long, value_name = "SECONDS", value_parser = lock_timeout)]
     pub auto_pair: Option<f64>,
     /// Largest page size served (the client asks for 100).

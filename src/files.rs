@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 /// 23 MB, so this leaves room without letting a hostile file exhaust memory.
 pub const MAX_LANDSCAPE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The most a formations file may hold: a file that declares every formation of a large
+/// global account by name is well under 1 MiB; more is not a formations file.
+pub const MAX_FORMATIONS_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The most a token file or a service key may hold.
 pub const MAX_CREDENTIAL_BYTES: u64 = 64 * 1024;
 

@@ -765,3 +765,67 @@ async fn a_draft_needs_the_state_scope_on_the_sandbox_and_says_so() {
     let listed = json_of(&place.run(&["formations", "--format", "json"]).await);
     assert_eq!(names(&listed), ["TC Zero", "Empty"]);
 }
+
+/// Issue 23, Why 13: two formations of one name; a command that names them by that name
+/// acts on neither (exit 2, both listed), on the file and on the sandbox alike.
+async fn a_shared_name_is_ambiguous(at: Where) {
+    let mut l = landscape(3);
+    let formations = l["formations"].as_array_mut().expect("a list");
+    for id in ["f-inbox-a", "f-inbox-b"] {
+        formations.push(json!({"id": id, "name": "Task Center US Inbox", "type": "sap-task-center", "systems": [], "status": "Ready"}));
+    }
+    let place = place(&at, &l, None, false).await;
+    for name in ["Task Center US Inbox", "task center us inbox"] {
+        let out = place.run(&["delete", name, "--yes"]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("ambiguous")
+                && stderr.contains("f-inbox-a")
+                && stderr.contains("f-inbox-b"),
+            "{stderr}"
+        );
+    }
+    let listed = place.run(&["formations", "--format", "json"]).await;
+    let kept = names(&json_of(&listed))
+        .iter()
+        .filter(|n| *n == "Task Center US Inbox")
+        .count();
+    assert_eq!(kept, 2, "both formations are still there");
+    // apply and plan do not pick one either.
+    let file = place.home.path().join("formations.toml");
+    std::fs::write(
+        &file,
+        "[[formation]]\nname = \"Task Center US Inbox\"\ntype = \"sap-task-center\"\nsystems = [{ id = \"tc-1\" }, { id = \"s4-1\" }]\n",
+    )
+    .expect("the formations file is written");
+    let file = path_str(&file);
+    for command in ["plan", "apply"] {
+        let out = place.run(&[command, &file, "--yes"]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("ambiguous")
+                && stderr.contains("f-inbox-a")
+                && stderr.contains("f-inbox-b"),
+            "{command}: {stderr}"
+        );
+    }
+    let by_id = place.run(&["delete", "f-inbox-a", "--yes"]).await;
+    assert_eq!(
+        by_id.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&by_id.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why23_13_a_name_two_formations_share_is_ambiguous_on_the_file() {
+    a_shared_name_is_ambiguous(Where::File).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why23_13_a_name_two_formations_share_is_ambiguous_on_the_sandbox() {
+    a_shared_name_is_ambiguous(Where::Sandbox).await;
+}

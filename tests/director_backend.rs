@@ -327,11 +327,11 @@ async fn a_rotated_token_file_is_read_again_after_a_401() {
     let path = write_landscape(dir.path(), &landscape(3));
     let sb = start(&path, |c| c.token = Some("first-token".into())).await;
     let file = dir.path().join("token");
-    std::fs::write(&file, "first-token\n").unwrap();
+    write_private(&file, "first-token\n");
     let b = backend_with(&sb, Credentials::from_token_file(&file).unwrap());
     b.load(&catalog(), &Progress::none()).await.unwrap();
     sb.set_token(Some("second-token"));
-    std::fs::write(&file, "second-token\n").unwrap();
+    write_private(&file, "second-token\n");
     b.load(&catalog(), &Progress::none()).await.unwrap();
     // A token nobody accepts: one clear sentence that does not echo it.
     sb.set_token(Some("third-token"));
@@ -344,6 +344,64 @@ async fn a_rotated_token_file_is_read_again_after_a_401() {
         err.contains("401") && !err.contains("second-token"),
         "{err}"
     );
+}
+
+fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Issue 23, Why 7: the token file read again after a 401 is checked as the first read is.
+/// A file rotated into an open one, a FIFO or a link to `/dev/zero` is refused at once,
+/// with the file named and nothing of its content.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why23_7_a_token_file_read_again_after_a_401_is_checked_like_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| c.token = Some("first-token".into())).await;
+    let file = dir.path().join("token");
+    write_private(&file, "first-token\n");
+    let b = backend_with(&sb, Credentials::from_token_file(&file).unwrap());
+    b.load(&catalog(), &Progress::none()).await.unwrap();
+
+    // Rotated into a file that others can read: refused, though its token is right.
+    sb.set_token(Some("open-token"));
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, "open-token\n").unwrap();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let err = b
+        .load(&catalog(), &Progress::none())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("chmod 600") && !err.contains("open-token"),
+        "{err}"
+    );
+
+    // A FIFO never hangs, a link to /dev/zero is not read until memory runs out.
+    std::fs::remove_file(&file).unwrap();
+    let fifo = std::ffi::CString::new(file.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    let refused = tokio::time::timeout(
+        Duration::from_secs(20),
+        b.load(&catalog(), &Progress::none()),
+    )
+    .await
+    .expect("a FIFO token file must not hang the client");
+    let err = refused.unwrap_err().to_string();
+    assert!(err.contains("token file"), "{err}");
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+    let refused = tokio::time::timeout(
+        Duration::from_secs(20),
+        b.load(&catalog(), &Progress::none()),
+    )
+    .await
+    .expect("a link to /dev/zero must not be read");
+    let err = refused.unwrap_err().to_string();
+    assert!(err.contains("token file"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -493,4 +551,29 @@ async fn retries_are_reported_with_the_attempt_they_start() {
         }
     }
     assert_eq!(attempts, [2, 3]);
+}
+
+/// Issue 23, Why 3 on a Director: no lock there, so the "stops working" minimum is checked
+/// on the formation's members read right before the call: a system another client took out
+/// since the caller looked is counted, and the removal is refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why23_3_a_director_unassign_rechecks_the_minimum_on_the_members_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let (a, b) = (backend(&sb), backend(&sb));
+    let id = create_ok(&a, &plan("Two S4", &["tc-1", "s4-1", "s4-2"])).await;
+    let seen = a.load(&catalog(), &Progress::none()).await.unwrap();
+    b.unassign(&id, "s4-1", &catalog()).await.unwrap();
+    let refused = a
+        .unassign_keeping_rules(&id, "s4-2", &seen, &catalog())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, formation_wizard::backend::BackendError::Refused(_)),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("stop working"), "{refused}");
+    let members = a.members(&id).await.unwrap();
+    assert!(members.contains_key("s4-2"), "{members:?}");
 }

@@ -147,6 +147,7 @@ fn options() -> Options {
         max_backoff: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(1),
         page_size: 100,
+        ..Options::default()
     }
 }
 

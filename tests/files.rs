@@ -540,3 +540,129 @@ fn open_credential_files_are_refused_unless_allowed() {
     );
     assert!(!stderr(&out).contains("other users"));
 }
+
+/// Issue 23, Why 4: the formations file is opened as a landscape file is. A FIFO, a device,
+/// a link to a device and a 303 MB file are refused at once, with the file named.
+#[test]
+fn why23_4_a_formations_file_that_is_no_regular_file_or_too_big_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    make_fifo(&fifo);
+    let link = dir.path().join("formations.toml");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let huge = dir.path().join("huge.toml");
+    // Sparse: 303 MB that take no disk, read as zeros by a reader without a bound.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(303 * 1024 * 1024)
+        .unwrap();
+    let cases: [(&Path, &str); 4] = [
+        (&fifo, "named pipe"),
+        (Path::new("/dev/zero"), "character device"),
+        (&link, "character device"),
+        (&huge, "larger than"),
+    ];
+    for (path, why) in cases {
+        let started = Instant::now();
+        let out = run(
+            command(dir.path())
+                .args(["plan", "--landscape", FIXTURE])
+                .arg(path),
+            Duration::from_secs(30),
+            &path.display().to_string(),
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(
+            err.contains("formations file")
+                && err.contains(&path.display().to_string())
+                && err.contains(why),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// Issue 23, Why 6: a glob of 15,000 alternatives is an error with its line and column,
+/// never a panic (globset's matcher panicked: "regex compilation shouldn't fail").
+#[test]
+fn why23_6_a_glob_of_15000_alternatives_is_an_error_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let alternatives: Vec<String> = (0..15_000).map(|i| format!("S/4HANA {i}")).collect();
+    let file = dir.path().join("formations.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[formation]]\nname = \"Big\"\ntype = \"sap-task-center\"\nsystems = [\n  {{ type = \"SAP S/4HANA Cloud\", name_pattern = \"{{{}}}\" }},\n]\n",
+            alternatives.join(",")
+        ),
+    )
+    .unwrap();
+    let out = run(
+        command(dir.path())
+            .args(["plan", "--landscape", FIXTURE])
+            .arg(&file),
+        Duration::from_secs(60),
+        "a glob of 15,000 alternatives",
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("line 5, column 3") && err.contains("alternatives"),
+        "{err}"
+    );
+    assert!(
+        err.len() < 2_000,
+        "the pattern is not quoted whole: {} bytes",
+        err.len()
+    );
+}
+
+/// Issue 23, Why 5: a selector that picks thousands of systems (`*`) is refused with the
+/// reason instead of planning a step for each (20 of them on 60,000 systems printed 84 MB).
+#[test]
+fn why23_5_a_selector_matching_too_many_systems_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut systems =
+        vec![serde_json::json!({"id": "tc", "name": "TC", "type": "SAP Task Center"})];
+    for i in 0..3_000 {
+        systems.push(serde_json::json!({
+            "id": format!("s4-{i}"), "name": format!("S/4HANA {i}"), "type": "SAP S/4HANA Cloud",
+            "status": "Registered", "scenario_groups": ["All Communication Scenarios"]
+        }));
+    }
+    let landscape = dir.path().join("big.json");
+    std::fs::write(
+        &landscape,
+        serde_json::to_vec(&serde_json::json!({"systems": systems, "formations": []})).unwrap(),
+    )
+    .unwrap();
+    let mut text = String::new();
+    for i in 0..20 {
+        text.push_str(&format!(
+            "[[formation]]\nname = \"All {i}\"\ntype = \"sap-task-center\"\nsystems = [{{ type = \"SAP S/4HANA Cloud\", name_pattern = \"*\" }}]\n"
+        ));
+    }
+    let file = dir.path().join("formations.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = run(
+        command(dir.path())
+            .args(["plan", "--landscape"])
+            .arg(&landscape)
+            .arg(&file),
+        Duration::from_secs(60),
+        "20 star selectors",
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("matches more than 1000 systems"), "{err}");
+    assert!(
+        out.stdout.len() + err.len() < 64 * 1024,
+        "the output stays small"
+    );
+}

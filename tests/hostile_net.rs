@@ -409,8 +409,16 @@ fn why6_credentials_never_travel_in_clear_or_from_userinfo() {
 
 /// A fake Director whose `applications` pages never end: `cursor(n)` is the n-th cursor.
 async fn endless_director(cursor: fn(usize) -> String) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    lying_director(cursor, 3, Default::default()).await
+}
+
+/// `endless_director` that claims `total` in all and counts the calls in `calls`.
+async fn lying_director(
+    cursor: fn(usize) -> String,
+    total: i64,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> String {
+    use std::sync::atomic::Ordering;
     let app = axum::Router::new().route(
         "/graphql",
         axum::routing::post(move |body: String| {
@@ -424,7 +432,7 @@ async fn endless_director(cursor: fn(usize) -> String) -> String {
                 let answer = if body.contains("applications") {
                     let n = calls.fetch_add(1, Ordering::SeqCst);
                     serde_json::json!({ "data": { "applications": {
-                        "data": [], "pageInfo": { "endCursor": cursor(n), "hasNextPage": true }, "totalCount": 3
+                        "data": [], "pageInfo": { "endCursor": cursor(n), "hasNextPage": true }, "totalCount": total
                     }}})
                 } else if body.contains("formationTemplates") {
                     empty("formationTemplates")
@@ -442,13 +450,20 @@ async fn endless_director(cursor: fn(usize) -> String) -> String {
 }
 
 async fn load_from(url: String) -> Result<(), String> {
+    load_with(url, fast_options()).await
+}
+
+async fn load_with(
+    url: String,
+    options: formation_wizard::backend::director::client::Options,
+) -> Result<(), String> {
     let backend = formation_wizard::backend::director::DirectorBackend::connect(
         formation_wizard::backend::director::profile::Connection {
             url,
             tenant: "t".into(),
             credentials: token(TOKEN),
         },
-        fast_options(),
+        options,
     )
     .unwrap();
     tokio::time::timeout(
@@ -470,6 +485,47 @@ async fn why7_endless_pagination_ends() {
     let increasing = load_from(endless_director(|n| n.to_string()).await).await;
     let e = increasing.unwrap_err();
     assert!(e.contains("counted 3 in all"), "{e}");
+}
+
+/// Issue 23, Why 2: a Director that claims `totalCount` 2147483647 and hands out a new
+/// cursor with every page is stopped by what the client has seen: a 100 KB cursor at
+/// once; short fresh ones after the pages the largest plausible landscape needs (here
+/// `max_items` 1,000 in pages of 100: 20 pages). Memory stays bounded because the pages
+/// asked for are, and no cursor is kept.
+#[tokio::test]
+async fn why23_2_a_lying_total_count_does_not_keep_the_client_paging() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let url = lying_director(
+        |n| format!("{n:08}").repeat(12_800),
+        2_147_483_647,
+        calls.clone(),
+    )
+    .await;
+    let e = load_from(url).await.unwrap_err();
+    assert!(
+        e.contains("Director's fault") && e.contains("102400 bytes"),
+        "{e}"
+    );
+    assert!(
+        calls.load(Ordering::SeqCst) <= 2,
+        "{calls:?} pages asked for"
+    );
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let url = lying_director(|n| format!("cursor-{n:08}"), 2_147_483_647, calls.clone()).await;
+    let options = formation_wizard::backend::director::client::Options {
+        max_items: 1_000,
+        ..fast_options()
+    };
+    let e = load_with(url, options).await.unwrap_err();
+    assert!(
+        e.contains("Director's fault") && e.contains("landscape of 1000 items"),
+        "{e}"
+    );
+    let asked = calls.load(Ordering::SeqCst);
+    assert!((20..=22).contains(&asked), "{asked} pages asked for");
 }
 
 // Why 9: an answer larger than the cap is refused, not buffered.
@@ -537,4 +593,217 @@ async fn why9_an_out_of_range_max_page_is_refused_at_start() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Sends the headers of `POST path` with `Content-Length: 16000`, then one byte every 4 s,
+/// as the attack did; ends when the server closes the connection or after 40 s.
+async fn trickle(addr: std::net::SocketAddr, path: &'static str) {
+    use tokio::io::AsyncReadExt;
+    let Ok(Ok(mut s)) =
+        tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect(addr)).await
+    else {
+        return;
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16000\r\n\r\ng"
+    );
+    if s.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let (mut read, mut write) = s.split();
+    let mut answer = Vec::new();
+    let closed = async {
+        // The answer, then the end of the stream when the server closes it.
+        let _ = read.read_to_end(&mut answer).await;
+    };
+    let trickling = async {
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            if write.write_all(b"r").await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = closed => {}
+        _ = trickling => {}
+    }
+}
+
+/// Issue 23, Why 1: 530 connections trickle bodies a byte every 4 s (half to
+/// `/oauth/token`, half unauthenticated to `/graphql`), on a sandbox with an OAuth client
+/// and on one without. A normal `POST /graphql` is answered
+/// meanwhile: no OAuth client, or wrong Basic credentials, answer from the headers; a form
+/// with the credentials in it gets one of a few pre-authentication slots per client and a
+/// deadline for the whole body, and the rest are refused at once, closing their connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn why23_1_trickling_token_bodies_do_not_lock_anyone_out() {
+    for oauth in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_landscape(dir.path(), &landscape(1));
+        let sb = start(&path, |c| {
+            if oauth {
+                c.oauth_client = Some(("client".into(), "secret".into()));
+            }
+        })
+        .await;
+        let attackers: Vec<_> = (0..530)
+            .map(|i| {
+                tokio::spawn(trickle(
+                    sb.addr,
+                    if i % 2 == 0 {
+                        "/oauth/token"
+                    } else {
+                        "/graphql"
+                    },
+                ))
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let started = Instant::now();
+        let (status, body) = gql(&sb.url(), "{ formations(first: 10) { totalCount } }").await;
+        assert_eq!(status, 200, "oauth {oauth}: {body}");
+        eprintln!(
+            "oauth {oauth}: a normal request answered in {:?} beside 530 trickling bodies",
+            started.elapsed()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "oauth {oauth}: answered after {:?}",
+            started.elapsed()
+        );
+        // The attack's connections were ended by the server, not left to trickle on.
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        let still = attackers.iter().filter(|a| !a.is_finished()).count();
+        assert_eq!(
+            still, 0,
+            "oauth {oauth}: {still} trickling connections still open"
+        );
+        for a in attackers {
+            a.abort();
+        }
+    }
+}
+
+/// Issue 23, Why 9: the pairing route needs the sandbox's token, refuses a page of another
+/// origin, and pairs at most one system per moment; beyond loopback every route, the
+/// playground too, needs the token.
+#[tokio::test]
+async fn why23_9_pairing_needs_the_token_refuses_other_origins_and_is_paced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(1));
+    let sb = start(&path, |_| {}).await;
+    let pair = |bearer: Option<&str>, origin: Option<&str>| {
+        let mut r = http().post(format!("http://{}/sandbox/pair/s4-0", sb.addr));
+        if let Some(b) = bearer {
+            r = r.bearer_auth(b);
+        }
+        if let Some(o) = origin {
+            r = r.header("Origin", o);
+        }
+        r.send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(pair(None, None).await.unwrap()), 401, "no token");
+    assert_eq!(status(pair(Some("wrong"), None).await.unwrap()), 401);
+    assert_eq!(
+        status(
+            pair(Some(TOKEN), Some("http://evil.example"))
+                .await
+                .unwrap()
+        ),
+        403,
+        "a web page of another origin"
+    );
+    let own = format!("http://{}", sb.addr);
+    // s4-0 has no token to pair with: 409 says the request got past every check.
+    assert_eq!(status(pair(Some(TOKEN), Some(&own)).await.unwrap()), 409);
+    assert_eq!(
+        status(pair(Some(TOKEN), None).await.unwrap()),
+        429,
+        "a second pairing at once waits its turn"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(status(pair(Some(TOKEN), None).await.unwrap()), 409);
+    // A cross-origin POST /graphql is refused too, before the body.
+    let answer = http()
+        .post(sb.url())
+        .header("Origin", "http://evil.example")
+        .bearer_auth(TOKEN)
+        .header("Tenant", "t")
+        .json(&serde_json::json!({ "query": "{ formations(first: 1) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 403);
+
+    // Listening on every address (reached here through loopback only): the playground
+    // and the pairing route need the token as /graphql does.
+    let mut config = SandboxConfig::new(path.clone());
+    config.listen = "0.0.0.0:0".parse().unwrap();
+    config.token = Some(TOKEN.into());
+    let wide = sandbox::start(config, catalog()).await.unwrap();
+    let local = format!("127.0.0.1:{}", wide.addr.port());
+    let playground = http()
+        .get(format!("http://{local}/graphql"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(playground.status().as_u16(), 401);
+    let playground = http()
+        .get(format!("http://{local}/graphql"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(playground.status().as_u16(), 200);
+    let paired = http()
+        .post(format!("http://{local}/sandbox/pair/s4-0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paired.status().as_u16(), 401);
+}
+
+/// Issue 23, Why 10: a foreign Host is refused with 421 on every route, before anything
+/// else (a token is not issued, the playground not served, nothing paired).
+#[tokio::test]
+async fn why23_10_a_foreign_host_is_refused_on_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(1));
+    let sb = start(&path, |c| {
+        c.oauth_client = Some(("client".into(), "secret".into()));
+    })
+    .await;
+    let foreign = format!("attacker.example:{}", sb.addr.port());
+    let base = format!("http://{}", sb.addr);
+    let routes = [
+        (reqwest::Method::POST, "/graphql"),
+        (reqwest::Method::GET, "/graphql"),
+        (reqwest::Method::POST, "/oauth/token"),
+        (reqwest::Method::POST, "/oauth2/token"),
+        (reqwest::Method::POST, "/sandbox/pair/s4-0"),
+    ];
+    for (method, route) in routes {
+        let answer = http()
+            .request(method.clone(), format!("{base}{route}"))
+            .header("Host", &foreign)
+            .basic_auth("client", Some("secret"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 421, "{method} {route}");
+    }
+    // The same token request naming this server is answered.
+    let issued = http()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth("client", Some("secret"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status().as_u16(), 200);
 }

@@ -197,6 +197,7 @@ async fn a_new_system_is_registered_paired_on_request_and_accepted() {
 
     let paired = reqwest::Client::new()
         .post(format!("http://{}/sandbox/pair/{id}", sb.addr))
+        .bearer_auth(TOKEN)
         .send()
         .await
         .unwrap();

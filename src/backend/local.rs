@@ -135,7 +135,23 @@ impl Backend for LocalBackend {
         _catalog: &Catalog,
     ) -> Result<(), BackendError> {
         let (fid, sid) = (formation_id.to_owned(), system_id.to_owned());
-        self.on_file(move |path, wait| unassign_locked(path, &fid, &sid, wait))
+        self.on_file(move |path, wait| unassign_locked(path, &fid, &sid, None, wait))
+            .await
+    }
+
+    async fn unassign_keeping_rules(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        _seen: &Landscape,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        let (fid, sid, catalog) = (
+            formation_id.to_owned(),
+            system_id.to_owned(),
+            catalog.clone(),
+        );
+        self.on_file(move |path, wait| unassign_locked(path, &fid, &sid, Some(&catalog), wait))
             .await
     }
 
@@ -503,14 +519,22 @@ fn assign_locked(
 }
 
 /// Takes a system out of a formation while holding the lock, on the file as it is now; a
-/// system that is no longer a member is no error (as on the Director).
+/// system that is no longer a member is no error (as on the Director). With `keeping`, the
+/// formation must keep working without it, checked on the file read under the lock.
 fn unassign_locked(
     path: &Path,
     formation_id: &str,
     system_id: &str,
+    keeping: Option<&Catalog>,
     wait: LockWait,
 ) -> Result<(), BackendError> {
     let _lock = lock(path, wait, |_| {})?;
+    if let Some(catalog) = keeping {
+        let fresh = Landscape::load(path, catalog)?;
+        if let Some(f) = fresh.formations.iter().find(|f| f.id == formation_id) {
+            super::stops_working(&fresh, f, system_id, catalog)?;
+        }
+    }
     let mut found = false;
     landscape::edit_formations(path, |list| {
         let f = list

@@ -21,6 +21,31 @@ pub use local::{DEFAULT_LOCK_TIMEOUT, LocalBackend, set_lock_timeout};
 pub use progress::{BackendEvent, CallReport, CallState, Progress};
 pub use stderr::StderrProgress;
 
+/// Refuses taking `system_id` out of `f` when the formation would stop working without it,
+/// on `landscape` as it is now (the check the user was shown before asking, made again).
+pub(crate) fn stops_working(
+    landscape: &Landscape,
+    f: &crate::landscape::Formation,
+    system_id: &str,
+    catalog: &Catalog,
+) -> Result<(), BackendError> {
+    if !f.systems.iter().any(|s| s == system_id) {
+        return Ok(());
+    }
+    let breaks = crate::rules::check_unassignment(landscape, f, &[system_id.to_owned()], catalog)
+        .map_err(BackendError::Failed)?;
+    match breaks.into_iter().next() {
+        None => Ok(()),
+        Some(mut v) => {
+            v.message = format!(
+                "without {system_id}, the formation \"{}\" would stop working as it is now (another change was made meanwhile): {}; nothing was changed",
+                f.name, v.message
+            );
+            Err(BackendError::Refused(Box::new(v)))
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The landscape itself is unreadable or invalid: an input error.
@@ -154,6 +179,31 @@ pub trait Backend: Send + Sync {
         system_id: &str,
         catalog: &Catalog,
     ) -> Result<(), BackendError>;
+
+    /// `unassign` for a change the user did not accept breaking the formation: refused
+    /// (`BackendError::Refused`, nothing changed) when, with the members it has right
+    /// before the write, the formation would stop working without the system (a minimum
+    /// count of the catalog). `seen` is the landscape the caller checked (for the systems'
+    /// types). Local: checked under the file lock on the file as it is then, so two writers
+    /// cannot each take out one of the last two systems. Here, for backends without a lock:
+    /// on the formation's members read just before the call, which narrows the race.
+    async fn unassign_keeping_rules(
+        &self,
+        formation_id: &str,
+        system_id: &str,
+        seen: &Landscape,
+        catalog: &Catalog,
+    ) -> Result<(), BackendError> {
+        if let Some(known) = seen.formations.iter().find(|f| f.id == formation_id) {
+            let mut now = known.clone();
+            let members = self.members(formation_id).await?;
+            if !members.is_empty() {
+                now.systems = members.into_keys().collect();
+            }
+            stops_working(seen, &now, system_id, catalog)?;
+        }
+        self.unassign(formation_id, system_id, catalog).await
+    }
 
     async fn status(&self, formation_id: &str) -> Result<FormationState, BackendError>;
 

@@ -49,11 +49,21 @@ async fn export(backend: &dyn Backend, only: &[String], catalog: &Catalog) -> Re
     Ok(exit::OK)
 }
 
+/// The formations file, opened as a landscape file is: in CI it comes from a pull request,
+/// so a FIFO, a device (or a link to one) or a huge file is refused before it is read.
 fn read_file(path: &Path) -> Result<Parsed, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let cannot = |why: String| {
         AppError::Usage(format!(
-            "cannot read the formations file {}: {e}",
+            "cannot read the formations file {}: {why}",
             path.display()
+        ))
+    };
+    let bytes = crate::files::read_regular(path, crate::files::MAX_FORMATIONS_FILE_BYTES)
+        .map_err(|e| cannot(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        cannot(format!(
+            "it is not UTF-8 text (byte {} is not)",
+            e.utf8_error().valid_up_to()
         ))
     })?;
     declare::parse(&text, &path.display().to_string()).map_err(|e| AppError::Usage(e.to_string()))
@@ -223,6 +233,7 @@ async fn carry_out(
 
 async fn steps(ctx: &ops::Ctx<'_>, plan: &Plan, landscape: &Landscape) -> Result<u8, AppError> {
     let total = plan.steps.len();
+    let planned_break = planned_breaks(plan, landscape, ctx.catalog);
     for (i, step) in plan.steps.iter().enumerate() {
         let line = report::step_text(step, landscape, ctx.catalog);
         if ctx.stop.requested() {
@@ -240,10 +251,16 @@ async fn steps(ctx: &ops::Ctx<'_>, plan: &Plan, landscape: &Landscape) -> Result
                 system,
                 ..
             } => changed(
-                // The plan was checked whole and confirmed: a formation may lack a system
-                // between two of its steps (its Task Center moved out before the new one in).
-                ops::change::unassign(ctx, formation_id, std::slice::from_ref(system), true)
-                    .await?,
+                // A formation the plan itself takes through a broken state (a system
+                // replaced: removals come first) may lack it between two steps; any other
+                // removal is checked again right before the write.
+                ops::change::unassign(
+                    ctx,
+                    formation_id,
+                    std::slice::from_ref(system),
+                    planned_break.get(i).copied().unwrap_or(false),
+                )
+                .await?,
             ),
             Step::Assign {
                 formation_id,
@@ -300,4 +317,59 @@ async fn steps(ctx: &ops::Ctx<'_>, plan: &Plan, landscape: &Landscape) -> Result
 fn changed(outcome: ops::ChangeOutcome) -> (u8, Option<String>) {
     let code = outcome.exit_code();
     (code, (code != exit::OK).then(|| outcome.line()))
+}
+
+/// For each step, whether the plan itself takes the formation through a state that breaks a
+/// minimum (a system replaced: removals come before additions). Only such an unassign may
+/// break it; every other one is checked again right before the write.
+fn planned_breaks(plan: &Plan, landscape: &Landscape, catalog: &Catalog) -> Vec<bool> {
+    use crate::rules::RuleKind;
+    let mut members: std::collections::HashMap<&str, Vec<String>> = landscape
+        .formations
+        .iter()
+        .map(|f| (f.id.as_str(), f.systems.clone()))
+        .collect();
+    let minimum_broken = |type_id: &str, systems: &[String]| {
+        let plan = FormationPlan {
+            name: String::new(),
+            type_id: type_id.to_owned(),
+            systems: systems.to_vec(),
+        };
+        crate::rules::evaluate(&plan, landscape, catalog)
+            .violations
+            .iter()
+            .filter(|v| v.rule == RuleKind::MinSystemsOfType)
+            .count()
+    };
+    plan.steps
+        .iter()
+        .map(|step| match step {
+            Step::Unassign {
+                formation_id,
+                system,
+                ..
+            } => {
+                let Some(f) = landscape.formations.iter().find(|f| f.id == *formation_id) else {
+                    return false;
+                };
+                let Some(now) = members.get_mut(formation_id.as_str()) else {
+                    return false;
+                };
+                let before = minimum_broken(&f.type_id, now);
+                now.retain(|s| s != system);
+                minimum_broken(&f.type_id, now) > before
+            }
+            Step::Assign {
+                formation_id,
+                system,
+                ..
+            } => {
+                if let Some(now) = members.get_mut(formation_id.as_str()) {
+                    now.push(system.clone());
+                }
+                false
+            }
+            _ => false,
+        })
+        .collect()
 }

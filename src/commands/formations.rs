@@ -173,24 +173,35 @@ fn type_name(f: &Formation, catalog: &Catalog) -> String {
 
 /// The formation the user named, by id first, then by name.
 fn find<'l>(landscape: &'l Landscape, key: &str) -> Result<&'l Formation, AppError> {
-    landscape
-        .formations
-        .iter()
-        .find(|f| f.id == key)
-        .or_else(|| landscape.formation_named(key))
-        .or_else(|| {
-            let mut same = landscape.formations_named_ignoring_case(key);
-            match (same.next(), same.next()) {
-                (Some(one), None) => Some(one),
-                _ => None,
-            }
-        })
-        .ok_or_else(|| {
-            AppError::Usage(format!(
-                "no formation with the name or id \"{}\" exists; `formation-wizard formations` lists them",
-                neutralise(key)
-            ))
-        })
+    if let Some(f) = landscape.formations.iter().find(|f| f.id == key) {
+        return Ok(f);
+    }
+    // A name two formations share names neither: acting on the first one found would
+    // delete or change a formation the user may not have meant.
+    let alike: Vec<&Formation> = landscape.formations_named_ignoring_case(key).collect();
+    let exact: Vec<&Formation> = alike.iter().copied().filter(|f| f.name == key).collect();
+    let matches = if exact.is_empty() { alike } else { exact };
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(AppError::Usage(format!(
+            "no formation with the name or id \"{}\" exists; `formation-wizard formations` lists them",
+            neutralise(key)
+        ))),
+        several => Err(AppError::Usage(format!(
+            "the name \"{}\" is ambiguous: {} formations have it ({}); name the one you mean by its id",
+            neutralise(key),
+            several.len(),
+            several
+                .iter()
+                .map(|f| format!(
+                    "\"{}\" with the id {}",
+                    neutralise(&f.name),
+                    neutralise(&f.id)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// What `show` prints.
@@ -457,8 +468,9 @@ async fn unassign(
             return Ok(exit::CANCELLED);
         }
     }
-    // Said yes (or --yes) to what was shown; anything more that breaks is refused.
-    let accepted = !breaks.is_empty();
+    // Said yes (or --yes) to what was shown; otherwise the rule is checked again right
+    // before each write (another writer may have taken a system out meanwhile).
+    let accepted = source.yes || !breaks.is_empty();
     let outcome = changing(backend, catalog, source, |ctx| {
         Box::pin(async move { ops::change::unassign(ctx, &f.id, &args.systems, accepted).await })
     })

@@ -83,7 +83,11 @@ impl Selector {
         ];
         let parts: Vec<String> = fields
             .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} = {v:?}")))
+            // A value is cut by width: a pattern may be kilobytes long.
+            .filter_map(|(k, v)| {
+                v.as_ref()
+                    .map(|v| format!("{k} = {:?}", crate::text::fit(v, 200)))
+            })
             .collect();
         format!("{{ {} }}", parts.join(", "))
     }
@@ -245,19 +249,48 @@ fn check_selector(s: &Selector) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest name pattern: a system name is at most a few hundred characters, and the
+/// regex a pattern compiles to grows with it.
+pub const MAX_PATTERN_CHARS: usize = 1024;
+/// The most `{a,b}` alternatives (and `[…]` classes) one pattern may hold: thousands of them
+/// make a regex larger than the regex crate compiles, and globset panics then.
+pub const MAX_PATTERN_ALTERNATIVES: usize = 64;
+
 /// The compiled name pattern; `*` also matches `/` (system names such as "S/4HANA").
-pub fn glob(pattern: &str) -> Result<globset::GlobMatcher, String> {
-    globset::GlobBuilder::new(pattern)
+/// Patterns over the bounds above are refused before they are compiled, and a regex that
+/// still does not compile is an error, never a panic (globset's `compile_matcher` panics).
+pub fn glob(pattern: &str) -> Result<globset::GlobSet, String> {
+    let alternatives = pattern
+        .chars()
+        .filter(|c| matches!(c, ',' | '{' | '['))
+        .count();
+    if alternatives > MAX_PATTERN_ALTERNATIVES {
+        return Err(format!(
+            "the name_pattern has {alternatives} alternatives and classes ({{…,…}} and […]); at most {MAX_PATTERN_ALTERNATIVES} are allowed"
+        ));
+    }
+    let chars = pattern.chars().count();
+    if chars > MAX_PATTERN_CHARS {
+        return Err(format!(
+            "the name_pattern is {chars} characters long; at most {MAX_PATTERN_CHARS} are allowed"
+        ));
+    }
+    let invalid = |e: globset::Error| {
+        format!(
+            "the name_pattern {} is not a valid glob: {}",
+            crate::text::fit(&format!("{pattern:?}"), 80),
+            e.kind()
+        )
+    };
+    let glob = globset::GlobBuilder::new(pattern)
         .literal_separator(false)
         .backslash_escape(true)
         .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| {
-            format!(
-                "the name_pattern {pattern:?} is not a valid glob: {}",
-                e.kind()
-            )
-        })
+        .map_err(invalid)?;
+    globset::GlobSetBuilder::new()
+        .add(glob)
+        .build()
+        .map_err(invalid)
 }
 
 /// The JSON Schema of the file, for editors (shipped as assets/formations.schema.json).

@@ -24,5 +24,22 @@ pub fn plan(
     prune: bool,
 ) -> Result<Plan, Vec<Unresolved>> {
     let wanted = resolve::resolve(parsed, landscape, catalog)?;
-    Ok(diff::plan(&wanted, landscape, catalog, prune))
+    let plan = diff::plan(&wanted, landscape, catalog, prune);
+    if plan.steps.len() > MAX_PLAN_STEPS {
+        return Err(vec![Unresolved {
+            formation: String::new(),
+            selector: None,
+            line: 1,
+            column: 1,
+            message: format!(
+                "the plan would take {} steps; at most {MAX_PLAN_STEPS} are carried out in one run: split the file.",
+                plan.steps.len()
+            ),
+            candidates: Vec::new(),
+        }]);
+    }
+    Ok(plan)
 }
+
+/// The most steps one plan may have: each is a call to the backend and a line of output.
+pub const MAX_PLAN_STEPS: usize = 10_000;

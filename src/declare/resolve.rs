@@ -54,6 +54,14 @@ impl std::fmt::Display for Unresolved {
 /// How many near misses a "matches no system" names.
 const NEAR_MISSES: usize = 5;
 
+/// The most systems one selector may pick: no formation type takes more than a handful of
+/// systems of one kind in practice, so a pattern that picks more is a mistake (`*`), and
+/// resolving it against a landscape of 60,000 systems would plan tens of thousands of steps.
+pub const MAX_SYSTEMS_PER_SELECTOR: usize = 1_000;
+/// The most memberships the whole file may ask for, over all its formations: bounds the
+/// plan, its output and the time both take, whatever the file's size.
+pub const MAX_MEMBERSHIPS: usize = 10_000;
+
 pub fn resolve(
     parsed: &Parsed,
     landscape: &Landscape,
@@ -62,6 +70,7 @@ pub fn resolve(
     let mut wanted = Vec::new();
     let mut problems = Vec::new();
     let by_name = NameIndex::new(landscape);
+    let mut memberships = 0usize;
     for f in &parsed.file.formations {
         let decl = f.get_ref();
         let at = parsed.location(f.span());
@@ -74,6 +83,25 @@ pub fn resolve(
                 message,
                 candidates,
             };
+        // A name the landscape gives to several formations names none of them: the plan
+        // would change whichever it found first.
+        let namesakes: Vec<String> = landscape
+            .formations_named_ignoring_case(&decl.name)
+            .filter(|f| f.name == decl.name)
+            .map(|f| format!("\"{}\" with the id {}", f.name, f.id))
+            .collect();
+        if namesakes.len() > 1 {
+            problems.push(problem(
+                None,
+                at,
+                format!(
+                    "the name is ambiguous: {} formations in the landscape have it; rename all but one first.",
+                    namesakes.len()
+                ),
+                namesakes,
+            ));
+            continue;
+        }
         let type_key =
             decl.formation_type
                 .as_ref()
@@ -100,11 +128,12 @@ pub fn resolve(
             }
         };
         let mut systems: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for s in &decl.systems {
             match select_in(s.get_ref(), landscape, &by_name) {
                 Ok(ids) => {
                     for id in ids {
-                        if !systems.contains(&id) {
+                        if seen.insert(id.clone()) {
                             systems.push(id);
                         }
                     }
@@ -116,6 +145,18 @@ pub fn resolve(
                     candidates,
                 )),
             }
+        }
+        memberships = memberships.saturating_add(systems.len());
+        if memberships > MAX_MEMBERSHIPS {
+            problems.push(problem(
+                None,
+                at,
+                format!(
+                    "with this formation the file asks for more than {MAX_MEMBERSHIPS} systems in formations, more than one plan carries out; split the file or name fewer systems."
+                ),
+                vec![],
+            ));
+            return Err(problems);
         }
         if let Some(type_id) = type_id {
             wanted.push(Wanted {
@@ -189,8 +230,31 @@ fn select_in(
             .map(|&p| &landscape.systems[p])
             .filter(|s| matches(s))
             .collect(),
-        (None, None) => landscape.systems.iter().filter(|s| matches(s)).collect(),
+        // A pattern comes with a type: only systems of that type are looked at.
+        (None, None) => match &selector.system_type {
+            Some(t) => landscape
+                .systems_of_type(t)
+                .iter()
+                .map(|&p| &landscape.systems[p])
+                .filter(|s| matches(s))
+                .take(MAX_SYSTEMS_PER_SELECTOR + 1)
+                .collect(),
+            None => landscape
+                .systems
+                .iter()
+                .filter(|s| matches(s))
+                .take(MAX_SYSTEMS_PER_SELECTOR + 1)
+                .collect(),
+        },
     };
+    if found.len() > MAX_SYSTEMS_PER_SELECTOR {
+        return Err((
+            format!(
+                "matches more than {MAX_SYSTEMS_PER_SELECTOR} systems, more than a selector may pick; narrow the name_pattern."
+            ),
+            Vec::new(),
+        ));
+    }
     match found.len() {
         0 => Err((
             "matches no system.".into(),

@@ -403,10 +403,16 @@ pub async fn unassign(
             outcome.end = ChangeEnd::Interrupted;
             break;
         }
-        match send_unassign(ctx, &mut entry, &f.id, system, &mut calls, "").await {
+        let keeping = (!accept_breaking).then_some(&landscape);
+        match unassign_one(ctx, &mut entry, &f.id, system, &mut calls, "", keeping).await {
             Ok(()) => sent.push(system.clone()),
+            Err(BackendError::Refused(finding)) => {
+                outcome.end = ChangeEnd::Refused(vec![*finding]);
+                break;
+            }
             Err(e) => {
-                outcome.end = ChangeEnd::Failed(e);
+                outcome.end =
+                    ChangeEnd::Failed(format!("unassigning {system} failed: {}", said(&e)));
                 break;
             }
         }
@@ -552,13 +558,38 @@ async fn send_unassign(
     calls: &mut Calls<'_>,
     prefix: &str,
 ) -> Result<(), String> {
+    unassign_one(ctx, entry, formation_id, system, calls, prefix, None)
+        .await
+        .map_err(|e| format!("unassigning {system} failed: {}", said(&e)))
+}
+
+/// One unassign, journaled. With `keeping` (the landscape the change was checked on), the
+/// rules the formation relies on are checked again right before the write (under the
+/// file's lock for a file), so a removal that another writer's made harmful is refused.
+async fn unassign_one(
+    ctx: &Ctx<'_>,
+    entry: &mut Entry,
+    formation_id: &str,
+    system: &str,
+    calls: &mut Calls<'_>,
+    prefix: &str,
+    keeping: Option<&crate::landscape::Landscape>,
+) -> Result<(), BackendError> {
     let call = calls.start(format!("{prefix}Unassign the system {system}"));
     entry.about_to(Step::Unassign(system.to_owned()));
-    match ctx
-        .backend
-        .unassign(formation_id, system, ctx.catalog)
-        .await
-    {
+    let sent = match keeping {
+        Some(seen) => {
+            ctx.backend
+                .unassign_keeping_rules(formation_id, system, seen, ctx.catalog)
+                .await
+        }
+        None => {
+            ctx.backend
+                .unassign(formation_id, system, ctx.catalog)
+                .await
+        }
+    };
+    match sent {
         Ok(()) => {
             call.done();
             entry.did(Step::Unassign(system.to_owned()), None);
@@ -567,7 +598,7 @@ async fn send_unassign(
         Err(e) => {
             call.failed(&said(&e));
             entry.failed();
-            Err(format!("unassigning {system} failed: {}", said(&e)))
+            Err(e)
         }
     }
 }

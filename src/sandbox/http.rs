@@ -2,7 +2,6 @@
 //! fault injector, and `/oauth/token` (also `/oauth2/token`) for client-credentials
 //! rehearsals. Errors before the resolvers come in the Director's envelope (§2, §6).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,12 +11,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Form, Router};
+use axum::{Extension, Router};
 
 use super::errors::{DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name};
 use super::faults::{Fault, Faults};
+use super::guard::{Peer, PreAuth};
 use super::schema::DirectorSchema;
 use super::scopes::Scopes;
+use super::tokens::IssuedTokens;
 
 /// Who may call, and with which scopes: a fixed token (ordinary scopes), an admin token
 /// (every scope), OAuth clients' issued tokens (ordinary scopes), and the tenant.
@@ -25,7 +26,7 @@ pub struct Access {
     pub token: Mutex<Option<String>>,
     pub admin_token: Option<String>,
     pub oauth: Option<(String, String)>,
-    pub issued: Mutex<HashMap<String, Instant>>,
+    pub issued: Mutex<IssuedTokens>,
     pub token_lifetime: Duration,
     pub tenant: Option<String>,
 }
@@ -64,12 +65,26 @@ impl Access {
         let issued = self
             .issued
             .lock()
-            .map(|m| {
-                m.iter()
-                    .any(|(t, exp)| same_secret(bearer, t) && *exp > Instant::now())
-            })
+            .map(|mut m| m.valid(bearer, Instant::now()))
             .unwrap_or(false);
         (fixed || issued).then(Scopes::ordinary)
+    }
+
+    /// Whether `bearer` is a token this sandbox accepts (any, when it runs open).
+    pub fn valid(&self, bearer: &str) -> bool {
+        self.scopes(bearer).is_some()
+    }
+
+    /// Whether the request carries an accepted bearer token (or the sandbox runs open).
+    pub fn admits(&self, headers: &HeaderMap) -> bool {
+        if !self.required() {
+            return true;
+        }
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(strip_bearer)
+            .is_some_and(|t| self.valid(t.trim()))
     }
 }
 
@@ -79,6 +94,16 @@ pub struct App {
     pub access: Access,
     /// The port the sandbox listens on: a `Host` header must name it (DNS rebinding).
     pub port: u16,
+    /// Listening on an address other than loopback: every route needs a token.
+    pub beyond_loopback: bool,
+    /// The whole time a request body may take to arrive, however it trickles.
+    pub body_timeout: Duration,
+    /// Slots for reading a body before the caller is known (an OAuth form).
+    pub pre_auth: Arc<PreAuth>,
+    /// The store, for the pairing route.
+    pub store: super::schema::Shared,
+    /// When the pairing route may next pair (it takes the landscape's lock each time).
+    pub pair_pace: Mutex<Option<Instant>>,
 }
 
 /// The largest GraphQL request read; larger ones are refused from `Content-Length` or as
@@ -89,14 +114,22 @@ pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// The largest `/oauth/token` form.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub fn router(app: Arc<App>, body_timeout: Duration) -> Router {
+/// Every route, behind `guard::guard` (Host, Origin, and beyond loopback a token), which
+/// runs before any of them reads a byte of the body. tower-http's body timeout ends a
+/// stalled body; the routes add a deadline for the whole body, which a trickle of a byte
+/// now and then cannot stretch.
+pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/graphql", post(graphql).get(playground))
         .route("/oauth/token", post(token))
         .route("/oauth2/token", post(token))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .route("/sandbox/pair/{system}", post(super::pairing::pair))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            body_timeout,
+            app.body_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            super::guard::guard,
         ))
         .with_state(app)
 }
@@ -135,16 +168,6 @@ fn envelope_error(status: StatusCode, code: i64, message: &str) -> Response {
 }
 
 async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
-    if !host_allowed(
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-        app.port,
-    ) {
-        return (
-            StatusCode::MISDIRECTED_REQUEST,
-            "the Host header does not name this sandbox (an IP address or localhost with its port)",
-        )
-            .into_response();
-    }
     let latency = app.faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -183,7 +206,7 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
         );
     }
     // Only now, with the caller known, is the body read, and never more than the cap.
-    let body = match read_body(&headers, body).await {
+    let body = match read_body(&headers, body, MAX_REQUEST_BYTES, app.body_timeout).await {
         Ok(b) => b,
         Err(refusal) => return refusal,
     };
@@ -263,43 +286,55 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
 }
 
 /// `Bearer <token>` with the scheme in any case (RFC 9110 §11.1).
-fn strip_bearer(value: &str) -> Option<&str> {
+pub(super) fn strip_bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim_start().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// The request body, refused with 413 when `Content-Length` or the bytes received pass
-/// [`MAX_REQUEST_BYTES`], and with 408 when it stalls (the body timeout layer).
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+/// `max`, and with 408 when the whole of it has not arrived within `deadline` (however it
+/// trickles) or it stalls (the body timeout layer).
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max: usize,
+    deadline: Duration,
+) -> Result<Bytes, Response> {
     let too_large = || {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("a GraphQL request may have at most {MAX_REQUEST_BYTES} bytes"),
+        super::guard::closing(
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a request body here may have at most {max} bytes"),
+            )
+                .into_response(),
         )
-            .into_response()
+    };
+    let late = || {
+        super::guard::refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_REQUEST_BYTES as u64) {
+    if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_REQUEST_BYTES)
-        .await
-        .map_err(|e| {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, max)).await {
+        Err(_) => Err(late()),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
             if std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
             {
-                too_large()
+                Err(too_large())
             } else {
-                (
-                    StatusCode::REQUEST_TIMEOUT,
-                    "the request body did not arrive in time",
-                )
-                    .into_response()
+                Err(late())
             }
-        })
+        }
+    }
 }
 
 fn is_mutation(query: &str) -> bool {
@@ -390,20 +425,77 @@ struct TokenForm {
     client_secret: Option<String>,
 }
 
-/// OAuth2 client credentials (RFC 6749 §4.4): HTTP Basic or form credentials.
+/// How long an OAuth form may take to arrive before the caller is known: a form is a
+/// hundred bytes, so a few seconds is plenty, and a slot is held no longer.
+const PRE_AUTH_BODY_DEADLINE: Duration = Duration::from_secs(5);
+
+/// OAuth2 client credentials (RFC 6749 §4.4): HTTP Basic or form credentials. Without an
+/// OAuth client, or with wrong Basic credentials, the answer comes from the headers alone;
+/// a form that carries the credentials is read in one of the few pre-authentication slots
+/// (`guard::enter`) within a short deadline, or refused at once.
 async fn token(
     State(app): State<Arc<App>>,
+    peer: Option<Extension<Peer>>,
     headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    body: Body,
 ) -> Response {
     let Some((id, secret)) = &app.access.oauth else {
-        return (StatusCode::NOT_FOUND, "this sandbox has no OAuth client").into_response();
+        return super::guard::refusal(StatusCode::NOT_FOUND, "this sandbox has no OAuth client");
+    };
+    let invalid_client = || {
+        super::guard::closing(
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({ "error": "invalid_client" })),
+            )
+                .into_response(),
+        )
     };
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(decode_basic);
+    let known = basic
+        .as_ref()
+        .map(|(cid, csecret)| same_secret(cid, id) & same_secret(csecret, secret));
+    if known == Some(false) {
+        return invalid_client();
+    }
+    let _slot = match known {
+        Some(_) => None,
+        None => {
+            let ip = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |Extension(p)| p.0);
+            match super::guard::enter(&app.pre_auth, ip) {
+                Some(slot) => Some(slot),
+                None => {
+                    let mut r = super::guard::refusal(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "too many token requests are being read; try again",
+                    );
+                    r.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                    return r;
+                }
+            }
+        }
+    };
+    let deadline = if known.is_some() {
+        app.body_timeout
+    } else {
+        app.body_timeout.min(PRE_AUTH_BODY_DEADLINE)
+    };
+    let body = match read_body(&headers, body, MAX_FORM_BYTES, deadline).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
+    };
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenForm>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "error": "invalid_request" })),
+        )
+            .into_response();
+    };
     let (cid, csecret) = basic.unwrap_or((
         form.client_id.unwrap_or_default(),
         form.client_secret.unwrap_or_default(),
@@ -416,16 +508,13 @@ async fn token(
             .into_response();
     }
     if !(same_secret(&cid, id) & same_secret(&csecret, secret)) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(serde_json::json!({ "error": "invalid_client" })),
-        )
-            .into_response();
+        return invalid_client();
     }
     let token = uuid::Uuid::new_v4().simple().to_string();
     let lifetime = app.access.token_lifetime;
     if let Ok(mut issued) = app.access.issued.lock() {
-        issued.insert(token.clone(), Instant::now() + lifetime);
+        let now = Instant::now();
+        issued.issue(&token, now + lifetime, now);
     }
     axum::Json(serde_json::json!({
         "access_token": token,

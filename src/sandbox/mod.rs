@@ -8,6 +8,7 @@
 mod constraints;
 mod errors;
 mod faults;
+mod guard;
 mod http;
 mod pairing;
 mod registration;
@@ -17,11 +18,12 @@ mod scopes;
 mod serve;
 mod status;
 mod store;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -60,7 +62,7 @@ pub struct SandboxConfig {
     pub max_connections: usize,
     /// A connection whose request headers are not complete after this long is closed.
     pub header_timeout: Duration,
-    /// A request whose body stalls for this long is refused.
+    /// A request whose body has not arrived whole after this long (or stalls) is refused.
     pub body_timeout: Duration,
 }
 
@@ -227,20 +229,23 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
             token: Mutex::new(config.token.clone()),
             admin_token: config.admin_token.clone(),
             oauth: config.oauth_client.clone(),
-            issued: Mutex::new(std::collections::HashMap::<String, Instant>::new()),
+            issued: Mutex::new(tokens::IssuedTokens::default()),
             token_lifetime: config.token_lifetime,
             tenant: config.tenant.clone(),
         },
         port: addr.port(),
+        beyond_loopback: !addr.ip().is_loopback(),
+        body_timeout: config.body_timeout,
+        pre_auth: Default::default(),
+        store: shared.clone(),
+        pair_pace: Mutex::new(None),
     });
     let (tx, rx) = oneshot::channel();
     if let Ok(mut store) = shared.lock() {
         store.auto_pair = config.auto_pair;
         store.connector_url = format!("http://{addr}/connector/graphql");
     }
-    // The pairing route takes no body; it answers only requests that name this server.
-    let router = http::router(app.clone(), config.body_timeout)
-        .merge(pairing::router(shared.clone(), addr.port()));
+    let router = http::router(app.clone());
     let limits = serve::ConnectionLimits {
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,

@@ -1,36 +1,44 @@
 //! `POST /sandbox/pair/{system id}`: uses the system's latest registration token at once,
 //! as SAP S/4HANA Cloud does when the token is entered there, so the registration loop can
 //! be rehearsed without one. Not part of the Director's API; answers 204, 404 for an
-//! unknown system, 409 for a system without a token.
+//! unknown system, 409 for a system without a token. It changes the landscape, so it needs
+//! the sandbox's bearer token like `/graphql` (a page in a browser cannot send it), and it
+//! pairs at most one system per `PACE`: each pairing takes the landscape's lock, and a
+//! loop of them must not starve the writers.
 
-use axum::Router;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 
-use super::schema::Shared;
+use super::http::App;
 
-pub fn router(store: Shared, port: u16) -> Router {
-    Router::new()
-        .route("/sandbox/pair/{system}", post(pair))
-        .with_state((store, port))
-}
+/// The least time between two pairings.
+pub const PACE: Duration = Duration::from_millis(100);
 
-async fn pair(
-    State((store, port)): State<(Shared, u16)>,
+pub async fn pair(
+    State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(system): Path<String>,
 ) -> Response {
-    // As for /graphql: a page that points a DNS name of its own at 127.0.0.1 is refused.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    if !super::http::host_allowed(host, port) {
-        return (
-            StatusCode::MISDIRECTED_REQUEST,
-            "this server answers only its own address",
-        )
-            .into_response();
+    if !app.access.admits(&headers) {
+        return super::guard::refusal(
+            StatusCode::UNAUTHORIZED,
+            "pairing needs this sandbox's bearer token",
+        );
     }
+    if !take_turn(&app) {
+        let mut r = super::guard::refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "one pairing at a time; try again in a moment",
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    }
+    let store = app.store.clone();
     let paired = tokio::task::spawn_blocking(move || {
         super::schema::locked(&store, |s| super::registry::pair(s, &system))
     })
@@ -49,4 +57,18 @@ async fn pair(
         }
         Err(e) => (StatusCode::CONFLICT, e.message).into_response(),
     }
+}
+
+/// Whether a pairing may start now; if so, the next may start `PACE` later.
+fn take_turn(app: &App) -> bool {
+    let mut next = app
+        .pair_pace
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = Instant::now();
+    if next.is_some_and(|at| now < at) {
+        return false;
+    }
+    *next = Some(now + PACE);
+    true
 }

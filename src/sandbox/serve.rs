@@ -41,9 +41,9 @@ pub async fn serve(
             },
             _ = &mut stop => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     // EMFILE and the like pass; accepting again at once would spin.
                     tracing::warn!(error = %e, "the sandbox could not accept a connection");
@@ -53,7 +53,12 @@ pub async fn serve(
             },
             _ = &mut stop => break,
         };
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for the per-client bound on unauthenticated bodies.
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(super::guard::Peer(peer.ip()))),
+        );
         let mut closed = closed.clone();
         let header_timeout = limits.header_timeout;
         connections.spawn(async move {

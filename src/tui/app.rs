@@ -1092,13 +1092,19 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                         systems,
                     },
                 ),
-                formation::Action::Remove(system) => change(
-                    model,
-                    Change::Unassign {
-                        formation_id: id,
-                        system,
-                    },
-                ),
+                formation::Action::Remove(system) => {
+                    // The y answered a question that said the formation stops working: that
+                    // is accepted. Otherwise the rule is checked again right before the write.
+                    let accept_breaking = removal_breaks(model, &id, &system);
+                    change(
+                        model,
+                        Change::Unassign {
+                            formation_id: id,
+                            system,
+                            accept_breaking,
+                        },
+                    )
+                }
                 formation::Action::Resync => change(model, Change::Resync { formation_id: id }),
                 formation::Action::Finalize => change(model, Change::Finalize { formation_id: id }),
                 formation::Action::Delete => {
@@ -1127,6 +1133,19 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 
 /// While a removal is asked about: what the rule engine says the formation loses without
 /// that system (e.g. its only Task Center), on the line under the question.
+/// Whether taking `system` out breaks a rule the formation relies on (what the question
+/// warned of), on the landscape the screen shows.
+fn removal_breaks(model: &mut Model, formation_id: &str, system: &str) -> bool {
+    let systems = [system.to_owned()];
+    let data = &mut model.data;
+    let catalog = &data.ctx.catalog;
+    data.landscape
+        .with_formation_out(formation_id, |l, f| {
+            rules::check_unassignment(l, f, &systems, catalog).is_ok_and(|b| !b.is_empty())
+        })
+        .unwrap_or(false)
+}
+
 fn removal_warning(model: &mut Model, formation_id: &str) {
     let Some(Screen::Formation(f)) = model.screens.last() else {
         return;

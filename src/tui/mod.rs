@@ -700,11 +700,19 @@ async fn run_change(
             formation_id,
             systems,
         } => change::assign(ctx, formation_id, systems).await,
-        // Asked on the screen, with what breaks said: the user accepted it.
         Change::Unassign {
             formation_id,
             system,
-        } => change::unassign(ctx, formation_id, std::slice::from_ref(system), true).await,
+            accept_breaking,
+        } => {
+            change::unassign(
+                ctx,
+                formation_id,
+                std::slice::from_ref(system),
+                *accept_breaking,
+            )
+            .await
+        }
         Change::Resync { formation_id } => change::resync(ctx, formation_id, false).await,
         Change::Finalize { formation_id } => change::finalize(ctx, formation_id).await,
         Change::Delete { formation_id, .. } => change::delete(ctx, formation_id).await,

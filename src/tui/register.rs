@@ -94,6 +94,9 @@ pub struct Panel {
     pub copied: bool,
     /// The pauses between two looks at the system.
     pub backoff: Backoff,
+    /// `c` was pressed on a token with characters the panel shows neutralised: the
+    /// clipboard would get what the screen does not show, so nothing was copied.
+    pub copy_refused: bool,
 }
 
 /// The highlighted system of the Systems step, if it is refused for its scenario group or
@@ -144,6 +147,7 @@ pub fn open(model: &mut Model) -> bool {
         connected: false,
         copied: false,
         backoff: backoff(),
+        copy_refused: false,
     });
     true
 }
@@ -195,6 +199,7 @@ pub fn open_new(model: &mut Model) -> bool {
         connected: false,
         copied: false,
         backoff: backoff(),
+        copy_refused: false,
     });
     true
 }
@@ -273,9 +278,14 @@ pub fn key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         }
         (KeyCode::Enter, Stage::Intro | Stage::Failed(_))
         | (KeyCode::Char('n'), Stage::Token { .. } | Stage::Expired) => request(panel),
-        (KeyCode::Char('c'), Stage::Token { .. }) => {
-            panel.copied = true;
-            vec![Cmd::CopyToken]
+        (KeyCode::Char('c'), Stage::Token { issued, .. }) => {
+            if copyable(issued.token.expose_secret()) {
+                panel.copied = true;
+                vec![Cmd::CopyToken]
+            } else {
+                panel.copy_refused = true;
+                Vec::new()
+            }
         }
         _ => Vec::new(),
     }
@@ -469,12 +479,19 @@ pub fn tick(model: &mut Model) {
     }
 }
 
-/// The token for OSC 52, only while the panel shows it.
+/// The token for OSC 52, only while the panel shows it, and only when what the panel shows
+/// is the token itself: one with characters the panel neutralises is never copied, since
+/// the clipboard would then hold something other than what the user saw.
 pub fn token(model: &Model) -> Option<&str> {
     match &model.register.as_ref()?.stage {
-        Stage::Token { issued, .. } => Some(issued.token.expose_secret()),
+        Stage::Token { issued, .. } => Some(issued.token.expose_secret()).filter(|t| copyable(t)),
         _ => None,
     }
+}
+
+/// Whether the panel shows `token` unchanged (no control, bidi or invisible characters).
+fn copyable(token: &str) -> bool {
+    matches!(neutralise(token), std::borrow::Cow::Borrowed(_))
 }
 
 /// The OSC 52 sequence that puts `text` on the clipboard: written by the program, on the
@@ -579,7 +596,13 @@ fn lines(panel: &Panel, width: usize) -> Vec<Line<'static>> {
                 "Expires in {}:{:02}{}",
                 left.max(&0) / 60,
                 left.max(&0) % 60,
-                if panel.copied { "   (copied)" } else { "" }
+                if panel.copied {
+                    "   (copied)"
+                } else if panel.copy_refused {
+                    "   (not copied: it holds characters a terminal would act on)"
+                } else {
+                    ""
+                }
             )));
             out.push(Line::from("In SAP S/4HANA Cloud:"));
             for (i, step) in reg::PASTE_STEPS.iter().enumerate() {

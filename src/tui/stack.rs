@@ -26,6 +26,8 @@ pub enum Change {
     Unassign {
         formation_id: String,
         system: String,
+        /// The question said the formation stops working without it, and the user said y.
+        accept_breaking: bool,
     },
     Resync {
         formation_id: String,

@@ -126,6 +126,32 @@ fn the_token_is_shown_with_its_expiry_and_copied_on_request() {
     );
 }
 
+/// Issue 23, Why 8: the clipboard never gets what the panel does not show. A token with
+/// control characters (ESC, BEL, a bidi override) is shown neutralised and not copied.
+#[test]
+fn why23_8_a_token_with_control_characters_is_not_copied() {
+    let mut m = opened();
+    key(&mut m, KeyCode::Enter);
+    let hostile = "tok\x1b]0;pwned\x07en\u{202e}";
+    let raw = IssuedToken {
+        token: SecretString::from(hostile),
+        ..issued(3600)
+    };
+    update(&mut m, Msg::Register(RegisterMsg::TokenIssued(Ok(raw))));
+    assert_eq!(
+        token(&m),
+        None,
+        "no OSC 52 payload for a token not shown as it is"
+    );
+    assert!(
+        key(&mut m, KeyCode::Char('c')).is_empty(),
+        "c asks the runtime for no copy"
+    );
+    let shown = screen(&m);
+    assert!(shown.contains("not copied"), "{shown}");
+    assert!(!shown.contains("(copied)"), "{shown}");
+}
+
 #[test]
 fn a_token_wider_than_the_panel_says_how_to_get_it_whole() {
     let m = with_token(3600);

@@ -65,6 +65,7 @@ pub fn fast_options() -> Options {
         max_backoff: Duration::from_millis(100),
         max_retry_after: Duration::from_secs(5),
         page_size: 100,
+        ..Options::default()
     }
 }
 

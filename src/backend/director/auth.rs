@@ -78,11 +78,15 @@ pub enum AuthError {
 }
 
 impl Credentials {
-    /// Reads a bearer token from a file (first line, trimmed).
+    /// Reads a bearer token from a file (first line, trimmed). Every read, the first and
+    /// the one after a 401, goes through the credential checks: a file rotated into a FIFO,
+    /// a device or an open file is refused then too.
     pub fn from_token_file(path: &Path) -> Result<Credentials, AuthError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes =
+            crate::files::read_credential(path, "the token file").map_err(AuthError::Input)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
             AuthError::Input(format!(
-                "cannot read the token file {}: {e}",
+                "the token file {} is not UTF-8 text",
                 path.display()
             ))
         })?;
@@ -107,10 +111,11 @@ impl Credentials {
     pub fn from_service_key(path: &Path) -> Result<Credentials, AuthError> {
         let bad =
             |why: String| AuthError::Input(format!("the service key {} {why}", path.display()));
-        let text = std::fs::read(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
-        // serde_json's message names a position, never the content, so it cannot leak the secret.
+        let text =
+            crate::files::read_credential(path, "the service key").map_err(AuthError::Input)?;
         let file: ServiceKeyFile =
-            serde_json::from_slice(&text).map_err(|e| bad(format!("is not valid JSON: {e}")))?;
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&text))
+                .map_err(|e| bad(key_error(&e)))?;
         let file = match file.uaa {
             Some(inner) if file.clientid.is_none() => *inner,
             _ => file,
@@ -138,6 +143,31 @@ impl Credentials {
             }
         }
     }
+}
+
+/// Why a service key does not parse, by field and position only: serde's own message quotes
+/// the value it did not expect ("invalid type: integer `987654321012`"), which may be the
+/// secret.
+fn key_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_json::error::Category;
+    let inner = e.inner();
+    let what = match inner.classify() {
+        Category::Io => "could not be read to the end",
+        Category::Syntax => "is not valid JSON",
+        Category::Eof => "ends before its JSON is complete",
+        Category::Data => "has a value of the wrong type",
+    };
+    let path = e.path().to_string();
+    let field = if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" in the field \"{path}\"")
+    };
+    format!(
+        "{what}{field} (line {}, column {})",
+        inner.line(),
+        inner.column()
+    )
 }
 
 fn first_line(text: &str) -> Option<SecretString> {
@@ -294,5 +324,49 @@ impl Auth {
             token: SecretString::from(parsed.access_token),
             expires_at: token_answer::expires_at(Instant::now(), parsed.lifetime),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn key_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("key.json");
+        std::fs::write(&path, text).expect("the key is written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .expect("the key is made private");
+        (dir, path)
+    }
+
+    /// Issue 23, Why 12: serde would say "invalid type: integer `987654321012`".
+    #[test]
+    fn why23_12_a_numeric_secret_is_not_quoted() {
+        let (_dir, path) = key_file(
+            r#"{"clientid": "sb-1", "clientsecret": 987654321012, "url": "https://x.example"}"#,
+        );
+        let err = Credentials::from_service_key(&path)
+            .expect_err("a number is no secret")
+            .to_string();
+        assert!(!err.contains("987654321012"), "{err}");
+        assert!(
+            err.contains("clientsecret") && err.contains("line 1"),
+            "{err}"
+        );
+
+        let (_dir, path) = key_file(r#"{"uaa": {"clientid": ["s3cr3t-id"], "url": 1}}"#);
+        let err = Credentials::from_service_key(&path)
+            .expect_err("a list is no client id")
+            .to_string();
+        assert!(!err.contains("s3cr3t-id"), "{err}");
+        assert!(err.contains("uaa.clientid"), "{err}");
+
+        let (_dir, path) = key_file(r#"{"clientsecret": "abc"#);
+        let err = Credentials::from_service_key(&path)
+            .expect_err("a cut key")
+            .to_string();
+        assert!(!err.contains("abc"), "{err}");
     }
 }

@@ -34,7 +34,14 @@ pub struct Options {
     /// Longest `Retry-After` honoured; longer ones end the call.
     pub max_retry_after: Duration,
     pub page_size: i32,
+    /// The most items one paged read takes: the largest landscape that is plausible. With
+    /// `page_size` it sets how many pages a read may take, whatever `totalCount` says.
+    pub max_items: usize,
 }
+
+/// The default `Options::max_items`: a global account with a hundred thousand systems is
+/// already far past any seen; twice that leaves room.
+pub const MAX_LANDSCAPE_ITEMS: usize = 200_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -47,6 +54,7 @@ impl Default for Options {
             max_retry_after: Duration::from_secs(60),
             // The largest page the Director serves (§3): half the round trips of 100.
             page_size: 200,
+            max_items: MAX_LANDSCAPE_ITEMS,
         }
     }
 }

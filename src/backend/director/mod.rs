@@ -111,7 +111,8 @@ impl DirectorBackend {
     {
         let mut items = Vec::new();
         let mut after: Option<q::PageCursor> = None;
-        let mut bound = PageBound::default();
+        let mut bound =
+            PageBound::new(self.client.options.page_size, self.client.options.max_items);
         for page in 1.. {
             let vars = q::PageVars {
                 first: Some(self.client.options.page_size),
@@ -134,7 +135,7 @@ impl DirectorBackend {
                 .next(total, items.len(), &info.end_cursor.0)
                 .map_err(|why| {
                     BackendError::Failed(format!(
-                        "reading {name} from {} failed: {why}",
+                        "reading {name} from {} failed, the Director's fault: {why}",
                         self.client.url()
                     ))
                 })?;
@@ -171,13 +172,22 @@ impl DirectorBackend {
     async fn complete(&self, formation: q::Formation) -> Result<Full, CallError> {
         let mut assignments = Vec::new();
         let mut page = formation.formation_assignments.clone();
-        let mut seen = std::collections::HashSet::new();
+        let mut bound =
+            PageBound::new(self.client.options.page_size, self.client.options.max_items);
         while let Some(p) = page {
             assignments.extend(p.data);
-            // A cursor seen before would loop; the assignments read so far are what there is.
-            if !p.page_info.has_next_page || !seen.insert(p.page_info.end_cursor.0.clone()) {
+            if !p.page_info.has_next_page {
                 break;
             }
+            // No total is asked for here: only what the client has seen bounds the read.
+            bound
+                .next(i32::MAX, assignments.len(), &p.page_info.end_cursor.0)
+                .map_err(|why| {
+                    CallError::Unknown(format!(
+                        "reading the assignments of formation {} failed, the Director's fault: {why}",
+                        formation.id.inner()
+                    ))
+                })?;
             let op = q::FormationAssignmentsQuery::build(q::AssignmentPageVars {
                 id: formation.id.clone(),
                 after: Some(p.page_info.end_cursor),
@@ -620,24 +630,73 @@ impl Backend for DirectorBackend {
     }
 }
 
-/// What keeps a paged read finite: every cursor seen so far, and the first page's
-/// `totalCount`, which the items read and the pages asked for may not pass (each page that
-/// says there is more must bring at least one item).
-#[derive(Default)]
+/// The longest page cursor taken: the Director's are an offset in base64, tens of bytes.
+/// A longer one is a server at fault, and keeping or sending it back costs memory and time.
+pub const MAX_CURSOR_BYTES: usize = 1024;
+
+/// How many pages in a row a cursor may be longer than the one before: a counter in
+/// base64 grows by a byte now and then, not on every page.
+const MAX_GROWING_CURSORS: usize = 32;
+
+/// What keeps a paged read finite, from what the client has seen rather than what the
+/// server claims: the pages and items may not pass what the largest plausible landscape
+/// needs (`Options::max_items` in pages of the size asked for, twice over for servers with
+/// smaller pages), nor the first page's `totalCount` (plus 10 %); a cursor may not come back,
+/// grow on every page or be longer than [`MAX_CURSOR_BYTES`]. Cursors are remembered by a
+/// keyed hash only, never kept.
 struct PageBound {
-    seen: std::collections::HashSet<String>,
+    seen: std::collections::HashSet<u64>,
+    keys: std::collections::hash_map::RandomState,
     total: Option<usize>,
     pages: usize,
+    max_pages: usize,
+    max_items: usize,
+    last_len: usize,
+    growing: usize,
 }
 
 impl PageBound {
-    /// Before asking for the page after `cursor`, with `items` read so far.
+    fn new(page_size: i32, max_items: usize) -> PageBound {
+        let page_size = usize::try_from(page_size).unwrap_or(1).max(1);
+        PageBound {
+            seen: std::collections::HashSet::new(),
+            keys: std::collections::hash_map::RandomState::new(),
+            total: None,
+            pages: 0,
+            max_pages: max_items.div_ceil(page_size).saturating_mul(2).max(1),
+            max_items,
+            last_len: 0,
+            growing: 0,
+        }
+    }
+
+    /// Before asking for the page after `cursor`, with `items` read so far. The error says
+    /// what the server did wrong.
     fn next(&mut self, total: i32, items: usize, cursor: &str) -> Result<(), String> {
+        use std::hash::BuildHasher;
         let total = *self
             .total
             .get_or_insert(usize::try_from(total).unwrap_or(0));
         self.pages += 1;
-        if !self.seen.insert(cursor.to_owned()) {
+        if cursor.len() > MAX_CURSOR_BYTES {
+            return Err(format!(
+                "the server handed back a page cursor of {} bytes, where the Director's are tens (at most {MAX_CURSOR_BYTES} are taken)",
+                cursor.len()
+            ));
+        }
+        self.growing = if cursor.len() > self.last_len {
+            self.growing + 1
+        } else {
+            0
+        };
+        self.last_len = cursor.len();
+        if self.growing > MAX_GROWING_CURSORS {
+            return Err(format!(
+                "the server's page cursor grew on each of the last {} pages",
+                self.growing
+            ));
+        }
+        if !self.seen.insert(self.keys.hash_one(cursor)) {
             return Err("the server handed back a page cursor it had given before".into());
         }
         // A little slack: systems registered while the read runs raise the count honestly.
@@ -648,17 +707,23 @@ impl PageBound {
                 self.pages
             ));
         }
+        if items > self.max_items || self.pages > self.max_pages {
+            return Err(format!(
+                "the server keeps saying there is another page after {items} items in {} pages, more than a landscape of {} items needs",
+                self.pages, self.max_items
+            ));
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod page_bound_tests {
-    use super::PageBound;
+    use super::{MAX_GROWING_CURSORS, PageBound};
 
     #[test]
     fn alternating_cursors_are_caught_on_the_first_repeat() {
-        let mut b = PageBound::default();
+        let mut b = PageBound::new(100, 200_000);
         assert!(b.next(1000, 1, "a").is_ok());
         assert!(b.next(1000, 2, "b").is_ok());
         assert!(b.next(1000, 3, "a").is_err());
@@ -666,8 +731,39 @@ mod page_bound_tests {
 
     #[test]
     fn fresh_cursors_stop_at_the_total_count() {
-        let mut b = PageBound::default();
-        let stopped = (1..100).find(|i| b.next(5, 0, &i.to_string()).is_err());
+        let mut b = PageBound::new(100, 200_000);
+        let stopped = (1..100).find(|i| b.next(5, 0, &format!("{i:03}")).is_err());
         assert_eq!(stopped, Some(7));
+    }
+
+    /// Issue 23, Why 2: `totalCount` 2147483647 no longer lets the client page for ever;
+    /// what it has seen does: a long cursor at once, growing or fresh ones by the pages a
+    /// landscape of `max_items` needs.
+    #[test]
+    fn a_lying_total_count_is_bounded_by_what_the_client_has_seen() {
+        let mut b = PageBound::new(100, 200_000);
+        let e = b
+            .next(i32::MAX, 1, &"x".repeat(100 * 1024))
+            .expect_err("a 100 KB cursor");
+        assert!(e.contains("102400 bytes"), "{e}");
+
+        let mut b = PageBound::new(100, 200_000);
+        let stopped = (1..1000).find(|i| b.next(i32::MAX, *i, &"c".repeat(*i)).is_err());
+        assert_eq!(
+            stopped,
+            Some(MAX_GROWING_CURSORS + 1),
+            "a cursor growing on every page"
+        );
+
+        let mut b = PageBound::new(100, 200_000);
+        let stopped = (1..100_000).find(|i| {
+            b.next(i32::MAX, *i, &format!("{:08}", i % 10_000_000))
+                .is_err()
+        });
+        assert_eq!(
+            stopped,
+            Some(4001),
+            "200,000 items in pages of 100, twice over"
+        );
     }
 }
