@@ -1107,23 +1107,7 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 }
                 formation::Action::Resync => change(model, Change::Resync { formation_id: id }),
                 formation::Action::Finalize => change(model, Change::Finalize { formation_id: id }),
-                formation::Action::Delete => {
-                    let members = model
-                        .data
-                        .landscape
-                        .formations
-                        .iter()
-                        .find(|f| f.id == id)
-                        .map(|f| f.members().into_keys().collect())
-                        .unwrap_or_default();
-                    change(
-                        model,
-                        Change::Delete {
-                            formation_id: id,
-                            members,
-                        },
-                    )
-                }
+                formation::Action::Delete => change(model, Change::Delete { formation_id: id }),
                 formation::Action::Back => pop_or_quit(model),
             }
         }

@@ -715,7 +715,7 @@ async fn run_change(
         }
         Change::Resync { formation_id } => change::resync(ctx, formation_id, false).await,
         Change::Finalize { formation_id } => change::finalize(ctx, formation_id).await,
-        Change::Delete { formation_id, .. } => change::delete(ctx, formation_id).await,
+        Change::Delete { formation_id } => change::delete(ctx, formation_id).await,
     }
 }
 

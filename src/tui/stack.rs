@@ -35,10 +35,10 @@ pub enum Change {
     Finalize {
         formation_id: String,
     },
-    /// Its members are unassigned first, then the formation goes (the Director's order).
+    /// Its members as they are then are unassigned first, then the formation goes (the
+    /// Director's order; `ops::change::delete`).
     Delete {
         formation_id: String,
-        members: Vec<String>,
     },
 }
 
@@ -49,7 +49,7 @@ impl Change {
             | Change::Unassign { formation_id, .. }
             | Change::Resync { formation_id }
             | Change::Finalize { formation_id }
-            | Change::Delete { formation_id, .. } => formation_id,
+            | Change::Delete { formation_id } => formation_id,
         }
     }
 }
