@@ -357,13 +357,7 @@ fn create_locked(
 fn resync_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), BackendError> {
     let _lock = lock(path, wait, |_| {})?;
     let failing = failing_systems(path)?;
-    let mut found = false;
-    landscape::edit_formations(path, |list| {
-        let f = list
-            .iter_mut()
-            .find(|f| f["id"] == formation_id)
-            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
-        found = true;
+    edit_formation(path, formation_id, |f| {
         if let Some(states) = f.get_mut("assignments").and_then(|a| a.as_object_mut()) {
             for (system, a) in states.iter_mut() {
                 let in_error = a["state"].as_str().is_some_and(|s| s.ends_with("_ERROR"));
@@ -378,13 +372,6 @@ fn resync_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), 
             states.retain(|_, a| a["state"] != "READY");
         }
         Ok(())
-    })
-    .map_err(|e| {
-        if found {
-            e.into()
-        } else {
-            BackendError::NoSuchFormation(formation_id.to_owned())
-        }
     })
 }
 
@@ -441,30 +428,15 @@ fn delete_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), 
 /// the Director refuses it.
 fn finalize_locked(path: &Path, formation_id: &str, wait: LockWait) -> Result<(), BackendError> {
     let _lock = lock(path, wait, |_| {})?;
-    let mut found = false;
-    let mut refused = false;
-    landscape::edit_formations(path, |list| {
-        let f = list
-            .iter_mut()
-            .find(|f| f["id"] == formation_id)
-            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
-        found = true;
+    edit_formation(path, formation_id, |f| {
         if f["state"] != "DRAFT" {
-            refused = true;
-            return Err(format!(
-                "the formation with the id \"{formation_id}\" is not in DRAFT state"
-            ));
+            return Err(BackendError::Failed(format!(
+                "the formation with the id \"{formation_id}\" is not in DRAFT state; only a draft can be finalized"
+            )));
         }
         f["state"] = "READY".into();
         f["status"] = "Ready".into();
         Ok(())
-    })
-    .map_err(|e| match (found, refused) {
-        (false, _) => BackendError::NoSuchFormation(formation_id.to_owned()),
-        (true, true) => BackendError::Failed(format!(
-            "the formation with the id \"{formation_id}\" is not in DRAFT state; only a draft can be finalized"
-        )),
-        (true, false) => e.into(),
     })
 }
 
@@ -497,11 +469,7 @@ fn assign_locked(
     let failing = fresh
         .system(system_id)
         .and_then(|s| s.assignment_error.clone());
-    landscape::edit_formations(path, |list| {
-        let f = list
-            .iter_mut()
-            .find(|f| f["id"] == formation_id)
-            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
+    edit_formation(path, formation_id, |f| {
         match f.get_mut("systems").and_then(|s| s.as_array_mut()) {
             Some(systems) => systems.push(system_id.into()),
             None => f["systems"] = serde_json::json!([system_id]),
@@ -514,8 +482,7 @@ fn assign_locked(
                 serde_json::json!({"state": "CREATE_ERROR", "error": message});
         }
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
 /// Takes a system out of a formation while holding the lock, on the file as it is now; a
@@ -535,13 +502,7 @@ fn unassign_locked(
             super::stops_working(&fresh, f, system_id, catalog)?;
         }
     }
-    let mut found = false;
-    landscape::edit_formations(path, |list| {
-        let f = list
-            .iter_mut()
-            .find(|f| f["id"] == formation_id)
-            .ok_or_else(|| format!("no formation with the id \"{formation_id}\""))?;
-        found = true;
+    edit_formation(path, formation_id, |f| {
         if let Some(systems) = f.get_mut("systems").and_then(|s| s.as_array_mut()) {
             systems.retain(|s| s != system_id);
         }
@@ -550,13 +511,32 @@ fn unassign_locked(
         }
         Ok(())
     })
-    .map_err(|e| {
-        if found {
-            e.into()
-        } else {
-            BackendError::NoSuchFormation(formation_id.to_owned())
-        }
-    })
+}
+
+/// Changes formation `formation_id`'s entry in the file (the caller holds the lock), the
+/// rest of the file byte for byte: `edit` may refuse, and then nothing is written; an id
+/// the file does not have is `NoSuchFormation`.
+fn edit_formation(
+    path: &Path,
+    formation_id: &str,
+    edit: impl FnOnce(&mut serde_json::Value) -> Result<(), BackendError>,
+) -> Result<(), BackendError> {
+    let mut refused: Option<BackendError> = None;
+    let written = landscape::edit_formations(path, |list| {
+        let Some(f) = list.iter_mut().find(|f| f["id"] == formation_id) else {
+            refused = Some(BackendError::NoSuchFormation(formation_id.to_owned()));
+            return Err(String::new());
+        };
+        edit(f).map_err(|e| {
+            let said = e.to_string();
+            refused = Some(e);
+            said
+        })
+    });
+    match (refused, written) {
+        (Some(e), _) => Err(e),
+        (None, written) => Ok(written?),
+    }
 }
 
 /// An exclusive advisory lock on `<target>.lock` beside the file the path resolves to, so
