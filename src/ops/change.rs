@@ -322,38 +322,16 @@ pub async fn assign(
         outcome.state = ctx.backend.status(&f.id).await.ok();
         return Ok(outcome);
     }
-    let wanted: Vec<(String, Want)> = joining.iter().map(|s| (s.clone(), Want::Joined)).collect();
-    let wait = calls.start("Wait until each new assignment is Ready".into());
-    let followed = follow::assignments(
-        ctx.backend,
-        &f.id,
-        &wanted,
-        &ctx.follow,
-        &ctx.progress,
-        &ctx.stop,
+    follow_into(
+        ctx,
+        &mut calls,
+        &mut outcome,
+        &joining,
+        Want::Joined,
+        "Wait until each new assignment is Ready",
     )
     .await;
     entry.close();
-    match followed {
-        Ok(followed) => {
-            if followed.all_final() && followed.systems.values().all(|x| *x == Final::Ready) {
-                wait.done();
-            } else {
-                wait.failed("not every assignment is Ready");
-            }
-            if ctx.stop.requested() && !followed.all_final() {
-                outcome.end = ChangeEnd::Interrupted;
-            }
-            outcome.systems = followed.systems;
-        }
-        Err(e) => {
-            wait.failed(&said(&e));
-            outcome.end = ChangeEnd::Failed(format!(
-                "the new assignments could not be followed: {}",
-                said(&e)
-            ));
-        }
-    }
     outcome.unchanged = already;
     outcome.state = ctx.backend.status(&f.id).await.ok();
     Ok(outcome)
@@ -417,31 +395,15 @@ pub async fn unassign(
             }
         }
     }
-    let wanted: Vec<(String, Want)> = sent.iter().map(|s| (s.clone(), Want::Gone)).collect();
-    let wait = calls.start("Wait until their assignments are gone".into());
-    match follow::assignments(
-        ctx.backend,
-        &f.id,
-        &wanted,
-        &ctx.follow,
-        &ctx.progress,
-        &ctx.stop,
+    follow_into(
+        ctx,
+        &mut calls,
+        &mut outcome,
+        &sent,
+        Want::Gone,
+        "Wait until their assignments are gone",
     )
-    .await
-    {
-        Ok(followed) => {
-            if followed.all_final() {
-                wait.done();
-            } else {
-                wait.failed("not every assignment is gone");
-            }
-            if ctx.stop.requested() && !followed.all_final() {
-                outcome.end = ChangeEnd::Interrupted;
-            }
-            outcome.systems = followed.systems;
-        }
-        Err(e) => wait.failed(&said(&e)),
-    }
+    .await;
     entry.close();
     outcome.state = ctx.backend.status(&f.id).await.ok();
     Ok(outcome)
@@ -521,32 +483,65 @@ async fn settle(
     calls: &mut Calls<'_>,
 ) -> Result<ChangeOutcome, BackendError> {
     let mut outcome = ChangeOutcome::new(action, &f, ChangeEnd::Done);
-    let wanted: Vec<(String, Want)> = f
-        .systems
-        .iter()
-        .map(|s| (s.clone(), Want::Joined))
-        .collect();
-    let wait = calls.start("Wait until every assignment is final".into());
+    follow_into(
+        ctx,
+        calls,
+        &mut outcome,
+        &f.systems,
+        Want::Joined,
+        "Wait until every assignment is final",
+    )
+    .await;
+    outcome.state = Some(ctx.backend.status(&f.id).await?);
+    Ok(outcome)
+}
+
+/// Follows `systems` of the outcome's formation until each is where `want` says, under one
+/// progress line: the outcome gets each system's end; a wait cut short by the interrupt
+/// ends it Interrupted, one that cannot read the formation ends it Failed.
+async fn follow_into(
+    ctx: &Ctx<'_>,
+    calls: &mut Calls<'_>,
+    outcome: &mut ChangeOutcome,
+    systems: &[String],
+    want: Want,
+    label: &str,
+) {
+    let wanted: Vec<(String, Want)> = systems.iter().map(|s| (s.clone(), want)).collect();
+    let wait = calls.start(label.to_owned());
     let followed = follow::assignments(
         ctx.backend,
-        &f.id,
+        &outcome.formation_id,
         &wanted,
         &ctx.follow,
         &ctx.progress,
         &ctx.stop,
     )
-    .await?;
-    if followed.all_final() {
-        wait.done();
-    } else {
-        wait.failed("still in progress");
-        if ctx.stop.requested() {
-            outcome.end = ChangeEnd::Interrupted;
+    .await;
+    match followed {
+        Ok(followed) => {
+            let wanted_end = |f: &Final| match want {
+                Want::Joined => *f == Final::Ready,
+                Want::Gone => *f == Final::Gone,
+            };
+            if followed.systems.values().all(wanted_end) {
+                wait.done();
+            } else {
+                wait.failed("not every assignment ended as it should");
+            }
+            if ctx.stop.requested() && !followed.all_final() {
+                outcome.end = ChangeEnd::Interrupted;
+            }
+            outcome.systems = followed.systems;
+        }
+        Err(e) => {
+            wait.failed(&said(&e));
+            outcome.end = ChangeEnd::Failed(format!(
+                "the assignments could not be followed: {}",
+                said(&e)
+            ));
         }
     }
-    outcome.systems = followed.systems;
-    outcome.state = Some(ctx.backend.status(&f.id).await?);
-    Ok(outcome)
 }
 
 /// Sends one unassign, journaled. The error is one sentence.
