@@ -32,32 +32,40 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The pause after `n` looks that changed nothing: the first doubled `n` times, at most
+    /// the max. The one schedule of every backoff in the app.
+    pub fn nth_pause(&self, n: u32) -> Duration {
+        self.first
+            .saturating_mul(2u32.saturating_pow(n.min(16)))
+            .min(self.max)
+    }
+
     pub fn backoff(&self) -> Backoff {
         Backoff {
-            next: self.first,
-            max: self.max,
+            policy: self.clone(),
+            looks: 0,
         }
     }
 }
 
-/// The pauses between two looks: doubling from the policy's first up to its max.
+/// The pauses between two looks: the policy's schedule, one look after another.
 #[derive(Debug, Clone)]
 pub struct Backoff {
-    next: Duration,
-    max: Duration,
+    policy: Policy,
+    looks: u32,
 }
 
 impl Backoff {
     /// The pause before the next look.
     pub fn next_pause(&mut self) -> Duration {
-        let pause = self.next;
-        self.next = (self.next * 2).min(self.max);
+        let pause = self.policy.nth_pause(self.looks);
+        self.looks = self.looks.saturating_add(1);
         pause
     }
 
     /// Back to the first pause (something changed: look again soon).
-    pub fn reset(&mut self, policy: &Policy) {
-        self.next = policy.first;
+    pub fn reset(&mut self) {
+        self.looks = 0;
     }
 }
 
@@ -254,8 +262,20 @@ mod tests {
         let mut b = p.backoff();
         let pauses: Vec<u128> = (0..5).map(|_| b.next_pause().as_millis()).collect();
         assert_eq!(pauses, vec![100, 200, 350, 350, 350]);
-        b.reset(&p);
+        b.reset();
         assert_eq!(b.next_pause().as_millis(), 100);
+    }
+
+    #[test]
+    fn the_nth_pause_follows_the_same_schedule() {
+        let p = Policy {
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(30),
+            timeout: Duration::from_secs(1),
+        };
+        let pauses: Vec<u64> = (0..7).map(|n| p.nth_pause(n).as_secs()).collect();
+        assert_eq!(pauses, vec![1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(p.nth_pause(u32::MAX).as_secs(), 30);
     }
 
     #[test]

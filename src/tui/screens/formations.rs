@@ -112,9 +112,12 @@ impl Formations {
 
     /// The poll's delay after `unchanged` refreshes that changed nothing.
     pub fn backoff(&self) -> Duration {
-        POLL_FIRST
-            .saturating_mul(2u32.saturating_pow(self.unchanged.min(5)))
-            .min(POLL_MAX)
+        crate::ops::Policy {
+            first: POLL_FIRST,
+            max: POLL_MAX,
+            ..crate::ops::Policy::default()
+        }
+        .nth_pause(self.unchanged)
     }
 
     pub fn selected(&self) -> Option<&Row> {
