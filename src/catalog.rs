@@ -30,6 +30,26 @@ pub struct Catalog {
     #[serde(default)]
     pub scenario_group_keys: std::collections::BTreeMap<String, String>,
     pub formation_types: Vec<FormationType>,
+    /// Regions where SAP's procedures for formations do not apply, each with the words a
+    /// global account's region or a Director's host carries there (checked by `doctor`).
+    #[serde(default)]
+    pub excluded_regions: Vec<ExcludedRegion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludedRegion {
+    pub name: String,
+    /// Lower-case pieces of a region id or host name that place a landscape there.
+    pub markers: Vec<String>,
+}
+
+impl ExcludedRegion {
+    /// Whether `where_` (a region id, or a Director's host) is in this region.
+    pub fn contains(&self, where_: &str) -> bool {
+        let where_ = where_.to_ascii_lowercase();
+        self.markers.iter().any(|m| where_.contains(m.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +85,9 @@ pub struct FormationType {
     pub auto_enabled: Vec<AutoEnabled>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What comes after the formation exists, in SAP's words (shown when it was created).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<String>,
     pub source: String,
 }
 
@@ -77,6 +100,10 @@ pub struct AllowedType {
     pub min: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<usize>,
+    /// How a global account gets a system of this type into its Systems list, for a
+    /// landscape that has none (`doctor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how_to_get: Option<String>,
 }
 
 impl AllowedType {

@@ -167,6 +167,7 @@ impl Cli {
             Some(Command::Wait(args)) => &args.source,
             Some(Command::Pair { source, .. }) => source,
             Some(Command::Recover { source }) => source,
+            Some(Command::Doctor { source, .. }) => source,
             Some(Command::Types { .. } | Command::Generate(_)) | None => {
                 return self.source.clone();
             }
@@ -292,6 +293,19 @@ pub enum Command {
         /// The system, by id or name.
         #[arg(value_name = "SYSTEM")]
         system: String,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Check the prerequisites of a formation type on this landscape, each with its fix:
+    /// the role, the region, a system of every type it needs and one that may join (exit 0
+    /// when a formation of the type can be created, 1 when a prerequisite blocks it).
+    Doctor {
+        /// The formation type (id, display name or former display name) [default: the Task
+        /// Center type].
+        #[arg(long = "type", value_name = "TYPE")]
+        formation_type: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
         #[command(flatten)]
         source: SourceArgs,
     },

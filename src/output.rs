@@ -34,6 +34,9 @@ pub struct Verdict<'a> {
     pub auto_enabled: &'a [rules::AutoEnabled],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<&'a Created>,
+    /// Once created: what comes next (the catalog's words for the type).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub next_steps: &'a [String],
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
 }
@@ -53,8 +56,16 @@ impl<'a> Verdict<'a> {
             candidates: &report.candidates,
             auto_enabled: &report.auto_enabled,
             created: None,
+            next_steps: &[],
             dry_run: false,
         }
+    }
+
+    /// The verdict of a formation that was created: with it, what comes next.
+    pub fn created(mut self, created: &'a Created, ftype: &'a FormationType) -> Self {
+        self.created = Some(created);
+        self.next_steps = &ftype.next_steps;
+        self
     }
 }
 
@@ -173,6 +184,12 @@ pub fn verdict_text(v: &Verdict<'_>, landscape: &Landscape) -> String {
                 neutralise(&a.system),
                 a.communication_scenarios.join(", ")
             );
+        }
+    }
+    if !v.next_steps.is_empty() {
+        let _ = writeln!(out, "\nNext:");
+        for step in v.next_steps {
+            let _ = writeln!(out, "  {step}");
         }
     }
     out

@@ -186,7 +186,9 @@ fn show(
         return;
     };
     let mut verdict = Verdict::new(plan, ftype, report);
-    verdict.created = created;
+    if let Some(created) = created {
+        verdict = verdict.created(created, ftype);
+    }
     verdict.dry_run = dry_run;
     print(format, &verdict, || {
         output::verdict_text(&verdict, landscape)

@@ -294,6 +294,13 @@ async fn steps(ctx: &ops::Ctx<'_>, plan: &Plan, landscape: &Landscape) -> Result
                     }
                 }
                 super::create::say_ending(ctx, &wanted.name, &outcome);
+                if matches!(outcome.end, ops::End::Created)
+                    && let Some(t) = ctx.catalog.by_id(&wanted.type_id)
+                {
+                    for step in &t.next_steps {
+                        println!("Created \"{}\". Next: {step}", neutralise(&wanted.name));
+                    }
+                }
                 (outcome.exit_code(), None)
             }
         };

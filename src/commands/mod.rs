@@ -7,6 +7,7 @@
 mod catalog;
 mod create;
 mod declare;
+mod doctor;
 mod formations;
 mod generate;
 mod recover;
@@ -49,6 +50,21 @@ pub async fn run(
         } => {
             let backend = open(source)?;
             create::create(backend.as_ref(), plan, *dry_run, *draft, source, catalog).await
+        }
+        Command::Doctor {
+            formation_type,
+            format,
+            ..
+        } => {
+            let backend = open(source)?;
+            doctor::doctor(
+                backend.as_ref(),
+                formation_type.as_deref(),
+                *format,
+                source,
+                catalog,
+            )
+            .await
         }
         Command::Recover { .. } => {
             let backend = backend::open(&source.source())?;

@@ -94,6 +94,7 @@ fn apply_types(ftype: &mut FormationType, t: &q::FormationTemplate) -> Option<St
                     system_type: (*name).to_owned(),
                     min: 0,
                     max: None,
+                    how_to_get: None,
                 })
         })
         .collect();

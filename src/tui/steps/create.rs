@@ -435,6 +435,11 @@ impl CreateStep {
                         a.communication_scenarios.join(", "),
                     ))));
                 }
+                if let Some(t) = data.ctx.catalog.by_id(&data.plan.type_id) {
+                    for step in &t.next_steps {
+                        lines.push(Line::raw(format!("Next: {}", clean(step))));
+                    }
+                }
                 lines.push(Line::raw("Press Enter to finish."));
             }
             Phase::Failed { message } => {
