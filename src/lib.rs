@@ -10,6 +10,7 @@ pub mod cli_words;
 pub mod commands;
 pub mod declare;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod generate;
