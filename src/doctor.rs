@@ -25,7 +25,7 @@ pub enum Status {
     Note,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Check {
     pub id: String,
     pub status: Status,
@@ -75,7 +75,16 @@ fn role(landscape: &Landscape, target: &Target, catalog: &Catalog) -> Check {
             "role",
             Status::Blocks,
             title,
-            format!("{} has neither {roles}.", user.name),
+            format!(
+                "{} has {}, neither {}.",
+                user.name,
+                if user.roles.is_empty() {
+                    "no role".to_owned()
+                } else {
+                    format!("the role {}", user.roles.join(", "))
+                },
+                catalog.admin_roles.join(" nor ")
+            ),
             Some(format!(
                 "Ask an administrator of the global account to assign you the role collection {roles} (Security › Users in the cockpit)."
             )),
@@ -266,7 +275,10 @@ pub fn checks(
     target: &Target,
     flags: &str,
 ) -> Vec<Check> {
-    let mut out = vec![role(landscape, target, catalog), region(landscape, target, catalog)];
+    let mut out = vec![
+        role(landscape, target, catalog),
+        region(landscape, target, catalog),
+    ];
     out.extend(systems(landscape, ftype, catalog, flags));
     out
 }

@@ -838,3 +838,29 @@ fn a_create_whose_terminal_closes_after_the_confirmation_is_left_whole_or_gone()
         .unwrap_or(0);
     assert_eq!(left, 0, "the journal is closed");
 }
+
+/// Issue 21: a first start on a landscape where a prerequisite blocks the formation type
+/// opens on the checklist with each fix; Esc goes on to the wizard.
+#[test]
+fn a_blocking_prerequisite_opens_the_checklist_first_and_esc_goes_on_to_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/demo-landscape.json")).unwrap();
+    doc["global_account"]["region"] = serde_json::json!("cn40");
+    let file = dir.path().join("landscape.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let mut app = App::start(&["--landscape", file.to_str().unwrap()], dir.path());
+    app.wait_for("Prerequisites");
+    app.wait_for("China (Shanghai)");
+    assert!(
+        app.screen()
+            .contains("Fix: Use a global account in another region"),
+        "{}",
+        app.screen()
+    );
+    app.send("\x1b");
+    app.wait_for("Name the formation");
+    app.send("\x03");
+    assert_eq!(app.wait_exit(), 130);
+    app.assert_terminal_restored();
+}

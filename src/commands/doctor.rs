@@ -44,7 +44,9 @@ pub(super) async fn doctor(
         ready,
         checks,
     };
-    print(format, &report, || text(&report, &backend.describe(), &flags));
+    print(format, &report, || {
+        text(&report, &backend.describe(), &flags)
+    });
     Ok(if ready {
         exit::OK
     } else {

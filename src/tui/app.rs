@@ -9,7 +9,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::{self, KeyHint};
-use super::screens::{formation, formations};
+use super::screens::{doctor, formation, formations};
 use super::stack::{self, Change, Screen};
 use super::steps::{Outcome, create, ftype, name, review, systems};
 use super::theme::Theme;
@@ -420,6 +420,15 @@ impl Model {
         self.screens.last().filter(|s| !matches!(s, Screen::Wizard))
     }
 
+    /// Whether a management screen (Formations, Formation) is on top: the wizard's
+    /// choices are not what quitting would lose.
+    pub fn managing(&self) -> bool {
+        matches!(
+            self.top_screen(),
+            Some(Screen::Formations(_) | Screen::Formation(_))
+        )
+    }
+
     /// Whether the window is below the wizard's minimum size: only Ctrl-C acts then.
     pub fn too_small(&self) -> bool {
         self.size.0 < super::view::MIN_WIDTH || self.size.1 < super::view::MIN_HEIGHT
@@ -487,6 +496,7 @@ impl Model {
     pub fn step_commands(&self) -> Vec<KeyHint> {
         let mut out = match (self.top_screen(), &self.step) {
             (Some(Screen::Formations(f)), _) => f.commands(),
+            (Some(Screen::Prerequisites(c)), _) => c.commands(),
             (Some(Screen::Formation(f)), _) => f.commands(),
             (_, step) => self.wizard_commands(step),
         };
@@ -498,7 +508,11 @@ impl Model {
         match step {
             Step::Loading => Vec::new(),
             Step::Name(s) => s.commands(),
-            Step::Type(s) => s.commands(),
+            Step::Type(s) => {
+                let mut keys = s.commands();
+                keys.push(keys::more("d", "prerequisites"));
+                keys
+            }
             Step::Systems(_) if self.register.is_some() => self
                 .register
                 .as_ref()
@@ -509,9 +523,14 @@ impl Model {
                 if super::register::can_open(self) {
                     keys.insert(0, keys::hint("r", "register"));
                 }
+                keys.push(keys::more("d", "prerequisites"));
                 keys
             }
-            Step::Review(s) => s.commands(&self.data),
+            Step::Review(s) => {
+                let mut keys = s.commands(&self.data);
+                keys.push(keys::more("d", "prerequisites"));
+                keys
+            }
             Step::Create(s) => s.commands(),
         }
     }
@@ -523,7 +542,7 @@ impl Model {
 
     /// Why quitting now would lose something, if it would.
     fn loss(&self) -> Option<String> {
-        if self.top_screen().is_some() {
+        if self.managing() {
             // The management screens hold nothing unsaved: each change is sent at once.
             return None;
         }
@@ -650,7 +669,35 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         model.screens.push(Screen::Formations(screen));
         return ensure_poll(model);
     }
+    // A first-time setup that cannot succeed yet starts with what is missing and its fix.
+    if !model.manage && model.data.adding.is_none() {
+        let checklist = prerequisites(model);
+        if checklist.blocked() {
+            model.screens.push(Screen::Prerequisites(checklist));
+        }
+    }
     Vec::new()
+}
+
+/// The prerequisites of the chosen formation type (the Task Center type before one is
+/// chosen), checked on the landscape the wizard has.
+fn prerequisites(model: &Model) -> doctor::Checklist {
+    let data = &model.data;
+    let catalog = data.catalog();
+    let ftype = catalog
+        .by_id(&data.plan.type_id)
+        .or_else(|| catalog.by_id(crate::doctor::DEFAULT_TYPE));
+    let Some(ftype) = ftype else {
+        return doctor::Checklist::new("", Vec::new());
+    };
+    let checks = crate::doctor::checks(
+        &data.landscape,
+        ftype,
+        catalog,
+        &data.ctx.backend.target(),
+        &data.source_flags,
+    );
+    doctor::Checklist::new(&ftype.name, checks)
 }
 
 /// The server's rules win over the built-in catalog: the checker is rebuilt on them and the
@@ -836,6 +883,19 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         super::register::open(model);
         return Vec::new();
     }
+    if key.code == KeyCode::Char('d')
+        && !model.typing()
+        && model.load.loaded
+        && model.data.adding.is_none()
+        && matches!(
+            model.step,
+            Step::Type(_) | Step::Systems(_) | Step::Review(_)
+        )
+    {
+        let checklist = prerequisites(model);
+        model.screens.push(Screen::Prerequisites(checklist));
+        return Vec::new();
+    }
     if key.code == KeyCode::Char('a')
         && !model.typing()
         && matches!(model.step, Step::Systems(_))
@@ -913,7 +973,7 @@ fn request_quit(model: &mut Model) {
 fn quit(model: &mut Model) {
     model.overlay = None;
     model.exit = Some(match &model.step {
-        _ if model.top_screen().is_some() || model.data.adding.is_some() => Exit {
+        _ if model.managing() || model.data.adding.is_some() => Exit {
             code: exit::OK,
             summary: None,
             message: None,
@@ -1059,6 +1119,12 @@ fn goto(model: &mut Model, n: usize) {
 /// A key for the Formations or Formation screen on top of the stack.
 fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     match model.screens.last_mut() {
+        Some(Screen::Prerequisites(c)) => {
+            if c.key(key) == doctor::Action::Back {
+                model.screens.pop();
+            }
+            Vec::new()
+        }
         Some(Screen::Formations(f)) => match f.key(key) {
             formations::Action::None => Vec::new(),
             formations::Action::Open(id) => open_formation(model, &id),
@@ -1261,7 +1327,7 @@ fn refresh_screens(screens: &mut Vec<Screen>, landscape: &Landscape, catalog: &C
             }
             None => false,
         },
-        Screen::Wizard => true,
+        Screen::Wizard | Screen::Prerequisites(_) => true,
     });
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::screens::doctor::Checklist;
 use super::screens::formation::Formation;
 use super::screens::formations::Formations;
 
@@ -13,6 +14,8 @@ pub enum Screen {
     Wizard,
     Formations(Formations),
     Formation(Formation),
+    /// The prerequisites of the formation type (`crate::doctor`), over the wizard.
+    Prerequisites(Checklist),
 }
 
 /// A change the Formation screen asks for, run on the backend by the runtime.

@@ -43,6 +43,7 @@ pub(crate) fn top(m: &Model) -> &'static str {
         Some(Screen::Wizard) => "wizard",
         Some(Screen::Formations(_)) => "formations",
         Some(Screen::Formation(_)) => "formation",
+        Some(Screen::Prerequisites(_)) => "prerequisites",
         None => "none",
     }
 }

@@ -610,11 +610,33 @@ fn missing_role_and_unavailable_type_are_said_on_the_first_screen() {
         formation_type: Some("sap-start".into()),
         ..Prefill::default()
     };
-    let m = model_with(Theme::new(true, true), prefill, landscape);
+    let mut m = model_with(Theme::new(true, true), prefill, landscape);
+    // A prerequisite blocks: the first screen is the checklist, with the role's fix.
+    let text = screen(&m);
+    assert!(text.contains("Prerequisites"), "{text}");
+    assert!(text.contains("Subaccount Viewer"), "{text}");
+    assert!(text.contains("Fix: Ask an administrator"), "{text}");
+    // Enter goes on to the wizard, which says it again before step 1.
+    key(&mut m, KeyCode::Enter);
     let text = screen(&m);
     assert!(text.contains("Before you start"), "{text}");
     assert!(text.contains("Subaccount Viewer"), "{text}");
     assert!(text.contains("cannot be completed"), "{text}");
+}
+
+#[test]
+fn d_opens_the_prerequisites_from_a_step_and_esc_goes_back() {
+    let mut m = at_systems();
+    key(&mut m, KeyCode::Char('d'));
+    let text = screen(&m);
+    assert!(text.contains("Prerequisites"), "{text}");
+    assert!(
+        text.contains("An SAP Task Center system can join"),
+        "{text}"
+    );
+    key(&mut m, KeyCode::Esc);
+    assert!(matches!(m.step, Step::Systems(_)));
+    assert!(!screen(&m).contains("Prerequisites"));
 }
 
 // ---- keys everywhere ----

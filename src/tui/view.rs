@@ -65,6 +65,7 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     frame.render_widget(header_line(model, usize::from(area.width)), header);
     match screen {
         Screen::Formations(s) => s.view(t, frame, body),
+        Screen::Prerequisites(s) => s.view(t, frame, body),
         Screen::Formation(s) => s.view(t, frame, body),
         Screen::Wizard => {}
     }
@@ -84,23 +85,9 @@ fn flash_height(model: &Model, area: Rect) -> u16 {
         .clamp(1, most)
 }
 
-/// How many lines `text` takes when wrapped at spaces to `width` columns (display width).
+/// How many lines `text` takes wrapped to `width` columns.
 fn wrapped_lines(text: &str, width: usize) -> usize {
-    use unicode_width::UnicodeWidthStr;
-    let width = width.max(1);
-    let mut lines = 1;
-    let mut used = 0;
-    for word in text.split(' ') {
-        let w = word.width();
-        let need = if used == 0 { w } else { used + 1 + w };
-        if need <= width {
-            used = need;
-        } else {
-            lines += 1 + w.saturating_sub(1) / width;
-            used = w % width;
-        }
-    }
-    lines
+    wrap_words(text, width).len().max(1)
 }
 
 /// The answer to the last key under every screen, wrapped (its last line cut with … if it
@@ -327,6 +314,7 @@ fn help(model: &Model, frame: &mut Frame, area: Rect) {
     ));
     let name = match (model.top_screen(), model.step.number()) {
         (Some(Screen::Formations(_)), _) => "Formations",
+        (Some(Screen::Prerequisites(_)), _) => "Prerequisites",
         (Some(Screen::Formation(_)), _) => "Formation",
         _ if model.data.adding.is_some() => "Add systems",
         (_, n @ 1..=4) => STEPS[n - 1],

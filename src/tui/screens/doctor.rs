@@ -1,0 +1,124 @@
+//! The Prerequisites screen: `formation-wizard doctor`'s checklist as the TUI's first
+//! screen when a prerequisite blocks the formation type (and on `d` from the wizard's steps
+//! that take no text): each check with ✓/✗ and its fix, so that a newcomer sees what to do
+//! before choosing anything. Esc or Enter goes on to the wizard.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::doctor::{Check, Status};
+use crate::text::neutralise;
+use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    None,
+    /// On to the wizard.
+    Back,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checklist {
+    type_name: String,
+    checks: Vec<Check>,
+    scroll: u16,
+}
+
+impl Checklist {
+    pub fn new(type_name: &str, checks: Vec<Check>) -> Checklist {
+        Checklist {
+            type_name: type_name.to_owned(),
+            checks,
+            scroll: 0,
+        }
+    }
+
+    pub fn blocked(&self) -> bool {
+        !crate::doctor::ready(&self.checks)
+    }
+
+    pub fn key(&mut self, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter => Action::Back,
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.scroll = self.scroll.saturating_add(1);
+                Action::None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Action::None
+            }
+            KeyCode::PageDown => {
+                self.scroll = self.scroll.saturating_add(10);
+                Action::None
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(10);
+                Action::None
+            }
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.scroll = 0;
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+
+    pub fn commands(&self) -> Vec<KeyHint> {
+        vec![
+            hint("Enter/Esc", "on to the wizard"),
+            more("↑↓/jk PgUp/PgDn", "scroll"),
+        ]
+    }
+
+    fn lines(&self, t: &Theme) -> Vec<Line<'static>> {
+        let clean = |s: &str| neutralise(s).into_owned();
+        let mut lines = vec![Line::raw(clean(&format!(
+            "What SAP's procedure needs for {}, checked on this landscape:",
+            self.type_name
+        )))];
+        for c in &self.checks {
+            let (mark, style) = match c.status {
+                Status::Ok => (t.sym.ok, t.ok()),
+                Status::Blocks => (t.sym.bad, t.error()),
+                Status::Note => ("!", t.warning()),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(clean(&c.title)),
+            ]));
+            if !c.detail.is_empty() {
+                lines.push(Line::styled(format!("  {}", clean(&c.detail)), t.dim()));
+            }
+            if let Some(fix) = &c.fix {
+                lines.push(Line::raw(format!("  Fix: {}", clean(fix))));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(if self.blocked() {
+            "A formation of this type cannot be created until each ✗ is fixed. Enter goes on to the wizard anyway."
+        } else {
+            "Everything needed is there. Enter goes on to the wizard."
+        }));
+        lines
+    }
+
+    pub fn view(&self, t: &Theme, frame: &mut Frame, area: Rect) {
+        frame.render_widget(
+            Paragraph::new(self.lines(t))
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll, 0))
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(t.focused_border())
+                        .title(" Prerequisites "),
+                ),
+            area,
+        );
+    }
+}
