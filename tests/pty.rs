@@ -570,6 +570,12 @@ fn term_dumb_is_refused_with_a_pointer_to_the_commands() {
     let out = String::from_utf8_lossy(&app.raw).into_owned();
     assert!(out.contains("TERM=dumb"), "{out}");
     assert!(out.contains("formation-wizard check"), "{out}");
+    // `manage` there points at the day-two commands, not at the wizard's.
+    let mut app = App::start_with(&["manage"], dir.path(), &[("TERM", "dumb")]);
+    assert_eq!(app.wait_exit(), 2);
+    let out = String::from_utf8_lossy(&app.raw).into_owned();
+    assert!(out.contains("formation-wizard formations"), "{out}");
+    assert!(!out.contains("formation-wizard check"), "{out}");
 }
 
 #[test]

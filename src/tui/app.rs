@@ -495,7 +495,14 @@ impl Model {
     /// The keys of the current step plus the global ones, whatever overlay is open.
     pub fn step_commands(&self) -> Vec<KeyHint> {
         let mut out = match (self.top_screen(), &self.step) {
-            (Some(Screen::Formations(f)), _) => f.commands(),
+            (Some(Screen::Formations(f)), _) => {
+                let mut keys = f.commands();
+                if self.screens.len() == 1 {
+                    // The first screen: Esc has nothing to go back to.
+                    keys.retain(|k| !(k.keys == "Esc" && k.action == "back"));
+                }
+                keys
+            }
             (Some(Screen::Prerequisites(c)), _) => c.commands(),
             (Some(Screen::Formation(f)), _) => f.commands(),
             (_, step) => self.wizard_commands(step),
@@ -1136,7 +1143,7 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 goto(model, 1);
                 Vec::new()
             }
-            formations::Action::Back => pop_or_quit(model),
+            formations::Action::Back => back(model),
         },
         Some(Screen::Formation(f)) => {
             let id = f.id().to_owned();
@@ -1174,7 +1181,7 @@ fn on_screen_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
                 formation::Action::Resync => change(model, Change::Resync { formation_id: id }),
                 formation::Action::Finalize => change(model, Change::Finalize { formation_id: id }),
                 formation::Action::Delete => change(model, Change::Delete { formation_id: id }),
-                formation::Action::Back => pop_or_quit(model),
+                formation::Action::Back => back(model),
             }
         }
         _ => Vec::new(),
@@ -1224,12 +1231,14 @@ fn removal_warning(model: &mut Model, formation_id: &str) {
     };
 }
 
-fn pop_or_quit(model: &mut Model) -> Vec<Cmd> {
+/// Esc on a management screen: back to the one below. On the first screen there is nothing
+/// to go back to, so Esc does not quit (q does), as the hint bar says.
+fn back(model: &mut Model) -> Vec<Cmd> {
     if model.screens.len() > 1 {
         model.screens.pop();
         return ensure_poll(model);
     }
-    request_quit(model);
+    model.flash = Some("This is the first screen: q quits.".into());
     Vec::new()
 }
 

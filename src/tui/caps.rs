@@ -14,6 +14,9 @@ pub struct Caps {
 /// Why the wizard cannot run on this terminal.
 pub const DUMB: &str = "this terminal (TERM=dumb) cannot show the wizard; use `formation-wizard check` or `formation-wizard create` with --name, --type and --system (and `formation-wizard types` / `systems` to see the choices), or run the wizard in a terminal such as xterm";
 
+/// Why `manage` cannot run on this terminal: the day-two commands do the same in a script.
+pub const DUMB_MANAGE: &str = "this terminal (TERM=dumb) cannot show the management screens; use `formation-wizard formations` and `formation-wizard show FORMATION` (then `assign`, `unassign`, `resync`, `finalize`, `delete`), or run `manage` in a terminal such as xterm";
+
 /// Capabilities for the value of `$TERM`; `Err` with the message to show when the wizard
 /// cannot run there.
 pub fn from_term(term: Option<&str>) -> Result<Caps, &'static str> {

@@ -89,7 +89,10 @@ async fn run_app(
         ));
     }
     let term_name = std::env::var("TERM").ok();
-    let caps = caps::from_term(term_name.as_deref()).map_err(|m| AppError::Usage(m.into()))?;
+    let caps = caps::from_term(term_name.as_deref()).map_err(|m| {
+        let advice = if manage { caps::DUMB_MANAGE } else { m };
+        AppError::Usage(advice.into())
+    })?;
     ALT_SCREEN.store(caps.alternate_screen, Ordering::SeqCst);
     let backend: Arc<dyn Backend> = Arc::from(backend::open(source)?);
     let theme = theme::Theme::detect(args.no_color || !caps.color);

@@ -359,3 +359,15 @@ fn both_management_screens_end_with_their_keys_and_help_and_quit_in_the_bar() {
         assert!(bar.contains(want), "{want:?} not in {bar:?}");
     }
 }
+
+#[test]
+fn esc_on_the_first_screen_does_not_quit() {
+    let (mut m, _) = managed(demo());
+    assert_eq!(top(&m), "formations");
+    key(&mut m, KeyCode::Esc);
+    assert!(m.exit.is_none(), "Esc is back, never quit");
+    assert_eq!(top(&m), "formations");
+    assert!(m.flash.as_deref().unwrap_or("").contains("q quits"));
+    key(&mut m, KeyCode::Char('q'));
+    assert_eq!(m.exit.map(|e| e.code), Some(0));
+}
