@@ -56,7 +56,9 @@ pub(super) async fn check(
         None,
         false,
     );
-    Ok(verdict_code(&report))
+    let code = verdict_code(&report);
+    super::left_at_exit((landscape, report));
+    Ok(code)
 }
 
 pub(super) async fn create(
