@@ -229,7 +229,7 @@ pub struct Landscape {
     pub user: Option<User>,
     pub systems: Vec<System>,
     pub formations: Vec<Formation>,
-    system_index: HashMap<String, usize>,
+    system_index: IdIndex,
     /// For each system (by position), the positions of the formations it is in.
     memberships: Vec<Vec<usize>>,
     /// Formation positions by lower-case name, for the name rules on every keystroke.
@@ -346,12 +346,12 @@ impl Landscape {
         mut formations: Vec<Formation>,
         catalog: &Catalog,
     ) -> Result<Landscape, String> {
-        let mut system_index = HashMap::with_capacity(systems.len());
+        let mut system_index = IdIndex::with_capacity(systems.len());
         for (i, s) in systems.iter().enumerate() {
             if s.id.trim().is_empty() {
                 return Err(format!("systems[{i}] has an empty \"id\""));
             }
-            if let Some(prev) = system_index.insert(s.id.clone(), i) {
+            if let Err(prev) = system_index.insert(&systems, i) {
                 return Err(format!(
                     "systems[{i}] repeats the id \"{}\" of systems[{prev}]",
                     s.id
@@ -391,7 +391,7 @@ impl Landscape {
                 .id
                 .clone();
             for member in &f.systems {
-                let Some(&s_pos) = system_index.get(member) else {
+                let Some(s_pos) = system_index.get(&systems, member) else {
                     return Err(format!(
                         "{at} lists the system \"{member}\", which does not exist"
                     ));
@@ -425,9 +425,15 @@ impl Landscape {
             }
         }
         let names = names_of(&formations);
+        // A handful of types among many systems: each type's name is copied once.
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         for (pos, s) in systems.iter().enumerate() {
-            by_type.entry(s.system_type.clone()).or_default().push(pos);
+            match by_type.get_mut(&s.system_type) {
+                Some(positions) => positions.push(pos),
+                None => {
+                    by_type.insert(s.system_type.clone(), vec![pos]);
+                }
+            }
         }
         Ok(Landscape {
             global_account,
@@ -452,7 +458,7 @@ impl Landscape {
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.system_index.get(id).copied()
+        self.system_index.get(&self.systems, id)
     }
 
     /// The formations the system at `pos` is in.
@@ -510,7 +516,7 @@ impl Landscape {
             }
         }
         for member in &formation.systems {
-            if let Some(&s) = self.system_index.get(member) {
+            if let Some(s) = self.system_index.get(&self.systems, member) {
                 let positions = &mut self.memberships[s];
                 let i = positions.partition_point(|&p| p < at);
                 positions.insert(i, at);
@@ -561,13 +567,22 @@ mod one_pass {
         // bad bytes lie where it looks.
         let text = std::str::from_utf8(bytes).ok()?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let Read(file) = Read::<LandscapeFile>::deserialize(&mut de).ok()?;
+        let Read(file) = de.deserialize_map(Top { room: room(bytes) }).ok()?;
         de.end().ok()?;
         Some(file)
     }
 
     /// A part of the landscape as the one pass reads it.
     struct Read<T>(T);
+
+    /// How many systems to make room for at once, so that the list is not copied (and its
+    /// pages touched twice) while it grows: the `"id":` keys in the file, at most a million.
+    /// A formation's id counts too, so there is room to spare.
+    fn room(bytes: &[u8]) -> usize {
+        memchr::memmem::find_iter(bytes, b"\"id\":")
+            .take(1 << 20)
+            .count()
+    }
 
     /// No sentence is needed: the two-pass reader words the problem.
     fn refused<E: de::Error>() -> E {
@@ -656,37 +671,80 @@ mod one_pass {
 
     // The document is at depth 0; `systems` and the other top-level values at 1, a system
     // at 2, its values at 3 — as `json_text::check_unique_keys` counts.
-    object!(LandscapeFile, "a landscape", |map| {
-        let mut seen = Seen::default();
-        let (mut global_account, mut user, mut systems, mut formations) = (None, None, None, None);
-        while let Some(Key(key)) = map.next_key()? {
-            match &*key {
-                "global_account" => {
-                    seen.known(0)?;
-                    global_account = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
-                }
-                "user" => {
-                    seen.known(1)?;
-                    user = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
-                }
-                "systems" => {
-                    seen.known(2)?;
-                    systems = Some(map.next_value::<Read<Vec<System>>>()?.0);
-                }
-                "formations" => {
-                    seen.known(3)?;
-                    formations = Some(map.next_value::<Read<Vec<Formation>>>()?.0);
-                }
-                _ => seen.unknown(&mut map, key, 0)?,
-            }
+    /// The document, with the room to make for its systems.
+    struct Top {
+        room: usize,
+    }
+
+    impl<'de> Visitor<'de> for Top {
+        type Value = Read<LandscapeFile>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a landscape")
         }
-        Ok(Read(LandscapeFile {
-            global_account,
-            user,
-            systems: required(systems)?,
-            formations: formations.unwrap_or_default(),
-        }))
-    });
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = Seen::default();
+            let (mut global_account, mut user, mut systems, mut formations) =
+                (None, None, None, None);
+            while let Some(Key(key)) = map.next_key()? {
+                match &*key {
+                    "global_account" => {
+                        seen.known(0)?;
+                        global_account = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                    }
+                    "user" => {
+                        seen.known(1)?;
+                        user = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                    }
+                    "systems" => {
+                        seen.known(2)?;
+                        systems = Some(map.next_value_seed(Systems { room: self.room })?);
+                    }
+                    "formations" => {
+                        seen.known(3)?;
+                        formations = Some(map.next_value::<Read<Vec<Formation>>>()?.0);
+                    }
+                    _ => seen.unknown(&mut map, key, 0)?,
+                }
+            }
+            Ok(Read(LandscapeFile {
+                global_account,
+                user,
+                systems: required(systems)?,
+                formations: formations.unwrap_or_default(),
+            }))
+        }
+    }
+
+    /// The list of systems, made with room for them.
+    struct Systems {
+        room: usize,
+    }
+
+    impl<'de> de::DeserializeSeed<'de> for Systems {
+        type Value = Vec<System>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<System>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Systems {
+        type Value = Vec<System>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of systems")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<System>, A::Error> {
+            let mut out = Vec::with_capacity(self.room);
+            while let Some(Read(item)) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
 
     object!(GlobalAccount, "a global account", |map| {
         let mut seen = Seen::default();
@@ -841,8 +899,63 @@ mod one_pass {
         };
     }
 
-    list!(System, "a list of systems");
     list!(Formation, "a list of formations");
+}
+
+/// System positions by id. The table holds positions only: the ids stay in `systems`,
+/// not copied into the index (100,000 strings fewer to make and free). Hashed with the
+/// standard library's keyed SipHash, as a `HashMap` is, so ids chosen to collide do not
+/// slow the lookups down.
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<usize>,
+    hasher: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} systems)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn with_capacity(n: usize) -> IdIndex {
+        IdIndex {
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    fn hash(hasher: &std::hash::RandomState, id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(hasher, id)
+    }
+
+    /// The position of the system `id` in `systems`, the list the index was built over.
+    fn get(&self, systems: &[System], id: &str) -> Option<usize> {
+        self.table
+            .find(Self::hash(&self.hasher, id), |&p| {
+                systems.get(p).is_some_and(|s| s.id == id)
+            })
+            .copied()
+    }
+
+    /// Indexes `systems[pos]`, or returns the position that already has its id.
+    fn insert(&mut self, systems: &[System], pos: usize) -> Result<(), usize> {
+        let IdIndex { table, hasher } = self;
+        let id = systems[pos].id.as_str();
+        let entry = table.entry(
+            Self::hash(hasher, id),
+            |&p| systems[p].id == id,
+            |&p| Self::hash(hasher, &systems[p].id),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(held) => Err(*held.get()),
+            hashbrown::hash_table::Entry::Vacant(free) => {
+                free.insert(pos);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Formation positions by lower-case name.

@@ -277,3 +277,52 @@ fn a_write_keeps_every_other_byte() {
 fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).position(|w| w == needle).unwrap()
 }
+
+/// `check` in text asks for the verdict alone (`rules::evaluate_verdict`): the same
+/// report as `rules::evaluate`, without the candidates nobody prints.
+#[test]
+fn the_verdict_alone_is_the_report_without_its_candidates() {
+    use formation_wizard::plan::FormationPlan;
+    use formation_wizard::rules;
+    let catalog = Catalog::embedded().unwrap();
+    let generated = formation_wizard::generate::landscape(&catalog, 3_000, 300, 7);
+    let bytes = serde_json::to_vec(&generated).unwrap();
+    let l = Landscape::parse(&bytes, "x", &catalog).unwrap();
+    let of_type = |t: &str| -> Vec<String> {
+        l.systems
+            .iter()
+            .filter(|s| s.system_type == t)
+            .map(|s| s.id.clone())
+            .collect()
+    };
+    let plans = [
+        (
+            "TC",
+            "sap-task-center",
+            of_type("SAP Task Center")[..1].to_vec(),
+        ),
+        (
+            "Both",
+            "sap-task-center",
+            [
+                &of_type("SAP Task Center")[..2],
+                &of_type("SAP S/4HANA Cloud")[..3],
+            ]
+            .concat(),
+        ),
+        ("", "sap-start", Vec::new()),
+        ("X", "no-such-type", Vec::new()),
+    ];
+    for (name, ty, systems) in plans {
+        let plan = FormationPlan {
+            name: name.into(),
+            type_id: ty.into(),
+            systems,
+        };
+        let mut full = rules::evaluate(&plan, &l, &catalog);
+        let alone = rules::evaluate_verdict(&plan, &l, &catalog);
+        assert!(alone.candidates.is_empty());
+        full.candidates.clear();
+        assert_eq!(format!("{full:?}"), format!("{alone:?}"), "{name} {ty}");
+    }
+}
