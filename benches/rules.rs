@@ -30,6 +30,24 @@ fn load(c: &mut Criterion) {
     group.finish();
 }
 
+/// Issue 22: the file read in one pass against the two-pass reader it replaced (a typed
+/// parse with paths, then the whole document again for repeated keys), at 100,000 systems
+/// and 10,000 formations, the parse and the validation included, the result dropped.
+/// `benches/load_vs_python.py` measures the whole `check` process beside Python.
+fn load_one_pass(c: &mut Criterion) {
+    let catalog = Catalog::embedded().unwrap();
+    let mut group = c.benchmark_group("load_100k");
+    group.sample_size(10);
+    let bytes = landscape_json(&catalog, 100_000);
+    group.bench_function("one_pass", |b| {
+        b.iter(|| Landscape::parse(black_box(&bytes), "bench", &catalog).unwrap())
+    });
+    group.bench_function("two_pass", |b| {
+        b.iter(|| Landscape::parse_two_pass(black_box(&bytes), "bench", &catalog).unwrap())
+    });
+    group.finish();
+}
+
 /// The first selectable candidate of each type bucket, to toggle.
 fn first_selectable(checker: &rules::Checker, landscape: &Landscape) -> String {
     let i = (0..checker.len()).find(|&i| checker.selectable(i)).unwrap();
@@ -80,5 +98,5 @@ fn candidates(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load, candidates);
+criterion_group!(benches, load, load_one_pass, candidates);
 criterion_main!(benches);

@@ -25,9 +25,12 @@ pub fn check_unique_keys(bytes: &[u8]) -> Result<(), serde_json::Error> {
 /// How deep keys are checked; within serde_json's own recursion limit of 128.
 pub const CHECKED_DEPTH: u16 = 64;
 
-/// Walks any JSON value at a depth, remembering the keys of each object.
+/// Walks any JSON value at a depth, remembering the keys of each object: `Unique(0)` is
+/// the whole document, `Unique(n + 1)` a value inside a container at depth `n`. The
+/// one-pass landscape reader walks the values it does not know with it, at the depth the
+/// whole-document check would have reached them.
 #[derive(Clone, Copy)]
-struct Unique(u16);
+pub struct Unique(pub u16);
 
 impl<'de> DeserializeSeed<'de> for Unique {
     type Value = ();
@@ -89,7 +92,7 @@ impl<'de> Visitor<'de> for Unique {
 }
 
 /// An object key, borrowed from the input when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
+pub struct Key<'de>(pub Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

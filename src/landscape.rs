@@ -229,7 +229,7 @@ pub struct Landscape {
     pub user: Option<User>,
     pub systems: Vec<System>,
     pub formations: Vec<Formation>,
-    system_index: HashMap<String, usize>,
+    system_index: IdIndex,
     /// For each system (by position), the positions of the formations it is in.
     memberships: Vec<Vec<usize>>,
     /// Formation positions by lower-case name, for the name rules on every keystroke.
@@ -269,7 +269,39 @@ impl Landscape {
     }
 
     /// Parses and validates landscape JSON; `origin` names it in errors.
+    ///
+    /// One pass over the bytes reads the file, refuses a repeated key in any object and
+    /// builds the parts (see `one_pass`). When that pass finds a problem, the file is read
+    /// again by [`Landscape::parse_two_pass`], which says what the problem is and where,
+    /// exactly as before: a file is refused or accepted alike by both, and a refusal costs
+    /// a second read that a valid file never pays.
     pub fn parse(
+        bytes: &[u8],
+        origin: &str,
+        catalog: &Catalog,
+    ) -> Result<Landscape, LandscapeError> {
+        match one_pass::read(bytes) {
+            Some(file) => Landscape::from_parts(
+                file.global_account,
+                file.user,
+                file.systems,
+                file.formations,
+                catalog,
+            )
+            .map_err(|problem| LandscapeError::Invalid {
+                origin: origin.to_owned(),
+                problem,
+            }),
+            None => Landscape::parse_two_pass(bytes, origin, catalog),
+        }
+    }
+
+    /// The reader the one-pass one replaced: a typed parse that tracks the path of every
+    /// value (for the error), then a second parse of the whole document for repeated keys.
+    /// Kept for the errors it words, and to compare against (`tests/one_pass.rs`, the
+    /// `landscape` fuzz target).
+    #[doc(hidden)]
+    pub fn parse_two_pass(
         bytes: &[u8],
         origin: &str,
         catalog: &Catalog,
@@ -299,6 +331,13 @@ impl Landscape {
         .map_err(invalid)
     }
 
+    /// Whether the one-pass reader takes `bytes` (its parts, before validation): what the
+    /// tests and the fuzz target compare with [`Landscape::parse_two_pass`].
+    #[doc(hidden)]
+    pub fn one_pass_reads(bytes: &[u8]) -> bool {
+        one_pass::read(bytes).is_some()
+    }
+
     /// Validates parts that came from anywhere (a file, a Director) and indexes them.
     pub fn from_parts(
         global_account: Option<GlobalAccount>,
@@ -307,12 +346,12 @@ impl Landscape {
         mut formations: Vec<Formation>,
         catalog: &Catalog,
     ) -> Result<Landscape, String> {
-        let mut system_index = HashMap::with_capacity(systems.len());
+        let mut system_index = IdIndex::with_capacity(systems.len());
         for (i, s) in systems.iter().enumerate() {
             if s.id.trim().is_empty() {
                 return Err(format!("systems[{i}] has an empty \"id\""));
             }
-            if let Some(prev) = system_index.insert(s.id.clone(), i) {
+            if let Err(prev) = system_index.insert(&systems, i) {
                 return Err(format!(
                     "systems[{i}] repeats the id \"{}\" of systems[{prev}]",
                     s.id
@@ -352,7 +391,7 @@ impl Landscape {
                 .id
                 .clone();
             for member in &f.systems {
-                let Some(&s_pos) = system_index.get(member) else {
+                let Some(s_pos) = system_index.get(&systems, member) else {
                     return Err(format!(
                         "{at} lists the system \"{member}\", which does not exist"
                     ));
@@ -386,9 +425,15 @@ impl Landscape {
             }
         }
         let names = names_of(&formations);
+        // A handful of types among many systems: each type's name is copied once.
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         for (pos, s) in systems.iter().enumerate() {
-            by_type.entry(s.system_type.clone()).or_default().push(pos);
+            match by_type.get_mut(&s.system_type) {
+                Some(positions) => positions.push(pos),
+                None => {
+                    by_type.insert(s.system_type.clone(), vec![pos]);
+                }
+            }
         }
         Ok(Landscape {
             global_account,
@@ -413,7 +458,7 @@ impl Landscape {
     }
 
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.system_index.get(id).copied()
+        self.system_index.get(&self.systems, id)
     }
 
     /// The formations the system at `pos` is in.
@@ -471,7 +516,7 @@ impl Landscape {
             }
         }
         for member in &formation.systems {
-            if let Some(&s) = self.system_index.get(member) {
+            if let Some(s) = self.system_index.get(&self.systems, member) {
                 let positions = &mut self.memberships[s];
                 let i = positions.partition_point(|&p| p < at);
                 positions.insert(i, at);
@@ -496,6 +541,420 @@ impl Landscape {
 
     fn index_names(&mut self) {
         self.names = names_of(&self.formations);
+    }
+}
+
+/// The landscape file read in one pass: each object's keys are matched as they come
+/// (borrowed from the input unless escaped), a repeated key — known or not — ends the read,
+/// and every value the program does not know is walked by [`crate::json_text::Unique`] at
+/// the depth the whole-document check reaches it, so the same repeats are refused below it.
+/// Nothing is worded here: any problem returns `None`, and [`Landscape::parse`] reads the
+/// file again with the two-pass reader for the sentence. The pass must therefore never take
+/// what the two-pass reader refuses, nor read a value differently (`tests/one_pass.rs`).
+mod one_pass {
+    use std::borrow::Cow;
+    use std::collections::{BTreeMap, HashSet};
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    use super::{Assignment, Formation, GlobalAccount, LandscapeFile, System, TokenInfo, User};
+    use crate::json_text::{Key, Unique};
+
+    pub(super) fn read(bytes: &[u8]) -> Option<LandscapeFile> {
+        // The whole file checked as UTF-8 at once (far faster than string by string); a
+        // file that is not is worded by the two-pass reader, which also knows whether the
+        // bad bytes lie where it looks.
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let Read(file) = de.deserialize_map(Top { room: room(bytes) }).ok()?;
+        de.end().ok()?;
+        Some(file)
+    }
+
+    /// A part of the landscape as the one pass reads it.
+    struct Read<T>(T);
+
+    /// How many systems to make room for at once, so that the list is not copied (and its
+    /// pages touched twice) while it grows: the `"id":` keys in the file, at most a million.
+    /// A formation's id counts too, so there is room to spare.
+    fn room(bytes: &[u8]) -> usize {
+        memchr::memmem::find_iter(bytes, b"\"id\":")
+            .take(1 << 20)
+            .count()
+    }
+
+    /// No sentence is needed: the two-pass reader words the problem.
+    fn refused<E: de::Error>() -> E {
+        E::custom("refused")
+    }
+
+    /// The keys one object has had: a bit for each known one, a list (a set when long) of
+    /// the others, which a landscape rarely has.
+    #[derive(Default)]
+    struct Seen<'de> {
+        known: u32,
+        unknown: Vec<Cow<'de, str>>,
+        many: Option<HashSet<Cow<'de, str>>>,
+    }
+
+    /// Past this many unknown keys in one object, they are looked up in a set.
+    const LISTED: usize = 16;
+
+    impl<'de> Seen<'de> {
+        fn known<E: de::Error>(&mut self, bit: u32) -> Result<(), E> {
+            if self.known & (1 << bit) != 0 {
+                return Err(refused());
+            }
+            self.known |= 1 << bit;
+            Ok(())
+        }
+
+        /// Records an unknown key and walks its value, a child of an object at `depth`.
+        fn unknown<A: MapAccess<'de>>(
+            &mut self,
+            map: &mut A,
+            key: Cow<'de, str>,
+            depth: u16,
+        ) -> Result<(), A::Error> {
+            if let Some(set) = &mut self.many {
+                if !set.insert(key) {
+                    return Err(refused());
+                }
+            } else if self.unknown.contains(&key) {
+                return Err(refused());
+            } else {
+                self.unknown.push(key);
+                if self.unknown.len() > LISTED {
+                    self.many = Some(self.unknown.drain(..).collect());
+                }
+            }
+            map.next_value_seed(Unique(depth + 1))
+        }
+    }
+
+    /// The visitor of one kind of object: `read` takes its members.
+    macro_rules! object {
+        ($t:ty, $what:literal, |$map:ident| $body:block) => {
+            impl<'de> Deserialize<'de> for Read<$t> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl<'de> Visitor<'de> for V {
+                        type Value = Read<$t>;
+                        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                            f.write_str($what)
+                        }
+                        fn visit_map<A: MapAccess<'de>>(
+                            self,
+                            mut $map: A,
+                        ) -> Result<Read<$t>, A::Error> {
+                            $body
+                        }
+                    }
+                    d.deserialize_map(V)
+                }
+            }
+        };
+    }
+
+    /// Reads the next value into `slot` unless the key was seen in this object.
+    macro_rules! member {
+        ($seen:ident, $map:ident, $bit:literal, $slot:expr) => {{
+            $seen.known($bit)?;
+            $slot = $map.next_value()?;
+        }};
+    }
+
+    fn required<T, E: de::Error>(value: Option<T>) -> Result<T, E> {
+        value.ok_or_else(refused)
+    }
+
+    // The document is at depth 0; `systems` and the other top-level values at 1, a system
+    // at 2, its values at 3 — as `json_text::check_unique_keys` counts.
+    /// The document, with the room to make for its systems.
+    struct Top {
+        room: usize,
+    }
+
+    impl<'de> Visitor<'de> for Top {
+        type Value = Read<LandscapeFile>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a landscape")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = Seen::default();
+            let (mut global_account, mut user, mut systems, mut formations) =
+                (None, None, None, None);
+            while let Some(Key(key)) = map.next_key()? {
+                match &*key {
+                    "global_account" => {
+                        seen.known(0)?;
+                        global_account = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                    }
+                    "user" => {
+                        seen.known(1)?;
+                        user = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                    }
+                    "systems" => {
+                        seen.known(2)?;
+                        systems = Some(map.next_value_seed(Systems { room: self.room })?);
+                    }
+                    "formations" => {
+                        seen.known(3)?;
+                        formations = Some(map.next_value::<Read<Vec<Formation>>>()?.0);
+                    }
+                    _ => seen.unknown(&mut map, key, 0)?,
+                }
+            }
+            Ok(Read(LandscapeFile {
+                global_account,
+                user,
+                systems: required(systems)?,
+                formations: formations.unwrap_or_default(),
+            }))
+        }
+    }
+
+    /// The list of systems, made with room for them.
+    struct Systems {
+        room: usize,
+    }
+
+    impl<'de> de::DeserializeSeed<'de> for Systems {
+        type Value = Vec<System>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<System>, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Systems {
+        type Value = Vec<System>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of systems")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<System>, A::Error> {
+            let mut out = Vec::with_capacity(self.room);
+            while let Some(Read(item)) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+
+    object!(GlobalAccount, "a global account", |map| {
+        let mut seen = Seen::default();
+        let mut out = GlobalAccount::default();
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "id" => member!(seen, map, 0, out.id),
+                "name" => member!(seen, map, 1, out.name),
+                "region" => member!(seen, map, 2, out.region),
+                _ => seen.unknown(&mut map, key, 1)?,
+            }
+        }
+        Ok(Read(out))
+    });
+
+    object!(User, "a user", |map| {
+        let mut seen = Seen::default();
+        let mut out = User::default();
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "name" => member!(seen, map, 0, out.name),
+                "roles" => member!(seen, map, 1, out.roles),
+                _ => seen.unknown(&mut map, key, 1)?,
+            }
+        }
+        Ok(Read(out))
+    });
+
+    object!(System, "a system", |map| {
+        let mut seen = Seen::default();
+        let mut out = System::default();
+        let (mut id, mut name, mut system_type) = (None, None, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "id" => member!(seen, map, 0, id),
+                "name" => member!(seen, map, 1, name),
+                "type" => member!(seen, map, 2, system_type),
+                "status" => member!(seen, map, 3, out.status),
+                "scenario_groups" => member!(seen, map, 4, out.scenario_groups),
+                "system_number" => member!(seen, map, 5, out.system_number),
+                "url" => member!(seen, map, 6, out.url),
+                "discovery" => member!(seen, map, 7, out.discovery),
+                "condition" => member!(seen, map, 8, out.condition),
+                "latest_token" => {
+                    seen.known(9)?;
+                    out.latest_token = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                }
+                "token_unreadable" => member!(seen, map, 10, out.token_unreadable),
+                "assignment_error" => member!(seen, map, 11, out.assignment_error),
+                _ => seen.unknown(&mut map, key, 2)?,
+            }
+        }
+        out.id = required(id)?;
+        out.name = required(name)?;
+        out.system_type = required(system_type)?;
+        Ok(Read(out))
+    });
+
+    object!(TokenInfo, "a token", |map| {
+        let mut seen = Seen::default();
+        let mut out = TokenInfo::default();
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "scenario_groups" => member!(seen, map, 0, out.scenario_groups),
+                "requested_at" => member!(seen, map, 1, out.requested_at),
+                "used" => member!(seen, map, 2, out.used),
+                _ => seen.unknown(&mut map, key, 3)?,
+            }
+        }
+        Ok(Read(out))
+    });
+
+    object!(Formation, "a formation", |map| {
+        let mut seen = Seen::default();
+        let mut out = Formation::default();
+        let (mut id, mut name, mut type_name) = (None, None, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "id" => member!(seen, map, 0, id),
+                "name" => member!(seen, map, 1, name),
+                "type" => member!(seen, map, 2, type_name),
+                "systems" => member!(seen, map, 3, out.systems),
+                "status" => member!(seen, map, 4, out.status),
+                "state" => member!(seen, map, 5, out.state),
+                "assignments" => {
+                    seen.known(6)?;
+                    out.assignments = map.next_value::<Read<BTreeMap<_, _>>>()?.0;
+                }
+                _ => seen.unknown(&mut map, key, 2)?,
+            }
+        }
+        out.id = required(id)?;
+        out.name = required(name)?;
+        out.type_name = required(type_name)?;
+        Ok(Read(out))
+    });
+
+    // A formation's assignments are an object at depth 3: its keys are system ids, each
+    // value an assignment at depth 4.
+    object!(BTreeMap<String, Assignment>, "assignments", |map| {
+        let mut out = BTreeMap::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if out.contains_key(&*key) {
+                return Err(refused());
+            }
+            let Read(assignment) = map.next_value()?;
+            out.insert(key.into_owned(), assignment);
+        }
+        Ok(Read(out))
+    });
+
+    object!(Assignment, "an assignment", |map| {
+        let mut seen = Seen::default();
+        let mut out = Assignment::default();
+        let mut state = None;
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "state" => member!(seen, map, 0, state),
+                "error" => member!(seen, map, 1, out.error),
+                _ => seen.unknown(&mut map, key, 4)?,
+            }
+        }
+        out.state = required(state)?;
+        Ok(Read(out))
+    });
+
+    /// A list of systems or formations.
+    macro_rules! list {
+        ($t:ty, $what:literal) => {
+            impl<'de> Deserialize<'de> for Read<Vec<$t>> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl<'de> Visitor<'de> for V {
+                        type Value = Read<Vec<$t>>;
+                        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                            f.write_str($what)
+                        }
+                        fn visit_seq<A: SeqAccess<'de>>(
+                            self,
+                            mut seq: A,
+                        ) -> Result<Read<Vec<$t>>, A::Error> {
+                            let mut out = Vec::new();
+                            while let Some(Read(item)) = seq.next_element()? {
+                                out.push(item);
+                            }
+                            Ok(Read(out))
+                        }
+                    }
+                    d.deserialize_seq(V)
+                }
+            }
+        };
+    }
+
+    list!(Formation, "a list of formations");
+}
+
+/// System positions by id. The table holds positions only: the ids stay in `systems`,
+/// not copied into the index (100,000 strings fewer to make and free). Hashed with the
+/// standard library's keyed SipHash, as a `HashMap` is, so ids chosen to collide do not
+/// slow the lookups down.
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<usize>,
+    hasher: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} systems)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn with_capacity(n: usize) -> IdIndex {
+        IdIndex {
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    fn hash(hasher: &std::hash::RandomState, id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(hasher, id)
+    }
+
+    /// The position of the system `id` in `systems`, the list the index was built over.
+    fn get(&self, systems: &[System], id: &str) -> Option<usize> {
+        self.table
+            .find(Self::hash(&self.hasher, id), |&p| {
+                systems.get(p).is_some_and(|s| s.id == id)
+            })
+            .copied()
+    }
+
+    /// Indexes `systems[pos]`, or returns the position that already has its id.
+    fn insert(&mut self, systems: &[System], pos: usize) -> Result<(), usize> {
+        let IdIndex { table, hasher } = self;
+        let id = systems[pos].id.as_str();
+        let entry = table.entry(
+            Self::hash(hasher, id),
+            |&p| systems[p].id == id,
+            |&p| Self::hash(hasher, &systems[p].id),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(held) => Err(*held.get()),
+            hashbrown::hash_table::Entry::Vacant(free) => {
+                free.insert(pos);
+                Ok(())
+            }
+        }
     }
 }
 

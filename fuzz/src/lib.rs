@@ -40,6 +40,7 @@ pub fn catalog() -> &'static Catalog {
 /// A landscape file's bytes: parsed or refused with a message, never a panic; what parses
 /// is consistent (every id finds its system, every member exists).
 pub fn landscape_file(bytes: &[u8]) {
+    same_as_two_pass(bytes);
     match Landscape::parse(bytes, "file fuzz.json", catalog()) {
         Ok(l) => {
             for (pos, s) in l.systems.iter().enumerate() {
@@ -59,6 +60,23 @@ pub fn landscape_file(bytes: &[u8]) {
             }
         }
         Err(e) => assert!(!e.to_string().is_empty()),
+    }
+}
+
+/// The one-pass reader (issue 22) takes a file exactly when the two-pass reader it
+/// replaced does, reads it alike, and a refusal is worded alike.
+fn same_as_two_pass(bytes: &[u8]) {
+    let one = Landscape::parse(bytes, "file fuzz.json", catalog());
+    let two = Landscape::parse_two_pass(bytes, "file fuzz.json", catalog());
+    match (one, two) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.systems, b.systems);
+            assert_eq!(a.formations, b.formations);
+            assert_eq!(a.global_account, b.global_account);
+            assert_eq!(a.user, b.user);
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("one pass {a:?}, two passes {b:?}"),
     }
 }
 

@@ -27,7 +27,11 @@ pub(super) async fn checked(
         &landscape,
         catalog,
     )?;
-    let report = rules::evaluate(&plan, &landscape, catalog);
+    // Only the JSON answer lists the candidates.
+    let report = match args.format {
+        Format::Json => rules::evaluate(&plan, &landscape, catalog),
+        Format::Text => rules::evaluate_verdict(&plan, &landscape, catalog),
+    };
     Ok((landscape, plan, report))
 }
 
@@ -56,7 +60,9 @@ pub(super) async fn check(
         None,
         false,
     );
-    Ok(verdict_code(&report))
+    let code = verdict_code(&report);
+    super::left_at_exit((landscape, report));
+    Ok(code)
 }
 
 pub(super) async fn create(

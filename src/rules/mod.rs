@@ -189,6 +189,23 @@ impl From<Report> for Verdict {
 /// Checks a plan against every rule of its formation type. A plan whose type is not in the
 /// catalog has no candidates and fails with `system_type_not_allowed` for each system.
 pub fn evaluate(plan: &FormationPlan, landscape: &Landscape, catalog: &Catalog) -> Report {
+    evaluate_with(plan, landscape, catalog, true)
+}
+
+/// [`evaluate`] without `candidates` (left empty): the verdict alone, for an answer that
+/// does not list them, such as the text of `check`. Listing the candidates spells out a
+/// reason for every system of an allowed type, which at 100,000 systems costs more than
+/// the verdict itself.
+pub fn evaluate_verdict(plan: &FormationPlan, landscape: &Landscape, catalog: &Catalog) -> Report {
+    evaluate_with(plan, landscape, catalog, false)
+}
+
+fn evaluate_with(
+    plan: &FormationPlan,
+    landscape: &Landscape,
+    catalog: &Catalog,
+    candidates: bool,
+) -> Report {
     let Some(mut checker) = Checker::new(&plan.type_id, landscape, catalog) else {
         let (mut violations, warnings) = check_name(&plan.name, landscape, catalog);
         violations.extend(check_role(landscape, catalog));
@@ -214,7 +231,17 @@ pub fn evaluate(plan: &FormationPlan, landscape: &Landscape, catalog: &Catalog) 
     for id in &plan.systems {
         checker.set(landscape, catalog, id, true);
     }
-    checker.report(&plan.name, landscape, catalog)
+    if candidates {
+        return checker.report(&plan.name, landscape, catalog);
+    }
+    let v = checker.verdict(&plan.name, landscape, catalog);
+    Report {
+        valid: v.valid,
+        violations: v.violations,
+        warnings: v.warnings,
+        candidates: Vec::new(),
+        auto_enabled: v.auto_enabled,
+    }
 }
 
 /// The `role` rule: with a known user, creating needs an administrator role.
