@@ -463,6 +463,7 @@ impl Model {
         }
         match self.top_screen() {
             Some(Screen::Formations(f)) => return f.typing(),
+            Some(Screen::Prerequisites(_)) => return false,
             // A pending confirmation takes every key (q answers no).
             Some(Screen::Formation(f)) => return f.confirming(),
             _ => {}
