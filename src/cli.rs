@@ -77,6 +77,16 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub service_key: Option<PathBuf>,
 
+    /// The OAuth scopes a service key's token is asked for, space-separated (default: the
+    /// ones the command needs, e.g. "application:read formation:read
+    /// formation_template:read formation:write").
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+
+    /// The scopes the command needs: set from the command, not a flag.
+    #[arg(skip)]
+    pub needs: Vec<String>,
+
     /// A named connection from $XDG_CONFIG_HOME/formation-wizard/config.toml.
     #[arg(long, value_name = "NAME", conflicts_with = "landscape")]
     pub profile: Option<String>,
@@ -115,6 +125,12 @@ impl SourceArgs {
                 .clone()
                 .or_else(|| outer.service_key.clone()),
             profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            scopes: self.scopes.clone().or_else(|| outer.scopes.clone()),
+            needs: if self.needs.is_empty() {
+                outer.needs.clone()
+            } else {
+                self.needs.clone()
+            },
             insecure_http: self.insecure_http || outer.insecure_http,
             save_profile: self
                 .save_profile
@@ -133,6 +149,10 @@ impl SourceArgs {
                 service_key: self.service_key.clone(),
                 profile: self.profile.clone(),
                 save_profile: self.save_profile.clone(),
+                scopes: match &self.scopes {
+                    Some(given) => given.split_whitespace().map(str::to_owned).collect(),
+                    None => self.needs.clone(),
+                },
                 insecure_http: self.insecure_http,
             });
         }
@@ -148,6 +168,44 @@ impl SourceArgs {
 impl Cli {
     /// The source flags that apply: the command's own, else those before the command.
     pub fn effective_source(&self) -> SourceArgs {
+        let mut source = self.own_source();
+        source.needs = self.scopes_needed();
+        source
+    }
+
+    /// The OAuth scopes the command needs (director-behaviour.md §2.3): every command reads;
+    /// those that change formations also write them; registering writes applications; the
+    /// TUI may do either.
+    fn scopes_needed(&self) -> Vec<String> {
+        use crate::backend::director::auth::{
+            APPLICATION_WRITE_SCOPES, FORMATION_WRITE_SCOPES, READ_SCOPES,
+        };
+        let (formations, applications) = match &self.command {
+            None | Some(Command::Manage { .. }) => (true, true),
+            Some(
+                Command::Create { .. }
+                | Command::Assign(_)
+                | Command::Unassign(_)
+                | Command::Resync { .. }
+                | Command::Finalize(_)
+                | Command::Delete(_)
+                | Command::Apply(_)
+                | Command::Recover { .. },
+            ) => (true, false),
+            Some(Command::Register(_) | Command::Token(_) | Command::Pair { .. }) => (false, true),
+            Some(_) => (false, false),
+        };
+        let mut scopes: Vec<&str> = READ_SCOPES.to_vec();
+        if formations {
+            scopes.extend(FORMATION_WRITE_SCOPES);
+        }
+        if applications {
+            scopes.extend(APPLICATION_WRITE_SCOPES);
+        }
+        scopes.into_iter().map(str::to_owned).collect()
+    }
+
+    fn own_source(&self) -> SourceArgs {
         let own = match &self.command {
             Some(Command::Check(plan)) | Some(Command::Create { plan, .. }) => &plan.source,
             Some(Command::Systems { source, .. }) => source,

@@ -298,6 +298,7 @@ async fn an_expired_oauth_token_is_refreshed_once() {
         client_secret: SecretString::from("shh-client-secret".to_owned()),
         url: sb.oauth_url(),
         origin: "test key".into(),
+        scopes: Vec::new(),
     };
     let b = backend_with(&sb, Credentials::ClientCredentials(key.clone()));
     b.load(&catalog(), &Progress::none()).await.unwrap();
@@ -451,6 +452,7 @@ fn debug_output_of_the_auth_types_has_no_secret() {
         client_secret: SecretString::from("shh-client-secret".to_owned()),
         url: "http://127.0.0.1:1".into(),
         origin: "k".into(),
+        scopes: Vec::new(),
     };
     let creds = Credentials::ClientCredentials(key.clone());
     let tok = token(TOKEN);

@@ -361,3 +361,71 @@ async fn a_slow_load_shows_progress_on_stderr() {
         "stdout stays JSON"
     );
 }
+
+/// Facts 10 and 11 (§2.2): the key the sandbox prints is in Compass form (`clientId`,
+/// `clientSecret`, `url` the whole `/oauth2/token` endpoint), its issuer grants only the
+/// scopes asked for, and `create` with it works because the command asks for what it needs.
+/// `--scopes` overrides the request: with read scopes only, the create is refused by the
+/// Director (code 23), and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compass_credential_works_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| {
+        c.token = None;
+        c.oauth_client = Some(("client-1".into(), "shh-client-secret".into()));
+    })
+    .await;
+    let key = dir.path().join("compass.json");
+    write_secret(
+        &key,
+        &formation_wizard::sandbox::service_key(&sb, "client-1", "shh-client-secret"),
+    );
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .contains("\"clientId\""),
+        "Compass form"
+    );
+    let url = sb.url();
+    let create = |name: &str, tc: &str, scopes: Option<&str>| {
+        let mut a = args(&[
+            "create",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--service-key",
+            key.to_str().unwrap(),
+            "--name",
+            name,
+            "--type",
+            "sap-task-center",
+            "--system",
+            tc,
+            "--system",
+            "s4-1",
+        ]);
+        if let Some(s) = scopes {
+            a.push("--scopes".into());
+            a.push(s.into());
+        }
+        a
+    };
+    let out = run(dir.path(), create("TC Compass", "tc-1", None)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(formations_named(&path, "TC Compass").len(), 1);
+
+    let out = run(
+        dir.path(),
+        create(
+            "TC Read Only",
+            "tc-2",
+            Some("application:read formation:read formation_template:read"),
+        ),
+    )
+    .await;
+    assert_ne!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(said(&out).contains("scopes"), "{}", said(&out));
+    assert!(formations_named(&path, "TC Read Only").is_empty());
+}

@@ -44,6 +44,10 @@ struct Script {
     /// Every request: (root field, request body).
     log: Vec<(String, Value)>,
     token_paths: Vec<String>,
+    /// Every token request: (path, Authorization header, form body).
+    token_requests: Vec<(String, String, String)>,
+    /// What the token endpoint answers instead of a token.
+    token_refusal: Option<(u16, String)>,
 }
 
 #[derive(Clone, Default)]
@@ -113,13 +117,23 @@ async fn graphql(State(server): State<Server>, body: String) -> (StatusCode, Str
     (StatusCode::from_u16(status).unwrap(), body)
 }
 
-async fn token(State(server): State<Server>, uri: axum::http::Uri) -> (StatusCode, String) {
-    server
-        .0
-        .lock()
-        .unwrap()
-        .token_paths
-        .push(uri.path().to_owned());
+async fn token(
+    State(server): State<Server>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    let mut s = server.0.lock().unwrap();
+    s.token_paths.push(uri.path().to_owned());
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    s.token_requests.push((uri.path().to_owned(), auth, body));
+    if let Some((status, body)) = s.token_refusal.clone() {
+        return (StatusCode::from_u16(status).unwrap(), body);
+    }
     (
         StatusCode::OK,
         json!({"access_token": "fixture-access-token", "expires_in": 3600}).to_string(),
@@ -131,6 +145,7 @@ async fn serve(server: &Server) -> SocketAddr {
         .route("/graphql", post(graphql))
         .route("/oauth/token", post(token))
         .route("/uaa/oauth/token", post(token))
+        .route("/oauth2/token", post(token))
         .with_state(server.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -671,6 +686,7 @@ async fn a_service_key_url_is_taken_whole_when_it_ends_in_the_token_path() {
             client_secret: SecretString::from("shh".to_owned()),
             url: url.clone(),
             origin: "a test key".into(),
+            scopes: Vec::new(),
         };
         assert_eq!(
             key.token_endpoint(),
@@ -706,4 +722,93 @@ fn a_pair_in_the_joining_systems_state_is_that_systems() {
     );
     assert_eq!(assignment_target(&list, "a-s4-2-tc-1"), Some("s4-2"));
     assert_eq!(assignment_target(&list, "a-tc-1-s4-2"), Some("s4-2"));
+}
+
+fn private_file(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// Facts 10 and 11, §2.2: a Compass credential (`clientId`, `clientSecret`, `url` the whole
+/// `/oauth2/token` endpoint), an SAP BTP key (`clientid`, base `url`) and one nested under
+/// `uaa` each ask their issuer with HTTP Basic, `grant_type=client_credentials` and the
+/// scopes named, space-separated; the secret is never in the form.
+#[tokio::test]
+async fn the_token_request_of_each_key_shape_names_its_scopes_with_basic_auth_s2_2() {
+    let s = Server::default();
+    let addr = serve(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [
+        (
+            json!({"clientId": "compass-1", "clientSecret": "shh-1", "url": format!("http://{addr}/oauth2/token")}),
+            "/oauth2/token",
+            "compass-1:shh-1",
+        ),
+        (
+            json!({"clientid": "btp-2", "clientsecret": "shh-2", "url": format!("http://{addr}")}),
+            "/oauth/token",
+            "btp-2:shh-2",
+        ),
+        (
+            json!({"uaa": {"clientid": "uaa-3", "clientsecret": "shh-3", "url": format!("http://{addr}/uaa")}}),
+            "/uaa/oauth/token",
+            "uaa-3:shh-3",
+        ),
+        (
+            json!({"uaa": {"clientId": "uaa-4", "clientSecret": "shh-4", "url": format!("http://{addr}/oauth2/token")}}),
+            "/oauth2/token",
+            "uaa-4:shh-4",
+        ),
+    ];
+    let scopes = vec!["formation:read".to_owned(), "formation:write".to_owned()];
+    for (i, (key, path, basic)) in keys.into_iter().enumerate() {
+        let file = private_file(dir.path(), &format!("key-{i}.json"), &key.to_string());
+        let creds = Credentials::from_service_key(&file, &scopes).unwrap();
+        let auth = Auth::new(creds, reqwest::Client::new());
+        assert_eq!(
+            auth.token().await.unwrap().expose_secret(),
+            "fixture-access-token"
+        );
+        let (got_path, got_auth, body) = s.0.lock().unwrap().token_requests.pop().unwrap();
+        assert_eq!(got_path, path, "{key}");
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD.encode(basic);
+        assert_eq!(got_auth, format!("Basic {expected}"), "{key}");
+        let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap();
+        assert_eq!(form["grant_type"], "client_credentials", "{body}");
+        assert_eq!(form["scope"], "formation:read formation:write", "{body}");
+        assert!(!body.contains("shh"), "no secret in the form: {body}");
+    }
+}
+
+/// RFC 6749 §5.2 as Hydra answers (fact 11): the refusal names which part was refused and
+/// what to check, without the secret.
+#[tokio::test]
+async fn an_issuer_refusal_says_which_and_what_to_check_s2_2() {
+    let s = Server::default();
+    let addr = serve(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = private_file(
+        dir.path(),
+        "key.json",
+        &json!({"clientId": "c", "clientSecret": "shh-secret", "url": format!("http://{addr}/oauth2/token")}).to_string(),
+    );
+    for (answer, said, advice) in [
+        (r#"{"error":"invalid_scope"}"#, "invalid_scope", "--scopes"),
+        (
+            r#"{"error":"invalid_client"}"#,
+            "invalid_client",
+            "client id and secret",
+        ),
+    ] {
+        s.0.lock().unwrap().token_refusal = Some((400, answer.to_owned()));
+        let creds = Credentials::from_service_key(&file, &["formation:read".to_owned()]).unwrap();
+        let auth = Auth::new(creds, reqwest::Client::new());
+        let err = auth.token().await.unwrap_err().to_string();
+        assert!(err.contains(said) && err.contains(advice), "{err}");
+        assert!(!err.contains("shh-secret"), "{err}");
+    }
 }

@@ -599,16 +599,12 @@ async fn drop_after_commit_commits_and_then_breaks_the_connection_s2_1() {
     assert!(b.get("errors").is_none(), "only one answer dropped: {b}");
 }
 
+/// §2.2 (XSUAA note): `/oauth/token` is the XSUAA-style issuer of an SAP BTP service key's
+/// base URL: Basic or form credentials, and without `scope` every scope of the client.
 #[tokio::test]
-async fn oauth_client_credentials_issue_tokens_with_the_ordinary_scopes_s2_2() {
+async fn oauth_xsuaa_issuer_grants_the_clients_scopes_s2_2() {
     let sb = start(|c| c.oauth_client = Some(("cid".into(), "csecret".into()))).await;
     let base = sb.handle.oauth_url();
-    let key: Value =
-        serde_json::from_str(&sandbox::service_key(&sb.handle, "cid", "csecret")).expect("key");
-    assert_eq!(
-        key,
-        json!({"clientid": "cid", "clientsecret": "csecret", "url": base})
-    );
     let token_at = |path: &str, basic: bool, secret: &str| {
         let mut req = sb
             .http
@@ -650,18 +646,87 @@ async fn oauth_client_credentials_issue_tokens_with_the_ordinary_scopes_s2_2() {
         23,
         "issued tokens carry only the ordinary scopes"
     );
-    let resp = token_at("/oauth2/token", false, "csecret")
+    let resp = token_at("/oauth/token", false, "csecret")
         .await
         .expect("token");
-    assert_eq!(
-        resp.status(),
-        StatusCode::OK,
-        "form credentials at the full URL"
-    );
+    assert_eq!(resp.status(), StatusCode::OK, "form credentials at XSUAA");
     let resp = token_at("/oauth/token", true, "wrong")
         .await
         .expect("token");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Facts 10 and 11, §2.2: Compass's issuer (`/oauth2/token`, the whole `url` of its
+/// credential `{clientId, clientSecret, url}`) takes HTTP Basic only and grants only the
+/// scopes asked for: no `scope`, a token without rights (code 23 on every call); a scope
+/// the client does not have is `invalid_scope`.
+#[tokio::test]
+async fn oauth_compass_issuer_grants_only_requested_scopes_with_basic_auth_facts_10_11() {
+    let sb = start(|c| c.oauth_client = Some(("cid".into(), "csecret".into()))).await;
+    let key: Value =
+        serde_json::from_str(&sandbox::service_key(&sb.handle, "cid", "csecret")).expect("key");
+    let url = sb.handle.compass_token_url();
+    assert!(url.ends_with("/oauth2/token"), "{url}");
+    assert_eq!(
+        key,
+        json!({"clientId": "cid", "clientSecret": "csecret", "url": url}),
+        "the printed key is in Compass form"
+    );
+    let ask = |basic: bool, form: &str| {
+        let mut req = sb
+            .http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if basic {
+            req = req.basic_auth("cid", Some("csecret"));
+        }
+        req.send()
+    };
+    let resp = ask(
+        false,
+        "grant_type=client_credentials&client_id=cid&client_secret=csecret&scope=formation%3Aread",
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "form credentials");
+    let access = |v: Value| v["access_token"].as_str().expect("token").to_owned();
+    let resp = ask(true, "grant_type=client_credentials")
+        .await
+        .expect("token");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bare = access(resp.json().await.expect("json"));
+    let (_, b) = sb
+        .gql_as(&bare, "query { formations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(only_error(&b).0, 23, "no scope asked, no rights: {b}");
+    let resp = ask(true, "grant_type=client_credentials&scope=formation%3Aread")
+        .await
+        .expect("token");
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["scope"], "formation:read");
+    let read = access(body);
+    let (_, b) = sb
+        .gql_as(&read, "query { formations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
+    let (_, b) = sb
+        .gql_as(
+            &read,
+            CREATE,
+            json!({"f": {"name": "S", "templateName": TC}}),
+        )
+        .await;
+    assert_eq!(only_error(&b).0, 23, "only the scope asked for: {b}");
+    let resp = ask(
+        true,
+        "grant_type=client_credentials&scope=formation%3Aread+formation.state%3Awrite",
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_scope");
 }
 
 #[tokio::test]

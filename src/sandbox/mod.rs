@@ -105,9 +105,14 @@ impl SandboxHandle {
         format!("http://{}/graphql", self.addr)
     }
 
-    /// The base of `/oauth/token`, as a service key's `url`.
+    /// The base of `/oauth/token`, as an XSUAA-style service key's `url`.
     pub fn oauth_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The complete Compass-style token endpoint, as a Compass credential's `url` (§2.2).
+    pub fn compass_token_url(&self) -> String {
+        format!("http://{}/oauth2/token", self.addr)
     }
 
     /// Injects `fault` into the next `n` requests whose body contains `only` (any if None).
@@ -378,12 +383,13 @@ fn parse_failure(spec: &str) -> (String, String) {
     }
 }
 
-/// A service key in the shape `--service-key` reads (XSUAA style: `url` is the base).
+/// A credential as Compass issues it (`{clientId, clientSecret, url}` with `url` the complete
+/// token endpoint, director-behaviour.md §2.2, fact 11), for `--service-key`.
 pub fn service_key(handle: &SandboxHandle, client_id: &str, secret: &str) -> String {
     let key = serde_json::json!({
-        "clientid": client_id,
-        "clientsecret": secret,
-        "url": handle.oauth_url(),
+        "clientId": client_id,
+        "clientSecret": secret,
+        "url": handle.compass_token_url(),
     });
     serde_json::to_string_pretty(&key).unwrap_or_default()
 }
