@@ -413,15 +413,16 @@ pub struct SandboxArgs {
     /// application.auths:read, formation:global_read); --token carries the ordinary ones.
     #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
-    /// Serve /oauth/token for this OAuth client id (client credentials; with --client-secret).
+    /// Serve /oauth2/token (Compass style) and /oauth/token (XSUAA style) for this OAuth
+    /// client id (client credentials; with --client-secret).
     #[arg(long, value_name = "ID", requires = "client_secret")]
     pub client_id: Option<String>,
     /// The OAuth client's secret (visible to other local users in the process list: prefer
     /// --generate-client).
     #[arg(long, value_name = "SECRET", requires = "client_id")]
     pub client_secret: Option<String>,
-    /// Generate an OAuth client and print its service key (clientid, clientsecret, url) at
-    /// start: the only place the secret is ever shown.
+    /// Generate an OAuth client and print its credential in Compass form (clientId,
+    /// clientSecret, url) at start: the only place the secret is ever shown.
     #[arg(long, conflicts_with = "client_id")]
     pub generate_client: bool,
     /// Fault: this system's assignments end in CREATE_ERROR with MESSAGE (repeatable).
@@ -430,6 +431,10 @@ pub struct SandboxArgs {
     /// Fault: the next N successful mutations are committed, then the connection drops.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_after_commit: usize,
+    /// Fault: the first request of OPERATION (e.g. createFormation) is answered with
+    /// error_code 35, a concurrent update, without running it (repeatable).
+    #[arg(long, value_name = "OPERATION")]
+    pub conflict_once: Vec<String>,
     /// Rehearsal: pair every issued registration token after SECONDS, as SAP S/4HANA Cloud
     /// would once the token is entered there (`POST /sandbox/pair/{id}` with the bearer token
     /// pairs one at once).

@@ -429,3 +429,36 @@ async fn a_compass_credential_works_through_the_binary() {
     assert!(said(&out).contains("scopes"), "{}", said(&out));
     assert!(formations_named(&path, "TC Read Only").is_empty());
 }
+
+/// Fact 13: against `--conflict-once createFormation` (code 35 once), `create` retries and
+/// succeeds, and exactly one formation exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_succeeds_once_through_a_concurrent_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| c.conflict_once = vec!["createFormation".into()]).await;
+    let token = token_file(dir.path());
+    let out = run(
+        dir.path(),
+        args(&[
+            "create",
+            "--director",
+            &sb.url(),
+            "--tenant",
+            "t",
+            "--token-file",
+            token.to_str().unwrap(),
+            "--name",
+            "TC Raced",
+            "--type",
+            "sap-task-center",
+            "--system",
+            "tc-1",
+            "--system",
+            "s4-1",
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(formations_named(&path, "TC Raced").len(), 1);
+}

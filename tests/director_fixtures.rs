@@ -812,3 +812,51 @@ async fn an_issuer_refusal_says_which_and_what_to_check_s2_2() {
         assert!(!err.contains("shh-secret"), "{err}");
     }
 }
+
+const CONCURRENT_UPDATE: &str = r#"{"errors":[{"message":"Could not update object due to concurrent update","path":["createFormation"],"extensions":{"error_code":35,"error":"ConcurrentUpdate"}}],"data":null}"#;
+
+/// Fact 13: `error_code` 35 (a versioned update lost a race; the transaction was rolled
+/// back) says "try again": a mutation and a read are each sent again, with backoff, and
+/// succeed; a bounded number of times only.
+#[tokio::test]
+async fn code_35_is_retried_for_mutations_and_reads_fact_13() {
+    let s = director();
+    s.on("createFormation", 200, CONCURRENT_UPDATE)
+        .data("createFormation", formation(&[], "READY", Value::Null))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(
+                &[("tc-1", "READY"), ("s4-1", "READY")],
+                "READY",
+                Value::Null,
+            ),
+        );
+    // The first read of the applications too.
+    let apps = s.0.lock().unwrap().answers.remove("applications").unwrap();
+    s.on(
+        "applications",
+        200,
+        CONCURRENT_UPDATE.replace("createFormation", "applications"),
+    );
+    for a in apps {
+        s.on("applications", a.0, a.1);
+    }
+    let b = backend(&s).await;
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
+    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    assert_eq!(s.count("createFormation"), 2, "{:?}", s.fields());
+    assert!(s.count("applications") >= 2, "{:?}", s.fields());
+
+    // Bounded: a 35 that never passes ends after the retries (2 here), as the server said.
+    let s = director();
+    s.on("createFormation", 200, CONCURRENT_UPDATE);
+    let b = backend(&s).await;
+    let err = b
+        .create_formation(&plan(&["tc-1"]), &catalog(), false, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("concurrent update"), "{err}");
+    assert_eq!(s.count("createFormation"), 3, "{:?}", s.fields());
+}

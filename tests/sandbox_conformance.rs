@@ -771,3 +771,30 @@ async fn http_layer_answers_as_the_director_s2_2_s2_3_s6_2() {
     let b: Value = resp.json().await.expect("json");
     assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
 }
+
+/// Fact 13 (§6.1 codes): `--conflict-once createFormation` answers the first create with
+/// `error_code` 35 "Could not update object due to concurrent update" and runs nothing;
+/// the same request sent again is carried out.
+#[tokio::test]
+async fn conflict_once_answers_code_35_once_without_running_fact_13() {
+    let sb = start(|c| c.conflict_once = vec!["createFormation".into()]).await;
+    let vars = json!({"f": {"name": "Raced", "templateName": TC}});
+    let b = sb.gql(CREATE, vars.clone()).await;
+    assert_eq!(
+        only_error(&b),
+        (
+            35,
+            "Could not update object due to concurrent update".into()
+        )
+    );
+    let (_, b) = sb
+        .gql_as(
+            TOKEN,
+            "query { formationByName(name: \"Raced\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(only_error(&b).0, 20, "nothing was created: {b}");
+    let b = sb.gql(CREATE, vars).await;
+    assert!(b.get("errors").is_none(), "{b}");
+}

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 
-use super::errors::{DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name};
+use super::errors::{
+    CONCURRENT_UPDATE, DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name,
+};
 use super::faults::{Fault, Faults};
 use super::guard::{Peer, PreAuth};
 use super::schema::DirectorSchema;
@@ -237,6 +239,14 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
         Some(Fault::GraphQlError) => {
             let e = DirectorError::internal("injected internal error");
             return envelope_error(StatusCode::OK, e.code, &e.message);
+        }
+        Some(Fault::ConcurrentUpdate) => {
+            // apperrors.NewConcurrentUpdate (fact 13): the transaction was rolled back.
+            return envelope_error(
+                StatusCode::OK,
+                CONCURRENT_UPDATE,
+                "Could not update object due to concurrent update",
+            );
         }
         _ => {}
     }

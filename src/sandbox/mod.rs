@@ -56,6 +56,8 @@ pub struct SandboxConfig {
     pub fail_assignments: Vec<(String, String)>,
     /// The next this many successful mutations are committed, then their connection drops.
     pub drop_after_commit: usize,
+    /// The first request of each of these operations is answered with code 35 (fact 13).
+    pub conflict_once: Vec<String>,
     /// Pair every issued registration token after this delay (`--auto-pair`).
     pub auto_pair: Option<Duration>,
     /// At most this many connections are open at once; more wait to be accepted.
@@ -82,6 +84,7 @@ impl SandboxConfig {
             rates: Rates::default(),
             fail_assignments: Vec::new(),
             drop_after_commit: 0,
+            conflict_once: Vec::new(),
             auto_pair: None,
             max_connections: 512,
             header_timeout: Duration::from_secs(5),
@@ -227,6 +230,9 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     let shared = Arc::new(Mutex::new(store));
     let faults = faults::Faults::new(config.rates.clone());
     faults.drop_after_commit(config.drop_after_commit);
+    for operation in &config.conflict_once {
+        faults.push(Fault::ConcurrentUpdate, 1, Some(operation));
+    }
     let app = Arc::new(http::App {
         schema: schema::build(shared.clone(), config.max_page),
         faults,
@@ -307,6 +313,7 @@ pub async fn run(
         .map(|f| parse_failure(f))
         .collect();
     config.drop_after_commit = args.drop_after_commit;
+    config.conflict_once = args.conflict_once.clone();
     config.auto_pair = args.auto_pair.map(Duration::from_secs_f64);
     config.tenant = args.require_tenant.clone();
     config.ready_after = Duration::from_millis(args.ready_after_ms);

@@ -87,6 +87,10 @@ enum Attempt {
     /// Worth retrying for reads only.
     Unknown(String),
     Unauthorized(secrecy::SecretString),
+    /// The Director says "try again" (`error_code` 35 concurrent update, 32 concurrent
+    /// operation, fact 13): the transaction was rolled back, so reads and mutations alike
+    /// may be sent again.
+    Conflict(CallError),
     Final(CallError),
 }
 
@@ -181,7 +185,7 @@ impl Client {
                 Err(Attempt::Unauthorized(_)) => return Err(self.unauthorized()),
                 Err(Attempt::NotSent(msg, _)) => return Err(CallError::NotDone(msg)),
                 Err(Attempt::Unknown(msg)) => return Err(CallError::Unknown(msg)),
-                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Final(e) | Attempt::Conflict(e)) => return Err(e),
                 Ok(data) => return Ok(data),
             }
         }
@@ -222,6 +226,7 @@ impl Client {
         .when(|e| match e {
             Attempt::NotSent(_, after) => after.is_none_or(|d| d <= max_retry_after),
             Attempt::Unknown(_) => kind == Kind::Read,
+            Attempt::Conflict(_) => true,
             Attempt::Unauthorized(_) | Attempt::Final(_) => false,
         })
         .adjust(|e, planned| match (e, planned) {
@@ -233,6 +238,7 @@ impl Client {
             if let Some((p, step, label)) = report {
                 let reason = match e {
                     Attempt::NotSent(m, _) | Attempt::Unknown(m) => m.clone(),
+                    Attempt::Conflict(e) => format!("the Director says to try again ({e})"),
                     _ => String::new(),
                 };
                 p.call(
@@ -267,6 +273,7 @@ impl Client {
             Err(Attempt::NotSent(m, _)) => format!("not sent: {m}"),
             Err(Attempt::Unknown(m)) => format!("unknown: {m}"),
             Err(Attempt::Unauthorized(_)) => "unauthorized".to_owned(),
+            Err(Attempt::Conflict(e)) => format!("conflict: {e}"),
             Err(Attempt::Final(e)) => format!("error: {e}"),
         };
         tracing::info!(
@@ -411,6 +418,15 @@ fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
             message,
             refusal: None,
         } if !super::errors::is_definite(code, &message) => Attempt::Unknown(message),
+        Undecoded::Answered {
+            code: Some(c),
+            message,
+            refusal: None,
+        } if super::errors::is_try_again(c) => Attempt::Conflict(CallError::Answered {
+            code: Some(c),
+            message,
+            refusal: None,
+        }),
         Undecoded::Answered {
             code,
             message,
