@@ -253,6 +253,8 @@ pub struct WizardArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check a formation against every rule without creating it (exit 0 valid, 1 not).
     Check(PlanArgs),
@@ -435,6 +437,11 @@ pub struct SandboxArgs {
     /// error_code 35, a concurrent update, without running it (repeatable).
     #[arg(long, value_name = "OPERATION")]
     pub conflict_once: Vec<String>,
+    /// Fault: assigning SYSTEM commits its assignment at once (INITIAL), then its
+    /// notifications take SECONDS inside the call; then READY, or with `:fail` the
+    /// assignment is deleted again and the call fails (repeatable).
+    #[arg(long, value_name = "SYSTEM=SECONDS[:fail]")]
+    pub slow_assign: Vec<String>,
     /// Rehearsal: pair every issued registration token after SECONDS, as SAP S/4HANA Cloud
     /// would once the token is entered there (`POST /sandbox/pair/{id}` with the bearer token
     /// pairs one at once).

@@ -579,3 +579,28 @@ async fn why23_3_a_director_unassign_rechecks_the_minimum_on_the_members_as_they
     let members = a.members(&id).await.unwrap();
     assert!(members.contains_key("s4-2"), "{members:?}");
 }
+
+/// Fact 12: a mutation gets more time than a read (here 1.5 s for reads, the default 120 s
+/// for changes): an assign whose notifications take 2 s and then fail is answered, not
+/// timed out, and the error carries the server's reason; the system is not left in.
+#[tokio::test]
+async fn a_slow_failing_assign_is_waited_for_and_reports_the_reason_fact_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let slow = formation_wizard::sandbox::parse_slow("s4-1=2:fail").unwrap();
+    let sb = start(&path, |c| c.slow_assign = vec![slow]).await;
+    let b = backend(&sb);
+    let started = Instant::now();
+    let err = b
+        .assign("f-0", "s4-1", &catalog(), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(
+        err.contains("notifications") && err.contains("did not happen"),
+        "{err}"
+    );
+    let members = b.members("f-0").await.unwrap();
+    assert!(!members.contains_key("s4-1"), "{members:?}");
+}

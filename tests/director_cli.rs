@@ -462,3 +462,46 @@ async fn create_succeeds_once_through_a_concurrent_update() {
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert_eq!(formations_named(&path, "TC Raced").len(), 1);
 }
+
+/// Fact 12, the one test that really waits past 30 s (the client's old limit): with
+/// `--slow-assign s4-1=31:fail` the Director-like sandbox stores the assignment, takes 31 s
+/// for the notifications, deletes it again and fails the call. `assign` waits for that
+/// answer (mutations get 120 s), says so while waiting, exits non-zero with the server's
+/// reason, and leaves no member behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assign_with_a_slow_failing_notification_reports_the_reason_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let slow = formation_wizard::sandbox::parse_slow("s4-1=31:fail").unwrap();
+    let sb = start(&path, |c| c.slow_assign = vec![slow]).await;
+    let token = token_file(dir.path());
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        args(&[
+            "assign",
+            "TC Zero",
+            "--system",
+            "s4-1",
+            "--director",
+            &sb.url(),
+            "--tenant",
+            "t",
+            "--token-file",
+            token.to_str().unwrap(),
+        ]),
+    )
+    .await;
+    eprintln!("assign took {:?}", started.elapsed());
+    assert!(started.elapsed() >= std::time::Duration::from_secs(31));
+    assert!(out.status.code().is_some_and(|c| c != 0), "{}", said(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notifications") && stderr.contains("did not happen"),
+        "{}",
+        said(&out)
+    );
+    assert!(stderr.contains("still waiting"), "{}", said(&out));
+    let stored = formations_named(&path, "TC Zero");
+    assert_eq!(stored[0]["systems"], serde_json::json!(["tc-0", "s4-0"]));
+}

@@ -860,3 +860,72 @@ async fn code_35_is_retried_for_mutations_and_reads_fact_13() {
     assert!(err.contains("concurrent update"), "{err}");
     assert_eq!(s.count("createFormation"), 3, "{:?}", s.fields());
 }
+
+const NOTIFICATIONS_FAILED: &str = r#"{"errors":[{"message":"Internal Server Error [errorID=5e1c, reason: while assigning application with ID \"s4-1\": while sending notifications: the receiver of s4-1 did not answer]","path":["assignFormation"],"extensions":{"error_code":10,"error":"InternalError"}}],"data":null}"#;
+
+/// A formation `f-new` with these members, for the follow-up reads.
+fn with_members(members: &[(&str, &str)]) -> Value {
+    formation(members, "IN_PROGRESS", Value::Null)
+}
+
+/// Fact 12, §4.5 step 7: an assign whose notifications fail late answers code 10 after the
+/// Director deleted the assignments it had stored. The client does not send it again: it
+/// looks, finds the system not in, and says the change did not happen, with the reason.
+#[tokio::test]
+async fn a_late_failing_assign_says_it_did_not_happen_with_the_servers_reason_fact_12() {
+    let s = director();
+    s.data("formation", with_members(&[("tc-1", "READY")])).on(
+        "assignFormation",
+        200,
+        NOTIFICATIONS_FAILED,
+    );
+    let b = backend(&s).await;
+    let err = b
+        .assign("f-new", "s4-1", &catalog(), None)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("the receiver of s4-1 did not answer") && text.contains("did not happen"),
+        "{text}"
+    );
+    assert!(matches!(err, BackendError::Failed(_)), "{err:?}");
+    assert_eq!(s.count("assignFormation"), 1, "not sent again");
+}
+
+/// Fact 12, §2.1: a 503 after the assignments were stored is no success even though the
+/// system is in the formation: the client follows its assignment, which the Director then
+/// deletes, and ends with "it did not join".
+#[tokio::test]
+async fn an_assign_whose_answer_is_lost_is_followed_until_its_assignment_is_gone_fact_12() {
+    let s = director();
+    let initial = with_members(&[("tc-1", "READY"), ("s4-1", "INITIAL")]);
+    s.data("formation", initial.clone())
+        .data("formation", initial)
+        .data("formation", with_members(&[("tc-1", "READY")]))
+        .on("assignFormation", 503, fixture("timeout_503.json"));
+    let b = backend(&s).await;
+    b.assign("f-new", "s4-1", &catalog(), None)
+        .await
+        .expect("in the formation for now: followed, not yet judged");
+    assert_eq!(s.count("assignFormation"), 1, "not sent again");
+    let followed = ops::follow::assignments(
+        &b,
+        "f-new",
+        &[("s4-1".to_owned(), ops::follow::Want::Joined)],
+        &ops::Policy {
+            first: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            timeout: Duration::from_secs(3),
+        },
+        &Progress::none(),
+        &ops::Interrupt::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        followed.systems["s4-1"],
+        ops::Final::Vanished,
+        "{followed:?}"
+    );
+}

@@ -798,3 +798,63 @@ async fn conflict_once_answers_code_35_once_without_running_fact_13() {
     let b = sb.gql(CREATE, vars).await;
     assert!(b.get("errors").is_none(), "{b}");
 }
+
+/// Fact 12, §4.5 step 7: `--slow-assign SYSTEM=SECONDS[:fail]` stores the assignment at
+/// once (a read during the call sees it INITIAL), the notifications take SECONDS inside
+/// the call, then the assignment is READY, or with `:fail` deleted again and the call
+/// fails with the reason (code 10).
+#[tokio::test]
+async fn slow_assign_is_visible_at_once_then_ready_or_failed_and_deleted_fact_12() {
+    let slow = |spec: &str| sandbox::parse_slow(spec).expect("spec");
+    let sb = start(|c| {
+        c.slow_assign = vec![slow("s4-legacy=0.6:fail"), slow("tc-1=0.6")];
+    })
+    .await;
+    let b = sb
+        .gql(CREATE, json!({"f": {"name": "TC Two", "templateName": TC}}))
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let members = |b: &Value| -> Vec<(String, String)> {
+        b["data"]["formationByName"]["formationAssignments"]["data"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .filter(|a| a["source"] == a["target"])
+            .map(|a| {
+                (
+                    a["source"].as_str().unwrap_or_default().to_owned(),
+                    a["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    const READ: &str = "query($n: String!) { formationByName(name: $n) { formationAssignments { data { source target state } } } }";
+    for (system, formation, fails) in [("s4-legacy", "TC Zero", true), ("tc-1", "TC Two", false)] {
+        let assign = sb.gql(ASSIGN, json!({"id": system, "f": {"name": formation}}));
+        let look = async {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            sb.gql(READ, json!({"n": formation})).await
+        };
+        let (answer, during) = tokio::join!(assign, look);
+        assert!(
+            members(&during).contains(&(system.to_owned(), "INITIAL".to_owned())),
+            "{system} visible at once: {during}"
+        );
+        let after = members(&sb.gql(READ, json!({"n": formation})).await);
+        if fails {
+            let (code, message) = only_error(&answer);
+            assert_eq!(code, 10, "{answer}");
+            assert!(message.contains("notifications"), "{message}");
+            assert!(
+                !after.iter().any(|(s, _)| s == system),
+                "deleted again: {after:?}"
+            );
+        } else {
+            assert!(answer.get("errors").is_none(), "{answer}");
+            assert!(
+                after.contains(&(system.to_owned(), "READY".to_owned())),
+                "{after:?}"
+            );
+        }
+    }
+}

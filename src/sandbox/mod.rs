@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 
 pub use faults::{Fault, Rates};
 pub use http::host_allowed;
+pub use store::Slow;
 
 use crate::catalog::Catalog;
 use crate::cli::{SandboxArgs, SourceArgs};
@@ -58,6 +59,8 @@ pub struct SandboxConfig {
     pub drop_after_commit: usize,
     /// The first request of each of these operations is answered with code 35 (fact 13).
     pub conflict_once: Vec<String>,
+    /// System id → slow notifications inside its assign call (`--slow-assign`, fact 12).
+    pub slow_assign: Vec<(String, store::Slow)>,
     /// Pair every issued registration token after this delay (`--auto-pair`).
     pub auto_pair: Option<Duration>,
     /// At most this many connections are open at once; more wait to be accepted.
@@ -85,6 +88,7 @@ impl SandboxConfig {
             fail_assignments: Vec::new(),
             drop_after_commit: 0,
             conflict_once: Vec::new(),
+            slow_assign: Vec::new(),
             auto_pair: None,
             max_connections: 512,
             header_timeout: Duration::from_secs(5),
@@ -227,6 +231,7 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     store
         .failing
         .extend(config.fail_assignments.iter().cloned());
+    store.slow.extend(config.slow_assign.iter().cloned());
     let shared = Arc::new(Mutex::new(store));
     let faults = faults::Faults::new(config.rates.clone());
     faults.drop_after_commit(config.drop_after_commit);
@@ -314,6 +319,12 @@ pub async fn run(
         .collect();
     config.drop_after_commit = args.drop_after_commit;
     config.conflict_once = args.conflict_once.clone();
+    config.slow_assign = args
+        .slow_assign
+        .iter()
+        .map(|spec| parse_slow(spec))
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Usage)?;
     config.auto_pair = args.auto_pair.map(Duration::from_secs_f64);
     config.tenant = args.require_tenant.clone();
     config.ready_after = Duration::from_millis(args.ready_after_ms);
@@ -377,6 +388,28 @@ fn oauth_client(args: &SandboxArgs) -> Option<(String, String)> {
         )),
         _ => None,
     }
+}
+
+/// `SYSTEM=SECONDS[:fail]` of `--slow-assign`.
+pub fn parse_slow(spec: &str) -> Result<(String, store::Slow), String> {
+    let bad = || format!("--slow-assign takes SYSTEM=SECONDS[:fail], not \"{spec}\"");
+    let (system, rest) = spec.split_once('=').ok_or_else(bad)?;
+    let (seconds, fail) = match rest.split_once(':') {
+        Some((s, "fail")) => (s, true),
+        Some(_) => return Err(bad()),
+        None => (rest, false),
+    };
+    let seconds: f64 = seconds.parse().map_err(|_| bad())?;
+    if system.is_empty() || !seconds.is_finite() || !(0.0..=3600.0).contains(&seconds) {
+        return Err(bad());
+    }
+    Ok((
+        system.to_owned(),
+        store::Slow {
+            wait: Duration::from_secs_f64(seconds),
+            fail,
+        },
+    ))
 }
 
 /// `SYSTEM_ID[=MESSAGE]`; without a message, a receiver's generic failure.

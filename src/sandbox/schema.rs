@@ -869,7 +869,19 @@ impl Mutation {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
         let (name, system) = (formation.name.clone(), object_id.to_string());
-        Ok(change(ctx, move |s| s.assign(&name, &system)).await?.into())
+        let (n, sys) = (name.clone(), system.clone());
+        let (view, slow) = change(ctx, move |s| s.assign(&n, &sys)).await?;
+        let Some(slow) = slow else {
+            return Ok(view.into());
+        };
+        // The notifications run inside the request (fact 12), without holding the store:
+        // meanwhile every read sees the assignment INITIAL.
+        tokio::time::sleep(slow.wait).await;
+        Ok(
+            change(ctx, move |s| s.finish_slow(&name, &system, slow.fail))
+                .await?
+                .into(),
+        )
     }
 
     async fn unassign_formation(
