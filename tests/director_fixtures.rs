@@ -929,3 +929,73 @@ async fn an_assign_whose_answer_is_lost_is_followed_until_its_assignment_is_gone
         "{followed:?}"
     );
 }
+
+/// An application whose auths hold these tokens: (scenario groups, createdAt).
+fn app_with_tokens(id: &str, tokens: &[(&str, &str)]) -> Value {
+    let auths: Vec<Value> = tokens
+        .iter()
+        .map(|(groups, at)| {
+            json!({"auth": {"oneTimeToken": {"__typename": "OneTimeTokenForApplication",
+                "scenarioGroups": [groups], "createdAt": at, "used": true}}})
+        })
+        .collect();
+    let mut a = app(id, "SAP S/4HANA Cloud");
+    a["auths"] = Value::Array(auths);
+    a
+}
+
+/// §5.3: `createdAt` has whole seconds while the Director orders tokens exactly. Two
+/// tokens of the newest second, one with the required group and one without, in either
+/// order: the weaker is assumed and the finding says why. An older token does not count.
+#[tokio::test]
+async fn two_tokens_in_one_second_assume_the_weaker_and_say_why_s5_3() {
+    let all = r#"{"key":"ALL_COMMUNICATION_SCENARIOS","description":"All"}"#;
+    let start = r#"{"key":"INTEGRATION_WITH_SAP_START","description":"Start"}"#;
+    for tokens in [
+        [
+            (all, "2026-01-01T00:00:07Z"),
+            (start, "2026-01-01T00:00:07Z"),
+        ],
+        [
+            (start, "2026-01-01T00:00:07Z"),
+            (all, "2026-01-01T00:00:07Z"),
+        ],
+    ] {
+        let s = Server::default();
+        s.data(
+            "formationTemplates",
+            page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+                "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud"], "formationConstraints": null}])),
+        )
+        .data(
+            "applications",
+            page(json!([
+                app("tc-1", "SAP Task Center"),
+                app_with_tokens("s4-1", &tokens),
+                app_with_tokens("s4-2", &[(start, "2026-01-01T00:00:06Z"), (all, "2026-01-01T00:00:07Z")]),
+            ])),
+        )
+        .data("formations", page(json!([])));
+        let b = backend(&s).await;
+        let catalog = catalog();
+        let landscape = b.load(&catalog, &Progress::none()).await.unwrap();
+        let report = formation_wizard::rules::evaluate(
+            &plan(&["tc-1", "s4-1", "s4-2"]),
+            &landscape,
+            &catalog,
+        );
+        let groups: Vec<_> = report
+            .violations
+            .iter()
+            .filter(|f| f.rule == RuleKind::ScenarioGroup)
+            .collect();
+        assert_eq!(groups.len(), 1, "{:?}", report.violations);
+        assert_eq!(groups[0].systems, vec!["s4-1".to_owned()]);
+        assert!(
+            groups[0].message.contains("same second")
+                && groups[0].message.contains("cannot be asked"),
+            "{}",
+            groups[0].message
+        );
+    }
+}
