@@ -604,3 +604,31 @@ async fn a_slow_failing_assign_is_waited_for_and_reports_the_reason_fact_12() {
     let members = b.members("f-0").await.unwrap();
     assert!(!members.contains_key("s4-1"), "{members:?}");
 }
+
+/// Fact 14: the client asks with `suggest_token: true` and hands out the token a system
+/// pastes (base64 JSON with the token and the connector URL), with the connector URL kept.
+#[tokio::test]
+async fn a_registration_token_is_the_one_a_system_pastes_fact_14() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    let issued = b
+        .request_token(
+            "s4-1",
+            &["All Communication Scenarios".to_owned()],
+            &catalog(),
+        )
+        .await
+        .unwrap();
+    let text = secrecy::ExposeSecret::expose_secret(&issued.token).to_owned();
+    let inside: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&text)
+            .expect("base64"),
+    )
+    .expect("JSON");
+    assert_eq!(inside["connectorURL"], issued.connector_url.as_str());
+    assert!(!issued.connector_url.is_empty() && !issued.expires_at.is_empty());
+}

@@ -858,3 +858,71 @@ async fn slow_assign_is_visible_at_once_then_ready_or_failed_and_deleted_fact_12
         }
     }
 }
+
+fn base64_json(text: &str) -> Value {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap_or_else(|e| panic!("{text:?} is not base64: {e}"));
+    serde_json::from_slice(&bytes).expect("JSON inside")
+}
+
+/// Fact 14 (`onetimetoken/service.go:344-388`): with the header `suggest_token: true` the
+/// `token` is the form a system pastes, base64 of JSON with the token and the connector
+/// URL; `rawEncoded` always is. Without the header `token` is the plain token.
+#[tokio::test]
+async fn suggest_token_answers_the_pasteable_token_fact_14() {
+    let sb = start(|_| {}).await;
+    const REQUEST: &str = "mutation { requestOneTimeTokenForApplication(id: \"s4-ok\") { token rawEncoded connectorURL } }";
+    let ask = |suggest: bool| {
+        let mut req = sb
+            .http
+            .post(sb.handle.url())
+            .bearer_auth(TOKEN)
+            .header("Tenant", "t-1")
+            .header("content-type", "application/json")
+            .body(json!({"query": REQUEST}).to_string());
+        if suggest {
+            req = req.header("suggest_token", "true");
+        }
+        req.send()
+    };
+    let b: Value = ask(true).await.expect("answer").json().await.expect("json");
+    let t = &b["data"]["requestOneTimeTokenForApplication"];
+    let connector = t["connectorURL"].as_str().expect("connector URL");
+    let inside = base64_json(t["token"].as_str().expect("token"));
+    assert_eq!(inside["connectorURL"], connector, "{inside}");
+    assert!(inside["token"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(t["rawEncoded"], t["token"]);
+
+    let b: Value = ask(false)
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    let t = &b["data"]["requestOneTimeTokenForApplication"];
+    let plain = t["token"].as_str().expect("token");
+    assert_eq!(
+        base64_json(t["rawEncoded"].as_str().expect("raw"))["token"],
+        plain
+    );
+}
+
+/// §1.1 (`application/resolver.go:884-914`): a system without any auth answers `auths: []`,
+/// not null.
+#[tokio::test]
+async fn auths_of_a_system_without_a_token_is_an_empty_list_s1_1() {
+    let sb = start(|_| {}).await;
+    let b = sb
+        .gql_as(
+            ADMIN,
+            "query { applications(first: 100) { data { id auths { id } } } }",
+            json!({}),
+        )
+        .await
+        .1;
+    let apps = b["data"]["applications"]["data"].as_array().expect("apps");
+    let tc = apps.iter().find(|a| a["id"] == "tc-0").expect("tc-0");
+    assert_eq!(tc["auths"], json!([]), "{tc}");
+}

@@ -266,6 +266,12 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let request = request.data(super::schema::ScenarioGroupsHeader(groups));
+    // Exactly "true", as the Director's tokenSuggestionEnabled compares it (fact 14).
+    let suggest = headers
+        .get("suggest_token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "true");
+    let request = request.data(super::schema::SuggestToken(suggest));
     let answer = app.schema.execute(request.data(scopes)).await;
     let committed = mutation && answer.errors.is_empty();
     let (status, value) = present(serde_json::to_value(&answer).unwrap_or_default());

@@ -391,6 +391,8 @@ pub struct RegisterApplication {
 #[cynic(graphql_type = "OneTimeTokenForApplication")]
 pub struct IssuedToken {
     pub token: String,
+    /// The token as a system pastes it (fact 14), when the server gives it.
+    pub raw_encoded: Option<String>,
     #[cynic(rename = "connectorURL")]
     pub connector_url: String,
     pub expires_at: Timestamp,
