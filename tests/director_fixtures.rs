@@ -642,10 +642,10 @@ async fn server_templates_overrule_the_catalog_and_say_so() {
         page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
             "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud", "SAP SuccessFactors"],
             "formationConstraints": [
-                {"name": "OneTC", "operator": "DoesNotContainResourceOfSubtype", "resourceSubtype": "SAP Task Center",
+                {"name": "OneTC", "operator": "DoesNotContainResourceOfSubtype", "resourceType": "APPLICATION", "constraintScope": "FORMATION_TYPE", "resourceSubtype": "SAP Task Center",
                  "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
                  "inputTemplate": "{\"formation_name\": \"{{.FormationName}}\",\"resource_subtype\": \"{{.ResourceSubtype}}\"}"},
-                {"name": "S4Groups", "operator": "ContainsScenarioGroups", "resourceSubtype": "SAP S/4HANA Cloud",
+                {"name": "S4Groups", "operator": "ContainsScenarioGroups", "resourceType": "APPLICATION", "constraintScope": "FORMATION_TYPE", "resourceSubtype": "SAP S/4HANA Cloud",
                  "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
                  "inputTemplate": "{\"resource_id\": \"{{.ResourceID}}\",\"requiredScenarioGroups\": [\"INTEGRATION_WITH_SAP_START\"]}"}
             ]}])),
@@ -998,4 +998,65 @@ async fn two_tokens_in_one_second_assume_the_weaker_and_say_why_s5_3() {
             groups[0].message
         );
     }
+}
+
+/// Fact 15, §1.2, §4.5 step 4: a constraint whose `resourceSubtype` is `ANY` applies to
+/// every system type, a GLOBAL one counts like the template's own, and one about another
+/// `resourceType` (here TENANT) is no rule for assigning systems. The rule checker then
+/// refuses a Task Center without the group, as the server would; `types --director`'s
+/// words say "every system".
+#[tokio::test]
+async fn an_any_constraint_applies_to_every_system_type_fact_15() {
+    let constraint = |operator: &str, rtype: &str, subtype: &str, scope: &str, input: &str| {
+        json!({"name": format!("{operator}-{subtype}-{scope}"), "operator": operator,
+            "resourceType": rtype, "resourceSubtype": subtype, "constraintScope": scope,
+            "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE", "inputTemplate": input})
+    };
+    let groups = r#"{"resource_id": "{{.ResourceID}}", "requiredScenarioGroups": ["ALL_COMMUNICATION_SCENARIOS"]}"#;
+    let s = Server::default();
+    s.data(
+        "formationTemplates",
+        page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+            "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud"],
+            "formationConstraints": [
+                constraint("ContainsScenarioGroups", "APPLICATION", "ANY", "GLOBAL", groups),
+                constraint("IsNotAssignedToAnyFormationOfType", "TENANT", "ANY", "GLOBAL", "{}"),
+                constraint("DoesNotContainResourceOfSubtype", "APPLICATION", "SAP Task Center", "FORMATION_TYPE", "{}"),
+            ]}])),
+    )
+    .data(
+        "applications",
+        page(json!([
+            {"id": "tc-1", "name": "System tc-1", "systemNumber": null, "baseUrl": null,
+             "labels": {"applicationType": "SAP Task Center", "scenarios": []},
+             "status": {"condition": "CONNECTED"}, "systemStatus": null, "auths": []},
+            app("s4-1", "SAP S/4HANA Cloud"),
+        ])),
+    )
+    .data("formations", page(json!([])));
+    let b = backend(&s).await;
+    let catalog = catalog();
+    let (ruled, _notes) = b.rules(&catalog).await.unwrap();
+    let t = ruled.by_id("sap-task-center").unwrap();
+    assert!(
+        t.required_groups("SAP Task Center").is_some(),
+        "ANY applies to the Task Center"
+    );
+    assert!(t.required_groups("SAP S/4HANA Cloud").is_some());
+    assert!(
+        !t.single_membership("SAP Task Center"),
+        "a TENANT constraint is no rule for systems"
+    );
+    let words = formation_wizard::rules::rules_in_words(t).join(" ");
+    assert!(words.contains("All systems must be registered"), "{words}");
+    let landscape = b.load(&catalog, &Progress::none()).await.unwrap();
+    let report = formation_wizard::rules::evaluate(&plan(&["tc-1", "s4-1"]), &landscape, &ruled);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|f| f.rule == RuleKind::ScenarioGroup && f.systems == vec!["tc-1".to_owned()]),
+        "{:?}",
+        report.violations
+    );
 }

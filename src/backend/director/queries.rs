@@ -241,7 +241,13 @@ pub struct FormationByNameQuery {
 pub struct FormationConstraint {
     pub name: String,
     pub operator: String,
+    /// What the constraint is about: only `APPLICATION` ones decide an assignment of a
+    /// system (fact 15).
+    pub resource_type: String,
+    /// A system type, or `ANY` for every one (fact 15).
     pub resource_subtype: String,
+    /// `GLOBAL` (attached to no template, applies to all) or `FORMATION_TYPE` (§1.2).
+    pub constraint_scope: String,
     pub target_operation: String,
     pub constraint_type: String,
     pub input_template: String,

@@ -108,10 +108,14 @@ fn apply_constraints(
 ) -> Option<String> {
     let mut constraints: Vec<Constraint> = Vec::new();
     let mut at_most_one: Vec<String> = Vec::new();
-    for c in server
-        .iter()
-        .filter(|c| c.target_operation == "ASSIGN_FORMATION" && c.constraint_type == "PRE")
-    {
+    // As the Director matches them (fact 15, `formationconstraint/repository.go`): PRE
+    // assign constraints about applications, whose subtype is the system's type or `ANY`;
+    // the template's list already holds the GLOBAL ones (§1.2), which count the same.
+    for c in server.iter().filter(|c| {
+        c.target_operation == "ASSIGN_FORMATION"
+            && c.constraint_type == "PRE"
+            && c.resource_type.eq_ignore_ascii_case("APPLICATION")
+    }) {
         let input = input_json(&c.input_template);
         let subtype = c.resource_subtype.clone();
         match c.operator.as_str() {
@@ -240,16 +244,25 @@ fn describe(c: &Constraint) -> String {
             } else {
                 format!(" (except {})", except_system_types.join(", "))
             };
-            format!(
-                "a {} system in only one such formation{except}",
-                system_types.join(", ")
-            )
+            if system_types.iter().any(|t| t == ANY_TYPE) {
+                format!("any system in only one such formation{except}")
+            } else {
+                format!(
+                    "a {} system in only one such formation{except}",
+                    system_types.join(", ")
+                )
+            }
         }
         Constraint::ContainsScenarioGroups {
             system_type,
             required_scenario_groups,
         } => format!(
-            "{system_type} registered with {}",
+            "{} registered with {}",
+            if system_type == ANY_TYPE {
+                "every system"
+            } else {
+                system_type.as_str()
+            },
             required_scenario_groups.join(" or ")
         ),
         Constraint::RequiresRegistrationStatus {
@@ -301,7 +314,9 @@ mod tests {
         q::FormationConstraint {
             name: format!("{operator}:{subtype}"),
             operator: operator.into(),
+            resource_type: "APPLICATION".into(),
             resource_subtype: subtype.into(),
+            constraint_scope: "FORMATION_TYPE".into(),
             target_operation: "ASSIGN_FORMATION".into(),
             constraint_type: "PRE".into(),
             input_template: input.into(),
