@@ -663,7 +663,7 @@ async fn server_templates_overrule_the_catalog_and_say_so() {
         "the server has no such constraint"
     );
     assert_eq!(notes.len(), 2, "{notes:?}");
-    assert!(notes[0].contains("SAP SuccessFactors"), "{notes:?}");
+    assert!(notes[0].message.contains("SAP SuccessFactors"), "{notes:?}");
 }
 
 #[tokio::test]

@@ -613,7 +613,10 @@ impl Backend for DirectorBackend {
         self.find_system(system, catalog).await
     }
 
-    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {
+    async fn rules(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<(Catalog, Vec<super::RuleNote>), BackendError> {
         let server = self.server_templates().await?;
         Ok(templates::overlay(catalog, server))
     }

@@ -42,20 +42,28 @@ pub fn matching<'a>(
 
 /// The catalog with each type the server has a template for ruled by that template, and a
 /// note for each difference from the built-in rules.
-pub fn overlay(catalog: &Catalog, server: &[q::FormationTemplate]) -> (Catalog, Vec<String>) {
+pub fn overlay(
+    catalog: &Catalog,
+    server: &[q::FormationTemplate],
+) -> (Catalog, Vec<crate::backend::RuleNote>) {
     let mut out = catalog.clone();
     let mut notes = Vec::new();
     for ftype in &mut out.formation_types {
         let Some(t) = matching(ftype, server) else {
             continue;
         };
-        if let Some(note) = apply_types(ftype, t) {
-            notes.push(note);
+        let type_id = ftype.id.clone();
+        let note = |message: String| crate::backend::RuleNote {
+            type_id: type_id.clone(),
+            message,
+        };
+        if let Some(n) = apply_types(ftype, t) {
+            notes.push(note(n));
         }
         if let Some(constraints) = t.formation_constraints.as_deref()
-            && let Some(note) = apply_constraints(ftype, constraints, catalog)
+            && let Some(n) = apply_constraints(ftype, constraints, catalog)
         {
-            notes.push(note);
+            notes.push(note(n));
         }
     }
     (out, notes)
