@@ -926,3 +926,29 @@ async fn auths_of_a_system_without_a_token_is_an_empty_list_s1_1() {
     let tc = apps.iter().find(|a| a["id"] == "tc-0").expect("tc-0");
     assert_eq!(tc["auths"], json!([]), "{tc}");
 }
+
+/// §1.1 (normaliser `normalizer.go:31-56`) and §5.1: names that normalise alike (`mp-`
+/// once, lower case, other characters to `-`, runs collapsed, no trailing `-`) are one
+/// name to the Director: the second registration is code 31.
+#[tokio::test]
+async fn names_that_normalise_alike_are_not_unique_s1_1_s5_1() {
+    let sb = start(|_| {}).await;
+    const REGISTER: &str =
+        "mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
+    let register = |name: &str| {
+        sb.gql(
+            REGISTER,
+            json!({"in": {"name": name, "labels": {"applicationType": "SAP S/4HANA Cloud"}}}),
+        )
+    };
+    let b = register("Sales EU (North)").await;
+    assert!(b.get("errors").is_none(), "{b}");
+    for same in ["mp-sales-eu-north", "SALES--EU  NORTH-", "sales eu north!"] {
+        let b = register(same).await;
+        assert_eq!(
+            only_error(&b),
+            (31, "Object name is not unique [object=application]".into()),
+            "{same}"
+        );
+    }
+}
