@@ -48,6 +48,8 @@ struct Script {
     token_requests: Vec<(String, String, String)>,
     /// What the token endpoint answers instead of a token.
     token_refusal: Option<(u16, String)>,
+    /// The `suggest_token` header of every GraphQL request, by root field.
+    suggest_token: Vec<(String, Option<String>)>,
 }
 
 #[derive(Clone, Default)]
@@ -103,10 +105,19 @@ fn root_field(query: &str) -> String {
         .collect()
 }
 
-async fn graphql(State(server): State<Server>, body: String) -> (StatusCode, String) {
+async fn graphql(
+    State(server): State<Server>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let field = root_field(request["query"].as_str().unwrap_or(""));
     let mut s = server.0.lock().unwrap();
+    let suggest = headers
+        .get("suggest_token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    s.suggest_token.push((field.clone(), suggest));
     s.log.push((field.clone(), request));
     let answer = match s.answers.get_mut(&field) {
         Some(q) if q.len() > 1 => q.pop_front(),
@@ -1058,5 +1069,35 @@ async fn an_any_constraint_applies_to_every_system_type_fact_15() {
             .any(|f| f.rule == RuleKind::ScenarioGroup && f.systems == vec!["tc-1".to_owned()]),
         "{:?}",
         report.violations
+    );
+}
+
+/// Fact 14: the token request carries `suggest_token: true`, and the token handed out is
+/// `rawEncoded` (what a system pastes) when the server gives it; the connector URL and the
+/// expiry are kept.
+#[tokio::test]
+async fn a_token_is_requested_with_suggest_token_and_raw_encoded_is_handed_out_fact_14() {
+    let s = director();
+    s.data(
+        "requestOneTimeTokenForApplication",
+        json!({"token": "plain-token", "rawEncoded": "eyJ0b2tlbiI6InBsYWluLXRva2VuIn0=",
+            "connectorURL": "https://connector.example/graphql", "expiresAt": "2026-01-01T00:05:00Z",
+            "scenarioGroups": []}),
+    );
+    let b = backend(&s).await;
+    let issued = b.request_token("s4-1", &[], &catalog()).await.unwrap();
+    assert_eq!(
+        issued.token.expose_secret(),
+        "eyJ0b2tlbiI6InBsYWluLXRva2VuIn0="
+    );
+    assert_eq!(issued.connector_url, "https://connector.example/graphql");
+    assert_eq!(issued.expires_at, "2026-01-01T00:05:00Z");
+    let sent = s.0.lock().unwrap().suggest_token.clone();
+    assert!(
+        sent.contains(&(
+            "requestOneTimeTokenForApplication".to_owned(),
+            Some("true".to_owned())
+        )),
+        "{sent:?}"
     );
 }
