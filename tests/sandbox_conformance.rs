@@ -952,3 +952,38 @@ async fn names_that_normalise_alike_are_not_unique_s1_1_s5_1() {
         );
     }
 }
+
+/// §4.6 (`formationassignment/service.go:769-793`), §7: unassigning from a READY formation
+/// sets the assignments `DELETING` first; they are gone once the receivers answered (here
+/// after the assignment delay). Meanwhile the formation is not empty (§4.7).
+#[tokio::test]
+async fn unassign_goes_through_deleting_s4_6() {
+    let sb = start(|c| c.ready_after = Duration::from_millis(400)).await;
+    const READ: &str = "query { formationByName(name: \"TC Zero\") { formationAssignments { data { source target state } } } }";
+    let states = |b: &Value| -> Vec<(String, String)> {
+        b["data"]["formationByName"]["formationAssignments"]["data"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .filter(|a| a["source"] == a["target"])
+            .map(|a| {
+                (
+                    a["source"].as_str().unwrap_or_default().to_owned(),
+                    a["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let b = sb
+        .gql(UNASSIGN, json!({"id": "s4-ok", "f": {"name": "TC Zero"}}))
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let during = states(&sb.gql(READ, json!({})).await);
+    assert!(
+        during.contains(&("s4-ok".to_owned(), "DELETING".to_owned())),
+        "{during:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let after = states(&sb.gql(READ, json!({})).await);
+    assert!(!after.iter().any(|(s, _)| s == "s4-ok"), "{after:?}");
+}

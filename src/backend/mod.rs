@@ -198,7 +198,13 @@ pub trait Backend: Send + Sync {
             let mut now = known.clone();
             let members = self.members(formation_id).await?;
             if !members.is_empty() {
-                now.systems = members.into_keys().collect();
+                // A member already being taken out (DELETING, §4.6) is leaving: it does
+                // not count towards the minimum that stays.
+                now.systems = members
+                    .into_iter()
+                    .filter(|(_, a)| !matches!(a.state.as_str(), "DELETING" | "DELETE_READY"))
+                    .map(|(id, _)| id)
+                    .collect();
             }
             stops_working(seen, &now, system_id, catalog)?;
         }

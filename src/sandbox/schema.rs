@@ -912,9 +912,21 @@ impl Mutation {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
         let (name, system) = (formation.name.clone(), object_id.to_string());
-        Ok(change(ctx, move |s| s.unassign(&name, &system))
-            .await?
-            .into())
+        let sys = system.clone();
+        let (view, deleting) = change(ctx, move |s| s.unassign(&name, &sys)).await?;
+        if let Some(delay) = deleting {
+            // The receivers' answers come after the call (§4.6): DELETING until then.
+            let shared = ctx.data_unchecked::<Shared>().clone();
+            let id = view.formation.id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    locked(&shared, |store| store.finish_unassign(&id, &system))
+                })
+                .await;
+            });
+        }
+        Ok(view.into())
     }
 
     async fn resynchronize_formation_notifications(

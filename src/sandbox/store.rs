@@ -435,19 +435,54 @@ impl Store {
         }
     }
 
-    /// A member that is not assigned is no error (§4.6).
-    pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+    /// A member that is not assigned is no error (§4.6). In a READY formation its
+    /// assignments go `DELETING` first, as the Director sets them before the receivers
+    /// answer (§4.6, `formationassignment/service.go:769-793`): the answer `Some(delay)`
+    /// says to call `finish_unassign` after it. Otherwise they are deleted at once.
+    pub fn unassign(
+        &mut self,
+        name: &str,
+        system_id: &str,
+    ) -> Result<(FormationView, Option<Duration>)> {
         // The caller holds the file lock (`lock_file`): decide on the file as it is now.
         self.reload()?;
         let mut formation = self.find_name(name)?;
         if !formation.systems.iter().any(|s| s == system_id) {
-            return Ok(self.view(&formation));
+            return Ok((self.view(&formation), None));
+        }
+        self.pending
+            .remove(&(formation.id.clone(), system_id.to_owned()));
+        if formation_state(&formation) == "READY" && !self.delay.is_zero() {
+            formation.assignments.insert(
+                system_id.to_owned(),
+                Assignment {
+                    state: "DELETING".into(),
+                    error: None,
+                },
+            );
+            return Ok((self.save(&formation)?, Some(self.delay)));
         }
         formation.systems.retain(|s| s != system_id);
         formation.assignments.remove(system_id);
-        self.pending
-            .remove(&(formation.id.clone(), system_id.to_owned()));
-        self.save(&formation)
+        Ok((self.save(&formation)?, None))
+    }
+
+    /// The receivers answered: a system still `DELETING` is taken out (§4.6).
+    pub fn finish_unassign(&mut self, formation_id: &str, system_id: &str) -> Result<()> {
+        self.reload()?;
+        let Ok(mut formation) = self.find_id(formation_id) else {
+            return Ok(());
+        };
+        let deleting = formation
+            .assignments
+            .get(system_id)
+            .is_some_and(|a| a.state == "DELETING");
+        if deleting {
+            formation.systems.retain(|s| s != system_id);
+            formation.assignments.remove(system_id);
+            self.save(&formation)?;
+        }
+        Ok(())
     }
 
     /// Writes the formation's members, state and non-READY assignments back to the file.
