@@ -297,14 +297,19 @@ impl FormationType {
         })
     }
 
+    /// The groups a system of `system_type` must be registered with: a constraint on its
+    /// type, else one on `ANY` type, which the Director applies to every type (fact 15).
     pub fn required_groups(&self, system_type: &str) -> Option<&[String]> {
-        self.constraints.iter().find_map(|c| match c {
-            Constraint::ContainsScenarioGroups {
-                system_type: t,
-                required_scenario_groups,
-            } if t == system_type => Some(required_scenario_groups.as_slice()),
-            _ => None,
-        })
+        let on = |wanted: &str| {
+            self.constraints.iter().find_map(|c| match c {
+                Constraint::ContainsScenarioGroups {
+                    system_type: t,
+                    required_scenario_groups,
+                } if t == wanted => Some(required_scenario_groups.as_slice()),
+                _ => None,
+            })
+        };
+        on(system_type).or_else(|| on(ANY_TYPE))
     }
 
     pub fn required_status(&self, system_type: &str) -> Option<&str> {

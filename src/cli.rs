@@ -77,6 +77,16 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE")]
     pub service_key: Option<PathBuf>,
 
+    /// The OAuth scopes a service key's token is asked for, space-separated (default: the
+    /// ones the command needs, e.g. "application:read formation:read
+    /// formation_template:read formation:write").
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+
+    /// The scopes the command needs: set from the command, not a flag.
+    #[arg(skip)]
+    pub needs: Vec<String>,
+
     /// A named connection from $XDG_CONFIG_HOME/formation-wizard/config.toml.
     #[arg(long, value_name = "NAME", conflicts_with = "landscape")]
     pub profile: Option<String>,
@@ -115,6 +125,12 @@ impl SourceArgs {
                 .clone()
                 .or_else(|| outer.service_key.clone()),
             profile: self.profile.clone().or_else(|| outer.profile.clone()),
+            scopes: self.scopes.clone().or_else(|| outer.scopes.clone()),
+            needs: if self.needs.is_empty() {
+                outer.needs.clone()
+            } else {
+                self.needs.clone()
+            },
             insecure_http: self.insecure_http || outer.insecure_http,
             save_profile: self
                 .save_profile
@@ -133,6 +149,10 @@ impl SourceArgs {
                 service_key: self.service_key.clone(),
                 profile: self.profile.clone(),
                 save_profile: self.save_profile.clone(),
+                scopes: match &self.scopes {
+                    Some(given) => given.split_whitespace().map(str::to_owned).collect(),
+                    None => self.needs.clone(),
+                },
                 insecure_http: self.insecure_http,
             });
         }
@@ -148,6 +168,44 @@ impl SourceArgs {
 impl Cli {
     /// The source flags that apply: the command's own, else those before the command.
     pub fn effective_source(&self) -> SourceArgs {
+        let mut source = self.own_source();
+        source.needs = self.scopes_needed();
+        source
+    }
+
+    /// The OAuth scopes the command needs (director-behaviour.md §2.3): every command reads;
+    /// those that change formations also write them; registering writes applications; the
+    /// TUI may do either.
+    fn scopes_needed(&self) -> Vec<String> {
+        use crate::backend::director::auth::{
+            APPLICATION_WRITE_SCOPES, FORMATION_WRITE_SCOPES, READ_SCOPES,
+        };
+        let (formations, applications) = match &self.command {
+            None | Some(Command::Manage { .. }) => (true, true),
+            Some(
+                Command::Create { .. }
+                | Command::Assign(_)
+                | Command::Unassign(_)
+                | Command::Resync { .. }
+                | Command::Finalize(_)
+                | Command::Delete(_)
+                | Command::Apply(_)
+                | Command::Recover { .. },
+            ) => (true, false),
+            Some(Command::Register(_) | Command::Token(_) | Command::Pair { .. }) => (false, true),
+            Some(_) => (false, false),
+        };
+        let mut scopes: Vec<&str> = READ_SCOPES.to_vec();
+        if formations {
+            scopes.extend(FORMATION_WRITE_SCOPES);
+        }
+        if applications {
+            scopes.extend(APPLICATION_WRITE_SCOPES);
+        }
+        scopes.into_iter().map(str::to_owned).collect()
+    }
+
+    fn own_source(&self) -> SourceArgs {
         let own = match &self.command {
             Some(Command::Check(plan)) | Some(Command::Create { plan, .. }) => &plan.source,
             Some(Command::Systems { source, .. }) => source,
@@ -196,6 +254,8 @@ pub struct WizardArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check a formation against every rule without creating it (exit 0 valid, 1 not).
     Check(PlanArgs),
@@ -369,15 +429,16 @@ pub struct SandboxArgs {
     /// application.auths:read, formation:global_read); --token carries the ordinary ones.
     #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
-    /// Serve /oauth/token for this OAuth client id (client credentials; with --client-secret).
+    /// Serve /oauth2/token (Compass style) and /oauth/token (XSUAA style) for this OAuth
+    /// client id (client credentials; with --client-secret).
     #[arg(long, value_name = "ID", requires = "client_secret")]
     pub client_id: Option<String>,
     /// The OAuth client's secret (visible to other local users in the process list: prefer
     /// --generate-client).
     #[arg(long, value_name = "SECRET", requires = "client_id")]
     pub client_secret: Option<String>,
-    /// Generate an OAuth client and print its service key (clientid, clientsecret, url) at
-    /// start: the only place the secret is ever shown.
+    /// Generate an OAuth client and print its credential in Compass form (clientId,
+    /// clientSecret, url) at start: the only place the secret is ever shown.
     #[arg(long, conflicts_with = "client_id")]
     pub generate_client: bool,
     /// Fault: this system's assignments end in CREATE_ERROR with MESSAGE (repeatable).
@@ -386,6 +447,15 @@ pub struct SandboxArgs {
     /// Fault: the next N successful mutations are committed, then the connection drops.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_after_commit: usize,
+    /// Fault: the first request of OPERATION (e.g. createFormation) is answered with
+    /// error_code 35, a concurrent update, without running it (repeatable).
+    #[arg(long, value_name = "OPERATION")]
+    pub conflict_once: Vec<String>,
+    /// Fault: assigning SYSTEM commits its assignment at once (INITIAL), then its
+    /// notifications take SECONDS inside the call; then READY, or with `:fail` the
+    /// assignment is deleted again and the call fails (repeatable).
+    #[arg(long, value_name = "SYSTEM=SECONDS[:fail]")]
+    pub slow_assign: Vec<String>,
     /// Rehearsal: pair every issued registration token after SECONDS, as SAP S/4HANA Cloud
     /// would once the token is entered there (`POST /sandbox/pair/{id}` with the bearer token
     /// pairs one at once).

@@ -81,6 +81,11 @@ pub struct TokenInfo {
     /// Whether the system has used it (paired).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub used: bool,
+    /// The scenario groups of other tokens requested in the same second: `createdAt` has
+    /// whole seconds while the Director orders them exactly (director-behaviour.md §5.3),
+    /// so any of them may be the one it takes as the latest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tied: Vec<Vec<String>>,
 }
 
 /// The Director's application status conditions (`status.condition`).

@@ -277,7 +277,12 @@ fn constraint_text(c: &crate::catalog::Constraint) -> String {
             system_type,
             required_scenario_groups,
         } => format!(
-            "{system_type} must be registered with the group {}",
+            "{} must be registered with the group {}",
+            if system_type == crate::catalog::ANY_TYPE {
+                "every system"
+            } else {
+                system_type.as_str()
+            },
             rules::join_or(required_scenario_groups, "or")
         ),
         RequiresRegistrationStatus {

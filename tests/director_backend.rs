@@ -298,6 +298,7 @@ async fn an_expired_oauth_token_is_refreshed_once() {
         client_secret: SecretString::from("shh-client-secret".to_owned()),
         url: sb.oauth_url(),
         origin: "test key".into(),
+        scopes: Vec::new(),
     };
     let b = backend_with(&sb, Credentials::ClientCredentials(key.clone()));
     b.load(&catalog(), &Progress::none()).await.unwrap();
@@ -451,6 +452,7 @@ fn debug_output_of_the_auth_types_has_no_secret() {
         client_secret: SecretString::from("shh-client-secret".to_owned()),
         url: "http://127.0.0.1:1".into(),
         origin: "k".into(),
+        scopes: Vec::new(),
     };
     let creds = Credentials::ClientCredentials(key.clone());
     let tok = token(TOKEN);
@@ -576,4 +578,57 @@ async fn why23_3_a_director_unassign_rechecks_the_minimum_on_the_members_as_they
     assert!(refused.to_string().contains("stop working"), "{refused}");
     let members = a.members(&id).await.unwrap();
     assert!(members.contains_key("s4-2"), "{members:?}");
+}
+
+/// Fact 12: a mutation gets more time than a read (here 1.5 s for reads, the default 120 s
+/// for changes): an assign whose notifications take 2 s and then fail is answered, not
+/// timed out, and the error carries the server's reason; the system is not left in.
+#[tokio::test]
+async fn a_slow_failing_assign_is_waited_for_and_reports_the_reason_fact_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let slow = formation_wizard::sandbox::parse_slow("s4-1=2:fail").unwrap();
+    let sb = start(&path, |c| c.slow_assign = vec![slow]).await;
+    let b = backend(&sb);
+    let started = Instant::now();
+    let err = b
+        .assign("f-0", "s4-1", &catalog(), None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(
+        err.contains("notifications") && err.contains("did not happen"),
+        "{err}"
+    );
+    let members = b.members("f-0").await.unwrap();
+    assert!(!members.contains_key("s4-1"), "{members:?}");
+}
+
+/// Fact 14: the client asks with `suggest_token: true` and hands out the token a system
+/// pastes (base64 JSON with the token and the connector URL), with the connector URL kept.
+#[tokio::test]
+async fn a_registration_token_is_the_one_a_system_pastes_fact_14() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |_| {}).await;
+    let b = backend(&sb);
+    let issued = b
+        .request_token(
+            "s4-1",
+            &["All Communication Scenarios".to_owned()],
+            &catalog(),
+        )
+        .await
+        .unwrap();
+    let text = secrecy::ExposeSecret::expose_secret(&issued.token).to_owned();
+    let inside: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&text)
+            .expect("base64"),
+    )
+    .expect("JSON");
+    assert_eq!(inside["connectorURL"], issued.connector_url.as_str());
+    assert!(!issued.connector_url.is_empty() && !issued.expires_at.is_empty());
 }

@@ -361,3 +361,147 @@ async fn a_slow_load_shows_progress_on_stderr() {
         "stdout stays JSON"
     );
 }
+
+/// Facts 10 and 11 (§2.2): the key the sandbox prints is in Compass form (`clientId`,
+/// `clientSecret`, `url` the whole `/oauth2/token` endpoint), its issuer grants only the
+/// scopes asked for, and `create` with it works because the command asks for what it needs.
+/// `--scopes` overrides the request: with read scopes only, the create is refused by the
+/// Director (code 23), and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compass_credential_works_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| {
+        c.token = None;
+        c.oauth_client = Some(("client-1".into(), "shh-client-secret".into()));
+    })
+    .await;
+    let key = dir.path().join("compass.json");
+    write_secret(
+        &key,
+        &formation_wizard::sandbox::service_key(&sb, "client-1", "shh-client-secret"),
+    );
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .contains("\"clientId\""),
+        "Compass form"
+    );
+    let url = sb.url();
+    let create = |name: &str, tc: &str, scopes: Option<&str>| {
+        let mut a = args(&[
+            "create",
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--service-key",
+            key.to_str().unwrap(),
+            "--name",
+            name,
+            "--type",
+            "sap-task-center",
+            "--system",
+            tc,
+            "--system",
+            "s4-1",
+        ]);
+        if let Some(s) = scopes {
+            a.push("--scopes".into());
+            a.push(s.into());
+        }
+        a
+    };
+    let out = run(dir.path(), create("TC Compass", "tc-1", None)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(formations_named(&path, "TC Compass").len(), 1);
+
+    let out = run(
+        dir.path(),
+        create(
+            "TC Read Only",
+            "tc-2",
+            Some("application:read formation:read formation_template:read"),
+        ),
+    )
+    .await;
+    assert_ne!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(said(&out).contains("scopes"), "{}", said(&out));
+    assert!(formations_named(&path, "TC Read Only").is_empty());
+}
+
+/// Fact 13: against `--conflict-once createFormation` (code 35 once), `create` retries and
+/// succeeds, and exactly one formation exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_succeeds_once_through_a_concurrent_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let sb = start(&path, |c| c.conflict_once = vec!["createFormation".into()]).await;
+    let token = token_file(dir.path());
+    let out = run(
+        dir.path(),
+        args(&[
+            "create",
+            "--director",
+            &sb.url(),
+            "--tenant",
+            "t",
+            "--token-file",
+            token.to_str().unwrap(),
+            "--name",
+            "TC Raced",
+            "--type",
+            "sap-task-center",
+            "--system",
+            "tc-1",
+            "--system",
+            "s4-1",
+        ]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(formations_named(&path, "TC Raced").len(), 1);
+}
+
+/// Fact 12, the one test that really waits past 30 s (the client's old limit): with
+/// `--slow-assign s4-1=31:fail` the Director-like sandbox stores the assignment, takes 31 s
+/// for the notifications, deletes it again and fails the call. `assign` waits for that
+/// answer (mutations get 120 s), says so while waiting, exits non-zero with the server's
+/// reason, and leaves no member behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assign_with_a_slow_failing_notification_reports_the_reason_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let slow = formation_wizard::sandbox::parse_slow("s4-1=31:fail").unwrap();
+    let sb = start(&path, |c| c.slow_assign = vec![slow]).await;
+    let token = token_file(dir.path());
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        args(&[
+            "assign",
+            "TC Zero",
+            "--system",
+            "s4-1",
+            "--director",
+            &sb.url(),
+            "--tenant",
+            "t",
+            "--token-file",
+            token.to_str().unwrap(),
+        ]),
+    )
+    .await;
+    eprintln!("assign took {:?}", started.elapsed());
+    assert!(started.elapsed() >= std::time::Duration::from_secs(31));
+    assert!(out.status.code().is_some_and(|c| c != 0), "{}", said(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("notifications") && stderr.contains("did not happen"),
+        "{}",
+        said(&out)
+    );
+    assert!(stderr.contains("still waiting"), "{}", said(&out));
+    let stored = formations_named(&path, "TC Zero");
+    assert_eq!(stored[0]["systems"], serde_json::json!(["tc-0", "s4-0"]));
+}

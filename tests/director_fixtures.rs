@@ -44,6 +44,12 @@ struct Script {
     /// Every request: (root field, request body).
     log: Vec<(String, Value)>,
     token_paths: Vec<String>,
+    /// Every token request: (path, Authorization header, form body).
+    token_requests: Vec<(String, String, String)>,
+    /// What the token endpoint answers instead of a token.
+    token_refusal: Option<(u16, String)>,
+    /// The `suggest_token` header of every GraphQL request, by root field.
+    suggest_token: Vec<(String, Option<String>)>,
 }
 
 #[derive(Clone, Default)]
@@ -99,10 +105,19 @@ fn root_field(query: &str) -> String {
         .collect()
 }
 
-async fn graphql(State(server): State<Server>, body: String) -> (StatusCode, String) {
+async fn graphql(
+    State(server): State<Server>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let field = root_field(request["query"].as_str().unwrap_or(""));
     let mut s = server.0.lock().unwrap();
+    let suggest = headers
+        .get("suggest_token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    s.suggest_token.push((field.clone(), suggest));
     s.log.push((field.clone(), request));
     let answer = match s.answers.get_mut(&field) {
         Some(q) if q.len() > 1 => q.pop_front(),
@@ -113,13 +128,23 @@ async fn graphql(State(server): State<Server>, body: String) -> (StatusCode, Str
     (StatusCode::from_u16(status).unwrap(), body)
 }
 
-async fn token(State(server): State<Server>, uri: axum::http::Uri) -> (StatusCode, String) {
-    server
-        .0
-        .lock()
-        .unwrap()
-        .token_paths
-        .push(uri.path().to_owned());
+async fn token(
+    State(server): State<Server>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    let mut s = server.0.lock().unwrap();
+    s.token_paths.push(uri.path().to_owned());
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    s.token_requests.push((uri.path().to_owned(), auth, body));
+    if let Some((status, body)) = s.token_refusal.clone() {
+        return (StatusCode::from_u16(status).unwrap(), body);
+    }
     (
         StatusCode::OK,
         json!({"access_token": "fixture-access-token", "expires_in": 3600}).to_string(),
@@ -131,6 +156,7 @@ async fn serve(server: &Server) -> SocketAddr {
         .route("/graphql", post(graphql))
         .route("/oauth/token", post(token))
         .route("/uaa/oauth/token", post(token))
+        .route("/oauth2/token", post(token))
         .with_state(server.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -627,10 +653,10 @@ async fn server_templates_overrule_the_catalog_and_say_so() {
         page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
             "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud", "SAP SuccessFactors"],
             "formationConstraints": [
-                {"name": "OneTC", "operator": "DoesNotContainResourceOfSubtype", "resourceSubtype": "SAP Task Center",
+                {"name": "OneTC", "operator": "DoesNotContainResourceOfSubtype", "resourceType": "APPLICATION", "constraintScope": "FORMATION_TYPE", "resourceSubtype": "SAP Task Center",
                  "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
                  "inputTemplate": "{\"formation_name\": \"{{.FormationName}}\",\"resource_subtype\": \"{{.ResourceSubtype}}\"}"},
-                {"name": "S4Groups", "operator": "ContainsScenarioGroups", "resourceSubtype": "SAP S/4HANA Cloud",
+                {"name": "S4Groups", "operator": "ContainsScenarioGroups", "resourceType": "APPLICATION", "constraintScope": "FORMATION_TYPE", "resourceSubtype": "SAP S/4HANA Cloud",
                  "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE",
                  "inputTemplate": "{\"resource_id\": \"{{.ResourceID}}\",\"requiredScenarioGroups\": [\"INTEGRATION_WITH_SAP_START\"]}"}
             ]}])),
@@ -648,7 +674,7 @@ async fn server_templates_overrule_the_catalog_and_say_so() {
         "the server has no such constraint"
     );
     assert_eq!(notes.len(), 2, "{notes:?}");
-    assert!(notes[0].contains("SAP SuccessFactors"), "{notes:?}");
+    assert!(notes[0].message.contains("SAP SuccessFactors"), "{notes:?}");
 }
 
 #[tokio::test]
@@ -671,6 +697,7 @@ async fn a_service_key_url_is_taken_whole_when_it_ends_in_the_token_path() {
             client_secret: SecretString::from("shh".to_owned()),
             url: url.clone(),
             origin: "a test key".into(),
+            scopes: Vec::new(),
         };
         assert_eq!(
             key.token_endpoint(),
@@ -706,4 +733,371 @@ fn a_pair_in_the_joining_systems_state_is_that_systems() {
     );
     assert_eq!(assignment_target(&list, "a-s4-2-tc-1"), Some("s4-2"));
     assert_eq!(assignment_target(&list, "a-tc-1-s4-2"), Some("s4-2"));
+}
+
+fn private_file(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// Facts 10 and 11, §2.2: a Compass credential (`clientId`, `clientSecret`, `url` the whole
+/// `/oauth2/token` endpoint), an SAP BTP key (`clientid`, base `url`) and one nested under
+/// `uaa` each ask their issuer with HTTP Basic, `grant_type=client_credentials` and the
+/// scopes named, space-separated; the secret is never in the form.
+#[tokio::test]
+async fn the_token_request_of_each_key_shape_names_its_scopes_with_basic_auth_s2_2() {
+    let s = Server::default();
+    let addr = serve(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [
+        (
+            json!({"clientId": "compass-1", "clientSecret": "shh-1", "url": format!("http://{addr}/oauth2/token")}),
+            "/oauth2/token",
+            "compass-1:shh-1",
+        ),
+        (
+            json!({"clientid": "btp-2", "clientsecret": "shh-2", "url": format!("http://{addr}")}),
+            "/oauth/token",
+            "btp-2:shh-2",
+        ),
+        (
+            json!({"uaa": {"clientid": "uaa-3", "clientsecret": "shh-3", "url": format!("http://{addr}/uaa")}}),
+            "/uaa/oauth/token",
+            "uaa-3:shh-3",
+        ),
+        (
+            json!({"uaa": {"clientId": "uaa-4", "clientSecret": "shh-4", "url": format!("http://{addr}/oauth2/token")}}),
+            "/oauth2/token",
+            "uaa-4:shh-4",
+        ),
+    ];
+    let scopes = vec!["formation:read".to_owned(), "formation:write".to_owned()];
+    for (i, (key, path, basic)) in keys.into_iter().enumerate() {
+        let file = private_file(dir.path(), &format!("key-{i}.json"), &key.to_string());
+        let creds = Credentials::from_service_key(&file, &scopes).unwrap();
+        let auth = Auth::new(creds, reqwest::Client::new());
+        assert_eq!(
+            auth.token().await.unwrap().expose_secret(),
+            "fixture-access-token"
+        );
+        let (got_path, got_auth, body) = s.0.lock().unwrap().token_requests.pop().unwrap();
+        assert_eq!(got_path, path, "{key}");
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD.encode(basic);
+        assert_eq!(got_auth, format!("Basic {expected}"), "{key}");
+        let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap();
+        assert_eq!(form["grant_type"], "client_credentials", "{body}");
+        assert_eq!(form["scope"], "formation:read formation:write", "{body}");
+        assert!(!body.contains("shh"), "no secret in the form: {body}");
+    }
+}
+
+/// RFC 6749 §5.2 as Hydra answers (fact 11): the refusal names which part was refused and
+/// what to check, without the secret.
+#[tokio::test]
+async fn an_issuer_refusal_says_which_and_what_to_check_s2_2() {
+    let s = Server::default();
+    let addr = serve(&s).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = private_file(
+        dir.path(),
+        "key.json",
+        &json!({"clientId": "c", "clientSecret": "shh-secret", "url": format!("http://{addr}/oauth2/token")}).to_string(),
+    );
+    for (answer, said, advice) in [
+        (r#"{"error":"invalid_scope"}"#, "invalid_scope", "--scopes"),
+        (
+            r#"{"error":"invalid_client"}"#,
+            "invalid_client",
+            "client id and secret",
+        ),
+    ] {
+        s.0.lock().unwrap().token_refusal = Some((400, answer.to_owned()));
+        let creds = Credentials::from_service_key(&file, &["formation:read".to_owned()]).unwrap();
+        let auth = Auth::new(creds, reqwest::Client::new());
+        let err = auth.token().await.unwrap_err().to_string();
+        assert!(err.contains(said) && err.contains(advice), "{err}");
+        assert!(!err.contains("shh-secret"), "{err}");
+    }
+}
+
+const CONCURRENT_UPDATE: &str = r#"{"errors":[{"message":"Could not update object due to concurrent update","path":["createFormation"],"extensions":{"error_code":35,"error":"ConcurrentUpdate"}}],"data":null}"#;
+
+/// Fact 13: `error_code` 35 (a versioned update lost a race; the transaction was rolled
+/// back) says "try again": a mutation and a read are each sent again, with backoff, and
+/// succeed; a bounded number of times only.
+#[tokio::test]
+async fn code_35_is_retried_for_mutations_and_reads_fact_13() {
+    let s = director();
+    s.on("createFormation", 200, CONCURRENT_UPDATE)
+        .data("createFormation", formation(&[], "READY", Value::Null))
+        .data("assignFormation", formation(&[], "READY", Value::Null))
+        .data(
+            "formation",
+            formation(
+                &[("tc-1", "READY"), ("s4-1", "READY")],
+                "READY",
+                Value::Null,
+            ),
+        );
+    // The first read of the applications too.
+    let apps = s.0.lock().unwrap().answers.remove("applications").unwrap();
+    s.on(
+        "applications",
+        200,
+        CONCURRENT_UPDATE.replace("createFormation", "applications"),
+    );
+    for a in apps {
+        s.on("applications", a.0, a.1);
+    }
+    let b = backend(&s).await;
+    let out = create(&b, &plan(&["tc-1", "s4-1"])).await.unwrap();
+    assert!(matches!(out, CreateOutcome::Created(_)), "{out:?}");
+    assert_eq!(s.count("createFormation"), 2, "{:?}", s.fields());
+    assert!(s.count("applications") >= 2, "{:?}", s.fields());
+
+    // Bounded: a 35 that never passes ends after the retries (2 here), as the server said.
+    let s = director();
+    s.on("createFormation", 200, CONCURRENT_UPDATE);
+    let b = backend(&s).await;
+    let err = b
+        .create_formation(&plan(&["tc-1"]), &catalog(), false, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("concurrent update"), "{err}");
+    assert_eq!(s.count("createFormation"), 3, "{:?}", s.fields());
+}
+
+const NOTIFICATIONS_FAILED: &str = r#"{"errors":[{"message":"Internal Server Error [errorID=5e1c, reason: while assigning application with ID \"s4-1\": while sending notifications: the receiver of s4-1 did not answer]","path":["assignFormation"],"extensions":{"error_code":10,"error":"InternalError"}}],"data":null}"#;
+
+/// A formation `f-new` with these members, for the follow-up reads.
+fn with_members(members: &[(&str, &str)]) -> Value {
+    formation(members, "IN_PROGRESS", Value::Null)
+}
+
+/// Fact 12, §4.5 step 7: an assign whose notifications fail late answers code 10 after the
+/// Director deleted the assignments it had stored. The client does not send it again: it
+/// looks, finds the system not in, and says the change did not happen, with the reason.
+#[tokio::test]
+async fn a_late_failing_assign_says_it_did_not_happen_with_the_servers_reason_fact_12() {
+    let s = director();
+    s.data("formation", with_members(&[("tc-1", "READY")])).on(
+        "assignFormation",
+        200,
+        NOTIFICATIONS_FAILED,
+    );
+    let b = backend(&s).await;
+    let err = b
+        .assign("f-new", "s4-1", &catalog(), None)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("the receiver of s4-1 did not answer") && text.contains("did not happen"),
+        "{text}"
+    );
+    assert!(matches!(err, BackendError::Failed(_)), "{err:?}");
+    assert_eq!(s.count("assignFormation"), 1, "not sent again");
+}
+
+/// Fact 12, §2.1: a 503 after the assignments were stored is no success even though the
+/// system is in the formation: the client follows its assignment, which the Director then
+/// deletes, and ends with "it did not join".
+#[tokio::test]
+async fn an_assign_whose_answer_is_lost_is_followed_until_its_assignment_is_gone_fact_12() {
+    let s = director();
+    let initial = with_members(&[("tc-1", "READY"), ("s4-1", "INITIAL")]);
+    s.data("formation", initial.clone())
+        .data("formation", initial)
+        .data("formation", with_members(&[("tc-1", "READY")]))
+        .on("assignFormation", 503, fixture("timeout_503.json"));
+    let b = backend(&s).await;
+    b.assign("f-new", "s4-1", &catalog(), None)
+        .await
+        .expect("in the formation for now: followed, not yet judged");
+    assert_eq!(s.count("assignFormation"), 1, "not sent again");
+    let followed = ops::follow::assignments(
+        &b,
+        "f-new",
+        &[("s4-1".to_owned(), ops::follow::Want::Joined)],
+        &ops::Policy {
+            first: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            timeout: Duration::from_secs(3),
+        },
+        &Progress::none(),
+        &ops::Interrupt::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        followed.systems["s4-1"],
+        ops::Final::Vanished,
+        "{followed:?}"
+    );
+}
+
+/// An application whose auths hold these tokens: (scenario groups, createdAt).
+fn app_with_tokens(id: &str, tokens: &[(&str, &str)]) -> Value {
+    let auths: Vec<Value> = tokens
+        .iter()
+        .map(|(groups, at)| {
+            json!({"auth": {"oneTimeToken": {"__typename": "OneTimeTokenForApplication",
+                "scenarioGroups": [groups], "createdAt": at, "used": true}}})
+        })
+        .collect();
+    let mut a = app(id, "SAP S/4HANA Cloud");
+    a["auths"] = Value::Array(auths);
+    a
+}
+
+/// §5.3: `createdAt` has whole seconds while the Director orders tokens exactly. Two
+/// tokens of the newest second, one with the required group and one without, in either
+/// order: the weaker is assumed and the finding says why. An older token does not count.
+#[tokio::test]
+async fn two_tokens_in_one_second_assume_the_weaker_and_say_why_s5_3() {
+    let all = r#"{"key":"ALL_COMMUNICATION_SCENARIOS","description":"All"}"#;
+    let start = r#"{"key":"INTEGRATION_WITH_SAP_START","description":"Start"}"#;
+    for tokens in [
+        [
+            (all, "2026-01-01T00:00:07Z"),
+            (start, "2026-01-01T00:00:07Z"),
+        ],
+        [
+            (start, "2026-01-01T00:00:07Z"),
+            (all, "2026-01-01T00:00:07Z"),
+        ],
+    ] {
+        let s = Server::default();
+        s.data(
+            "formationTemplates",
+            page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+                "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud"], "formationConstraints": null}])),
+        )
+        .data(
+            "applications",
+            page(json!([
+                app("tc-1", "SAP Task Center"),
+                app_with_tokens("s4-1", &tokens),
+                app_with_tokens("s4-2", &[(start, "2026-01-01T00:00:06Z"), (all, "2026-01-01T00:00:07Z")]),
+            ])),
+        )
+        .data("formations", page(json!([])));
+        let b = backend(&s).await;
+        let catalog = catalog();
+        let landscape = b.load(&catalog, &Progress::none()).await.unwrap();
+        let report = formation_wizard::rules::evaluate(
+            &plan(&["tc-1", "s4-1", "s4-2"]),
+            &landscape,
+            &catalog,
+        );
+        let groups: Vec<_> = report
+            .violations
+            .iter()
+            .filter(|f| f.rule == RuleKind::ScenarioGroup)
+            .collect();
+        assert_eq!(groups.len(), 1, "{:?}", report.violations);
+        assert_eq!(groups[0].systems, vec!["s4-1".to_owned()]);
+        assert!(
+            groups[0].message.contains("same second")
+                && groups[0].message.contains("cannot be asked"),
+            "{}",
+            groups[0].message
+        );
+    }
+}
+
+/// Fact 15, §1.2, §4.5 step 4: a constraint whose `resourceSubtype` is `ANY` applies to
+/// every system type, a GLOBAL one counts like the template's own, and one about another
+/// `resourceType` (here TENANT) is no rule for assigning systems. The rule checker then
+/// refuses a Task Center without the group, as the server would; `types --director`'s
+/// words say "every system".
+#[tokio::test]
+async fn an_any_constraint_applies_to_every_system_type_fact_15() {
+    let constraint = |operator: &str, rtype: &str, subtype: &str, scope: &str, input: &str| {
+        json!({"name": format!("{operator}-{subtype}-{scope}"), "operator": operator,
+            "resourceType": rtype, "resourceSubtype": subtype, "constraintScope": scope,
+            "targetOperation": "ASSIGN_FORMATION", "constraintType": "PRE", "inputTemplate": input})
+    };
+    let groups = r#"{"resource_id": "{{.ResourceID}}", "requiredScenarioGroups": ["ALL_COMMUNICATION_SCENARIOS"]}"#;
+    let s = Server::default();
+    s.data(
+        "formationTemplates",
+        page(json!([{"id": "t-tc", "name": TC_TEMPLATE,
+            "applicationTypes": ["SAP Task Center", "SAP S/4HANA Cloud"],
+            "formationConstraints": [
+                constraint("ContainsScenarioGroups", "APPLICATION", "ANY", "GLOBAL", groups),
+                constraint("IsNotAssignedToAnyFormationOfType", "TENANT", "ANY", "GLOBAL", "{}"),
+                constraint("DoesNotContainResourceOfSubtype", "APPLICATION", "SAP Task Center", "FORMATION_TYPE", "{}"),
+            ]}])),
+    )
+    .data(
+        "applications",
+        page(json!([
+            {"id": "tc-1", "name": "System tc-1", "systemNumber": null, "baseUrl": null,
+             "labels": {"applicationType": "SAP Task Center", "scenarios": []},
+             "status": {"condition": "CONNECTED"}, "systemStatus": null, "auths": []},
+            app("s4-1", "SAP S/4HANA Cloud"),
+        ])),
+    )
+    .data("formations", page(json!([])));
+    let b = backend(&s).await;
+    let catalog = catalog();
+    let (ruled, _notes) = b.rules(&catalog).await.unwrap();
+    let t = ruled.by_id("sap-task-center").unwrap();
+    assert!(
+        t.required_groups("SAP Task Center").is_some(),
+        "ANY applies to the Task Center"
+    );
+    assert!(t.required_groups("SAP S/4HANA Cloud").is_some());
+    assert!(
+        !t.single_membership("SAP Task Center"),
+        "a TENANT constraint is no rule for systems"
+    );
+    let words = formation_wizard::rules::rules_in_words(t).join(" ");
+    assert!(words.contains("All systems must be registered"), "{words}");
+    let landscape = b.load(&catalog, &Progress::none()).await.unwrap();
+    let report = formation_wizard::rules::evaluate(&plan(&["tc-1", "s4-1"]), &landscape, &ruled);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|f| f.rule == RuleKind::ScenarioGroup && f.systems == vec!["tc-1".to_owned()]),
+        "{:?}",
+        report.violations
+    );
+}
+
+/// Fact 14: the token request carries `suggest_token: true`, and the token handed out is
+/// `rawEncoded` (what a system pastes) when the server gives it; the connector URL and the
+/// expiry are kept.
+#[tokio::test]
+async fn a_token_is_requested_with_suggest_token_and_raw_encoded_is_handed_out_fact_14() {
+    let s = director();
+    s.data(
+        "requestOneTimeTokenForApplication",
+        json!({"token": "plain-token", "rawEncoded": "eyJ0b2tlbiI6InBsYWluLXRva2VuIn0=",
+            "connectorURL": "https://connector.example/graphql", "expiresAt": "2026-01-01T00:05:00Z",
+            "scenarioGroups": []}),
+    );
+    let b = backend(&s).await;
+    let issued = b.request_token("s4-1", &[], &catalog()).await.unwrap();
+    assert_eq!(
+        issued.token.expose_secret(),
+        "eyJ0b2tlbiI6InBsYWluLXRva2VuIn0="
+    );
+    assert_eq!(issued.connector_url, "https://connector.example/graphql");
+    assert_eq!(issued.expires_at, "2026-01-01T00:05:00Z");
+    let sent = s.0.lock().unwrap().suggest_token.clone();
+    assert!(
+        sent.contains(&(
+            "requestOneTimeTokenForApplication".to_owned(),
+            Some("true".to_owned())
+        )),
+        "{sent:?}"
+    );
 }

@@ -332,6 +332,7 @@ fn service_key(url: String) -> Credentials {
         client_secret: SecretString::from("secret".to_owned()),
         url,
         origin: "test".into(),
+        scopes: Vec::new(),
     })
 }
 

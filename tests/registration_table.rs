@@ -37,6 +37,7 @@ fn token(groups: &[&str]) -> Option<TokenInfo> {
         scenario_groups: groups.iter().map(|g| g.to_string()).collect(),
         requested_at: Some("2026-01-01T00:00:00Z".into()),
         used: true,
+        tied: Vec::new(),
     })
 }
 

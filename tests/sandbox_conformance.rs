@@ -599,16 +599,12 @@ async fn drop_after_commit_commits_and_then_breaks_the_connection_s2_1() {
     assert!(b.get("errors").is_none(), "only one answer dropped: {b}");
 }
 
+/// §2.2 (XSUAA note): `/oauth/token` is the XSUAA-style issuer of an SAP BTP service key's
+/// base URL: Basic or form credentials, and without `scope` every scope of the client.
 #[tokio::test]
-async fn oauth_client_credentials_issue_tokens_with_the_ordinary_scopes_s2_2() {
+async fn oauth_xsuaa_issuer_grants_the_clients_scopes_s2_2() {
     let sb = start(|c| c.oauth_client = Some(("cid".into(), "csecret".into()))).await;
     let base = sb.handle.oauth_url();
-    let key: Value =
-        serde_json::from_str(&sandbox::service_key(&sb.handle, "cid", "csecret")).expect("key");
-    assert_eq!(
-        key,
-        json!({"clientid": "cid", "clientsecret": "csecret", "url": base})
-    );
     let token_at = |path: &str, basic: bool, secret: &str| {
         let mut req = sb
             .http
@@ -650,18 +646,87 @@ async fn oauth_client_credentials_issue_tokens_with_the_ordinary_scopes_s2_2() {
         23,
         "issued tokens carry only the ordinary scopes"
     );
-    let resp = token_at("/oauth2/token", false, "csecret")
+    let resp = token_at("/oauth/token", false, "csecret")
         .await
         .expect("token");
-    assert_eq!(
-        resp.status(),
-        StatusCode::OK,
-        "form credentials at the full URL"
-    );
+    assert_eq!(resp.status(), StatusCode::OK, "form credentials at XSUAA");
     let resp = token_at("/oauth/token", true, "wrong")
         .await
         .expect("token");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Facts 10 and 11, §2.2: Compass's issuer (`/oauth2/token`, the whole `url` of its
+/// credential `{clientId, clientSecret, url}`) takes HTTP Basic only and grants only the
+/// scopes asked for: no `scope`, a token without rights (code 23 on every call); a scope
+/// the client does not have is `invalid_scope`.
+#[tokio::test]
+async fn oauth_compass_issuer_grants_only_requested_scopes_with_basic_auth_facts_10_11() {
+    let sb = start(|c| c.oauth_client = Some(("cid".into(), "csecret".into()))).await;
+    let key: Value =
+        serde_json::from_str(&sandbox::service_key(&sb.handle, "cid", "csecret")).expect("key");
+    let url = sb.handle.compass_token_url();
+    assert!(url.ends_with("/oauth2/token"), "{url}");
+    assert_eq!(
+        key,
+        json!({"clientId": "cid", "clientSecret": "csecret", "url": url}),
+        "the printed key is in Compass form"
+    );
+    let ask = |basic: bool, form: &str| {
+        let mut req = sb
+            .http
+            .post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if basic {
+            req = req.basic_auth("cid", Some("csecret"));
+        }
+        req.send()
+    };
+    let resp = ask(
+        false,
+        "grant_type=client_credentials&client_id=cid&client_secret=csecret&scope=formation%3Aread",
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "form credentials");
+    let access = |v: Value| v["access_token"].as_str().expect("token").to_owned();
+    let resp = ask(true, "grant_type=client_credentials")
+        .await
+        .expect("token");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bare = access(resp.json().await.expect("json"));
+    let (_, b) = sb
+        .gql_as(&bare, "query { formations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(only_error(&b).0, 23, "no scope asked, no rights: {b}");
+    let resp = ask(true, "grant_type=client_credentials&scope=formation%3Aread")
+        .await
+        .expect("token");
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["scope"], "formation:read");
+    let read = access(body);
+    let (_, b) = sb
+        .gql_as(&read, "query { formations { totalCount } }", json!({}))
+        .await;
+    assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
+    let (_, b) = sb
+        .gql_as(
+            &read,
+            CREATE,
+            json!({"f": {"name": "S", "templateName": TC}}),
+        )
+        .await;
+    assert_eq!(only_error(&b).0, 23, "only the scope asked for: {b}");
+    let resp = ask(
+        true,
+        "grant_type=client_credentials&scope=formation%3Aread+formation.state%3Awrite",
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_scope");
 }
 
 #[tokio::test]
@@ -705,4 +770,220 @@ async fn http_layer_answers_as_the_director_s2_2_s2_3_s6_2() {
     assert_eq!(resp.status(), StatusCode::OK);
     let b: Value = resp.json().await.expect("json");
     assert_eq!(b["data"]["formations"]["totalCount"], 1, "{b}");
+}
+
+/// Fact 13 (§6.1 codes): `--conflict-once createFormation` answers the first create with
+/// `error_code` 35 "Could not update object due to concurrent update" and runs nothing;
+/// the same request sent again is carried out.
+#[tokio::test]
+async fn conflict_once_answers_code_35_once_without_running_fact_13() {
+    let sb = start(|c| c.conflict_once = vec!["createFormation".into()]).await;
+    let vars = json!({"f": {"name": "Raced", "templateName": TC}});
+    let b = sb.gql(CREATE, vars.clone()).await;
+    assert_eq!(
+        only_error(&b),
+        (
+            35,
+            "Could not update object due to concurrent update".into()
+        )
+    );
+    let (_, b) = sb
+        .gql_as(
+            TOKEN,
+            "query { formationByName(name: \"Raced\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(only_error(&b).0, 20, "nothing was created: {b}");
+    let b = sb.gql(CREATE, vars).await;
+    assert!(b.get("errors").is_none(), "{b}");
+}
+
+/// Fact 12, §4.5 step 7: `--slow-assign SYSTEM=SECONDS[:fail]` stores the assignment at
+/// once (a read during the call sees it INITIAL), the notifications take SECONDS inside
+/// the call, then the assignment is READY, or with `:fail` deleted again and the call
+/// fails with the reason (code 10).
+#[tokio::test]
+async fn slow_assign_is_visible_at_once_then_ready_or_failed_and_deleted_fact_12() {
+    let slow = |spec: &str| sandbox::parse_slow(spec).expect("spec");
+    let sb = start(|c| {
+        c.slow_assign = vec![slow("s4-legacy=0.6:fail"), slow("tc-1=0.6")];
+    })
+    .await;
+    let b = sb
+        .gql(CREATE, json!({"f": {"name": "TC Two", "templateName": TC}}))
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let members = |b: &Value| -> Vec<(String, String)> {
+        b["data"]["formationByName"]["formationAssignments"]["data"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .filter(|a| a["source"] == a["target"])
+            .map(|a| {
+                (
+                    a["source"].as_str().unwrap_or_default().to_owned(),
+                    a["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    const READ: &str = "query($n: String!) { formationByName(name: $n) { formationAssignments { data { source target state } } } }";
+    for (system, formation, fails) in [("s4-legacy", "TC Zero", true), ("tc-1", "TC Two", false)] {
+        let assign = sb.gql(ASSIGN, json!({"id": system, "f": {"name": formation}}));
+        let look = async {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            sb.gql(READ, json!({"n": formation})).await
+        };
+        let (answer, during) = tokio::join!(assign, look);
+        assert!(
+            members(&during).contains(&(system.to_owned(), "INITIAL".to_owned())),
+            "{system} visible at once: {during}"
+        );
+        let after = members(&sb.gql(READ, json!({"n": formation})).await);
+        if fails {
+            let (code, message) = only_error(&answer);
+            assert_eq!(code, 10, "{answer}");
+            assert!(message.contains("notifications"), "{message}");
+            assert!(
+                !after.iter().any(|(s, _)| s == system),
+                "deleted again: {after:?}"
+            );
+        } else {
+            assert!(answer.get("errors").is_none(), "{answer}");
+            assert!(
+                after.contains(&(system.to_owned(), "READY".to_owned())),
+                "{after:?}"
+            );
+        }
+    }
+}
+
+fn base64_json(text: &str) -> Value {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap_or_else(|e| panic!("{text:?} is not base64: {e}"));
+    serde_json::from_slice(&bytes).expect("JSON inside")
+}
+
+/// Fact 14 (`onetimetoken/service.go:344-388`): with the header `suggest_token: true` the
+/// `token` is the form a system pastes, base64 of JSON with the token and the connector
+/// URL; `rawEncoded` always is. Without the header `token` is the plain token.
+#[tokio::test]
+async fn suggest_token_answers_the_pasteable_token_fact_14() {
+    let sb = start(|_| {}).await;
+    const REQUEST: &str = "mutation { requestOneTimeTokenForApplication(id: \"s4-ok\") { token rawEncoded connectorURL } }";
+    let ask = |suggest: bool| {
+        let mut req = sb
+            .http
+            .post(sb.handle.url())
+            .bearer_auth(TOKEN)
+            .header("Tenant", "t-1")
+            .header("content-type", "application/json")
+            .body(json!({"query": REQUEST}).to_string());
+        if suggest {
+            req = req.header("suggest_token", "true");
+        }
+        req.send()
+    };
+    let b: Value = ask(true).await.expect("answer").json().await.expect("json");
+    let t = &b["data"]["requestOneTimeTokenForApplication"];
+    let connector = t["connectorURL"].as_str().expect("connector URL");
+    let inside = base64_json(t["token"].as_str().expect("token"));
+    assert_eq!(inside["connectorURL"], connector, "{inside}");
+    assert!(inside["token"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(t["rawEncoded"], t["token"]);
+
+    let b: Value = ask(false)
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    let t = &b["data"]["requestOneTimeTokenForApplication"];
+    let plain = t["token"].as_str().expect("token");
+    assert_eq!(
+        base64_json(t["rawEncoded"].as_str().expect("raw"))["token"],
+        plain
+    );
+}
+
+/// §1.1 (`application/resolver.go:884-914`): a system without any auth answers `auths: []`,
+/// not null.
+#[tokio::test]
+async fn auths_of_a_system_without_a_token_is_an_empty_list_s1_1() {
+    let sb = start(|_| {}).await;
+    let b = sb
+        .gql_as(
+            ADMIN,
+            "query { applications(first: 100) { data { id auths { id } } } }",
+            json!({}),
+        )
+        .await
+        .1;
+    let apps = b["data"]["applications"]["data"].as_array().expect("apps");
+    let tc = apps.iter().find(|a| a["id"] == "tc-0").expect("tc-0");
+    assert_eq!(tc["auths"], json!([]), "{tc}");
+}
+
+/// §1.1 (normaliser `normalizer.go:31-56`) and §5.1: names that normalise alike (`mp-`
+/// once, lower case, other characters to `-`, runs collapsed, no trailing `-`) are one
+/// name to the Director: the second registration is code 31.
+#[tokio::test]
+async fn names_that_normalise_alike_are_not_unique_s1_1_s5_1() {
+    let sb = start(|_| {}).await;
+    const REGISTER: &str =
+        "mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }";
+    let register = |name: &str| {
+        sb.gql(
+            REGISTER,
+            json!({"in": {"name": name, "labels": {"applicationType": "SAP S/4HANA Cloud"}}}),
+        )
+    };
+    let b = register("Sales EU (North)").await;
+    assert!(b.get("errors").is_none(), "{b}");
+    for same in ["mp-sales-eu-north", "SALES--EU  NORTH-", "sales eu north!"] {
+        let b = register(same).await;
+        assert_eq!(
+            only_error(&b),
+            (31, "Object name is not unique [object=application]".into()),
+            "{same}"
+        );
+    }
+}
+
+/// §4.6 (`formationassignment/service.go:769-793`), §7: unassigning from a READY formation
+/// sets the assignments `DELETING` first; they are gone once the receivers answered (here
+/// after the assignment delay). Meanwhile the formation is not empty (§4.7).
+#[tokio::test]
+async fn unassign_goes_through_deleting_s4_6() {
+    let sb = start(|c| c.ready_after = Duration::from_millis(400)).await;
+    const READ: &str = "query { formationByName(name: \"TC Zero\") { formationAssignments { data { source target state } } } }";
+    let states = |b: &Value| -> Vec<(String, String)> {
+        b["data"]["formationByName"]["formationAssignments"]["data"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .filter(|a| a["source"] == a["target"])
+            .map(|a| {
+                (
+                    a["source"].as_str().unwrap_or_default().to_owned(),
+                    a["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let b = sb
+        .gql(UNASSIGN, json!({"id": "s4-ok", "f": {"name": "TC Zero"}}))
+        .await;
+    assert!(b.get("errors").is_none(), "{b}");
+    let during = states(&sb.gql(READ, json!({})).await);
+    assert!(
+        during.contains(&("s4-ok".to_owned(), "DELETING".to_owned())),
+        "{during:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let after = states(&sb.gql(READ, json!({})).await);
+    assert!(!after.iter().any(|(s, _)| s == "s4-ok"), "{after:?}");
 }

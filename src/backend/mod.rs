@@ -198,7 +198,13 @@ pub trait Backend: Send + Sync {
             let mut now = known.clone();
             let members = self.members(formation_id).await?;
             if !members.is_empty() {
-                now.systems = members.into_keys().collect();
+                // A member already being taken out (DELETING, §4.6) is leaving: it does
+                // not count towards the minimum that stays.
+                now.systems = members
+                    .into_iter()
+                    .filter(|(_, a)| !matches!(a.state.as_str(), "DELETING" | "DELETE_READY"))
+                    .map(|(id, _)| id)
+                    .collect();
             }
             stops_working(seen, &now, system_id, catalog)?;
         }
@@ -224,7 +230,7 @@ pub trait Backend: Send + Sync {
     /// The catalog with the backend's own rules where they differ from the built-in one
     /// (a Director's formation templates), and one note per difference. A backend without
     /// rules of its own answers the catalog unchanged.
-    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {
+    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<RuleNote>), BackendError> {
         Ok((catalog.clone(), Vec::new()))
     }
 
@@ -303,6 +309,14 @@ pub trait Backend: Send + Sync {
 /// The error for a system that is not in the landscape.
 pub fn no_such_system(system: &str) -> BackendError {
     BackendError::NoSuchSystem(crate::text::neutralise(system).into_owned())
+}
+
+/// One difference between a backend's own rules and the built-in catalog, for the
+/// formation type (catalog id) it is about: said only where that type is in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleNote {
+    pub type_id: String,
+    pub message: String,
 }
 
 /// Where the landscape comes from, as chosen on the command line.

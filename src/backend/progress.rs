@@ -11,7 +11,15 @@ use crate::landscape::Assignment;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallState {
     Started,
-    Retrying { attempt: u32, reason: String },
+    Retrying {
+        attempt: u32,
+        reason: String,
+    },
+    /// Still waiting for the answer to a change after `elapsed`: the Director gives a
+    /// request up to 110 s (fact 12), so a slow answer is not yet a lost one.
+    Waiting {
+        elapsed: std::time::Duration,
+    },
     Done,
     Failed(String),
 }

@@ -97,13 +97,34 @@ async fn print(
             let _ = writeln!(err, "{}: {}.", neutralise(label), neutralise(reason));
             continue;
         }
+        if let BackendEvent::Call {
+            label,
+            state: CallState::Waiting { elapsed },
+            ..
+        } = &event
+        {
+            let mut err = std::io::stderr().lock();
+            if std::mem::take(&mut drew) {
+                let _ = writeln!(err);
+            }
+            let _ = writeln!(
+                err,
+                "{}: still waiting for the Director's answer after {} s (it gives a change up to 110 s).",
+                neutralise(label),
+                elapsed.as_secs()
+            );
+            continue;
+        }
         if let BackendEvent::Call { label, state, .. } = &event {
             // Each step of a change, as it ends: an interrupted or undone change says what
             // it did, step by step.
             // A failure is the command's own last word (with what it means), not said twice.
             let said = match state {
                 CallState::Done => format!("  done: {}", neutralise(label)),
-                CallState::Failed(_) | CallState::Started | CallState::Retrying { .. } => {
+                CallState::Failed(_)
+                | CallState::Started
+                | CallState::Retrying { .. }
+                | CallState::Waiting { .. } => {
                     continue;
                 }
             };

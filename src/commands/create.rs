@@ -48,7 +48,12 @@ pub(super) async fn check(
     args: &PlanArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let rules = super::server_rules::effective(backend, catalog).await?;
+    let rules = super::server_rules::effective(
+        backend,
+        catalog,
+        super::server_rules::Say::For(&args.formation_type),
+    )
+    .await?;
     let catalog = &rules;
     let (landscape, plan, report) = checked(backend, args, catalog).await?;
     show(
@@ -73,7 +78,12 @@ pub(super) async fn create(
     source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let rules = super::server_rules::effective(backend, catalog).await?;
+    let rules = super::server_rules::effective(
+        backend,
+        catalog,
+        super::server_rules::Say::For(&args.formation_type),
+    )
+    .await?;
     let catalog = &rules;
     let (landscape, plan, report) = checked(backend, args, catalog).await?;
     if !report.valid || dry_run {

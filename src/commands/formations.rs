@@ -24,7 +24,18 @@ pub(super) async fn run(
     source: &SourceArgs,
     catalog: &Catalog,
 ) -> Result<u8, AppError> {
-    let rules = super::server_rules::effective(backend, catalog).await?;
+    let rules = super::server_rules::effective(
+        backend,
+        catalog,
+        match command {
+            Command::Formations {
+                formation_type: Some(t),
+                ..
+            } => super::server_rules::Say::For(t),
+            _ => super::server_rules::Say::Nothing,
+        },
+    )
+    .await?;
     let catalog = &rules;
     match command {
         Command::Formations {

@@ -63,7 +63,11 @@ pub fn rules_in_words(ftype: &FormationType) -> Vec<String> {
                 required_scenario_groups,
             } => format!(
                 "{} systems must be registered with the scenario group{} {}.",
-                kind(system_type),
+                if system_type == crate::catalog::ANY_TYPE {
+                    "All"
+                } else {
+                    kind(system_type)
+                },
                 plural(required_scenario_groups.len()),
                 join_or(required_scenario_groups, "or")
             ),

@@ -60,10 +60,11 @@ pub fn groups(ftype: &FormationType, catalog: &Catalog, s: &System) -> Groups {
         return Groups::NotRequired;
     };
     if let Some(token) = &s.latest_token {
-        if token.scenario_groups.is_empty() {
-            return Groups::Satisfied;
-        }
-        return if token_matches(&token.scenario_groups, required, catalog) {
+        // Several tokens of the newest second: assume the weaker (§5.3).
+        return if std::iter::once(&token.scenario_groups)
+            .chain(&token.tied)
+            .all(|pieces| pieces.is_empty() || token_matches(pieces, required, catalog))
+        {
             Groups::Satisfied
         } else {
             Groups::Missing
@@ -80,6 +81,18 @@ pub fn groups(ftype: &FormationType, catalog: &Catalog, s: &System) -> Groups {
     } else {
         Groups::Missing
     }
+}
+
+/// Whether the verdict on `s` was decided by a tie: of its tokens of the newest second one
+/// would do and another would not, and the Director cannot be asked which came last.
+pub fn decided_by_tie(ftype: &FormationType, catalog: &Catalog, s: &System) -> bool {
+    let (Some(required), Some(token)) = (ftype.required_groups(&s.system_type), &s.latest_token)
+    else {
+        return false;
+    };
+    let fits = |pieces: &Vec<String>| pieces.is_empty() || token_matches(pieces, required, catalog);
+    let mut all = std::iter::once(&token.scenario_groups).chain(&token.tied);
+    !token.tied.is_empty() && all.clone().any(fits) && !all.all(fits)
 }
 
 /// The Director's comparison: every piece parses as `{"key": …}` → keys against the

@@ -205,6 +205,27 @@ fn scenario_group(ftype: &FormationType, catalog: &Catalog, s: &System) -> Optio
         return None;
     }
     let groups = registration::display_groups(catalog, s);
+    if registration::decided_by_tie(ftype, catalog, s) {
+        let at = s
+            .latest_token
+            .as_ref()
+            .and_then(|t| t.requested_at.clone())
+            .unwrap_or_default();
+        return Some(Finding::new(
+            RuleKind::ScenarioGroup,
+            vec![s.id.clone()],
+            format!(
+                "{} has several registration tokens requested in the same second ({at}), not all with {}; the Director takes the one it created last, which it cannot be asked for (it shows whole seconds only), so the one without the group is assumed.",
+                s.name,
+                join_or(required, "or")
+            ),
+            Some(format!(
+                "Request one more registration token for {} with the group {}, so that it is the only newest one.",
+                s.name,
+                join_or(required, "or")
+            )),
+        ));
+    }
     let had = if verdict == Groups::NoToken {
         "without a registration token".to_owned()
     } else if groups.is_empty() {

@@ -12,6 +12,7 @@ pub const TENANT_REQUIRED: i64 = 24;
 pub const TENANT_NOT_FOUND: i64 = 25;
 pub const UNAUTHORIZED: i64 = 26;
 pub const INVALID_OPERATION: i64 = 27;
+pub const CONCURRENT_UPDATE: i64 = 35;
 
 /// The name the Director's `ErrorType` stringer gives a code (`extensions.error`).
 pub fn code_name(code: i64) -> &'static str {
@@ -26,6 +27,8 @@ pub fn code_name(code: i64) -> &'static str {
         TENANT_NOT_FOUND => "TenantNotFound",
         UNAUTHORIZED => "Unauthorized",
         INVALID_OPERATION => "InvalidOperation",
+        32 => "ConcurrentOperation",
+        CONCURRENT_UPDATE => "ConcurrentUpdate",
         _ => "UnknownError",
     }
 }

@@ -20,6 +20,9 @@ pub enum Fault {
     Malformed,
     /// A GraphQL internal error (code 10) without running the request.
     GraphQlError,
+    /// `error_code` 35, "Could not update object due to concurrent update", without running
+    /// the request: what a versioned update that lost a race answers (fact 13).
+    ConcurrentUpdate,
     /// HTTP 503 with the Director's timeout body, answered before the request runs (the
     /// real one may also answer it after committing: that is `drop_after_commit`).
     Unavailable,

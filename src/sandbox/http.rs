@@ -1,6 +1,6 @@
 //! The sandbox's HTTP side: `/graphql` behind bearer-token and `Tenant` checks and the
-//! fault injector, and `/oauth/token` (also `/oauth2/token`) for client-credentials
-//! rehearsals. Errors before the resolvers come in the Director's envelope (§2, §6).
+//! fault injector, and two token issuers for client-credentials rehearsals: XSUAA-style
+//! `/oauth/token` and Compass-style `/oauth2/token` (§2.2). Errors before the resolvers come in the Director's envelope (§2, §6).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 
-use super::errors::{DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name};
+use super::errors::{
+    CONCURRENT_UPDATE, DirectorError, TENANT_NOT_FOUND, TENANT_REQUIRED, UNAUTHORIZED, code_name,
+};
 use super::faults::{Fault, Faults};
 use super::guard::{Peer, PreAuth};
 use super::schema::DirectorSchema;
@@ -62,12 +64,14 @@ impl Access {
             .lock()
             .map(|t| t.as_deref().is_some_and(|t| same_secret(bearer, t)))
             .unwrap_or(false);
-        let issued = self
-            .issued
+        if fixed {
+            return Some(Scopes::ordinary());
+        }
+        self.issued
             .lock()
-            .map(|mut m| m.valid(bearer, Instant::now()))
-            .unwrap_or(false);
-        (fixed || issued).then(Scopes::ordinary)
+            .ok()
+            .and_then(|mut m| m.scopes(bearer, Instant::now()))
+            .map(Scopes)
     }
 
     /// Whether `bearer` is a token this sandbox accepts (any, when it runs open).
@@ -121,8 +125,8 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/graphql", post(graphql).get(playground))
-        .route("/oauth/token", post(token))
-        .route("/oauth2/token", post(token))
+        .route("/oauth/token", post(token_xsuaa))
+        .route("/oauth2/token", post(token_compass))
         .route("/sandbox/pair/{system}", post(super::pairing::pair))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             app.body_timeout,
@@ -236,6 +240,14 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
             let e = DirectorError::internal("injected internal error");
             return envelope_error(StatusCode::OK, e.code, &e.message);
         }
+        Some(Fault::ConcurrentUpdate) => {
+            // apperrors.NewConcurrentUpdate (fact 13): the transaction was rolled back.
+            return envelope_error(
+                StatusCode::OK,
+                CONCURRENT_UPDATE,
+                "Could not update object due to concurrent update",
+            );
+        }
         _ => {}
     }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
@@ -254,6 +266,12 @@ async fn graphql(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) ->
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let request = request.data(super::schema::ScenarioGroupsHeader(groups));
+    // Exactly "true", as the Director's tokenSuggestionEnabled compares it (fact 14).
+    let suggest = headers
+        .get("suggest_token")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "true");
+    let request = request.data(super::schema::SuggestToken(suggest));
     let answer = app.schema.execute(request.data(scopes)).await;
     let committed = mutation && answer.errors.is_empty();
     let (status, value) = present(serde_json::to_value(&answer).unwrap_or_default());
@@ -423,6 +441,55 @@ struct TokenForm {
     grant_type: String,
     client_id: Option<String>,
     client_secret: Option<String>,
+    scope: Option<String>,
+}
+
+/// Which issuer a token route imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issuer {
+    /// XSUAA (`/oauth/token`, the base URL of an SAP BTP service key): Basic or form
+    /// credentials; without `scope` every scope of the client.
+    Xsuaa,
+    /// Compass's own issuer, Hydra (`/oauth2/token`, the complete `url` of a Compass
+    /// credential, director-behaviour.md §2.2, fact 10): HTTP Basic only, and only the
+    /// scopes asked for (fact 11): no `scope`, a token without rights.
+    Compass,
+}
+
+async fn token_xsuaa(
+    state: State<Arc<App>>,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    token(state, peer, headers, body, Issuer::Xsuaa).await
+}
+
+async fn token_compass(
+    state: State<Arc<App>>,
+    peer: Option<Extension<Peer>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    token(state, peer, headers, body, Issuer::Compass).await
+}
+
+/// The scopes granted for `asked` (a `scope` parameter), or None when one of them is not
+/// the client's (`invalid_scope`, RFC 6749 §5.2).
+fn granted(issuer: Issuer, asked: Option<&str>) -> Option<Vec<String>> {
+    let client = Scopes::ordinary();
+    let asked: Vec<String> = asked
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if asked.iter().any(|s| !client.has(s)) {
+        return None;
+    }
+    if asked.is_empty() && issuer == Issuer::Xsuaa {
+        return Some(client.0);
+    }
+    Some(asked)
 }
 
 /// How long an OAuth form may take to arrive before the caller is known: a form is a
@@ -438,6 +505,7 @@ async fn token(
     peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     body: Body,
+    issuer: Issuer,
 ) -> Response {
     let Some((id, secret)) = &app.access.oauth else {
         return super::guard::refusal(StatusCode::NOT_FOUND, "this sandbox has no OAuth client");
@@ -459,7 +527,9 @@ async fn token(
     let known = basic
         .as_ref()
         .map(|(cid, csecret)| same_secret(cid, id) & same_secret(csecret, secret));
-    if known == Some(false) {
+    // Hydra authenticates the client by HTTP Basic only: without it the answer comes from
+    // the headers alone, before a byte of the body is read.
+    if known == Some(false) || (known.is_none() && issuer == Issuer::Compass) {
         return invalid_client();
     }
     let _slot = match known {
@@ -510,17 +580,25 @@ async fn token(
     if !(same_secret(&cid, id) & same_secret(&csecret, secret)) {
         return invalid_client();
     }
+    let Some(scopes) = granted(issuer, form.scope.as_deref()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "error": "invalid_scope" })),
+        )
+            .into_response();
+    };
     let token = uuid::Uuid::new_v4().simple().to_string();
     let lifetime = app.access.token_lifetime;
+    let scope = scopes.join(" ");
     if let Ok(mut issued) = app.access.issued.lock() {
         let now = Instant::now();
-        issued.issue(&token, now + lifetime, now);
+        issued.issue(&token, now + lifetime, now, scopes);
     }
     axum::Json(serde_json::json!({
         "access_token": token,
         "token_type": "bearer",
         "expires_in": lifetime.as_secs(),
-        "scope": Scopes::ordinary().0.join(" "),
+        "scope": scope,
     }))
     .into_response()
 }

@@ -29,6 +29,7 @@ use tokio::sync::oneshot;
 
 pub use faults::{Fault, Rates};
 pub use http::host_allowed;
+pub use store::Slow;
 
 use crate::catalog::Catalog;
 use crate::cli::{SandboxArgs, SourceArgs};
@@ -56,6 +57,10 @@ pub struct SandboxConfig {
     pub fail_assignments: Vec<(String, String)>,
     /// The next this many successful mutations are committed, then their connection drops.
     pub drop_after_commit: usize,
+    /// The first request of each of these operations is answered with code 35 (fact 13).
+    pub conflict_once: Vec<String>,
+    /// System id → slow notifications inside its assign call (`--slow-assign`, fact 12).
+    pub slow_assign: Vec<(String, store::Slow)>,
     /// Pair every issued registration token after this delay (`--auto-pair`).
     pub auto_pair: Option<Duration>,
     /// At most this many connections are open at once; more wait to be accepted.
@@ -82,6 +87,8 @@ impl SandboxConfig {
             rates: Rates::default(),
             fail_assignments: Vec::new(),
             drop_after_commit: 0,
+            conflict_once: Vec::new(),
+            slow_assign: Vec::new(),
             auto_pair: None,
             max_connections: 512,
             header_timeout: Duration::from_secs(5),
@@ -105,9 +112,14 @@ impl SandboxHandle {
         format!("http://{}/graphql", self.addr)
     }
 
-    /// The base of `/oauth/token`, as a service key's `url`.
+    /// The base of `/oauth/token`, as an XSUAA-style service key's `url`.
     pub fn oauth_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The complete Compass-style token endpoint, as a Compass credential's `url` (§2.2).
+    pub fn compass_token_url(&self) -> String {
+        format!("http://{}/oauth2/token", self.addr)
     }
 
     /// Injects `fault` into the next `n` requests whose body contains `only` (any if None).
@@ -219,9 +231,13 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     store
         .failing
         .extend(config.fail_assignments.iter().cloned());
+    store.slow.extend(config.slow_assign.iter().cloned());
     let shared = Arc::new(Mutex::new(store));
     let faults = faults::Faults::new(config.rates.clone());
     faults.drop_after_commit(config.drop_after_commit);
+    for operation in &config.conflict_once {
+        faults.push(Fault::ConcurrentUpdate, 1, Some(operation));
+    }
     let app = Arc::new(http::App {
         schema: schema::build(shared.clone(), config.max_page),
         faults,
@@ -302,6 +318,13 @@ pub async fn run(
         .map(|f| parse_failure(f))
         .collect();
     config.drop_after_commit = args.drop_after_commit;
+    config.conflict_once = args.conflict_once.clone();
+    config.slow_assign = args
+        .slow_assign
+        .iter()
+        .map(|spec| parse_slow(spec))
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Usage)?;
     config.auto_pair = args.auto_pair.map(Duration::from_secs_f64);
     config.tenant = args.require_tenant.clone();
     config.ready_after = Duration::from_millis(args.ready_after_ms);
@@ -367,6 +390,28 @@ fn oauth_client(args: &SandboxArgs) -> Option<(String, String)> {
     }
 }
 
+/// `SYSTEM=SECONDS[:fail]` of `--slow-assign`.
+pub fn parse_slow(spec: &str) -> Result<(String, store::Slow), String> {
+    let bad = || format!("--slow-assign takes SYSTEM=SECONDS[:fail], not \"{spec}\"");
+    let (system, rest) = spec.split_once('=').ok_or_else(bad)?;
+    let (seconds, fail) = match rest.split_once(':') {
+        Some((s, "fail")) => (s, true),
+        Some(_) => return Err(bad()),
+        None => (rest, false),
+    };
+    let seconds: f64 = seconds.parse().map_err(|_| bad())?;
+    if system.is_empty() || !seconds.is_finite() || !(0.0..=3600.0).contains(&seconds) {
+        return Err(bad());
+    }
+    Ok((
+        system.to_owned(),
+        store::Slow {
+            wait: Duration::from_secs_f64(seconds),
+            fail,
+        },
+    ))
+}
+
 /// `SYSTEM_ID[=MESSAGE]`; without a message, a receiver's generic failure.
 fn parse_failure(spec: &str) -> (String, String) {
     match spec.split_once('=') {
@@ -378,12 +423,13 @@ fn parse_failure(spec: &str) -> (String, String) {
     }
 }
 
-/// A service key in the shape `--service-key` reads (XSUAA style: `url` is the base).
+/// A credential as Compass issues it (`{clientId, clientSecret, url}` with `url` the complete
+/// token endpoint, director-behaviour.md §2.2, fact 11), for `--service-key`.
 pub fn service_key(handle: &SandboxHandle, client_id: &str, secret: &str) -> String {
     let key = serde_json::json!({
-        "clientid": client_id,
-        "clientsecret": secret,
-        "url": handle.oauth_url(),
+        "clientId": client_id,
+        "clientSecret": secret,
+        "url": handle.compass_token_url(),
     });
     serde_json::to_string_pretty(&key).unwrap_or_default()
 }

@@ -21,20 +21,27 @@ pub struct Registration {
     pub condition: Option<String>,
 }
 
-/// The Director's name normaliser: `mp-`, lower case, anything but `[-a-z0-9]` → `-`.
+/// The Director's name normaliser (director-behaviour.md §1.1, `normalizer.go:31-56`):
+/// prefix `mp-` (kept, not doubled, when the name already starts with it), lower case,
+/// anything but `[-a-z0-9]` → `-`, runs of `-` collapsed, a trailing `-` dropped.
 fn normalised(name: &str) -> String {
-    let body: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("mp-{body}")
+    let lower = name.to_lowercase();
+    let body = lower.strip_prefix("mp-").unwrap_or(&lower);
+    let mut out = String::from("mp-");
+    for c in body.chars() {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    while out.len() > "mp-".len() && out.ends_with('-') {
+        out.pop();
+    }
+    out
 }
 
 fn invalid_input(name: &str) -> DirectorError {
@@ -157,7 +164,16 @@ mod tests {
     use super::normalised;
 
     #[test]
+    /// §1.1: prefix kept once, runs of `-` collapsed, a trailing `-` dropped.
     fn names_are_normalised_as_the_director_does() {
         assert_eq!(normalised("S/4HANA Sales"), "mp-s-4hana-sales");
+        assert_eq!(normalised("MP-Sales"), "mp-sales");
+        assert_eq!(normalised("S/4  --  Sales!"), "mp-s-4-sales");
+        assert_eq!(normalised("Sales (EU)"), "mp-sales-eu");
+        assert_eq!(
+            normalised("Sales EU"),
+            normalised("sales--eu-"),
+            "one name to the Director"
+        );
     }
 }

@@ -497,9 +497,11 @@ impl Application {
             timestamp: Timestamp(self.timestamp.clone()),
         }
     }
-    /// The system's one-time token, if it has one (§1.1, §5.2).
+    /// The system's one-time token, if it has one (§1.1, §5.2); `[]`, not null, without.
     async fn auths(&self) -> Option<Vec<AppSystemAuth>> {
-        let t = self.token.as_ref()?;
+        let Some(t) = self.token.as_ref() else {
+            return Some(Vec::new());
+        };
         let created = t.created_at.clone().map(Timestamp);
         let token = OneTimeTokenForApplication {
             token: String::new(),
@@ -722,6 +724,17 @@ impl Query {
 /// The `scenario_groups` request header of a token request (§5.2), as sent.
 pub struct ScenarioGroupsHeader(pub Option<String>);
 
+/// The request header `suggest_token: true` (fact 14).
+pub struct SuggestToken(pub bool);
+
+/// The token in the form a system pastes (fact 14, `onetimetoken/service.go:344-388`): base64
+/// of a JSON object holding the token and the connector URL.
+fn pasteable(token: &str, connector_url: &str) -> String {
+    use base64::Engine as _;
+    let json = serde_json::json!({ "token": token, "connectorURL": connector_url });
+    base64::engine::general_purpose::STANDARD.encode(json.to_string())
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 pub enum OperationMode {
     Sync,
@@ -834,8 +847,13 @@ impl Mutation {
         let expires =
             time::OffsetDateTime::now_utc() + crate::backend::registration::TOKEN_LIFETIME;
         let token = crate::backend::registration::new_token();
+        let raw = secrecy::ExposeSecret::expose_secret(&token).to_owned();
+        let suggest = ctx.data_opt::<SuggestToken>().is_some_and(|s| s.0);
+        // `rawEncoded` always carries the pasteable form; with `suggest_token: true` the
+        // `token` field does too, for an application of no integration system (fact 14).
+        let encoded = pasteable(&raw, &connector_url);
         Ok(OneTimeTokenForApplication {
-            token: secrecy::ExposeSecret::expose_secret(&token).to_owned(),
+            token: if suggest { encoded.clone() } else { raw },
             connector_url,
             legacy_connector_url: String::new(),
             used: false,
@@ -843,7 +861,7 @@ impl Mutation {
             created_at: Some(Timestamp(created)),
             used_at: None,
             raw: None,
-            raw_encoded: None,
+            raw_encoded: Some(encoded),
             token_type: Some(OneTimeTokenType::Application),
             scenario_groups: Some(pieces.into_iter().map(Some).collect()),
         })
@@ -869,7 +887,19 @@ impl Mutation {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
         let (name, system) = (formation.name.clone(), object_id.to_string());
-        Ok(change(ctx, move |s| s.assign(&name, &system)).await?.into())
+        let (n, sys) = (name.clone(), system.clone());
+        let (view, slow) = change(ctx, move |s| s.assign(&n, &sys)).await?;
+        let Some(slow) = slow else {
+            return Ok(view.into());
+        };
+        // The notifications run inside the request (fact 12), without holding the store:
+        // meanwhile every read sees the assignment INITIAL.
+        tokio::time::sleep(slow.wait).await;
+        Ok(
+            change(ctx, move |s| s.finish_slow(&name, &system, slow.fail))
+                .await?
+                .into(),
+        )
     }
 
     async fn unassign_formation(
@@ -882,9 +912,21 @@ impl Mutation {
         formation.check_scopes(ctx)?;
         application_only(object_type)?;
         let (name, system) = (formation.name.clone(), object_id.to_string());
-        Ok(change(ctx, move |s| s.unassign(&name, &system))
-            .await?
-            .into())
+        let sys = system.clone();
+        let (view, deleting) = change(ctx, move |s| s.unassign(&name, &sys)).await?;
+        if let Some(delay) = deleting {
+            // The receivers' answers come after the call (§4.6): DELETING until then.
+            let shared = ctx.data_unchecked::<Shared>().clone();
+            let id = view.formation.id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    locked(&shared, |store| store.finish_unassign(&id, &system))
+                })
+                .await;
+            });
+        }
+        Ok(view.into())
     }
 
     async fn resynchronize_formation_notifications(

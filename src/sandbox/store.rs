@@ -39,6 +39,9 @@ pub struct Store {
     pending: HashMap<(String, String), Instant>,
     /// System id → the message its assignments fail with (`--fail-assignment`).
     pub failing: HashMap<String, String>,
+    /// System id → how long the notifications of its assignment take inside the assign
+    /// call, and whether they then fail (`--slow-assign`, fact 12).
+    pub slow: HashMap<String, Slow>,
     /// `--auto-pair`: every issued registration token is paired after this delay.
     pub auto_pair: Option<Duration>,
     /// The connector URL a registration token names (the sandbox's own address).
@@ -48,6 +51,16 @@ pub struct Store {
 }
 
 type FileStamp = (Option<std::time::SystemTime>, u64, u64);
+
+/// A system whose notifications are slow (`--slow-assign SYSTEM=SECONDS[:fail]`): the
+/// assign call commits the assignment first (visible, INITIAL), then takes `wait` for the
+/// notifications, then the assignment is READY or, when they `fail`, deleted again and the
+/// call fails (director-behaviour.md fact 12, §4.5 step 7).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slow {
+    pub wait: Duration,
+    pub fail: bool,
+}
 
 fn stamp(path: &std::path::Path) -> Option<FileStamp> {
     use std::os::unix::fs::MetadataExt;
@@ -131,6 +144,7 @@ impl Store {
             delay,
             pending: HashMap::new(),
             failing: HashMap::new(),
+            slow: HashMap::new(),
             auto_pair: None,
             connector_url: String::new(),
         })
@@ -320,8 +334,10 @@ impl Store {
     }
 
     /// `assignFormation` in the order of §4.5: formation, system, constraints (re-assign
-    /// included), state, name; then the assignment is created or re-processed.
-    pub fn assign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+    /// included), state, name; then the assignment is created or re-processed. For a slow
+    /// system (`--slow-assign`) the assignment is committed INITIAL and the notifications
+    /// are left to the caller: `Some(slow)` says to wait and then call `finish_slow`.
+    pub fn assign(&mut self, name: &str, system_id: &str) -> Result<(FormationView, Option<Slow>)> {
         // The caller holds the file lock (`lock_file`): decide on the file as it is now.
         self.reload()?;
         let mut formation = self.find_name(name)?;
@@ -356,9 +372,48 @@ impl Store {
                 .insert(system_id.to_owned(), initial());
         }
         let settled = matches!(state.as_str(), "INITIAL" | "CREATE_ERROR" | "DRAFT");
+        let mut slow = None;
         if !settled && current.is_none_or(|a| a.state != "READY") {
-            self.notify(&mut formation, system_id);
+            match self.slow.get(system_id).copied() {
+                // Committed in its own transaction first (§4.5 step 7): visible at once.
+                Some(s) => {
+                    formation
+                        .assignments
+                        .insert(system_id.to_owned(), initial());
+                    slow = Some(s);
+                }
+                None => self.notify(&mut formation, system_id),
+            }
         }
+        Ok((self.save(&formation)?, slow))
+    }
+
+    /// The end of a slow assign (fact 12): READY, or — when the notifications failed — the
+    /// assignment deleted again (§4.5 step 7, `service.go:658-674`) and the call failed
+    /// with the reason.
+    pub fn finish_slow(
+        &mut self,
+        name: &str,
+        system_id: &str,
+        fail: bool,
+    ) -> Result<FormationView> {
+        self.reload()?;
+        let mut formation = self.find_name(name)?;
+        if !formation.systems.iter().any(|s| s == system_id) {
+            // Taken out meanwhile: nothing left to finish.
+            return Ok(self.view(&formation));
+        }
+        if fail {
+            formation.systems.retain(|s| s != system_id);
+            formation.assignments.remove(system_id);
+            self.pending
+                .remove(&(formation.id.clone(), system_id.to_owned()));
+            self.save(&formation)?;
+            return Err(DirectorError::internal(format!(
+                "while assigning application with ID {system_id:?} to formation {name:?}: the notifications for its assignments failed: the receiver did not accept them (sandbox --slow-assign fault)"
+            )));
+        }
+        formation.assignments.insert(system_id.to_owned(), ready());
         self.save(&formation)
     }
 
@@ -380,19 +435,54 @@ impl Store {
         }
     }
 
-    /// A member that is not assigned is no error (§4.6).
-    pub fn unassign(&mut self, name: &str, system_id: &str) -> Result<FormationView> {
+    /// A member that is not assigned is no error (§4.6). In a READY formation its
+    /// assignments go `DELETING` first, as the Director sets them before the receivers
+    /// answer (§4.6, `formationassignment/service.go:769-793`): the answer `Some(delay)`
+    /// says to call `finish_unassign` after it. Otherwise they are deleted at once.
+    pub fn unassign(
+        &mut self,
+        name: &str,
+        system_id: &str,
+    ) -> Result<(FormationView, Option<Duration>)> {
         // The caller holds the file lock (`lock_file`): decide on the file as it is now.
         self.reload()?;
         let mut formation = self.find_name(name)?;
         if !formation.systems.iter().any(|s| s == system_id) {
-            return Ok(self.view(&formation));
+            return Ok((self.view(&formation), None));
+        }
+        self.pending
+            .remove(&(formation.id.clone(), system_id.to_owned()));
+        if formation_state(&formation) == "READY" && !self.delay.is_zero() {
+            formation.assignments.insert(
+                system_id.to_owned(),
+                Assignment {
+                    state: "DELETING".into(),
+                    error: None,
+                },
+            );
+            return Ok((self.save(&formation)?, Some(self.delay)));
         }
         formation.systems.retain(|s| s != system_id);
         formation.assignments.remove(system_id);
-        self.pending
-            .remove(&(formation.id.clone(), system_id.to_owned()));
-        self.save(&formation)
+        Ok((self.save(&formation)?, None))
+    }
+
+    /// The receivers answered: a system still `DELETING` is taken out (§4.6).
+    pub fn finish_unassign(&mut self, formation_id: &str, system_id: &str) -> Result<()> {
+        self.reload()?;
+        let Ok(mut formation) = self.find_id(formation_id) else {
+            return Ok(());
+        };
+        let deleting = formation
+            .assignments
+            .get(system_id)
+            .is_some_and(|a| a.state == "DELETING");
+        if deleting {
+            formation.systems.retain(|s| s != system_id);
+            formation.assignments.remove(system_id);
+            self.save(&formation)?;
+        }
+        Ok(())
     }
 
     /// Writes the formation's members, state and non-READY assignments back to the file.

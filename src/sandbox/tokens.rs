@@ -15,7 +15,8 @@ type Key = [u8; 32];
 
 #[derive(Default)]
 pub struct IssuedTokens {
-    expires: HashMap<Key, Instant>,
+    /// Expiry and the scopes granted (only those asked for at `/oauth2/token`, fact 11).
+    expires: HashMap<Key, (Instant, Vec<String>)>,
     /// In the order issued, which is the order of expiry: every token lives as long.
     order: VecDeque<(Key, Instant)>,
 }
@@ -27,7 +28,7 @@ fn key(token: &str) -> Key {
 }
 
 impl IssuedTokens {
-    pub fn issue(&mut self, token: &str, expires: Instant, now: Instant) {
+    pub fn issue(&mut self, token: &str, expires: Instant, now: Instant, scopes: Vec<String>) {
         self.purge(now);
         while self.expires.len() >= MAX_LIVE_TOKENS {
             let Some((old, _)) = self.order.pop_front() else {
@@ -36,14 +37,23 @@ impl IssuedTokens {
             self.expires.remove(&old);
         }
         let k = key(token);
-        self.expires.insert(k, expires);
+        self.expires.insert(k, (expires, scopes));
         self.order.push_back((k, expires));
     }
 
     /// Whether `token` was issued here and has not expired.
+    #[cfg(test)]
     pub fn valid(&mut self, token: &str, now: Instant) -> bool {
+        self.scopes(token, now).is_some()
+    }
+
+    /// The scopes granted to `token`, if it was issued here and has not expired.
+    pub fn scopes(&mut self, token: &str, now: Instant) -> Option<Vec<String>> {
         self.purge(now);
-        self.expires.get(&key(token)).is_some_and(|at| *at > now)
+        self.expires
+            .get(&key(token))
+            .filter(|(at, _)| *at > now)
+            .map(|(_, scopes)| scopes.clone())
     }
 
     /// Drops every token that has expired by `now`: amortised O(1) per issuance.
@@ -53,7 +63,7 @@ impl IssuedTokens {
                 break;
             }
             self.order.pop_front();
-            if self.expires.get(&k) == Some(&at) {
+            if self.expires.get(&k).map(|(e, _)| *e) == Some(at) {
                 self.expires.remove(&k);
             }
         }
@@ -89,7 +99,7 @@ mod tests {
         let mut tokens = IssuedTokens::default();
         let lifetime = Duration::from_secs(3600);
         for i in 0..200_000u32 {
-            tokens.issue(&format!("token-{i}"), start + lifetime, start);
+            tokens.issue(&format!("token-{i}"), start + lifetime, start, Vec::new());
         }
         assert_eq!(
             tokens.len(),
@@ -115,7 +125,7 @@ mod tests {
         let later = start + lifetime + Duration::from_secs(1);
         assert!(!tokens.valid("token-199999", later));
         assert!(tokens.is_empty(), "{} expired tokens kept", tokens.len());
-        tokens.issue("fresh", later + lifetime, later);
+        tokens.issue("fresh", later + lifetime, later, Vec::new());
         assert!(tokens.valid("fresh", later));
     }
 }

@@ -605,7 +605,10 @@ fn spawn(tasks: &mut JoinSet<Msg>, cmd: Cmd, rt: &Runtime, catalog: &Catalog, pr
 /// catalog stays, and the user is told.
 async fn rules(backend: Arc<dyn Backend>, catalog: Catalog) -> Msg {
     match backend.rules(&catalog).await {
-        Ok((rules, notes)) => Msg::Rules(Box::new(rules), notes),
+        Ok((rules, notes)) => Msg::Rules(
+            Box::new(rules),
+            notes.into_iter().map(|n| n.message).collect(),
+        ),
         Err(e) => Msg::Rules(
             Box::new(catalog),
             vec![format!(

@@ -73,6 +73,7 @@ fn sales(m: &Model, condition: &str, used: bool) -> System {
         scenario_groups: vec![reg::group_piece(&m.data.ctx.catalog, ALL)],
         requested_at: Some(reg::now_rfc3339()),
         used,
+        tied: Vec::new(),
     });
     s
 }

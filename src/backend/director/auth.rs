@@ -30,17 +30,32 @@ pub enum Credentials {
     ClientCredentials(ServiceKey),
 }
 
-/// The path a token endpoint ends in.
+/// The path an XSUAA token endpoint ends in, appended to a base URL.
 const TOKEN_PATH: &str = "/oauth/token";
+/// The path of Compass's own token endpoint (Hydra), which its credentials carry whole in
+/// `url` (director-behaviour.md fact 10, §2.2).
+const HYDRA_TOKEN_PATH: &str = "/oauth2/token";
+
+/// The scopes a command asks for when neither `--scopes` nor the command says otherwise:
+/// reading everything a formation client reads (director-behaviour.md §2.3).
+pub const READ_SCOPES: &[&str] = &[
+    "application:read",
+    "formation:read",
+    "formation_template:read",
+];
+/// What a command that changes formations needs on top of reading.
+pub const FORMATION_WRITE_SCOPES: &[&str] = &["formation:write"];
+/// What registering a system or requesting its token needs on top of reading.
+pub const APPLICATION_WRITE_SCOPES: &[&str] = &["application:write"];
 
 impl ServiceKey {
-    /// Where to ask for a token: `url` whole when it already ends in the token path (Compass
-    /// client credentials carry the full endpoint, director-behaviour.md §2.2), else `url`
-    /// plus `/oauth/token` (an XSUAA service key's authorization server).
+    /// Where to ask for a token: `url` whole when it already is a token endpoint (ends in
+    /// `/oauth2/token` as Compass issues them, fact 10, or `/oauth/token`), else `url` plus
+    /// `/oauth/token` (an XSUAA service key's authorization server).
     pub fn token_endpoint(&self) -> String {
         let url = self.url.trim_end_matches('/');
         let path_end = url.split(['?', '#']).next().unwrap_or(url);
-        if path_end.ends_with(TOKEN_PATH) {
+        if path_end.ends_with(TOKEN_PATH) || path_end.ends_with(HYDRA_TOKEN_PATH) {
             url.to_owned()
         } else {
             format!("{url}{TOKEN_PATH}")
@@ -48,7 +63,8 @@ impl ServiceKey {
     }
 }
 
-/// The fields of a service key that matter here (`clientid`, `clientsecret`, `url`).
+/// The fields of a service key that matter here (`clientId`/`clientid`,
+/// `clientSecret`/`clientsecret`, `url`), and the scopes its token is asked for with.
 #[derive(Debug, Clone)]
 pub struct ServiceKey {
     pub client_id: String,
@@ -58,11 +74,18 @@ pub struct ServiceKey {
     pub url: String,
     /// Where it was read from, for messages.
     pub origin: String,
+    /// Sent as `scope` (space-separated): Compass's issuer grants only what is asked for
+    /// (fact 11), so an empty list gets a token without rights. Empty sends no `scope`.
+    pub scopes: Vec<String>,
 }
 
+/// A service key as Compass issues it (`{clientId, clientSecret, url}`, camelCase, fact
+/// 11) or as SAP BTP does (`clientid`, `clientsecret`, often nested under `uaa`).
 #[derive(Deserialize)]
 struct ServiceKeyFile {
+    #[serde(alias = "clientId")]
     clientid: Option<String>,
+    #[serde(alias = "clientSecret")]
     clientsecret: Option<SecretString>,
     url: Option<String>,
     /// Some service keys nest the credentials under `uaa`.
@@ -108,7 +131,8 @@ impl Credentials {
         })
     }
 
-    pub fn from_service_key(path: &Path) -> Result<Credentials, AuthError> {
+    /// Reads a service key; its token will be asked for with `scopes`.
+    pub fn from_service_key(path: &Path, scopes: &[String]) -> Result<Credentials, AuthError> {
         let bad =
             |why: String| AuthError::Input(format!("the service key {} {why}", path.display()));
         let text =
@@ -120,7 +144,11 @@ impl Credentials {
             Some(inner) if file.clientid.is_none() => *inner,
             _ => file,
         };
-        let missing = |field: &str| bad(format!("has no \"{field}\" field"));
+        let missing = |field: &str| {
+            bad(format!(
+                "has no \"{field}\" field (nor its Compass spelling, camelCase)"
+            ))
+        };
         let url = file.url.ok_or_else(|| missing("url"))?;
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(bad("has a \"url\" that is not an http(s) address".into()));
@@ -130,6 +158,7 @@ impl Credentials {
             client_secret: file.clientsecret.ok_or_else(|| missing("clientsecret"))?,
             url: url.trim_end_matches('/').to_owned(),
             origin: path.display().to_string(),
+            scopes: scopes.to_vec(),
         }))
     }
 
@@ -168,6 +197,47 @@ fn key_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
         inner.line(),
         inner.column()
     )
+}
+
+/// The `error` of an OAuth error answer, if it is one of the codes RFC 6749 §5.2 defines
+/// (anything else is not repeated: it could be anything the issuer chose to say).
+fn oauth_error_code(body: &[u8]) -> Option<String> {
+    const KNOWN: &[&str] = &[
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    ];
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let code = value.get("error")?.as_str()?;
+    KNOWN.contains(&code).then(|| code.to_owned())
+}
+
+/// What the issuer's refusal means and what to check, naming the key and never its secret.
+fn refusal_sentence(
+    endpoint: &str,
+    key: &ServiceKey,
+    status: reqwest::StatusCode,
+    code: Option<&str>,
+) -> String {
+    let origin = &key.origin;
+    match code {
+        Some("invalid_client") => format!(
+            "the token endpoint {endpoint} refused the client credentials of the service key {origin} (invalid_client): check its client id and secret (\"clientId\"/\"clientSecret\" or \"clientid\"/\"clientsecret\") and that its \"url\" is the issuer that created them"
+        ),
+        Some("invalid_scope") => format!(
+            "the token endpoint {endpoint} refused the scopes asked for with the service key {origin} (invalid_scope): asked for \"{}\"; check which scopes the client was granted, and pass those with --scopes \"SCOPE ...\"",
+            crate::text::neutralise(&key.scopes.join(" "))
+        ),
+        Some(other) => format!(
+            "the token endpoint {endpoint} refused the client credentials of the service key {origin} ({other}, HTTP {status}); check the key's \"url\" and client"
+        ),
+        None => format!(
+            "the token endpoint {endpoint} refused the client credentials of the service key {origin} (HTTP {status}); check the key's \"url\" and client"
+        ),
+    }
 }
 
 fn first_line(text: &str) -> Option<SecretString> {
@@ -270,14 +340,18 @@ impl Auth {
         let url = key.token_endpoint();
         let endpoint = crate::text::neutralise(&super::url_policy::shown(&url)).into_owned();
         let started = Instant::now();
+        // As Compass's own client asks (director-behaviour.md §2.2, fact 11): the client
+        // authenticated with HTTP Basic only, and the scopes named, space-separated.
+        let scope = key.scopes.join(" ");
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !scope.is_empty() {
+            form.push(("scope", scope.as_str()));
+        }
         let mut answer = self
             .http
             .post(&url)
             .basic_auth(&key.client_id, Some(key.client_secret.expose_secret()))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", key.client_id.as_str()),
-            ])
+            .form(&form)
             .send()
             .await
             .map_err(|e| {
@@ -294,9 +368,20 @@ impl Auth {
             "token request"
         );
         if !status.is_success() {
-            return Err(AuthError::Refused(format!(
-                "the token endpoint {endpoint} refused the client credentials of the service key {} (HTTP {status})",
-                key.origin
+            // The OAuth error code only (RFC 6749 §5.2), never the description: an issuer
+            // may echo what it was sent.
+            let mut head = Vec::new();
+            while let Ok(Some(chunk)) = answer.chunk().await {
+                head.extend_from_slice(&chunk);
+                if head.len() > token_answer::MAX_TOKEN_ANSWER_BYTES {
+                    break;
+                }
+            }
+            return Err(AuthError::Refused(refusal_sentence(
+                &endpoint,
+                key,
+                status,
+                oauth_error_code(&head).as_deref(),
             )));
         }
         let unusable = |why: String| {
@@ -347,7 +432,7 @@ mod tests {
         let (_dir, path) = key_file(
             r#"{"clientid": "sb-1", "clientsecret": 987654321012, "url": "https://x.example"}"#,
         );
-        let err = Credentials::from_service_key(&path)
+        let err = Credentials::from_service_key(&path, &[])
             .expect_err("a number is no secret")
             .to_string();
         assert!(!err.contains("987654321012"), "{err}");
@@ -357,14 +442,14 @@ mod tests {
         );
 
         let (_dir, path) = key_file(r#"{"uaa": {"clientid": ["s3cr3t-id"], "url": 1}}"#);
-        let err = Credentials::from_service_key(&path)
+        let err = Credentials::from_service_key(&path, &[])
             .expect_err("a list is no client id")
             .to_string();
         assert!(!err.contains("s3cr3t-id"), "{err}");
         assert!(err.contains("uaa.clientid"), "{err}");
 
         let (_dir, path) = key_file(r#"{"clientsecret": "abc"#);
-        let err = Credentials::from_service_key(&path)
+        let err = Credentials::from_service_key(&path, &[])
             .expect_err("a cut key")
             .to_string();
         assert!(!err.contains("abc"), "{err}");

@@ -27,7 +27,13 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub connect_timeout: Duration,
+    /// For a read.
     pub request_timeout: Duration,
+    /// For a mutation: longer than the Director's own 110 s (fact 12, §2.1), so its answer
+    /// (or its 503) arrives rather than a guess.
+    pub mutation_timeout: Duration,
+    /// How often a mutation still waiting for its answer says so on the progress.
+    pub waiting_notice: Duration,
     pub retries: usize,
     pub min_backoff: Duration,
     pub max_backoff: Duration,
@@ -48,6 +54,8 @@ impl Default for Options {
         Options {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            mutation_timeout: Duration::from_secs(120),
+            waiting_notice: Duration::from_secs(10),
             retries: 4,
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
@@ -87,6 +95,10 @@ enum Attempt {
     /// Worth retrying for reads only.
     Unknown(String),
     Unauthorized(secrecy::SecretString),
+    /// The Director says "try again" (`error_code` 35 concurrent update, 32 concurrent
+    /// operation, fact 13): the transaction was rolled back, so reads and mutations alike
+    /// may be sent again.
+    Conflict(CallError),
     Final(CallError),
 }
 
@@ -125,11 +137,11 @@ impl Client {
     }
 
     /// A reqwest client with the timeouts and no redirects (a bearer token is never sent
-    /// on to another host).
+    /// on to another host). Each request sets its own total timeout (read or mutation).
     pub fn http(options: &Options) -> Result<reqwest::Client, String> {
         reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout)
+            .timeout(options.request_timeout.max(options.mutation_timeout))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("formation-wizard/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -181,7 +193,7 @@ impl Client {
                 Err(Attempt::Unauthorized(_)) => return Err(self.unauthorized()),
                 Err(Attempt::NotSent(msg, _)) => return Err(CallError::NotDone(msg)),
                 Err(Attempt::Unknown(msg)) => return Err(CallError::Unknown(msg)),
-                Err(Attempt::Final(e)) => return Err(e),
+                Err(Attempt::Final(e) | Attempt::Conflict(e)) => return Err(e),
                 Ok(data) => return Ok(data),
             }
         }
@@ -216,12 +228,13 @@ impl Client {
         let max_retry_after = self.options.max_retry_after;
         (|| {
             let attempt = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            self.attempt(name, operation, attempt)
+            self.attempt(name, operation, kind, attempt, report)
         })
         .retry(backoff)
         .when(|e| match e {
             Attempt::NotSent(_, after) => after.is_none_or(|d| d <= max_retry_after),
             Attempt::Unknown(_) => kind == Kind::Read,
+            Attempt::Conflict(_) => true,
             Attempt::Unauthorized(_) | Attempt::Final(_) => false,
         })
         .adjust(|e, planned| match (e, planned) {
@@ -233,6 +246,7 @@ impl Client {
             if let Some((p, step, label)) = report {
                 let reason = match e {
                     Attempt::NotSent(m, _) | Attempt::Unknown(m) => m.clone(),
+                    Attempt::Conflict(e) => format!("the Director says to try again ({e})"),
                     _ => String::new(),
                 };
                 p.call(
@@ -249,24 +263,48 @@ impl Client {
         .await
     }
 
-    /// One HTTP request, logged with its duration and outcome.
+    /// One HTTP request, logged with its duration and outcome. A mutation still waiting
+    /// for its answer says so on `report` every `waiting_notice`.
     async fn attempt<T, V>(
         &self,
         name: &'static str,
         operation: &cynic::Operation<T, V>,
+        kind: Kind,
         attempt: u32,
+        report: Option<(&Progress, usize, &str)>,
     ) -> Result<T, Attempt>
     where
         T: DeserializeOwned,
         V: serde::Serialize,
     {
         let started = Instant::now();
-        let result = self.send(operation).await;
+        let sending = self.send(operation, kind);
+        let result = match report {
+            Some((progress, step, label)) if kind == Kind::Write => {
+                tokio::pin!(sending);
+                let mut notice = tokio::time::interval_at(
+                    tokio::time::Instant::now() + self.options.waiting_notice,
+                    self.options.waiting_notice.max(Duration::from_millis(10)),
+                );
+                loop {
+                    tokio::select! {
+                        r = &mut sending => break r,
+                        _ = notice.tick() => progress.call(
+                            step,
+                            label,
+                            CallState::Waiting { elapsed: started.elapsed() },
+                        ),
+                    }
+                }
+            }
+            _ => sending.await,
+        };
         let outcome = match &result {
             Ok(_) => "ok".to_owned(),
             Err(Attempt::NotSent(m, _)) => format!("not sent: {m}"),
             Err(Attempt::Unknown(m)) => format!("unknown: {m}"),
             Err(Attempt::Unauthorized(_)) => "unauthorized".to_owned(),
+            Err(Attempt::Conflict(e)) => format!("conflict: {e}"),
             Err(Attempt::Final(e)) => format!("error: {e}"),
         };
         tracing::info!(
@@ -280,7 +318,7 @@ impl Client {
         result
     }
 
-    async fn send<T, V>(&self, operation: &cynic::Operation<T, V>) -> Result<T, Attempt>
+    async fn send<T, V>(&self, operation: &cynic::Operation<T, V>, kind: Kind) -> Result<T, Attempt>
     where
         T: DeserializeOwned,
         V: serde::Serialize,
@@ -294,6 +332,10 @@ impl Client {
             .http
             .post(&self.endpoint)
             .bearer_auth(token.expose_secret())
+            .timeout(match kind {
+                Kind::Read => self.options.request_timeout,
+                Kind::Write => self.options.mutation_timeout,
+            })
             .header("Tenant", &self.tenant)
             .headers(CALL_HEADERS.try_with(Clone::clone).unwrap_or_default())
             .json(operation)
@@ -338,7 +380,7 @@ impl Client {
         }
         // A document the server cannot parse or validate (§6.2): never worth repeating.
         if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-            return Err(match decode::<T>(&body, &self.shown) {
+            return Err(match decode::<T>(&body, &self.shown, kind) {
                 Err(Attempt::Unknown(message)) => Attempt::Final(CallError::Answered {
                     code: None,
                     message: format!(
@@ -359,7 +401,7 @@ impl Client {
                 self.shown
             ))));
         }
-        decode(&body, &self.shown)
+        decode(&body, &self.shown, kind)
     }
 }
 
@@ -401,16 +443,29 @@ impl Client {
 pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 
 /// Reads a GraphQL answer (see `response::decode`), classified for the retry loop.
-fn decode<T: DeserializeOwned>(body: &[u8], url: &str) -> Result<T, Attempt> {
+fn decode<T: DeserializeOwned>(body: &[u8], url: &str, kind: Kind) -> Result<T, Attempt> {
     response::decode(body, url).map_err(|e| match e {
         Undecoded::Unreadable(message) => Attempt::Unknown(message),
-        // An internal error may be passing; it is retried like an unknown outcome. A refusal
-        // also comes as code 10 but is an answer: repeating it would only be refused again.
+        // An internal error of a read may be passing; it is retried like an unknown outcome.
+        // A refusal also comes as code 10 but is an answer: repeating it would only be
+        // refused again. A mutation that answers code 10 ran and failed (the Director undoes
+        // what it stored, fact 12): the caller looks at the state, with the server's reason.
         Undecoded::Answered {
             code,
             message,
             refusal: None,
-        } if !super::errors::is_definite(code, &message) => Attempt::Unknown(message),
+        } if kind == Kind::Read && !super::errors::is_definite(code, &message) => {
+            Attempt::Unknown(message)
+        }
+        Undecoded::Answered {
+            code: Some(c),
+            message,
+            refusal: None,
+        } if super::errors::is_try_again(c) => Attempt::Conflict(CallError::Answered {
+            code: Some(c),
+            message,
+            refusal: None,
+        }),
         Undecoded::Answered {
             code,
             message,

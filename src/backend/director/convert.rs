@@ -64,31 +64,42 @@ fn latest_token(auths: Option<&[queries::AppSystemAuth]>) -> (Option<TokenInfo>,
     if !auths.is_empty() && auths.iter().all(|a| a.auth.is_none()) {
         return (None, true);
     }
-    let newest = auths
+    let tokens: Vec<&queries::OneTimeTokenForApplication> = auths
         .iter()
         .filter_map(|a| match a.auth.as_ref()?.one_time_token.as_ref()? {
             queries::OneTimeToken::OneTimeTokenForApplication(t) => Some(t),
             queries::OneTimeToken::Other => None,
         })
-        .max_by(|a, b| {
-            let key = |t: &queries::OneTimeTokenForApplication| {
-                t.created_at
-                    .as_ref()
-                    .map(|c| c.0.clone())
-                    .unwrap_or_default()
-            };
-            key(a).cmp(&key(b))
-        });
-    let token = newest.map(|t| TokenInfo {
-        scenario_groups: t
-            .scenario_groups
+        .collect();
+    let key = |t: &queries::OneTimeTokenForApplication| {
+        t.created_at
+            .as_ref()
+            .map(|c| c.0.clone())
+            .unwrap_or_default()
+    };
+    let groups = |t: &queries::OneTimeTokenForApplication| -> Vec<String> {
+        t.scenario_groups
             .iter()
             .flatten()
             .flatten()
             .cloned()
-            .collect(),
+            .collect()
+    };
+    let newest = tokens
+        .iter()
+        .enumerate()
+        .max_by(|(_, a), (_, b)| key(a).cmp(&key(b)));
+    let token = newest.map(|(at, t)| TokenInfo {
+        scenario_groups: groups(t),
         requested_at: t.created_at.as_ref().map(|c| c.0.clone()),
         used: t.used,
+        // Requested in the same (whole) second: the API cannot say which is the latest.
+        tied: tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| *i != at && key(o) == key(t))
+            .map(|(_, o)| groups(o))
+            .collect(),
     });
     (token, false)
 }

@@ -15,6 +15,14 @@ pub const TENANT_NOT_FOUND: i64 = 25;
 pub const UNAUTHORIZED: i64 = 26;
 pub const INVALID_OPERATION: i64 = 27;
 pub const NOT_UNIQUE_NAME: i64 = 31;
+pub const CONCURRENT_OPERATION: i64 = 32;
+pub const CONCURRENT_UPDATE: i64 = 35;
+
+/// Whether the code means "another change got there first; try again" (fact 13): the
+/// Director rolled the transaction back, so sending the same request again is safe.
+pub fn is_try_again(code: i64) -> bool {
+    code == CONCURRENT_UPDATE || code == CONCURRENT_OPERATION
+}
 
 /// The marker of a constraint refusal inside a code-10 message.
 const ENFORCING: &str = "while enforcing constraints";
@@ -45,6 +53,9 @@ pub fn sentence(code: Option<i64>, message: &str) -> String {
         Some(TENANT_NOT_FOUND) => "the Director does not know the tenant given with --tenant",
         Some(UNAUTHORIZED) => "the Director refused the credentials",
         Some(INVALID_OPERATION) => "the Director does not allow this operation",
+        Some(CONCURRENT_UPDATE) | Some(CONCURRENT_OPERATION) => {
+            "another change to the same object got there first, and it stayed so after retrying"
+        }
         _ => "the Director answered with an error",
     };
     format!("{meaning}: {message}")

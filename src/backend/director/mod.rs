@@ -266,7 +266,16 @@ impl DirectorBackend {
                 .await
             {
                 Ok(data) => return Ok(data.create_formation),
-                Err(CallError::Unknown(why)) => {
+                // An internal error (not a refusal) is looked into like an unknown outcome:
+                // the create may have been stored before it failed.
+                Err(
+                    CallError::Unknown(why)
+                    | CallError::Answered {
+                        code: Some(errors::INTERNAL),
+                        message: why,
+                        refusal: None,
+                    },
+                ) => {
                     if let Some((progress, step, label)) = report {
                         progress.call(
                             step,
@@ -335,6 +344,28 @@ impl DirectorBackend {
                 Err(CallError::Answered {
                     refusal: Some(r), ..
                 }) => return Err(AssignFailure::Refused(r)),
+                // The call ran and failed, e.g. its notifications failed after the
+                // assignments were stored (fact 12): the Director deletes them again, so
+                // what counts is whether the system is in now. If it is, the caller follows
+                // its assignment to the end; if not, the change did not happen.
+                Err(CallError::Answered {
+                    code: code @ Some(errors::INTERNAL),
+                    message,
+                    refusal: None,
+                }) => {
+                    let reason = errors::sentence(code, &message);
+                    return if self
+                        .is_member(formation.id.inner(), system_id)
+                        .await
+                        .map_err(other)?
+                    {
+                        Ok(())
+                    } else {
+                        Err(AssignFailure::Other(format!(
+                            "{reason}; the system is not in the formation, so the change did not happen"
+                        )))
+                    };
+                }
                 Err(e) => return Err(other(e)),
             }
         }
@@ -582,7 +613,10 @@ impl Backend for DirectorBackend {
         self.find_system(system, catalog).await
     }
 
-    async fn rules(&self, catalog: &Catalog) -> Result<(Catalog, Vec<String>), BackendError> {
+    async fn rules(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<(Catalog, Vec<super::RuleNote>), BackendError> {
         let server = self.server_templates().await?;
         Ok(templates::overlay(catalog, server))
     }

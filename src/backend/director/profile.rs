@@ -21,6 +21,9 @@ pub struct DirectorArgs {
     pub save_profile: Option<String>,
     /// Allow plain http:// to a machine other than this one (a lab network).
     pub insecure_http: bool,
+    /// The OAuth scopes a service key's token is asked for (`--scopes`, else what the
+    /// command needs).
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,7 +182,7 @@ impl DirectorArgs {
             }
             (None, Some(file)) => {
                 crate::files::check_credential(file, "the service key")?;
-                Credentials::from_service_key(file).map_err(|e| e.to_string())?
+                Credentials::from_service_key(file, &self.scopes).map_err(|e| e.to_string())?
             }
             (None, None) => Credentials::from_env().ok_or(format!(
                 "no credentials for the Director: pass --token-file FILE or --service-key FILE, or set {}",

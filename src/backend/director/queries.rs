@@ -241,7 +241,13 @@ pub struct FormationByNameQuery {
 pub struct FormationConstraint {
     pub name: String,
     pub operator: String,
+    /// What the constraint is about: only `APPLICATION` ones decide an assignment of a
+    /// system (fact 15).
+    pub resource_type: String,
+    /// A system type, or `ANY` for every one (fact 15).
     pub resource_subtype: String,
+    /// `GLOBAL` (attached to no template, applies to all) or `FORMATION_TYPE` (§1.2).
+    pub constraint_scope: String,
     pub target_operation: String,
     pub constraint_type: String,
     pub input_template: String,
@@ -391,6 +397,8 @@ pub struct RegisterApplication {
 #[cynic(graphql_type = "OneTimeTokenForApplication")]
 pub struct IssuedToken {
     pub token: String,
+    /// The token as a system pastes it (fact 14), when the server gives it.
+    pub raw_encoded: Option<String>,
     #[cynic(rename = "connectorURL")]
     pub connector_url: String,
     pub expires_at: Timestamp,

@@ -42,6 +42,11 @@ impl DirectorBackend {
     ) -> Result<IssuedToken, BackendError> {
         let found = self.find_system(system, catalog).await?;
         let mut headers = reqwest::header::HeaderMap::new();
+        // Ask for the token in the form the system pastes (fact 14).
+        headers.insert(
+            "suggest_token",
+            reqwest::header::HeaderValue::from_static("true"),
+        );
         if !groups.is_empty() {
             let value = reg::scenario_groups_header(catalog, groups);
             let value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
@@ -73,7 +78,8 @@ impl DirectorBackend {
         });
         Ok(IssuedToken {
             system_id: found.id,
-            token: SecretString::from(t.token),
+            // The pasteable form when the server gives it, else the token as it is.
+            token: SecretString::from(t.raw_encoded.filter(|r| !r.is_empty()).unwrap_or(t.token)),
             connector_url: t.connector_url,
             expires_at: t.expires_at.0,
             scenario_groups: crate::rules::registration::display_groups(catalog, &shown),

@@ -42,20 +42,28 @@ pub fn matching<'a>(
 
 /// The catalog with each type the server has a template for ruled by that template, and a
 /// note for each difference from the built-in rules.
-pub fn overlay(catalog: &Catalog, server: &[q::FormationTemplate]) -> (Catalog, Vec<String>) {
+pub fn overlay(
+    catalog: &Catalog,
+    server: &[q::FormationTemplate],
+) -> (Catalog, Vec<crate::backend::RuleNote>) {
     let mut out = catalog.clone();
     let mut notes = Vec::new();
     for ftype in &mut out.formation_types {
         let Some(t) = matching(ftype, server) else {
             continue;
         };
-        if let Some(note) = apply_types(ftype, t) {
-            notes.push(note);
+        let type_id = ftype.id.clone();
+        let note = |message: String| crate::backend::RuleNote {
+            type_id: type_id.clone(),
+            message,
+        };
+        if let Some(n) = apply_types(ftype, t) {
+            notes.push(note(n));
         }
         if let Some(constraints) = t.formation_constraints.as_deref()
-            && let Some(note) = apply_constraints(ftype, constraints, catalog)
+            && let Some(n) = apply_constraints(ftype, constraints, catalog)
         {
-            notes.push(note);
+            notes.push(note(n));
         }
     }
     (out, notes)
@@ -109,10 +117,14 @@ fn apply_constraints(
 ) -> Option<String> {
     let mut constraints: Vec<Constraint> = Vec::new();
     let mut at_most_one: Vec<String> = Vec::new();
-    for c in server
-        .iter()
-        .filter(|c| c.target_operation == "ASSIGN_FORMATION" && c.constraint_type == "PRE")
-    {
+    // As the Director matches them (fact 15, `formationconstraint/repository.go`): PRE
+    // assign constraints about applications, whose subtype is the system's type or `ANY`;
+    // the template's list already holds the GLOBAL ones (§1.2), which count the same.
+    for c in server.iter().filter(|c| {
+        c.target_operation == "ASSIGN_FORMATION"
+            && c.constraint_type == "PRE"
+            && c.resource_type.eq_ignore_ascii_case("APPLICATION")
+    }) {
         let input = input_json(&c.input_template);
         let subtype = c.resource_subtype.clone();
         match c.operator.as_str() {
@@ -241,16 +253,25 @@ fn describe(c: &Constraint) -> String {
             } else {
                 format!(" (except {})", except_system_types.join(", "))
             };
-            format!(
-                "a {} system in only one such formation{except}",
-                system_types.join(", ")
-            )
+            if system_types.iter().any(|t| t == ANY_TYPE) {
+                format!("any system in only one such formation{except}")
+            } else {
+                format!(
+                    "a {} system in only one such formation{except}",
+                    system_types.join(", ")
+                )
+            }
         }
         Constraint::ContainsScenarioGroups {
             system_type,
             required_scenario_groups,
         } => format!(
-            "{system_type} registered with {}",
+            "{} registered with {}",
+            if system_type == ANY_TYPE {
+                "every system"
+            } else {
+                system_type.as_str()
+            },
             required_scenario_groups.join(" or ")
         ),
         Constraint::RequiresRegistrationStatus {
@@ -302,7 +323,9 @@ mod tests {
         q::FormationConstraint {
             name: format!("{operator}:{subtype}"),
             operator: operator.into(),
+            resource_type: "APPLICATION".into(),
             resource_subtype: subtype.into(),
+            constraint_scope: "FORMATION_TYPE".into(),
             target_operation: "ASSIGN_FORMATION".into(),
             constraint_type: "PRE".into(),
             input_template: input.into(),

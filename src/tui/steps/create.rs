@@ -329,6 +329,14 @@ impl CreateStep {
                     t.warning(),
                     format!(" (retry {attempt}: {reason})"),
                 ),
+                CallState::Waiting { elapsed } => (
+                    spin.to_owned(),
+                    t.base(),
+                    format!(
+                        " (waiting for the Director's answer, {} s)",
+                        elapsed.as_secs()
+                    ),
+                ),
                 CallState::Failed(why) => (t.sym.bad.to_owned(), t.error(), format!(": {why}")),
             };
             lines.push(Line::from(vec![
