@@ -623,10 +623,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Refreshed(generation, result) => on_refreshed(model, generation, result),
         // A change on a management screen went through one of its calls: the screen reads
         // the landscape again, so that a new member shows (INITIAL) while it is followed.
+        // One read at a time: every call of a change ends with a Done, and on a far
+        // Director each read is every page of the landscape.
         Msg::Progress(BackendEvent::Call {
             state: crate::backend::CallState::Done,
             ..
-        }) if model.top_screen().is_some() && model.changes_in_flight > 0 => refresh_now(model),
+        }) if model.managing() && model.changes_in_flight > 0 && !model.refreshing => {
+            refresh_now(model)
+        }
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
