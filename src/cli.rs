@@ -444,6 +444,12 @@ pub struct SandboxArgs {
     /// Fault: this system's assignments end in CREATE_ERROR with MESSAGE (repeatable).
     #[arg(long, value_name = "SYSTEM_ID[=MESSAGE]")]
     pub fail_assignment: Vec<String>,
+    /// Fault: the notification of the one assignment SOURCE→TARGET (system ids; SOURCE=TARGET
+    /// for a system's own) is refused by its receiver: that assignment ends in CREATE_ERROR
+    /// with MESSAGE in its `error`, while the other assignments of both systems are READY
+    /// and the assign call succeeds, as the Director does (repeatable).
+    #[arg(long, value_name = "SOURCE=TARGET[:MESSAGE]")]
+    pub fail_pair: Vec<String>,
     /// Fault: the next N successful mutations are committed, then the connection drops.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub drop_after_commit: usize,

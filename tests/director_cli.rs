@@ -505,3 +505,53 @@ async fn assign_with_a_slow_failing_notification_reports_the_reason_and_leaves_n
     let stored = formations_named(&path, "TC Zero");
     assert_eq!(stored[0]["systems"], serde_json::json!(["tc-0", "s4-0"]));
 }
+
+/// §1.3, §4.5 step 8: a receiver refuses the one assignment s4-1 → tc-0 (`--fail-pair`):
+/// the assign call succeeds and the loops are READY, but that pair ends in CREATE_ERROR.
+/// `assign` follows the system, reports it failed with the server's reason and the pair,
+/// and exits 3; `show` reads the formation in Error with that reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assign_reports_a_pair_that_failed_alone_with_the_servers_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let pair =
+        formation_wizard::sandbox::parse_pair("s4-1=tc-0:tc-0 refused the destination").unwrap();
+    let sb = start(&path, |c| c.fail_pairs = vec![pair]).await;
+    let token = token_file(dir.path());
+    let director = |cmd: &[&str]| {
+        let mut all = args(cmd);
+        all.extend(args(&[
+            "--director",
+            &sb.url(),
+            "--tenant",
+            "t",
+            "--token-file",
+            token.to_str().unwrap(),
+        ]));
+        all
+    };
+    let out = run(
+        dir.path(),
+        director(&["assign", "TC Zero", "--system", "s4-1"]),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("s4-1 was not added to \"TC Zero\"")
+            && stderr.contains(
+                "CREATE_ERROR: tc-0 refused the destination (the assignment from s4-1 to tc-0)"
+            ),
+        "{}",
+        said(&out)
+    );
+    let out = run(
+        dir.path(),
+        director(&["show", "TC Zero", "--format", "json"]),
+    )
+    .await;
+    let shown = json_of(&out);
+    assert_eq!(shown["status"], "Error", "{}", said(&out));
+    let text = shown.to_string();
+    assert!(text.contains("tc-0 refused the destination"), "{text}");
+}

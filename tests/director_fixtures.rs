@@ -266,7 +266,7 @@ fn pairs<'a>(
             let state = decide((i, src_state), (j, tgt_state));
             out.push(json!({
                 "id": format!("a-{src}-{tgt}"), "source": src, "sourceType": "APPLICATION",
-                "target": tgt, "targetType": "APPLICATION", "state": state,
+                "target": tgt, "targetType": "APPLICATION", "state": state, "value": null,
                 "error": if state.ends_with("_ERROR") { json!(format!("{{\"error\":{{\"message\":\"the receiver of {tgt} failed\",\"errorCode\":2}}}}")) } else { Value::Null }
             }));
         }
@@ -733,6 +733,44 @@ fn a_pair_in_the_joining_systems_state_is_that_systems() {
     );
     assert_eq!(assignment_target(&list, "a-s4-2-tc-1"), Some("s4-2"));
     assert_eq!(assignment_target(&list, "a-tc-1-s4-2"), Some("s4-2"));
+}
+
+/// §1.3, §4.5 step 8: each assignment has its own state. One pair fails (its receiver
+/// refused that one notification, the error JSON in its `error`) while both loops and the
+/// reverse pair are READY: neither system is fully in, so both read as failed, each with
+/// the server's reason and which pair it is. A Director from before the `error` field kept
+/// the error object in `value`: read there too.
+#[test]
+fn a_pair_that_fails_alone_fails_both_its_systems_with_the_servers_reason_s1_3() {
+    use formation_wizard::backend::director::convert::member_states;
+    use formation_wizard::backend::director::queries::FormationAssignment;
+    let members = [("tc-1", "READY"), ("s4-2", "READY")];
+    let mut list = pairs(&members, |_, _| "READY");
+    list[1]["state"] = json!("CREATE_ERROR");
+    list[1]["error"] =
+        json!(r#"{"error":{"message":"s4-2 refused the destination","errorCode":2}}"#);
+    assert_eq!(
+        (list[1]["source"].as_str(), list[1]["target"].as_str()),
+        (Some("tc-1"), Some("s4-2"))
+    );
+    let parsed: Vec<FormationAssignment> = serde_json::from_value(list.clone()).unwrap();
+    let states = member_states(&parsed);
+    for system in ["tc-1", "s4-2"] {
+        assert_eq!(states[system].state, "CREATE_ERROR", "{system}: {states:?}");
+        assert_eq!(
+            states[system].error.as_deref(),
+            Some("s4-2 refused the destination (the assignment from tc-1 to s4-2)"),
+            "{system}"
+        );
+    }
+    list[1]["error"] = Value::Null;
+    list[1]["value"] = json!(r#"{"error":{"message":"kept in value","errorCode":1}}"#);
+    let parsed: Vec<FormationAssignment> = serde_json::from_value(list).unwrap();
+    let states = member_states(&parsed);
+    assert_eq!(
+        states["s4-2"].error.as_deref(),
+        Some("kept in value (the assignment from tc-1 to s4-2)")
+    );
 }
 
 fn private_file(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {

@@ -987,3 +987,74 @@ async fn unassign_goes_through_deleting_s4_6() {
     let after = states(&sb.gql(READ, json!({})).await);
     assert!(!after.iter().any(|(s, _)| s == "s4-ok"), "{after:?}");
 }
+
+/// §1.3 (each assignment has its own `state` and `error`, the error a JSON string
+/// `{"error":{"message":…,"errorCode":N}}`) and §4.5 step 8 (a receiver that reports an
+/// error leaves that assignment in CREATE_ERROR and the mutation still succeeds):
+/// `--fail-pair SOURCE=TARGET[:MESSAGE]` fails the one pair while the loops and the reverse
+/// pair are READY; the status (§4.2) is ERROR with that one assignment; a resync (§4.8)
+/// sends it again.
+#[tokio::test]
+async fn one_pair_fails_on_its_own_while_the_loops_are_ready_s1_3_s4_5() {
+    let spec = sandbox::parse_pair("s4-legacy=tc-1:tc-1 refused the destination").expect("spec");
+    assert_eq!(
+        spec,
+        (
+            ("s4-legacy".to_owned(), "tc-1".to_owned()),
+            "tc-1 refused the destination".to_owned()
+        )
+    );
+    assert!(sandbox::parse_pair("s4-legacy").is_err());
+    assert!(sandbox::parse_pair("=tc-1").is_err());
+    let sb = start(|c| {
+        c.ready_after = Duration::from_millis(100);
+        c.fail_pairs = vec![spec];
+    })
+    .await;
+    let id = sb.create("Pairs", TC).await;
+    assert!(sb.assign("Pairs", "tc-1").await.get("errors").is_none());
+    let answer = sb.assign("Pairs", "s4-legacy").await;
+    assert!(
+        answer.get("errors").is_none(),
+        "the mutation succeeds: {answer}"
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    let f = &b["data"]["formation"];
+    let list = f["formationAssignments"]["data"].as_array().expect("list");
+    assert_eq!(list.len(), 4, "{b}");
+    let failed: Vec<&Value> = list.iter().filter(|a| a["state"] != "READY").collect();
+    assert_eq!(failed.len(), 1, "only the one pair: {b}");
+    let pair = failed[0];
+    assert_eq!(
+        (&pair["source"], &pair["target"]),
+        (&json!("s4-legacy"), &json!("tc-1"))
+    );
+    assert_eq!(pair["state"], "CREATE_ERROR");
+    let detail: Value = serde_json::from_str(pair["error"].as_str().expect("error")).expect("json");
+    assert_eq!(
+        detail,
+        json!({"error": {"message": "tc-1 refused the destination", "errorCode": 2}})
+    );
+    assert_eq!(f["status"]["condition"], "ERROR", "{b}");
+    let errors = f["status"]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{b}");
+    assert_eq!(errors[0]["assignmentID"], pair["id"]);
+    assert_eq!(errors[0]["message"], "tc-1 refused the destination");
+    // The receiver accepts it now: a resync sends the failed pair again.
+    sb.handle.fail_pair("s4-legacy", "tc-1", None);
+    let resync =
+        "mutation($id: ID!) { resynchronizeFormationNotifications(formationID: $id) { state } }";
+    assert!(
+        sb.gql(resync, json!({"id": id}))
+            .await
+            .get("errors")
+            .is_none()
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(
+        b["data"]["formation"]["status"]["condition"], "READY",
+        "{b}"
+    );
+}

@@ -55,6 +55,9 @@ pub struct SandboxConfig {
     pub rates: Rates,
     /// System id → message: that system's assignments end in CREATE_ERROR.
     pub fail_assignments: Vec<(String, String)>,
+    /// (source, target) → message: that one assignment ends in CREATE_ERROR while the
+    /// loops and the other pairs are READY (`--fail-pair`, §1.3, §4.5 step 8).
+    pub fail_pairs: Vec<((String, String), String)>,
     /// The next this many successful mutations are committed, then their connection drops.
     pub drop_after_commit: usize,
     /// The first request of each of these operations is answered with code 35 (fact 13).
@@ -86,6 +89,7 @@ impl SandboxConfig {
             max_page: 100,
             rates: Rates::default(),
             fail_assignments: Vec::new(),
+            fail_pairs: Vec::new(),
             drop_after_commit: 0,
             conflict_once: Vec::new(),
             slow_assign: Vec::new(),
@@ -134,6 +138,18 @@ impl SandboxHandle {
             match message {
                 Some(m) => store.failing.insert(system.to_owned(), m.to_owned()),
                 None => store.failing.remove(system),
+            };
+        }
+    }
+
+    /// Makes the notification of the one assignment `source`→`target` fail with `message`
+    /// from now on, or (None) succeed again: a receiver that refuses one pair.
+    pub fn fail_pair(&self, source: &str, target: &str, message: Option<&str>) {
+        if let Ok(mut store) = self.store.lock() {
+            let pair = (source.to_owned(), target.to_owned());
+            match message {
+                Some(m) => store.failing_pairs.insert(pair, m.to_owned()),
+                None => store.failing_pairs.remove(&pair),
             };
         }
     }
@@ -231,6 +247,9 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     store
         .failing
         .extend(config.fail_assignments.iter().cloned());
+    store
+        .failing_pairs
+        .extend(config.fail_pairs.iter().cloned());
     store.slow.extend(config.slow_assign.iter().cloned());
     let shared = Arc::new(Mutex::new(store));
     let faults = faults::Faults::new(config.rates.clone());
@@ -317,6 +336,12 @@ pub async fn run(
         .iter()
         .map(|f| parse_failure(f))
         .collect();
+    config.fail_pairs = args
+        .fail_pair
+        .iter()
+        .map(|spec| parse_pair(spec))
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Usage)?;
     config.drop_after_commit = args.drop_after_commit;
     config.conflict_once = args.conflict_once.clone();
     config.slow_assign = args
@@ -410,6 +435,27 @@ pub fn parse_slow(spec: &str) -> Result<(String, store::Slow), String> {
             fail,
         },
     ))
+}
+
+/// `SOURCE=TARGET[:MESSAGE]` of `--fail-pair`; without a message, the receiver's generic
+/// refusal of that one notification.
+pub fn parse_pair(spec: &str) -> Result<((String, String), String), String> {
+    let bad = || format!("--fail-pair takes SOURCE=TARGET[:MESSAGE], not \"{spec}\"");
+    let (source, rest) = spec.split_once('=').ok_or_else(bad)?;
+    let (target, message) = match rest.split_once(':') {
+        Some((t, m)) if !m.trim().is_empty() => (t, m.to_owned()),
+        Some(_) => return Err(bad()),
+        None => (
+            rest,
+            format!(
+                "the receiver of the notification for the assignment {source} to {rest} answered with an error (sandbox fault)"
+            ),
+        ),
+    };
+    if source.is_empty() || target.is_empty() {
+        return Err(bad());
+    }
+    Ok(((source.to_owned(), target.to_owned()), message))
 }
 
 /// `SYSTEM_ID[=MESSAGE]`; without a message, a receiver's generic failure.

@@ -281,7 +281,7 @@ pub struct Formation {
 
 impl From<FormationView> for Formation {
     fn from(v: FormationView) -> Self {
-        let pairs = status::pairs(&v.formation.id, &v.members);
+        let pairs = status::pairs(&v.formation.id, &v.members, &v.own);
         Formation {
             id: v.formation.id,
             name: v.formation.name,

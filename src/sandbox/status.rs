@@ -1,12 +1,18 @@
 //! Formation assignments as pairs (§1.3) and the formation status aggregated from them on
-//! every read (§4.2). Pure: the store says each member's assignment, this module derives
-//! what the server shows.
+//! every read (§4.2). Pure: the store says each member's assignment and each pair that
+//! ended otherwise, this module derives what the server shows.
+
+use std::collections::HashMap;
 
 use crate::landscape::Assignment;
 
+/// The pairs (source, target) whose own state differs from their member's: a pair whose
+/// notification failed while the loop and the other pairs are READY (§1.3, §4.5 step 8).
+pub type PairStates = HashMap<(String, String), Assignment>;
+
 /// One direction of a pair. Assigning X to a formation with P1..Pk creates X→X, X→Pi and
 /// Pi→X, all processed with X's notification, so a pair takes the state of the member that
-/// joined later.
+/// joined later, unless its own notification ended otherwise (`own`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairAssignment {
     pub id: String,
@@ -18,12 +24,21 @@ pub struct PairAssignment {
     pub message: Option<String>,
 }
 
-/// Every pair of `members` (in joining order): n members give n² assignments.
-pub fn pairs(formation_id: &str, members: &[(String, Assignment)]) -> Vec<PairAssignment> {
+/// Every pair of `members` (in joining order): n members give n² assignments. A pair in
+/// `own` shows its own state once its member's notifications are through (READY).
+pub fn pairs(
+    formation_id: &str,
+    members: &[(String, Assignment)],
+    own: &PairStates,
+) -> Vec<PairAssignment> {
     let mut out = Vec::with_capacity(members.len() * members.len());
     for (i, (source, a)) in members.iter().enumerate() {
         for (j, (target, b)) in members.iter().enumerate() {
             let decisive = if i >= j { a } else { b };
+            let decisive = match own.get(&(source.clone(), target.clone())) {
+                Some(pair) if decisive.state == "READY" => pair,
+                _ => decisive,
+            };
             let message = decisive.is_error().then(|| {
                 decisive
                     .error
@@ -119,7 +134,7 @@ mod tests {
             ("x".to_owned(), a("READY", None)),
             ("y".to_owned(), a("CREATE_ERROR", Some("down"))),
         ];
-        let p = pairs("f", &members);
+        let p = pairs("f", &members, &PairStates::new());
         assert_eq!(p.len(), 4);
         let errors: Vec<_> = p.iter().filter(|p| p.state == "CREATE_ERROR").collect();
         assert_eq!(errors.len(), 3, "y→y, x→y and y→x: {p:?}");
@@ -128,9 +143,64 @@ mod tests {
         assert_eq!(e.map(|e| e.len()), Some(3));
     }
 
+    /// §1.3, §4.5 step 8: one pair's notification failed; the loops and the reverse pair
+    /// are READY, the formation is in ERROR with that one assignment's error.
+    #[test]
+    fn a_pair_of_its_own_fails_while_the_loops_are_ready() {
+        let members = vec![
+            ("x".to_owned(), a("READY", None)),
+            ("y".to_owned(), a("READY", None)),
+        ];
+        let mut own = PairStates::new();
+        own.insert(
+            ("y".to_owned(), "x".to_owned()),
+            a("CREATE_ERROR", Some("x refused y")),
+        );
+        let p = pairs("f", &members, &own);
+        let states: Vec<(&str, &str, &str)> = p
+            .iter()
+            .map(|p| (p.source.as_str(), p.target.as_str(), p.state.as_str()))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                ("x", "x", "READY"),
+                ("x", "y", "READY"),
+                ("y", "x", "CREATE_ERROR"),
+                ("y", "y", "READY"),
+            ]
+        );
+        let failed: Option<serde_json::Value> = p
+            .iter()
+            .find(|p| p.state == "CREATE_ERROR")
+            .and_then(|p| p.error.as_deref())
+            .and_then(|e| serde_json::from_str(e).ok());
+        assert_eq!(
+            failed,
+            Some(serde_json::json!({"error": {"message": "x refused y", "errorCode": 2}}))
+        );
+        let (c, e) = aggregate("READY", None, &p);
+        assert_eq!(c, Condition::Error);
+        assert_eq!(e.map(|e| e.len()), Some(1));
+        // While the member's notifications still run, the pair is INITIAL like the rest.
+        let pending = vec![
+            ("x".to_owned(), a("READY", None)),
+            ("y".to_owned(), a("INITIAL", None)),
+        ];
+        assert!(
+            pairs("f", &pending, &own)
+                .iter()
+                .all(|p| p.state != "CREATE_ERROR")
+        );
+    }
+
     #[test]
     fn draft_stays_draft_and_initial_is_in_progress() {
-        let p = pairs("f", &[("x".to_owned(), a("INITIAL", None))]);
+        let p = pairs(
+            "f",
+            &[("x".to_owned(), a("INITIAL", None))],
+            &PairStates::new(),
+        );
         assert_eq!(aggregate("DRAFT", None, &p), (Condition::Draft, None));
         assert_eq!(aggregate("READY", None, &p), (Condition::InProgress, None));
         assert_eq!(aggregate("READY", None, &[]), (Condition::Ready, None));

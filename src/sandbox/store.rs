@@ -27,6 +27,8 @@ pub struct FormationView {
     pub formation: Formation,
     pub state: String,
     pub members: Vec<(String, Assignment)>,
+    /// The pairs that ended otherwise than their member (`--fail-pair`, §1.3).
+    pub own: super::status::PairStates,
 }
 
 pub struct Store {
@@ -39,6 +41,12 @@ pub struct Store {
     pending: HashMap<(String, String), Instant>,
     /// System id → the message its assignments fail with (`--fail-assignment`).
     pub failing: HashMap<String, String>,
+    /// (source, target) → the message the notification of that one assignment fails with
+    /// (`--fail-pair`): the receiver reports an error for it alone (§4.5 step 8).
+    pub failing_pairs: HashMap<(String, String), String>,
+    /// Formation id → the pairs whose own notification ended otherwise than their member's
+    /// (CREATE_ERROR with the receiver's error), as only the server knows them.
+    pair_states: HashMap<String, super::status::PairStates>,
     /// System id → how long the notifications of its assignment take inside the assign
     /// call, and whether they then fail (`--slow-assign`, fact 12).
     pub slow: HashMap<String, Slow>,
@@ -144,6 +152,8 @@ impl Store {
             delay,
             pending: HashMap::new(),
             failing: HashMap::new(),
+            failing_pairs: HashMap::new(),
+            pair_states: HashMap::new(),
             slow: HashMap::new(),
             auto_pair: None,
             connector_url: String::new(),
@@ -207,6 +217,7 @@ impl Store {
             formation: f.clone(),
             state: formation_state(f),
             members,
+            own: self.pair_states.get(&f.id).cloned().unwrap_or_default(),
         }
     }
 
@@ -313,6 +324,7 @@ impl Store {
         })
         .map_err(write_failed)?;
         self.pending.retain(|(f, _), _| *f != formation.id);
+        self.pair_states.remove(&formation.id);
         self.reload()?;
         Ok(view)
     }
@@ -408,12 +420,14 @@ impl Store {
             formation.assignments.remove(system_id);
             self.pending
                 .remove(&(formation.id.clone(), system_id.to_owned()));
+            self.forget_pairs(&formation.id, system_id);
             self.save(&formation)?;
             return Err(DirectorError::internal(format!(
                 "while assigning application with ID {system_id:?} to formation {name:?}: the notifications for its assignments failed: the receiver did not accept them (sandbox --slow-assign fault)"
             )));
         }
         formation.assignments.insert(system_id.to_owned(), ready());
+        self.settle_pairs(&formation, system_id);
         self.save(&formation)
     }
 
@@ -427,11 +441,48 @@ impl Store {
             None => ready(),
         };
         formation.assignments.insert(system_id.to_owned(), outcome);
+        self.settle_pairs(formation, system_id);
         let key = (formation.id.clone(), system_id.to_owned());
         if self.delay.is_zero() {
             self.pending.remove(&key);
         } else {
             self.pending.insert(key, Instant::now() + self.delay);
+        }
+    }
+
+    /// The notifications of `system_id`'s pairs (X→X, X→P, P→X, §1.3) were sent again: each
+    /// pair that a receiver refuses (`--fail-pair`) ends in CREATE_ERROR with its message,
+    /// the others as their member (§4.5 step 8).
+    fn settle_pairs(&mut self, formation: &Formation, system_id: &str) {
+        self.forget_pairs(&formation.id, system_id);
+        let x = system_id.to_owned();
+        let mut failed = super::status::PairStates::new();
+        for p in &formation.systems {
+            for pair in [(x.clone(), p.clone()), (p.clone(), x.clone())] {
+                if let Some(message) = self.failing_pairs.get(&pair) {
+                    let state = Assignment {
+                        state: "CREATE_ERROR".into(),
+                        error: Some(message.clone()),
+                    };
+                    failed.insert(pair, state);
+                }
+            }
+        }
+        if !failed.is_empty() {
+            self.pair_states
+                .entry(formation.id.clone())
+                .or_default()
+                .extend(failed);
+        }
+    }
+
+    /// Drops what the server kept of `system_id`'s pairs (taken out, or sent again).
+    fn forget_pairs(&mut self, formation_id: &str, system_id: &str) {
+        if let Some(own) = self.pair_states.get_mut(formation_id) {
+            own.retain(|(s, t), _| s != system_id && t != system_id);
+            if own.is_empty() {
+                self.pair_states.remove(formation_id);
+            }
         }
     }
 
@@ -452,6 +503,7 @@ impl Store {
         }
         self.pending
             .remove(&(formation.id.clone(), system_id.to_owned()));
+        self.forget_pairs(&formation.id, system_id);
         if formation_state(&formation) == "READY" && !self.delay.is_zero() {
             formation.assignments.insert(
                 system_id.to_owned(),
@@ -560,15 +612,21 @@ impl Store {
     }
 
     fn retry(&mut self, formation: &mut Formation, reset: bool) {
-        let members = self.view(formation).members;
-        for (system, a) in members {
+        let view = self.view(formation);
+        let pair_failed = |system: &str| {
+            view.own
+                .iter()
+                .any(|((s, t), a)| (s == system || t == system) && a.is_error())
+        };
+        for (system, a) in &view.members {
             if reset
+                || pair_failed(system)
                 || matches!(
                     a.state.as_str(),
                     "INITIAL" | "CREATE_ERROR" | "DELETE_ERROR"
                 )
             {
-                self.notify(formation, &system);
+                self.notify(formation, system);
             }
         }
     }

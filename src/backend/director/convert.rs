@@ -147,7 +147,7 @@ fn severity(state: &str) -> u8 {
 }
 
 /// Each member system's state in a formation: the worst state among the assignments that
-/// concern it (see `owner`). Every member is listed, `READY` when nothing is pending.
+/// concern it (see `owners`). Every member is listed, `READY` when nothing is pending.
 pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<String, Assignment> {
     let mut out: BTreeMap<String, Assignment> = members_in_order(assignments)
         .into_iter()
@@ -160,27 +160,52 @@ pub fn member_states(assignments: &[queries::FormationAssignment]) -> BTreeMap<S
         })
         .collect();
     for a in assignments {
-        let Some(owner) = owner(assignments, a) else {
-            continue;
-        };
-        if let Some(entry) = out.get_mut(owner)
-            && severity(&a.state) > severity(&entry.state)
-        {
-            entry.state = a.state.clone();
-            entry.error = assignment_error(a.error.as_deref());
+        let (owners, alone) = owners(assignments, a);
+        for owner in owners {
+            if let Some(entry) = out.get_mut(owner)
+                && severity(&a.state) > severity(&entry.state)
+            {
+                entry.state = a.state.clone();
+                entry.error = error_of(a).map(|e| {
+                    if alone {
+                        format!(
+                            "{e} (the assignment from {} to {})",
+                            a.source.inner(),
+                            a.target.inner()
+                        )
+                    } else {
+                        e
+                    }
+                });
+            }
         }
     }
     out
 }
 
-/// The system an assignment's state is about. Assignments come in pairs (§1.3): X→X, X→P
-/// and P→X are all processed when X joins, so a pair that is not ready belongs to the end
-/// whose own (self) assignment is in the same state; failing that, to its target, the
-/// system the notification is for.
-fn owner<'a>(
+/// The reason an assignment in error carries: its `error` (§1.3), else an error object in
+/// `value`, where Directors before the `error` field kept it.
+fn error_of(a: &queries::FormationAssignment) -> Option<String> {
+    assignment_error(a.error.as_deref()).or_else(|| {
+        let value: Value = serde_json::from_str(a.value.as_deref()?).ok()?;
+        value
+            .pointer("/error/message")
+            .and_then(Value::as_str)
+            .filter(|m| !m.trim().is_empty())
+            .map(str::to_owned)
+    })
+}
+
+/// The systems an assignment's state is about, and whether the pair failed on its own.
+/// Assignments come in pairs (§1.3): X→X, X→P and P→X are all processed when X joins, so a
+/// pair that is not ready belongs to the end whose own (self) assignment is in the same
+/// state; failing that, to its target, the system the notification is for. A pair in error
+/// while neither end's own assignment is (one receiver refused that one notification, the
+/// mutation still succeeded, §4.5 step 8) is about both ends: neither is fully in.
+fn owners<'a>(
     all: &'a [queries::FormationAssignment],
     a: &'a queries::FormationAssignment,
-) -> Option<&'a str> {
+) -> (Vec<&'a str>, bool) {
     use queries::FormationAssignmentType::Application;
     let self_state = |id: &str| {
         all.iter()
@@ -188,10 +213,15 @@ fn owner<'a>(
             .map(|x| x.state.as_str())
     };
     let (source, target) = (a.source.inner(), a.target.inner());
-    if a.source_type == Application && (source == target || self_state(source) == Some(&a.state)) {
-        return Some(source);
+    let (source_app, target_app) = (a.source_type == Application, a.target_type == Application);
+    if source_app && (source == target || self_state(source) == Some(&a.state)) {
+        return (vec![source], false);
     }
-    (a.target_type == Application).then_some(target)
+    let alone = a.state.ends_with("_ERROR") && self_state(target) != Some(&a.state);
+    if alone && source_app && target_app {
+        return (vec![source, target], true);
+    }
+    (target_app.then_some(target).into_iter().collect(), false)
 }
 
 /// The member systems in the order the assignments first name them (the server's order,
@@ -216,7 +246,7 @@ pub fn assignment_target<'a>(
     assignment_id: &str,
 ) -> Option<&'a str> {
     let a = assignments.iter().find(|a| a.id.inner() == assignment_id)?;
-    owner(assignments, a)
+    owners(assignments, a).0.last().copied()
 }
 
 /// The cockpit's name for a status condition.

@@ -155,6 +155,8 @@ pub struct FormationAssignment {
     pub target: cynic::Id,
     pub target_type: FormationAssignmentType,
     pub state: String,
+    /// Configuration; a Director from before the `error` field kept the error here.
+    pub value: Option<String>,
     pub error: Option<String>,
 }
 
