@@ -426,7 +426,8 @@ pub struct SandboxArgs {
     )]
     pub ready_after_ms: u64,
     /// A second bearer token that carries every scope (formation.state:write,
-    /// application.auths:read, formation:global_read); --token carries the ordinary ones.
+    /// application.auths:read, formation:global_read, formation_constraint:read); --token
+    /// carries the ordinary ones.
     #[arg(long, value_name = "TOKEN")]
     pub admin_token: Option<String>,
     /// Serve /oauth2/token (Compass style) and /oauth/token (XSUAA style) for this OAuth
@@ -444,6 +445,15 @@ pub struct SandboxArgs {
     /// Fault: this system's assignments end in CREATE_ERROR with MESSAGE (repeatable).
     #[arg(long, value_name = "SYSTEM_ID[=MESSAGE]")]
     pub fail_assignment: Vec<String>,
+    /// A GLOBAL formation constraint of the sandbox's own, attached to no template: every
+    /// template lists it (constraintScope GLOBAL) and every assign is decided on it, as the
+    /// Director does. JSON in the catalog's form, e.g.
+    /// '{"operator":"IsNotAssignedToAnyFormationOfType","system_types":["ANY"]}' (a system of
+    /// any type in at most one formation of each type) or '{"operator":
+    /// "ContainsScenarioGroups","system_type":"ANY","required_scenario_groups":[...]}'
+    /// (repeatable).
+    #[arg(long, value_name = "JSON")]
+    pub global_constraint: Vec<String>,
     /// Fault: the notification of the one assignment SOURCE→TARGET (system ids; SOURCE=TARGET
     /// for a system's own) is refused by its receiver: that assignment ends in CREATE_ERROR
     /// with MESSAGE in its `error`, while the other assignments of both systems are READY

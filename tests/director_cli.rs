@@ -555,3 +555,77 @@ async fn assign_reports_a_pair_that_failed_alone_with_the_servers_reason() {
     let text = shown.to_string();
     assert!(text.contains("tc-0 refused the destination"), "{text}");
 }
+
+/// Fact 15 end to end: the sandbox serves a GLOBAL constraint on subtype `ANY` of its own;
+/// `types --director` shows it among the Task Center type's rules (a difference from the
+/// built-in catalog, said once), and `check` refuses an S/4HANA Cloud system that is in
+/// another Task Center formation — which the built-in rules allow — exit 1, as the server
+/// would refuse the assign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_served_any_constraint_shows_in_types_and_the_checker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_landscape(dir.path(), &landscape(3));
+    let global = formation_wizard::sandbox::parse_global_constraint(
+        r#"{"operator":"IsNotAssignedToAnyFormationOfType","system_types":["ANY"]}"#,
+    )
+    .unwrap();
+    let sb = start(&path, |c| c.global_constraints = vec![global]).await;
+    let token = token_file(dir.path());
+    let director = args(&[
+        "--director",
+        &sb.url(),
+        "--tenant",
+        "t",
+        "--token-file",
+        token.to_str().unwrap(),
+    ]);
+    let check = args(&[
+        "check",
+        "--name",
+        "TC Two",
+        "--type",
+        "sap-task-center",
+        "--system",
+        "tc-1",
+        "--system",
+        "s4-0",
+    ]);
+    // The built-in rules let an S/4HANA Cloud system be in two Task Center formations.
+    let local = run(
+        dir.path(),
+        [
+            args(&["--landscape", path.to_str().unwrap()]),
+            check.clone(),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(local.status.code(), Some(0), "{}", said(&local));
+    let out = run(dir.path(), [director.clone(), args(&["types"])].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tc = stdout
+        .split("\n\n")
+        .find(|block| block.starts_with("sap-task-center "))
+        .unwrap_or_else(|| panic!("the Task Center type: {}", said(&out)));
+    assert!(
+        tc.contains("rule: any system may be in only one formation of this type"),
+        "{tc}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"Integration with Customer-Managed SAP Task Center\" differ")
+            && stderr.contains("any system in only one such formation"),
+        "{}",
+        said(&out)
+    );
+    let out = run(dir.path(), [director.clone(), check.clone()].concat()).await;
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "[system_in_other_formation_of_type] S/4HANA 0 is already in the formation \"TC Zero\""
+        ),
+        "{}",
+        said(&out)
+    );
+}

@@ -1058,3 +1058,93 @@ async fn one_pair_fails_on_its_own_while_the_loops_are_ready_s1_3_s4_5() {
         "{b}"
     );
 }
+
+/// Fact 15 (`formationconstraint/repository.go` ListMatchingFormationConstraints) and §1.2
+/// (`formationConstraints` = the template's own plus every GLOBAL one): a GLOBAL constraint
+/// on subtype `ANY` (`--global-constraint`) is listed by every template, by the
+/// `formationConstraints` queries (director-api.md §1, scope `formation_constraint:read`,
+/// §2.3), and enforced on assign for a system type no template constraint names (§4.5 step
+/// 4), refused in the words of §6.3.
+#[tokio::test]
+async fn global_any_constraints_are_listed_everywhere_and_enforced_on_assign_fact_15() {
+    let global = sandbox::parse_global_constraint(
+        r#"{"operator":"IsNotAssignedToAnyFormationOfType","system_types":["ANY"]}"#,
+    )
+    .expect("spec");
+    assert!(
+        sandbox::parse_global_constraint(
+            r#"{"operator":"RequiresRegistrationStatus","system_type":"ANY","status":"Registered"}"#
+        )
+        .is_err()
+    );
+    assert!(sandbox::parse_global_constraint("not json").is_err());
+    let sb = start(|c| c.global_constraints = vec![global]).await;
+    let name = "global:IsNotAssignedToAnyFormationOfType:ANY";
+    let b = sb
+        .gql("query { formationTemplates(first: 50) { data { id name formationConstraints { name operator resourceType resourceSubtype constraintScope constraintType targetOperation inputTemplate } } } }", json!({}))
+        .await;
+    let templates = b["data"]["formationTemplates"]["data"]
+        .as_array()
+        .expect("templates");
+    assert!(templates.len() > 2, "{b}");
+    for t in templates {
+        let listed: Vec<&Value> = t["formationConstraints"]
+            .as_array()
+            .expect("constraints")
+            .iter()
+            .filter(|c| c["constraintScope"] == "GLOBAL")
+            .collect();
+        assert_eq!(listed.len(), 1, "{}: {listed:?}", t["name"]);
+        let c = listed[0];
+        assert_eq!(c["name"], name);
+        assert_eq!(c["operator"], "IsNotAssignedToAnyFormationOfType");
+        assert_eq!(c["resourceType"], "APPLICATION");
+        assert_eq!(c["resourceSubtype"], "ANY");
+        assert_eq!(c["constraintType"], "PRE");
+        assert_eq!(c["targetOperation"], "ASSIGN_FORMATION");
+    }
+    // The root queries need formation_constraint:read, which ordinary credentials lack.
+    const ALL: &str = "query { formationConstraints { name constraintScope } }";
+    let (_, b) = sb.gql_as(TOKEN, ALL, json!({})).await;
+    assert_eq!(only_error(&b).0, 23, "{b}");
+    let (_, b) = sb.gql_as(ADMIN, ALL, json!({})).await;
+    let all = b["data"]["formationConstraints"].as_array().expect("all");
+    let globals = all
+        .iter()
+        .filter(|c| c["constraintScope"] == "GLOBAL")
+        .count();
+    assert_eq!(globals, 1, "the GLOBAL one once: {b}");
+    assert!(
+        all.iter().any(
+            |c| c["name"] == constraint("IsNotAssignedToAnyFormationOfType", "SAP Task Center")
+        )
+    );
+    const BY_TYPE: &str = "query($id: ID!) { formationConstraintsByFormationType(formationTemplateID: $id) { name constraintScope } }";
+    let (_, b) = sb
+        .gql_as(ADMIN, BY_TYPE, json!({"id": "sap-task-center"}))
+        .await;
+    let names: Vec<&str> = b["data"]["formationConstraintsByFormationType"]
+        .as_array()
+        .expect("by type")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&name) && names.len() == 4, "{names:?}");
+    let (_, b) = sb
+        .gql_as(ADMIN, BY_TYPE, json!({"id": "no-such-template"}))
+        .await;
+    assert_eq!(only_error(&b).0, 20, "{b}");
+    // s4-ok is in TC Zero; the template exempts S/4HANA Cloud, the global ANY one does not.
+    sb.create("TC Two", TC).await;
+    let (code, message) = only_error(&sb.assign("TC Two", "s4-ok").await);
+    assert_eq!(code, 10);
+    assert_eq!(
+        internal_reason(&message),
+        format!(
+            "while enforcing constraints for target operation \"ASSIGN_FORMATION\" and constraint type \"PRE\": 1 error occurred:\n\t* Formation constraint \"{name}\" is not satisfied due to: Operator \"IsNotAssignedToAnyFormationOfType\" is not satisfied\n\n"
+        )
+    );
+    // A system in no formation of the type still joins.
+    let b = sb.assign("TC Two", "s4-legacy").await;
+    assert!(b.get("errors").is_none(), "{b}");
+}

@@ -1,7 +1,10 @@
 //! The catalog's rules presented as the Director's formation constraints (§1.2), and the
 //! rule engine's verdict on an assignment presented as the Director's refusal (§4.5, §6.3).
 //! The decision stays the shared engine's (`rules::evaluate`); this module only names the
-//! constraint and operator the server would have named.
+//! constraint and operator the server would have named. Besides each template's own, the
+//! sandbox may serve GLOBAL constraints of its own (`--global-constraint`): attached to no
+//! template, they apply to every one, and a `resourceSubtype` of `ANY` to every system type
+//! (fact 15, `formationconstraint/repository.go` ListMatchingFormationConstraints).
 
 use crate::catalog::{ANY_OTHER_TYPE, ANY_TYPE, Catalog, Constraint, FormationType};
 use crate::landscape::{Formation, Landscape};
@@ -14,39 +17,78 @@ pub const IS_NOT_ASSIGNED: &str = "IsNotAssignedToAnyFormationOfType";
 pub const DOES_NOT_CONTAIN: &str = "DoesNotContainResourceOfSubtype";
 pub const CONTAINS_GROUPS: &str = "ContainsScenarioGroups";
 
-/// One constraint as `FormationTemplate.formationConstraints` lists it.
+/// `constraintScope` of a template's own constraint.
+pub const FORMATION_TYPE: &str = "FORMATION_TYPE";
+/// `constraintScope` of a constraint that applies to every template (§1.2).
+pub const GLOBAL: &str = "GLOBAL";
+
+/// One constraint as `FormationTemplate.formationConstraints` lists it: a PRE
+/// `ASSIGN_FORMATION` constraint on resource type `APPLICATION`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConstraint {
     pub name: String,
     pub operator: &'static str,
     pub resource_subtype: String,
     pub input_template: String,
+    /// `FORMATION_TYPE` or `GLOBAL`.
+    pub scope: &'static str,
 }
 
 /// The constraint's name: stable, so a refusal names the constraint the template lists.
-fn name(t: &FormationType, operator: &str, subtype: &str) -> String {
-    format!("{}:{operator}:{subtype}", t.id)
+fn name(owner: &str, operator: &str, subtype: &str) -> String {
+    format!("{owner}:{operator}:{subtype}")
 }
 
-fn constraint(
-    t: &FormationType,
-    operator: &'static str,
-    subtype: &str,
-    input: String,
-) -> ServerConstraint {
+fn constraint(t: &str, operator: &'static str, subtype: &str, input: String) -> ServerConstraint {
     ServerConstraint {
         name: name(t, operator, subtype),
         operator,
         resource_subtype: subtype.to_owned(),
         input_template: input,
+        scope: FORMATION_TYPE,
     }
 }
 
 /// The PRE `ASSIGN_FORMATION` constraints of a template, with input templates in the
-/// shapes of `formation_constraint_input.go` (§1.2).
-pub fn server_constraints(t: &FormationType) -> Vec<ServerConstraint> {
+/// shapes of `formation_constraint_input.go` (§1.2): its own, then every GLOBAL one.
+pub fn server_constraints(t: &FormationType, globals: &[Constraint]) -> Vec<ServerConstraint> {
+    let mut out = own_constraints(t);
+    out.extend(global_constraints(globals));
+    out
+}
+
+/// The sandbox's GLOBAL constraints as the server lists them: named after no template.
+pub fn global_constraints(globals: &[Constraint]) -> Vec<ServerConstraint> {
     let mut out = Vec::new();
-    for c in &t.constraints {
+    push_constraints(&mut out, globals, "global");
+    for c in &mut out {
+        c.scope = GLOBAL;
+    }
+    out
+}
+
+/// The template's own constraints (scope `FORMATION_TYPE`).
+pub fn own_constraints(t: &FormationType) -> Vec<ServerConstraint> {
+    let mut out = Vec::new();
+    push_constraints(&mut out, &t.constraints, &t.id);
+    for a in &t.system_types {
+        if a.max == Some(1) && a.system_type != ANY_OTHER_TYPE {
+            let input = r#"{"formation_name": "{{.FormationName}}","resource_type": "{{.ResourceType}}","resource_subtype": "{{.ResourceSubtype}}","resource_id": "{{.ResourceID}}","tenant": "{{.TenantID}}"}"#;
+            out.push(constraint(
+                &t.id,
+                DOES_NOT_CONTAIN,
+                &a.system_type,
+                input.to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// The catalog constraints as the server's, named `{owner}:{operator}:{subtype}`.
+fn push_constraints(out: &mut Vec<ServerConstraint>, constraints: &[Constraint], owner: &str) {
+    let t = owner;
+    for c in constraints {
         match c {
             Constraint::IsNotAssignedToAnyFormationOfType {
                 system_types,
@@ -75,18 +117,6 @@ pub fn server_constraints(t: &FormationType) -> Vec<ServerConstraint> {
             Constraint::RequiresRegistrationStatus { .. } => {}
         }
     }
-    for a in &t.system_types {
-        if a.max == Some(1) && a.system_type != ANY_OTHER_TYPE {
-            let input = r#"{"formation_name": "{{.FormationName}}","resource_type": "{{.ResourceType}}","resource_subtype": "{{.ResourceSubtype}}","resource_id": "{{.ResourceID}}","tenant": "{{.TenantID}}"}"#;
-            out.push(constraint(
-                t,
-                DOES_NOT_CONTAIN,
-                &a.system_type,
-                input.to_owned(),
-            ));
-        }
-    }
-    out
 }
 
 /// The Director's template `applicationTypes`: the allowed types named in the catalog.
@@ -106,7 +136,28 @@ pub fn check_assign(
     formation: &Formation,
     system_id: &str,
     catalog: &Catalog,
+    globals: &[Constraint],
 ) -> Result<(), DirectorError> {
+    let listed = catalog
+        .by_id(&formation.type_id)
+        .map(|t| server_constraints(t, globals))
+        .unwrap_or_default();
+    // The engine decides on the template's constraints plus every GLOBAL one (§1.2).
+    let with_globals;
+    let catalog = if globals.is_empty() {
+        catalog
+    } else {
+        let mut c = catalog.clone();
+        if let Some(t) = c
+            .formation_types
+            .iter_mut()
+            .find(|t| t.id == formation.type_id)
+        {
+            t.constraints.extend(globals.iter().cloned());
+        }
+        with_globals = c;
+        &with_globals
+    };
     let ftype = catalog
         .by_id(&formation.type_id)
         .ok_or_else(|| DirectorError::not_found("formationTemplate"))?;
@@ -131,7 +182,7 @@ pub fn check_assign(
         )));
     }
     let member = formation.systems.iter().any(|s| s == system_id);
-    let failures = failures(ftype, &system.system_type, system_id, &findings, member);
+    let failures = failures(&listed, &system.system_type, system_id, &findings, member);
     if failures.is_empty() {
         Ok(())
     } else {
@@ -177,13 +228,12 @@ fn violations(
 /// A `member` sent again also fails `DoesNotContainResourceOfSubtype` for its type: the
 /// operator finds the system itself among the members (§4.5).
 fn failures(
-    ftype: &FormationType,
+    listed: &[ServerConstraint],
     system_type: &str,
     system_id: &str,
     findings: &[Finding],
     member: bool,
 ) -> Vec<ConstraintFailure> {
-    let listed = server_constraints(ftype);
     let find = |operator: &str| {
         listed
             .iter()

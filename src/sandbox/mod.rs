@@ -60,6 +60,9 @@ pub struct SandboxConfig {
     pub fail_pairs: Vec<((String, String), String)>,
     /// The next this many successful mutations are committed, then their connection drops.
     pub drop_after_commit: usize,
+    /// GLOBAL constraints of the sandbox's own, attached to no template: every template
+    /// lists them and every assign is decided on them (`--global-constraint`, §1.2, fact 15).
+    pub global_constraints: Vec<crate::catalog::Constraint>,
     /// The first request of each of these operations is answered with code 35 (fact 13).
     pub conflict_once: Vec<String>,
     /// System id → slow notifications inside its assign call (`--slow-assign`, fact 12).
@@ -90,6 +93,7 @@ impl SandboxConfig {
             rates: Rates::default(),
             fail_assignments: Vec::new(),
             fail_pairs: Vec::new(),
+            global_constraints: Vec::new(),
             drop_after_commit: 0,
             conflict_once: Vec::new(),
             slow_assign: Vec::new(),
@@ -250,6 +254,9 @@ pub async fn start(config: SandboxConfig, catalog: Catalog) -> Result<SandboxHan
     store
         .failing_pairs
         .extend(config.fail_pairs.iter().cloned());
+    store
+        .global_constraints
+        .extend(config.global_constraints.iter().cloned());
     store.slow.extend(config.slow_assign.iter().cloned());
     let shared = Arc::new(Mutex::new(store));
     let faults = faults::Faults::new(config.rates.clone());
@@ -340,6 +347,12 @@ pub async fn run(
         .fail_pair
         .iter()
         .map(|spec| parse_pair(spec))
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Usage)?;
+    config.global_constraints = args
+        .global_constraint
+        .iter()
+        .map(|spec| parse_global_constraint(spec))
         .collect::<Result<_, _>>()
         .map_err(AppError::Usage)?;
     config.drop_after_commit = args.drop_after_commit;
@@ -435,6 +448,33 @@ pub fn parse_slow(spec: &str) -> Result<(String, store::Slow), String> {
             fail,
         },
     ))
+}
+
+/// A `--global-constraint`: a constraint in the catalog's JSON form, of an operator the
+/// sandbox enforces on assign (`IsNotAssignedToAnyFormationOfType`, `ContainsScenarioGroups`;
+/// subtype `ANY` for every system type).
+pub fn parse_global_constraint(spec: &str) -> Result<crate::catalog::Constraint, String> {
+    use crate::catalog::Constraint;
+    let constraint: Constraint = serde_json::from_str(spec).map_err(|e| {
+        format!(
+            "--global-constraint takes a constraint as JSON, e.g. {{\"operator\":\"IsNotAssignedToAnyFormationOfType\",\"system_types\":[\"ANY\"]}}: {e}"
+        )
+    })?;
+    match &constraint {
+        Constraint::IsNotAssignedToAnyFormationOfType { system_types, .. }
+            if !system_types.is_empty() =>
+        {
+            Ok(constraint)
+        }
+        Constraint::ContainsScenarioGroups {
+            required_scenario_groups,
+            ..
+        } if !required_scenario_groups.is_empty() => Ok(constraint),
+        _ => Err(
+            "--global-constraint takes IsNotAssignedToAnyFormationOfType (with system_types) or ContainsScenarioGroups (with required_scenario_groups)"
+                .into(),
+        ),
+    }
 }
 
 /// `SOURCE=TARGET[:MESSAGE]` of `--fail-pair`; without a message, the receiver's generic

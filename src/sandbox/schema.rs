@@ -591,10 +591,9 @@ fn application(store: &Store, pos: usize) -> Application {
     }
 }
 
-fn template(t: &crate::catalog::FormationType) -> FormationTemplate {
-    let constraints = constraints::server_constraints(t)
-        .into_iter()
-        .map(|c| FormationConstraint {
+impl From<constraints::ServerConstraint> for FormationConstraint {
+    fn from(c: constraints::ServerConstraint) -> Self {
+        FormationConstraint {
             id: ID(c.name.clone()),
             name: c.name,
             description: String::new(),
@@ -604,9 +603,20 @@ fn template(t: &crate::catalog::FormationType) -> FormationTemplate {
             resource_type: "APPLICATION".into(),
             resource_subtype: c.resource_subtype,
             input_template: c.input_template,
-            constraint_scope: "FORMATION_TYPE".into(),
+            constraint_scope: c.scope.into(),
             priority: 1,
-        })
+        }
+    }
+}
+
+/// A template with its own constraints and every GLOBAL one (§1.2).
+fn template(
+    t: &crate::catalog::FormationType,
+    globals: &[crate::catalog::Constraint],
+) -> FormationTemplate {
+    let constraints = constraints::server_constraints(t, globals)
+        .into_iter()
+        .map(Into::into)
         .collect();
     FormationTemplate {
         id: ID(t.id.clone()),
@@ -621,6 +631,52 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// Every constraint: each template's own, then the GLOBAL ones once
+    /// (`formationConstraints`, director-api.md §1; scope `formation_constraint:read`, §2.3).
+    async fn formation_constraints(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<FormationConstraint>> {
+        require(ctx, scopes::CONSTRAINT_READ)?;
+        refresh(ctx).await?;
+        let store = lock(ctx)?;
+        let mut all: Vec<FormationConstraint> = store
+            .catalog()
+            .formation_types
+            .iter()
+            .flat_map(constraints::own_constraints)
+            .map(Into::into)
+            .collect();
+        all.extend(
+            constraints::global_constraints(&store.global_constraints)
+                .into_iter()
+                .map(Into::into),
+        );
+        Ok(all)
+    }
+
+    /// The constraints that apply to a template: its own plus every GLOBAL one, as its
+    /// `formationConstraints` field lists them (§1.2); an unknown template is code 20.
+    async fn formation_constraints_by_formation_type(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "formationTemplateID")] formation_template_id: ID,
+    ) -> async_graphql::Result<Vec<FormationConstraint>> {
+        require(ctx, scopes::CONSTRAINT_READ)?;
+        refresh(ctx).await?;
+        let store = lock(ctx)?;
+        let t = store
+            .catalog()
+            .by_id(&formation_template_id)
+            .ok_or_else(|| DirectorError::not_found("formationTemplate"))?;
+        Ok(
+            constraints::server_constraints(t, &store.global_constraints)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
+    }
+
     async fn applications(
         &self,
         ctx: &Context<'_>,
@@ -714,7 +770,10 @@ impl Query {
         let (start, end, page_info) =
             window(types.len(), Some(first), after.as_ref(), max_page(ctx))?;
         Ok(FormationTemplatePage {
-            data: types[start..end].iter().map(template).collect(),
+            data: types[start..end]
+                .iter()
+                .map(|t| template(t, &store.global_constraints))
+                .collect(),
             page_info,
             total_count: types.len() as i32,
         })

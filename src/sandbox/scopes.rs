@@ -14,6 +14,8 @@ pub const TEMPLATE_READ: &str = "formation_template:read";
 pub const STATE_WRITE: &str = "formation.state:write";
 pub const AUTHS_READ: &str = "application.auths:read";
 pub const GLOBAL_READ: &str = "formation:global_read";
+/// `formationConstraints…` (`dir/hack/config-local.yaml` l.38-40, §2.3).
+pub const CONSTRAINT_READ: &str = "formation_constraint:read";
 
 /// What `--token` and tokens from `/oauth/token` carry.
 pub const ORDINARY: &[&str] = &[
@@ -25,7 +27,7 @@ pub const ORDINARY: &[&str] = &[
 ];
 
 /// What `--admin-token` carries on top of the ordinary set.
-pub const EXTRA: &[&str] = &[STATE_WRITE, AUTHS_READ, GLOBAL_READ];
+pub const EXTRA: &[&str] = &[STATE_WRITE, AUTHS_READ, GLOBAL_READ, CONSTRAINT_READ];
 
 /// The scopes of the request's token.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -50,6 +50,9 @@ pub struct Store {
     /// System id → how long the notifications of its assignment take inside the assign
     /// call, and whether they then fail (`--slow-assign`, fact 12).
     pub slow: HashMap<String, Slow>,
+    /// The sandbox's GLOBAL constraints (`--global-constraint`): every template lists them
+    /// and every assign is decided on them too (§1.2, fact 15).
+    pub global_constraints: Vec<crate::catalog::Constraint>,
     /// `--auto-pair`: every issued registration token is paired after this delay.
     pub auto_pair: Option<Duration>,
     /// The connector URL a registration token names (the sandbox's own address).
@@ -155,6 +158,7 @@ impl Store {
             failing_pairs: HashMap::new(),
             pair_states: HashMap::new(),
             slow: HashMap::new(),
+            global_constraints: Vec::new(),
             auto_pair: None,
             connector_url: String::new(),
         })
@@ -357,7 +361,13 @@ impl Store {
             return Err(DirectorError::not_found("application"));
         }
         let seen = self.as_director_sees()?;
-        constraints::check_assign(&seen, &formation, system_id, &self.catalog)?;
+        constraints::check_assign(
+            &seen,
+            &formation,
+            system_id,
+            &self.catalog,
+            &self.global_constraints,
+        )?;
         let state = formation_state(&formation);
         if matches!(state.as_str(), "DELETING" | "DELETE_ERROR") {
             return Err(DirectorError::internal(format!(
