@@ -974,8 +974,72 @@ async fn an_assign_whose_answer_is_lost_is_followed_until_its_assignment_is_gone
     .unwrap();
     assert_eq!(
         followed.systems["s4-1"],
-        ops::Final::Vanished,
+        ops::Final::Vanished { reason: None },
         "{followed:?}"
+    );
+    assert!(
+        followed.systems["s4-1"]
+            .words()
+            .ends_with("so the change did not happen; the Director gave no reason"),
+        "{followed:?}"
+    );
+}
+
+/// Fact 12 with a reason: while followed after a lost answer, the assignment still being
+/// processed carried an error from its receiver (§1.3: `error` is a field of its own, kept
+/// until a resync clears it) before the Director deleted it. The error goes with the
+/// assignment, so the last one seen is the reason the outcome gives.
+#[tokio::test]
+async fn a_vanished_assignment_keeps_the_last_error_it_showed_fact_12() {
+    let s = director();
+    let mut erring = with_members(&[("tc-1", "READY"), ("s4-1", "INITIAL")]);
+    for a in erring["formationAssignments"]["data"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if a["target"] == "s4-1" {
+            a["error"] = json!(r#"{"error":{"message":"s4-1 answered 500","errorCode":1}}"#);
+        }
+    }
+    s.data(
+        "formation",
+        with_members(&[("tc-1", "READY"), ("s4-1", "INITIAL")]),
+    )
+    .data("formation", erring)
+    .data(
+        "formation",
+        with_members(&[("tc-1", "READY"), ("s4-1", "INITIAL")]),
+    )
+    .data("formation", with_members(&[("tc-1", "READY")]));
+    let b = backend(&s).await;
+    let followed = ops::follow::assignments(
+        &b,
+        "f-new",
+        &[("s4-1".to_owned(), ops::follow::Want::Joined)],
+        &ops::Policy {
+            first: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            timeout: Duration::from_secs(3),
+        },
+        &Progress::none(),
+        &ops::Interrupt::new(),
+    )
+    .await
+    .unwrap();
+    let end = &followed.systems["s4-1"];
+    assert_eq!(
+        *end,
+        ops::Final::Vanished {
+            reason: Some("s4-1 answered 500".into())
+        },
+        "{followed:?}"
+    );
+    assert!(
+        end.words().contains(
+            "the change did not happen (the last error its assignment showed: s4-1 answered 500)"
+        ),
+        "{}",
+        end.words()
     );
 }
 

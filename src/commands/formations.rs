@@ -552,7 +552,7 @@ fn assignment_of(end: &Final) -> Assignment {
         Final::Ready => ("READY".to_owned(), None),
         Final::Failed { state, error } => (state.clone(), error.clone()),
         Final::Gone => ("UNASSIGNED".to_owned(), None),
-        Final::Vanished => ("GONE".to_owned(), Some(end.words())),
+        Final::Vanished { .. } => ("GONE".to_owned(), Some(end.words())),
         Final::Pending { state } => (state.clone(), None),
     };
     Assignment { state, error }

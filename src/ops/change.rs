@@ -148,7 +148,7 @@ impl ChangeOutcome {
         for (system, f) in bad {
             let system = neutralise(system);
             let what = match (self.action, f) {
-                (Action::Assign, Final::Vanished) => format!(
+                (Action::Assign, Final::Vanished { .. }) => format!(
                     "{system} was not added to \"{name}\": {}.",
                     neutralise(&f.words())
                 ),

@@ -67,8 +67,13 @@ async fn a_vanished_assignment_ends_the_wait_and_says_so() {
     let o = assign(&ctx(&b, dir.path()), "f-1", &["s4-2".into()])
         .await
         .expect("an outcome");
-    assert_eq!(o.systems["s4-2"], Final::Vanished);
-    assert!(o.line().contains("disappeared"), "{}", o.line());
+    assert_eq!(o.systems["s4-2"], Final::Vanished { reason: None });
+    let line = o.line();
+    assert!(
+        line.contains("s4-2 was not added to \"TC EU\": its assignment disappeared")
+            && line.contains("the change did not happen; the Director gave no reason"),
+        "{line}"
+    );
 }
 
 #[tokio::test]

@@ -301,14 +301,22 @@ impl Running<'_, '_> {
                 return Ok(self.finish(End::Created, unknown, "Unknown"));
             }
         };
-        let vanished: Vec<&String> = followed
+        let vanished: Vec<(&String, &Option<String>)> = followed
             .systems
             .iter()
-            .filter(|(_, f)| **f == Final::Vanished)
-            .map(|(s, _)| s)
+            .filter_map(|(s, f)| match f {
+                Final::Vanished { reason } => Some((s, reason)),
+                _ => None,
+            })
             .collect();
         if !vanished.is_empty() {
-            let names: Vec<&str> = vanished.iter().map(|s| s.as_str()).collect();
+            let names: Vec<String> = vanished
+                .iter()
+                .map(|(s, reason)| match reason {
+                    Some(r) => format!("{s} (the last error its assignment showed: {r})"),
+                    None => format!("{s} (the Director gave no reason)"),
+                })
+                .collect();
             let why = format!(
                 "the Director removed the assignment of {} again, so the formation could not be completed",
                 names.join(", ")

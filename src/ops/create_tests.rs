@@ -205,7 +205,10 @@ async fn a_vanished_assignment_is_not_added_and_the_formation_is_undone() {
     let End::Failed(why) = &o.end else {
         panic!("{o:?}")
     };
-    assert!(why.contains("removed the assignment of s4-1"), "{why}");
+    assert!(
+        why.contains("removed the assignment of s4-1 (the Director gave no reason) again"),
+        "{why}"
+    );
     assert!(b.formations().is_empty());
     assert!(
         b.log()

@@ -89,8 +89,12 @@ pub enum Final {
     },
     /// Taken out, as wanted.
     Gone,
-    /// Wanted in, but its assignment is no longer there: the change did not happen.
-    Vanished,
+    /// Wanted in, but its assignment is no longer there: the change did not happen. The
+    /// reason is the last error its assignment showed while it was followed (the Director
+    /// keeps none once it deleted the assignment, fact 12).
+    Vanished {
+        reason: Option<String>,
+    },
     /// Still in progress when the wait ended (timeout or interrupt).
     Pending {
         state: String,
@@ -112,8 +116,11 @@ impl Final {
             } => format!("{state}: {e}"),
             Final::Failed { state, error: None } => state.clone(),
             Final::Gone => "taken out".into(),
-            Final::Vanished => {
-                "its assignment disappeared: the Director removed it again, so it did not join"
+            Final::Vanished { reason: Some(r) } => format!(
+                "its assignment disappeared: the Director removed it again, so the change did not happen (the last error its assignment showed: {r})"
+            ),
+            Final::Vanished { reason: None } => {
+                "its assignment disappeared: the Director removed it again, so the change did not happen; the Director gave no reason"
                     .into()
             }
             Final::Pending { state } => format!("still {state}"),
@@ -142,7 +149,7 @@ impl Followed {
 pub fn judge(want: Want, seen: Option<&Assignment>) -> Final {
     let Some(a) = seen else {
         return match want {
-            Want::Joined => Final::Vanished,
+            Want::Joined => Final::Vanished { reason: None },
             Want::Gone => Final::Gone,
         };
     };
@@ -176,6 +183,9 @@ pub async fn assignments(
 ) -> Result<Followed, BackendError> {
     let started = Instant::now();
     let mut backoff = policy.backoff();
+    // The last error each followed system's assignment showed: the only reason there may be
+    // once the Director deleted it again.
+    let mut last_error: BTreeMap<String, String> = BTreeMap::new();
     loop {
         let (members, formation_gone) = match backend.members(formation_id).await {
             Ok(m) => (m, false),
@@ -187,9 +197,26 @@ pub async fn assignments(
             systems: members.clone(),
             elapsed: started.elapsed(),
         });
+        for (id, _) in wanted {
+            if let Some(e) = members
+                .get(id)
+                .and_then(|a| a.error.as_deref())
+                .filter(|e| !e.trim().is_empty())
+            {
+                last_error.insert(id.clone(), e.to_owned());
+            }
+        }
         let systems: BTreeMap<String, Final> = wanted
             .iter()
-            .map(|(id, want)| (id.clone(), judge(*want, members.get(id))))
+            .map(|(id, want)| {
+                let end = match judge(*want, members.get(id)) {
+                    Final::Vanished { .. } => Final::Vanished {
+                        reason: last_error.get(id).cloned(),
+                    },
+                    end => end,
+                };
+                (id.clone(), end)
+            })
             .collect();
         let waited = started.elapsed();
         let mut followed = Followed {
@@ -291,8 +318,7 @@ mod tests {
             judge(Want::Joined, Some(&a("CREATE_ERROR"))),
             Final::Failed { .. }
         ));
-        assert_eq!(judge(Want::Joined, None), Final::Vanished);
-        assert_eq!(judge(Want::Joined, None), Final::Vanished);
+        assert_eq!(judge(Want::Joined, None), Final::Vanished { reason: None });
     }
 
     #[test]
