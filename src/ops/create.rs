@@ -310,16 +310,18 @@ impl Running<'_, '_> {
             })
             .collect();
         if !vanished.is_empty() {
-            let names: Vec<String> = vanished
+            let names: Vec<&str> = vanished.iter().map(|(s, _)| s.as_str()).collect();
+            let reasons: Vec<String> = vanished
                 .iter()
                 .map(|(s, reason)| match reason {
-                    Some(r) => format!("{s} (the last error its assignment showed: {r})"),
-                    None => format!("{s} (the Director gave no reason)"),
+                    Some(r) => format!("{s}: the last error its assignment showed was {r}"),
+                    None => format!("{s}: the Director gave no reason"),
                 })
                 .collect();
             let why = format!(
-                "the Director removed the assignment of {} again, so the formation could not be completed",
-                names.join(", ")
+                "the Director removed the assignment of {} again, so the formation could not be completed ({})",
+                names.join(", "),
+                reasons.join("; ")
             );
             call.failed(&why);
             return Ok(self.undo(End::Failed(why)).await);
