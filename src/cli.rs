@@ -78,8 +78,9 @@ pub struct SourceArgs {
     pub service_key: Option<PathBuf>,
 
     /// The OAuth scopes a service key's token is asked for, space-separated (default: the
-    /// ones the command needs, e.g. "application:read formation:read
-    /// formation_template:read formation:write").
+    /// ones the command calls for, e.g. "application:read formation:read
+    /// formation_template:read" to read, plus "formation:write" to change formations;
+    /// README "A Director" lists them per command).
     #[arg(long, value_name = "SCOPES")]
     pub scopes: Option<String>,
 
@@ -173,36 +174,13 @@ impl Cli {
         source
     }
 
-    /// The OAuth scopes the command needs (director-behaviour.md §2.3): every command reads;
-    /// those that change formations also write them; registering writes applications; the
-    /// TUI may do either.
+    /// The OAuth scopes the command asks a service key's token for: its row of
+    /// `COMMAND_SCOPES` (an explicit `--scopes` replaces them).
     fn scopes_needed(&self) -> Vec<String> {
-        use crate::backend::director::auth::{
-            APPLICATION_WRITE_SCOPES, FORMATION_WRITE_SCOPES, READ_SCOPES,
-        };
-        let (formations, applications) = match &self.command {
-            None | Some(Command::Manage { .. }) => (true, true),
-            Some(
-                Command::Create { .. }
-                | Command::Assign(_)
-                | Command::Unassign(_)
-                | Command::Resync { .. }
-                | Command::Finalize(_)
-                | Command::Delete(_)
-                | Command::Apply(_)
-                | Command::Recover { .. },
-            ) => (true, false),
-            Some(Command::Register(_) | Command::Token(_) | Command::Pair { .. }) => (false, true),
-            Some(_) => (false, false),
-        };
-        let mut scopes: Vec<&str> = READ_SCOPES.to_vec();
-        if formations {
-            scopes.extend(FORMATION_WRITE_SCOPES);
-        }
-        if applications {
-            scopes.extend(APPLICATION_WRITE_SCOPES);
-        }
-        scopes.into_iter().map(str::to_owned).collect()
+        scopes_of(command_name(self.command.as_ref()))
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
     }
 
     fn own_source(&self) -> SourceArgs {
@@ -231,6 +209,214 @@ impl Cli {
             }
         };
         own.or(&self.source)
+    }
+}
+
+const APPLICATION_READ: &str = "application:read";
+const FORMATION_READ: &str = "formation:read";
+const TEMPLATE_READ: &str = "formation_template:read";
+const FORMATION_WRITE: &str = "formation:write";
+const APPLICATION_WRITE: &str = "application:write";
+const AUTHS_READ: &str = "application.auths:read";
+
+/// The OAuth scopes each subcommand asks for with a service key, from what it calls
+/// (director-behaviour.md §2.3, the Director's `@hasScopes` table): `applications` needs
+/// `application:read`, `formations`/`formation`/`formationByName` `formation:read`,
+/// `formationTemplates` `formation_template:read`; `createFormation`, `assignFormation`,
+/// `unassignFormation`, `deleteFormation`, `resynchronize…` and `finalize…`
+/// `formation:write`; `registerApplication` and `requestOneTimeTokenForApplication`
+/// `application:write`; a system's `auths` (its registration token) `application.auths:read`,
+/// without which they read null. Compass's issuer grants only the scopes asked for (fact 11),
+/// so a command asks for what it calls and no more: reading commands never ask to write.
+/// `wizard` is the TUI without a command (it may create, change and register).
+pub const COMMAND_SCOPES: &[(&str, &[&str])] = &[
+    (
+        "wizard",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+            APPLICATION_WRITE,
+        ],
+    ),
+    (
+        "manage",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+            APPLICATION_WRITE,
+        ],
+    ),
+    // Reading only: the landscape (systems, formations, templates).
+    ("check", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    (
+        "systems",
+        &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ],
+    ),
+    ("export", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    ("plan", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    (
+        "formations",
+        &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ],
+    ),
+    ("show", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    ("status", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    ("doctor", &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ]),
+    // The templates only.
+    ("types", &[TEMPLATE_READ]),
+    // Waiting for a system to connect reads its token (`used`, scenario groups).
+    (
+        "wait",
+        &[APPLICATION_READ, FORMATION_READ, TEMPLATE_READ, AUTHS_READ],
+    ),
+    // Changing formations.
+    (
+        "create",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "assign",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "unassign",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "resync",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "finalize",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "delete",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "apply",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    (
+        "recover",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            FORMATION_WRITE,
+        ],
+    ),
+    // Registering systems and requesting their tokens.
+    (
+        "register",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            APPLICATION_WRITE,
+        ],
+    ),
+    (
+        "token",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            APPLICATION_WRITE,
+            AUTHS_READ,
+        ],
+    ),
+    (
+        "pair",
+        &[
+            APPLICATION_READ,
+            FORMATION_READ,
+            TEMPLATE_READ,
+            APPLICATION_WRITE,
+        ],
+    ),
+    // No Director client: the sandbox serves one, generate reads nothing.
+    ("sandbox", &[]),
+    ("generate", &[]),
+];
+
+/// The scopes of a subcommand by name (`COMMAND_SCOPES`); none for an unknown one.
+pub fn scopes_of(command: &str) -> &'static [&'static str] {
+    COMMAND_SCOPES
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map_or(&[], |(_, scopes)| *scopes)
+}
+
+/// The subcommand's name as typed (`wizard` without one).
+pub fn command_name(command: Option<&Command>) -> &'static str {
+    match command {
+        None => "wizard",
+        Some(c) => match c {
+            Command::Check(_) => "check",
+            Command::Create { .. } => "create",
+            Command::Types { .. } => "types",
+            Command::Systems { .. } => "systems",
+            Command::Generate(_) => "generate",
+            Command::Export { .. } => "export",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Formations { .. } => "formations",
+            Command::Show(_) => "show",
+            Command::Assign(_) => "assign",
+            Command::Unassign(_) => "unassign",
+            Command::Resync { .. } => "resync",
+            Command::Finalize(_) => "finalize",
+            Command::Delete(_) => "delete",
+            Command::Status { .. } => "status",
+            Command::Register(_) => "register",
+            Command::Token(_) => "token",
+            Command::Wait(_) => "wait",
+            Command::Pair { .. } => "pair",
+            Command::Doctor { .. } => "doctor",
+            Command::Recover { .. } => "recover",
+            Command::Sandbox(_) => "sandbox",
+            Command::Manage { .. } => "manage",
+        },
     }
 }
 

@@ -416,6 +416,35 @@ async fn a_compass_credential_works_through_the_binary() {
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert_eq!(formations_named(&path, "TC Compass").len(), 1);
 
+    // Each command asks for its own scopes (the Compass issuer grants only those): reading
+    // ones to read, `types` the templates only, `token` to write applications and read
+    // their tokens; each is enough for what the command calls.
+    let with_key = |cmd: &[&str]| {
+        let mut a = args(cmd);
+        a.extend(args(&[
+            "--director",
+            &url,
+            "--tenant",
+            "t",
+            "--service-key",
+            key.to_str().unwrap(),
+        ]));
+        a
+    };
+    for cmd in [
+        args(&["formations"]),
+        args(&["show", "TC Compass"]),
+        args(&["token", "s4-2", "--yes"]),
+    ] {
+        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let out = run(dir.path(), with_key(&cmd)).await;
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}: {}", said(&out));
+    }
+    let mut types = with_key(&[]);
+    types.push("types".into());
+    let out = run(dir.path(), types).await;
+    assert_eq!(out.status.code(), Some(0), "types: {}", said(&out));
+
     let out = run(
         dir.path(),
         create(

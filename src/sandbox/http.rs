@@ -23,7 +23,7 @@ use super::scopes::Scopes;
 use super::tokens::IssuedTokens;
 
 /// Who may call, and with which scopes: a fixed token (ordinary scopes), an admin token
-/// (every scope), OAuth clients' issued tokens (ordinary scopes), and the tenant.
+/// (every scope), OAuth clients' issued tokens (the scopes granted at issue), and the tenant.
 pub struct Access {
     pub token: Mutex<Option<String>>,
     pub admin_token: Option<String>,
@@ -477,7 +477,7 @@ async fn token_compass(
 /// The scopes granted for `asked` (a `scope` parameter), or None when one of them is not
 /// the client's (`invalid_scope`, RFC 6749 §5.2).
 fn granted(issuer: Issuer, asked: Option<&str>) -> Option<Vec<String>> {
-    let client = Scopes::ordinary();
+    let client = Scopes::oauth_client();
     let asked: Vec<String> = asked
         .unwrap_or_default()
         .split_whitespace()

@@ -38,6 +38,16 @@ impl Scopes {
         Scopes(ORDINARY.iter().map(|s| (*s).to_owned()).collect())
     }
 
+    /// What the sandbox's OAuth client (`--client-id`, `--generate-client`) has been granted:
+    /// the ordinary scopes and reading tokens (`application.auths:read`), which `token` and
+    /// `wait` ask for. Its tokens carry what was asked for of these (Compass) or all (XSUAA
+    /// without `scope`).
+    pub fn oauth_client() -> Scopes {
+        let mut s = Scopes::ordinary();
+        s.0.push(AUTHS_READ.to_owned());
+        s
+    }
+
     pub fn all() -> Scopes {
         Scopes(
             ORDINARY

@@ -36,18 +36,6 @@ const TOKEN_PATH: &str = "/oauth/token";
 /// `url` (director-behaviour.md fact 10, §2.2).
 const HYDRA_TOKEN_PATH: &str = "/oauth2/token";
 
-/// The scopes a command asks for when neither `--scopes` nor the command says otherwise:
-/// reading everything a formation client reads (director-behaviour.md §2.3).
-pub const READ_SCOPES: &[&str] = &[
-    "application:read",
-    "formation:read",
-    "formation_template:read",
-];
-/// What a command that changes formations needs on top of reading.
-pub const FORMATION_WRITE_SCOPES: &[&str] = &["formation:write"];
-/// What registering a system or requesting its token needs on top of reading.
-pub const APPLICATION_WRITE_SCOPES: &[&str] = &["application:write"];
-
 impl ServiceKey {
     /// Where to ask for a token: `url` whole when it already is a token endpoint (ends in
     /// `/oauth2/token` as Compass issues them, fact 10, or `/oauth/token`), else `url` plus
