@@ -727,6 +727,42 @@ async fn oauth_compass_issuer_grants_only_requested_scopes_with_basic_auth_facts
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["error"], "invalid_scope");
+    // The client may read tokens when it asks to (`token` and `wait` do): `auths[].auth`
+    // is sanitised to null without `application.auths:read`, shown with it (§1.1, §2.3).
+    const AUTHS: &str = "query { applications(first: 50) { data { id auths { auth { oneTimeToken { ... on OneTimeTokenForApplication { used } } } } } } }";
+    let token_auth = |b: &Value| -> Value {
+        b["data"]["applications"]["data"]
+            .as_array()
+            .and_then(|list| list.iter().find(|a| a["id"] == "s4-ok").cloned())
+            .map(|a| a["auths"][0]["auth"].clone())
+            .unwrap_or_else(|| panic!("s4-ok: {b}"))
+    };
+    let (_, b) = sb.gql_as(&read, AUTHS, json!({})).await;
+    assert_eq!(
+        only_error(&b).0,
+        23,
+        "formation:read alone cannot list: {b}"
+    );
+    let resp = ask(
+        true,
+        "grant_type=client_credentials&scope=application%3Aread",
+    )
+    .await
+    .expect("token");
+    let plain = access(resp.json().await.expect("json"));
+    let (_, b) = sb.gql_as(&plain, AUTHS, json!({})).await;
+    assert!(token_auth(&b).is_null(), "sanitised, without an error: {b}");
+    assert!(b.get("errors").is_none(), "{b}");
+    let resp = ask(
+        true,
+        "grant_type=client_credentials&scope=application%3Aread+application.auths%3Aread",
+    )
+    .await
+    .expect("token");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let auths = access(resp.json().await.expect("json"));
+    let (_, b) = sb.gql_as(&auths, AUTHS, json!({})).await;
+    assert_eq!(token_auth(&b)["oneTimeToken"]["used"], true, "{b}");
 }
 
 #[tokio::test]
