@@ -1180,6 +1180,21 @@ async fn global_any_constraints_are_listed_everywhere_and_enforced_on_assign_fac
             "while enforcing constraints for target operation \"ASSIGN_FORMATION\" and constraint type \"PRE\": 1 error occurred:\n\t* Formation constraint \"{name}\" is not satisfied due to: Operator \"IsNotAssignedToAnyFormationOfType\" is not satisfied\n\n"
         )
     );
+    // A Task Center in another one breaks the template's constraint and the global one:
+    // both are evaluated, both reported (§4.5 step 4, §6.3).
+    let (code, message) = only_error(&sb.assign("TC Two", "tc-0").await);
+    assert_eq!(code, 10);
+    let reason = internal_reason(&message);
+    assert!(reason.contains("2 errors occurred"), "{reason}");
+    for c in [
+        constraint("IsNotAssignedToAnyFormationOfType", "SAP Task Center"),
+        name.to_owned(),
+    ] {
+        assert!(
+            reason.contains(&format!("Formation constraint \"{c}\" is not satisfied")),
+            "{c}: {reason}"
+        );
+    }
     // A system in no formation of the type still joins.
     let b = sb.assign("TC Two", "s4-legacy").await;
     assert!(b.get("errors").is_none(), "{b}");

@@ -32,6 +32,8 @@ pub struct ServerConstraint {
     pub input_template: String,
     /// `FORMATION_TYPE` or `GLOBAL`.
     pub scope: &'static str,
+    /// `exceptSystemTypes` of an `IsNotAssignedToAnyFormationOfType`: types it lets pass.
+    pub except: Vec<String>,
 }
 
 /// The constraint's name: stable, so a refusal names the constraint the template lists.
@@ -46,6 +48,7 @@ fn constraint(t: &str, operator: &'static str, subtype: &str, input: String) -> 
         resource_subtype: subtype.to_owned(),
         input_template: input,
         scope: FORMATION_TYPE,
+        except: Vec::new(),
     }
 }
 
@@ -99,7 +102,9 @@ fn push_constraints(out: &mut Vec<ServerConstraint>, constraints: &[Constraint],
                     let input = format!(
                         r#"{{"formation_template_id": "{{{{.FormationTemplateID}}}}","resource_type": "{{{{.ResourceType}}}}","resource_subtype": "{{{{.ResourceSubtype}}}}","resource_id": "{{{{.ResourceID}}}}","tenant": "{{{{.TenantID}}}}","exceptSystemTypes": {except}}}"#
                     );
-                    out.push(constraint(t, IS_NOT_ASSIGNED, subtype, input));
+                    let mut c = constraint(t, IS_NOT_ASSIGNED, subtype, input);
+                    c.except = except_system_types.clone();
+                    out.push(c);
                 }
             }
             Constraint::ContainsScenarioGroups {
@@ -245,10 +250,16 @@ fn failures(
     };
     let has = |kind: RuleKind| findings.iter().any(|f| f.rule == kind);
     let mut out = Vec::new();
-    if has(RuleKind::SystemInOtherFormationOfType)
-        && let Some(c) = find(IS_NOT_ASSIGNED)
-    {
-        out.push(ConstraintFailure::not_satisfied(&c, IS_NOT_ASSIGNED));
+    if has(RuleKind::SystemInOtherFormationOfType) {
+        // Every matching one is evaluated and fails alike (§4.5 step 4): the template's own
+        // and a GLOBAL one, unless it lets the system's type pass.
+        for c in listed.iter().filter(|c| {
+            c.operator == IS_NOT_ASSIGNED
+                && (c.resource_subtype == system_type || c.resource_subtype == ANY_TYPE)
+                && !c.except.iter().any(|e| e == system_type)
+        }) {
+            out.push(ConstraintFailure::not_satisfied(&c.name, IS_NOT_ASSIGNED));
+        }
     }
     if let Some(c) = find(CONTAINS_GROUPS) {
         if has(RuleKind::RegistrationStatus) {
