@@ -1077,8 +1077,23 @@ async fn one_pair_fails_on_its_own_while_the_loops_are_ready_s1_3_s4_5() {
     assert_eq!(errors.len(), 1, "{b}");
     assert_eq!(errors[0]["assignmentID"], pair["id"]);
     assert_eq!(errors[0]["message"], "tc-1 refused the destination");
-    // The receiver accepts it now: a resync sends the failed pair again.
+    let condition = |b: &Value| b["data"]["formation"]["status"]["condition"].clone();
+    // The receiver accepts it now: a re-assign re-processes the one assignment that is not
+    // READY (§4.5, idempotency).
     sb.handle.fail_pair("s4-legacy", "tc-1", None);
+    assert!(
+        sb.assign("Pairs", "s4-legacy")
+            .await
+            .get("errors")
+            .is_none()
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(condition(&b), "READY", "{b}");
+    // A resync re-sends failed assignments only (§4.8): READY ones stay READY even though
+    // the receiver would now refuse.
+    sb.handle
+        .fail_pair("s4-legacy", "tc-1", Some("refused again"));
     let resync =
         "mutation($id: ID!) { resynchronizeFormationNotifications(formationID: $id) { state } }";
     assert!(
@@ -1088,11 +1103,36 @@ async fn one_pair_fails_on_its_own_while_the_loops_are_ready_s1_3_s4_5() {
             .is_none()
     );
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let b = sb.gql(STATUS, json!({"id": id})).await;
-    assert_eq!(
-        b["data"]["formation"]["status"]["condition"], "READY",
-        "{b}"
+    assert_eq!(condition(&sb.gql(STATUS, json!({"id": id})).await), "READY");
+    // Out and in again, it fails; with the receiver fixed, a resync sends it again.
+    let out = sb
+        .gql(UNASSIGN, json!({"id": "s4-legacy", "f": {"name": "Pairs"}}))
+        .await;
+    assert!(out.get("errors").is_none(), "{out}");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(
+        sb.assign("Pairs", "s4-legacy")
+            .await
+            .get("errors")
+            .is_none()
     );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(condition(&b), "ERROR", "{b}");
+    assert_eq!(
+        b["data"]["formation"]["status"]["errors"][0]["message"],
+        "refused again"
+    );
+    sb.handle.fail_pair("s4-legacy", "tc-1", None);
+    assert!(
+        sb.gql(resync, json!({"id": id}))
+            .await
+            .get("errors")
+            .is_none()
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let b = sb.gql(STATUS, json!({"id": id})).await;
+    assert_eq!(condition(&b), "READY", "{b}");
 }
 
 /// Fact 15 (`formationconstraint/repository.go` ListMatchingFormationConstraints) and §1.2

@@ -381,8 +381,14 @@ impl Store {
                 formation.name
             )));
         }
-        let current = self
-            .view(&formation)
+        let view = self.view(&formation);
+        // A pair of the system that is not READY counts too: a re-assign re-processes the
+        // assignments that are not READY (§4.5, `service.go:565-566`).
+        let pair_not_ready = view
+            .own
+            .iter()
+            .any(|((s, t), a)| (s == system_id || t == system_id) && a.state != "READY");
+        let current = view
             .members
             .into_iter()
             .find(|(s, _)| s == system_id)
@@ -395,7 +401,7 @@ impl Store {
         }
         let settled = matches!(state.as_str(), "INITIAL" | "CREATE_ERROR" | "DRAFT");
         let mut slow = None;
-        if !settled && current.is_none_or(|a| a.state != "READY") {
+        if !settled && (pair_not_ready || current.is_none_or(|a| a.state != "READY")) {
             match self.slow.get(system_id).copied() {
                 // Committed in its own transaction first (§4.5 step 7): visible at once.
                 Some(s) => {
