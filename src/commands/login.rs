@@ -253,6 +253,7 @@ pub async fn login(args: &LoginArgs) -> Result<u8, AppError> {
         scopes: granted.clone(),
         expires,
         token_lifetime: lifetime,
+        insecure_http: args.insecure_http.then_some(true),
         ..Profile::default()
     };
     let (path, is_default) = match profile::save_login(&name, &saved) {
@@ -298,7 +299,7 @@ pub async fn login(args: &LoginArgs) -> Result<u8, AppError> {
         "The secret is kept in {}{}.\n",
         secrets::describe(kept, &name),
         keyring_failure
-            .map(|why| format!(" ({why})"))
+            .map(|why| format!(": {why}"))
             .unwrap_or_default()
     ));
     out.push_str(&expiry_words(expires, lifetime));

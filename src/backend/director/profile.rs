@@ -59,6 +59,9 @@ pub struct Profile {
     /// How long a token from the service key lasted at `login`, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_lifetime: Option<u64>,
+    /// `login --insecure-http` was given: a plain http:// Director on another machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure_http: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -284,6 +287,7 @@ impl DirectorArgs {
                 .collect(),
             _ => self.scopes.clone(),
         };
+        let insecure_http = self.insecure_http || base.insecure_http == Some(true);
         let merged = Profile {
             director: self.url.clone().or(base.director),
             tenant: self.tenant.clone().or(base.tenant),
@@ -307,7 +311,7 @@ impl DirectorArgs {
         let url = merged
             .director
             .ok_or("--director URL (or a --profile with one) is needed")?;
-        super::url_policy::check("--director", &url, self.insecure_http)?;
+        super::url_policy::check("--director", &url, insecure_http)?;
         let tenant = merged
             .tenant
             .filter(|t| !t.trim().is_empty())
@@ -336,7 +340,7 @@ impl DirectorArgs {
             super::url_policy::check(
                 &format!("the \"url\" of the service key {}", key.origin),
                 &key.token_endpoint(),
-                self.insecure_http,
+                insecure_http,
             )?;
         }
         Ok(Connection {
