@@ -399,7 +399,8 @@ async fn negotiate(
 async fn gather(args: &LoginArgs) -> Result<Given, AppError> {
     let has_credential = args.service_key.is_some() || args.token_file.is_some();
     let complete = args.director.is_some() && args.tenant.is_some() && has_credential;
-    if !complete && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !(complete || terminal) {
         let mut missing = Vec::new();
         if args.director.is_none() {
             missing.push("--director URL");
@@ -685,7 +686,7 @@ fn status(flag: Option<&str>) -> Result<u8, AppError> {
         "Director: {}\n",
         p.director
             .as_deref()
-            .map(|d| crate::backend::director::url_policy::shown(d))
+            .map(crate::backend::director::url_policy::shown)
             .unwrap_or_else(unset)
     ));
     out.push_str(&format!(

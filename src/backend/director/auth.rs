@@ -192,7 +192,7 @@ impl Credentials {
     ) -> Result<Credentials, AuthError> {
         let bad = |why: String| AuthError::Input(format!("the service key {origin} {why}"));
         let file: ServiceKeyFile =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&text))
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text))
                 .map_err(|e| bad(key_error(&e)))?;
         let file = match file.uaa {
             Some(inner) if file.clientid.is_none() => *inner,
