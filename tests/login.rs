@@ -475,3 +475,100 @@ async fn off_a_terminal_without_flags_login_names_the_flags() {
         "{e}"
     );
 }
+
+/// Runs `login` on a pseudo-terminal, answering each prompt when it shows; returns the exit
+/// code and everything the terminal showed.
+fn login_on_a_terminal(home: &Path, answers: Vec<(&'static str, String)>) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args(["login", "--profile", "pasted"]);
+    cmd.env("FORMATION_WIZARD_DATA_DIR", home.join("data"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("FORMATION_WIZARD_STATE_DIR", home.join("state"));
+    cmd.env("FORMATION_WIZARD_KEYRING", "off");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("FORMATION_WIZARD_PROFILE");
+    cmd.env_remove("FORMATION_WIZARD_TOKEN");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (prompt, answer) in answers {
+        while !String::from_utf8_lossy(&seen).contains(prompt) {
+            assert!(
+                Instant::now() < deadline,
+                "no {prompt:?}; the terminal showed:\n{}",
+                String::from_utf8_lossy(&seen)
+            );
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(50)) {
+                seen.extend(chunk);
+            }
+        }
+        writer.write_all(answer.as_bytes()).unwrap();
+        writer.flush().unwrap();
+    }
+    let status = child.wait().unwrap();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(300)) {
+        seen.extend(chunk);
+    }
+    (
+        status.exit_code(),
+        String::from_utf8_lossy(&seen).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_by_step_on_a_terminal_a_pasted_key_is_masked_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_owned();
+    let land = write_landscape(&home, &landscape(1));
+    let sb = start(&land, |c| {
+        c.oauth_client = Some((CLIENT.into(), SECRET.into()));
+    })
+    .await;
+    // Pasted as a terminal sends it: bracketed, over several lines.
+    let key = format!(
+        "{{\n  \"clientId\": \"{CLIENT}\",\n  \"clientSecret\": \"{SECRET}\",\n  \"url\": \"{}\"\n}}",
+        sb.compass_token_url()
+    );
+    let answers = vec![
+        ("Director URL", format!("{}\r", sb.url())),
+        ("Tenant", "tenant-1\r".to_owned()),
+        ("Paste the service key", format!("\x1b[200~{key}\x1b[201~")),
+        ("characters)", "\r".to_owned()),
+    ];
+    let home2 = home.clone();
+    let (code, shown) = tokio::task::spawn_blocking(move || login_on_a_terminal(&home2, answers))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("••••"), "{shown}");
+    assert!(
+        !shown.contains(SECRET),
+        "the pasted secret was shown:\n{shown}"
+    );
+    assert!(shown.contains("a service key (Compass form)"), "{shown}");
+    assert!(shown.contains("Saved the profile \"pasted\""), "{shown}");
+    assert_secret_private(&home, SECRET);
+}

@@ -550,11 +550,12 @@ fn paste(prompt: &str) -> Result<SecretString, AppError> {
     use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
     use std::io::Write;
     let mut err = std::io::stderr();
-    let _ = writeln!(err, "{prompt}");
+    // Raw (no echo) before the prompt shows, so a paste that comes at once is never echoed.
     crossterm::terminal::enable_raw_mode()
         .map_err(|e| AppError::Usage(format!("cannot read the terminal: {e}")))?;
     let _guard = RawGuard;
     let _ = crossterm::execute!(err, crossterm::event::EnableBracketedPaste);
+    let _ = write!(err, "{prompt}\r\n");
     let mut text = String::new();
     let show = |err: &mut std::io::Stderr, text: &str| {
         let n = text.chars().count();
