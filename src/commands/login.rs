@@ -102,17 +102,20 @@ pub async fn login(args: &LoginArgs) -> Result<u8, AppError> {
                         .as_ref()
                         .map(|s| s.split_whitespace().map(str::to_owned).collect())
                 })
-                .unwrap_or_else(|| key.scopes.clone());
+                .or_else(|| (!key.scopes.is_empty()).then(|| key.scopes.clone()));
             lines.push(format!(
                 "✓ got a token from {} for the scopes {}",
                 crate::backend::director::url_policy::shown(&key.token_endpoint()),
-                key.scopes.join(" ")
+                match &granted {
+                    Some(g) => crate::text::neutralise(&g.join(" ")).into_owned(),
+                    None => "the issuer grants by default (it does not name them)".into(),
+                }
             ));
             let lifetime = issued.lifetime.map(|d| d.as_secs());
             (
                 Credentials::ClientCredentials(key),
                 kind,
-                Some(granted),
+                granted,
                 None,
                 lifetime,
             )
@@ -365,6 +368,16 @@ async fn negotiate(
     http: &reqwest::Client,
     mut key: ServiceKey,
 ) -> Result<(ServiceKey, auth::Issued), AppError> {
+    // An XSUAA-style issuer grants every scope of the client when none is named (and knows
+    // them by their prefixed names): asked first without any.
+    if key.token_endpoint().ends_with("/oauth/token") {
+        key.scopes = Vec::new();
+        match auth::issue(http, &key).await {
+            Ok(issued) => return Ok((key, issued)),
+            Err(e) if e.code.as_deref() == Some("invalid_scope") => {}
+            Err(e) => return Err(refused(format!("{}; nothing was saved", e.error))),
+        }
+    }
     let all: Vec<String> = WANTED.iter().map(|s| (*s).to_owned()).collect();
     key.scopes = all.clone();
     match auth::issue(http, &key).await {
