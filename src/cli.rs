@@ -141,6 +141,21 @@ impl SourceArgs {
         }
     }
 
+    /// With no landscape, Director or profile flag (and no --reset-demo): the profile named
+    /// by `$FORMATION_WIZARD_PROFILE`, else the default profile (the first `login`); with
+    /// neither, the demo stays.
+    pub fn with_chosen_profile(mut self) -> Result<SourceArgs, String> {
+        if self.landscape.is_none()
+            && self.director.is_none()
+            && self.profile.is_none()
+            && !self.reset_demo
+            && let Some((name, _)) = crate::backend::director::profile::chosen(None)?
+        {
+            self.profile = Some(name);
+        }
+        Ok(self)
+    }
+
     pub fn source(&self) -> Source {
         if self.director.is_some() || self.profile.is_some() {
             return Source::Director(crate::backend::director::profile::DirectorArgs {
@@ -154,6 +169,7 @@ impl SourceArgs {
                     Some(given) => given.split_whitespace().map(str::to_owned).collect(),
                     None => self.needs.clone(),
                 },
+                scopes_given: self.scopes.is_some(),
                 insecure_http: self.insecure_http,
             });
         }
@@ -204,7 +220,13 @@ impl Cli {
             Some(Command::Pair { source, .. }) => source,
             Some(Command::Recover { source }) => source,
             Some(Command::Doctor { source, .. }) => source,
-            Some(Command::Types { .. } | Command::Generate(_)) | None => {
+            Some(
+                Command::Types { .. }
+                | Command::Generate(_)
+                | Command::Login(_)
+                | Command::Logout { .. },
+            )
+            | None => {
                 return self.source.clone();
             }
         };
@@ -443,6 +465,20 @@ pub struct WizardArgs {
 // Parsed once per run: the size of the largest variant costs nothing worth a Box.
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
+    /// Connect to a Director once: gets a token, reads the templates and a page of systems,
+    /// says what the credentials allow, keeps the secret (OS keyring, else a private file)
+    /// and saves the profile; the first one saved becomes the default, which every command
+    /// then uses without source flags. On a terminal without flags it asks step by step.
+    #[command(after_help = LOGIN_HELP)]
+    Login(LoginArgs),
+    /// Forget a profile: its kept secret (keyring or private file) and its entry in
+    /// config.toml. Without --profile: the one in use ($FORMATION_WIZARD_PROFILE, else the
+    /// default).
+    Logout {
+        /// The profile to log out of.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+    },
     /// Check a formation against every rule without creating it (exit 0 valid, 1 not).
     Check(PlanArgs),
     /// Check and create a formation (exit 0 created, 1 rules not satisfied).
@@ -572,6 +608,46 @@ pub enum Command {
         #[command(flatten)]
         source: SourceArgs,
     },
+}
+
+const LOGIN_HELP: &str = "Examples:
+  formation-wizard login                       # step by step (on a terminal)
+  formation-wizard login --director https://director.example/graphql --tenant GA_ID \\
+      --service-key key.json --profile prod
+  formation-wizard login --status              # the profile in use, no secret
+  formation-wizard logout --profile prod
+
+Which landscape a command uses: its flags (--landscape, --director, --profile), else
+$FORMATION_WIZARD_PROFILE, else the default profile, else the demo.
+Exit codes: 0 logged in; 2 usage error (missing flags off a terminal); 3 the Director or
+its token endpoint refused the credentials (nothing saved).";
+
+/// `login`: where, which tenant, with what, under which name.
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// The Director's GraphQL endpoint, e.g. https://director.example/graphql.
+    #[arg(long, value_name = "URL")]
+    pub director: Option<String>,
+    /// The tenant (global account) id.
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// A service-key JSON: Compass form (clientId, clientSecret, url) or XSUAA form
+    /// (clientid, clientsecret, url, maybe under "uaa"). Read once; the secret is kept.
+    #[arg(long, value_name = "FILE", conflicts_with = "token_file")]
+    pub service_key: Option<PathBuf>,
+    /// A file whose first line is a bearer token. Read once; the token is kept.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The name to save the connection under [default: "default"].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Allow a plain http:// Director or token endpoint on another machine (lab only).
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Show the profile in use, its Director and tenant, where its secret is kept and when
+    /// its token expires (never the secret); checks nothing over the network.
+    #[arg(long, conflicts_with_all = ["director", "tenant", "service_key", "token_file"])]
+    pub status: bool,
 }
 
 #[derive(Debug, Clone, Args)]

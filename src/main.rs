@@ -25,6 +25,15 @@ fn main() -> ExitCode {
     let code = runtime.block_on(async {
         let catalog = Catalog::embedded()?;
         let mut source = cli.effective_source();
+        // Which landscape: flags, else $FORMATION_WIZARD_PROFILE, else the default profile,
+        // else the demo. Not for the commands that read no landscape of the user's.
+        use formation_wizard::cli::Command as C;
+        if !matches!(
+            cli.command,
+            Some(C::Types { .. } | C::Generate(_) | C::Sandbox(_) | C::Login(_) | C::Logout { .. })
+        ) {
+            source = source.with_chosen_profile().map_err(AppError::Usage)?;
+        }
         if source.reset_demo {
             formation_wizard::reset::reset_demo(source.yes)?;
             source.reset_demo = false;

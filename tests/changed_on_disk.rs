@@ -29,6 +29,8 @@ fn create_rechecks_a_changed_file_and_says_what_changed() {
 
     let child = Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .args(["create", "--landscape"])
         .arg(&path)
         .args(["--name", "TC New", "--type", "sap-task-center"])

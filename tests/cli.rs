@@ -24,6 +24,8 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
 fn bin(data_dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("formation-wizard").unwrap();
     cmd.env("FORMATION_WIZARD_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", data_dir)
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .env_remove("NO_COLOR");
     cmd
 }
@@ -536,6 +538,8 @@ fn a_reader_that_goes_away_is_no_panic() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .args(["systems", "--landscape", big.to_str().unwrap()])
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

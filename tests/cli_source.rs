@@ -14,6 +14,8 @@ fn demo_copy(dir: &Path) -> PathBuf {
 fn bin(data_dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("formation-wizard").unwrap();
     cmd.env("FORMATION_WIZARD_DATA_DIR", data_dir);
+    cmd.env("XDG_CONFIG_HOME", data_dir);
+    cmd.env_remove("FORMATION_WIZARD_PROFILE");
     cmd
 }
 

@@ -14,6 +14,8 @@ fn parallel_creates_take_the_task_center_system_once() {
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
                 .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+                .env("XDG_CONFIG_HOME", dir.path())
+                .env_remove("FORMATION_WIZARD_PROFILE")
                 .args(["create", "--landscape"])
                 .arg(&path)
                 .args(["--name", &format!("Race {i}"), "--type", "sap-task-center"])
@@ -89,6 +91,8 @@ fn race_unassigns(dir: &std::path::Path, path: &std::path::Path, landscape: &ser
             .map(|system| {
                 Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
                     .env("FORMATION_WIZARD_DATA_DIR", dir)
+                    .env("XDG_CONFIG_HOME", dir)
+                    .env_remove("FORMATION_WIZARD_PROFILE")
                     .args(["unassign", "f-tc-us", "--system", system, "--landscape"])
                     .arg(path)
                     .stdin(Stdio::null())
@@ -151,6 +155,8 @@ fn race_applies(dir: &std::path::Path, path: &std::path::Path, landscape: &serde
             .map(|file| {
                 Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
                     .env("FORMATION_WIZARD_DATA_DIR", dir)
+                    .env("XDG_CONFIG_HOME", dir)
+                    .env_remove("FORMATION_WIZARD_PROFILE")
                     .arg("apply")
                     .arg(file)
                     .args(["--yes", "--landscape"])

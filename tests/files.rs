@@ -18,6 +18,8 @@ fn command(data: &Path) -> Command {
 fn command_with(bin: &Path, data: &Path) -> Command {
     let mut c = Command::new(bin);
     c.env("FORMATION_WIZARD_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data)
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .env_remove("FORMATION_WIZARD_ALLOW_OPEN_CREDENTIALS")
         .env_remove("FORMATION_WIZARD_TOKEN")
         .stdin(Stdio::null())

@@ -323,6 +323,8 @@ fn cli(args: &[&str], dir: &std::path::Path) -> std::process::Output {
     Command::cargo_bin("formation-wizard")
         .unwrap()
         .env("FORMATION_WIZARD_DATA_DIR", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .args(args)
         .output()
         .unwrap()

@@ -203,6 +203,8 @@ fn why3_the_sandbox_command_without_a_token_generates_one() {
     let path = write_landscape(dir.path(), &landscape(1));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .args(["sandbox", "--listen", "127.0.0.1:0", "--landscape"])
         .arg(&path)
         .stdout(std::process::Stdio::piped())
@@ -576,6 +578,8 @@ async fn why9_an_out_of_range_max_page_is_refused_at_start() {
     ));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .args([
             "sandbox",
             "--no-auth",

@@ -24,6 +24,7 @@ fn spawn(home: &Path, args: &[String]) -> (Child, mpsc::Receiver<String>) {
         .args(args)
         .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .env("FORMATION_WIZARD_STATE_DIR", home.join("state"))
         .env_remove("FORMATION_WIZARD_TOKEN")
         .stdin(Stdio::null())

@@ -10,6 +10,8 @@ fn create_on(path: &Path) -> (i32, String) {
     let out = Command::cargo_bin("formation-wizard")
         .unwrap()
         .env("FORMATION_WIZARD_DATA_DIR", data.path())
+        .env("XDG_CONFIG_HOME", data.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .args(["create", "--landscape"])
         .arg(path)
         .args([

@@ -42,6 +42,8 @@ impl App {
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_formation-wizard"));
         cmd.args(args);
         cmd.env("FORMATION_WIZARD_DATA_DIR", data_dir);
+        cmd.env("XDG_CONFIG_HOME", data_dir);
+        cmd.env_remove("FORMATION_WIZARD_PROFILE");
         cmd.env("LANG", "C.UTF-8");
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("LC_ALL");
@@ -340,6 +342,8 @@ fn refuses_without_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -703,6 +707,8 @@ fn manage_without_a_terminal_points_at_the_day_two_commands() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
         .arg("manage")
         .env("FORMATION_WIZARD_DATA_DIR", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env_remove("FORMATION_WIZARD_PROFILE")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

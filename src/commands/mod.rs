@@ -10,6 +10,7 @@ mod declare;
 mod doctor;
 mod formations;
 mod generate;
+mod login;
 mod recover;
 mod register;
 mod server_rules;
@@ -41,6 +42,8 @@ pub async fn run(
             code
         }
         Command::Generate(args) => generate::generate(args, catalog),
+        Command::Login(args) => login::login(args).await,
+        Command::Logout { profile } => login::logout(profile.as_deref()),
         Command::Check(args) => {
             let backend = open(source)?;
             create::check(backend.as_ref(), args, catalog).await

@@ -146,19 +146,36 @@ pub fn formations_named(path: &Path, name: &str) -> Vec<serde_json::Value> {
 pub const BIN: &str = env!("CARGO_BIN_EXE_formation-wizard");
 
 /// Runs the binary off a terminal (stdin closed) in a clean environment: private data and
-/// config directories under `home`, no token in the environment.
+/// config directories under `home` (so no user's default profile is ever used), no token
+/// or profile in the environment, secrets never in an OS keyring.
 pub async fn run(home: &Path, args: Vec<String>) -> std::process::Output {
+    run_env(home, args, Vec::new()).await
+}
+
+/// `run` with extra environment: `(name, Some(value))` sets, `(name, None)` removes.
+pub async fn run_env(
+    home: &Path,
+    args: Vec<String>,
+    env: Vec<(&'static str, Option<String>)>,
+) -> std::process::Output {
     let home = home.to_owned();
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(BIN)
-            .args(&args)
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.args(&args)
             .env("FORMATION_WIZARD_DATA_DIR", home.join("data"))
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("FORMATION_WIZARD_STATE_DIR", home.join("state"))
+            .env("FORMATION_WIZARD_KEYRING", "off")
             .env_remove("FORMATION_WIZARD_TOKEN")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("the binary runs")
+            .env_remove("FORMATION_WIZARD_PROFILE")
+            .stdin(std::process::Stdio::null());
+        for (name, value) in env {
+            match value {
+                Some(v) => cmd.env(name, v),
+                None => cmd.env_remove(name),
+            };
+        }
+        cmd.output().expect("the binary runs")
     })
     .await
     .expect("the runner thread ends")

@@ -28,6 +28,11 @@ pub enum Credentials {
     },
     /// OAuth2 client credentials from a service key.
     ClientCredentials(ServiceKey),
+    /// A bearer token `login` kept for a profile.
+    Kept {
+        token: SecretString,
+        profile: String,
+    },
 }
 
 /// The path an XSUAA token endpoint ends in, appended to a base URL.
@@ -121,12 +126,61 @@ impl Credentials {
 
     /// Reads a service key; its token will be asked for with `scopes`.
     pub fn from_service_key(path: &Path, scopes: &[String]) -> Result<Credentials, AuthError> {
-        let bad =
-            |why: String| AuthError::Input(format!("the service key {} {why}", path.display()));
         let text =
             crate::files::read_credential(path, "the service key").map_err(AuthError::Input)?;
+        Credentials::from_service_key_text(&text, &path.display().to_string(), scopes)
+    }
+
+    /// The credentials `login` kept for a profile.
+    pub fn from_secret(
+        secret: super::secrets::Secret,
+        profile: &str,
+        scopes: &[String],
+    ) -> Credentials {
+        let origin = format!("kept for profile \"{profile}\"");
+        match secret {
+            super::secrets::Secret::Token(token) => Credentials::Kept {
+                token,
+                profile: profile.to_owned(),
+            },
+            super::secrets::Secret::ServiceKey {
+                client_id,
+                client_secret,
+                url,
+            } => Credentials::ClientCredentials(ServiceKey {
+                client_id,
+                client_secret,
+                url,
+                origin,
+                scopes: scopes.to_vec(),
+            }),
+        }
+    }
+
+    /// The secret to keep for these credentials.
+    pub fn to_secret(&self) -> super::secrets::Secret {
+        match self {
+            Credentials::Token { token, .. } | Credentials::Kept { token, .. } => {
+                super::secrets::Secret::Token(token.clone())
+            }
+            Credentials::ClientCredentials(key) => super::secrets::Secret::ServiceKey {
+                client_id: key.client_id.clone(),
+                client_secret: key.client_secret.clone(),
+                url: key.url.clone(),
+            },
+        }
+    }
+
+    /// Reads a service key's JSON (`origin` names it in messages, e.g. its path); its token
+    /// will be asked for with `scopes`.
+    pub fn from_service_key_text(
+        text: &[u8],
+        origin: &str,
+        scopes: &[String],
+    ) -> Result<Credentials, AuthError> {
+        let bad = |why: String| AuthError::Input(format!("the service key {origin} {why}"));
         let file: ServiceKeyFile =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&text))
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text))
                 .map_err(|e| bad(key_error(&e)))?;
         let file = match file.uaa {
             Some(inner) if file.clientid.is_none() => *inner,
@@ -145,7 +199,7 @@ impl Credentials {
             client_id: file.clientid.ok_or_else(|| missing("clientid"))?,
             client_secret: file.clientsecret.ok_or_else(|| missing("clientsecret"))?,
             url: url.trim_end_matches('/').to_owned(),
-            origin: path.display().to_string(),
+            origin: origin.to_owned(),
             scopes: scopes.to_vec(),
         }))
     }
@@ -155,6 +209,9 @@ impl Credentials {
         match self {
             Credentials::Token { file: Some(f), .. } => format!("the token in {}", f.display()),
             Credentials::Token { file: None, .. } => format!("the token in ${TOKEN_ENV}"),
+            Credentials::Kept { profile, .. } => {
+                format!("the token kept for profile \"{profile}\"")
+            }
             Credentials::ClientCredentials(key) => {
                 format!("the client credentials of the service key {}", key.origin)
             }
@@ -251,7 +308,7 @@ impl Auth {
     /// `http` must not follow redirects: a token request is never sent on elsewhere.
     pub fn new(credentials: Credentials, http: reqwest::Client) -> Auth {
         let cached = match &credentials {
-            Credentials::Token { token, .. } => Some(Cached {
+            Credentials::Token { token, .. } | Credentials::Kept { token, .. } => Some(Cached {
                 token: token.clone(),
                 expires_at: None,
             }),
@@ -309,22 +366,46 @@ impl Auth {
                     token,
                     expires_at: None,
                 }),
-                Credentials::ClientCredentials(_) => {
-                    Err(AuthError::Input("unexpected credentials".into()))
-                }
+                _ => Err(AuthError::Input("unexpected credentials".into())),
             },
-            Credentials::Token { token, file: None } => Ok(Cached {
-                token: token.clone(),
-                expires_at: None,
-            }),
-            Credentials::ClientCredentials(key) => self.client_credentials(key).await,
+            Credentials::Token { token, file: None } | Credentials::Kept { token, .. } => {
+                Ok(Cached {
+                    token: token.clone(),
+                    expires_at: None,
+                })
+            }
+            Credentials::ClientCredentials(key) => {
+                let issued = issue(&self.http, key).await.map_err(|e| e.error)?;
+                Ok(Cached {
+                    token: issued.token,
+                    expires_at: token_answer::expires_at(Instant::now(), issued.lifetime),
+                })
+            }
         }
     }
+}
 
-    /// One form POST to the key's token endpoint (RFC 6749 §4.4), client authenticated
-    /// with HTTP Basic.
-    #[tracing::instrument(level = "info", skip_all, fields(endpoint = %super::url_policy::shown(&key.token_endpoint())))]
-    async fn client_credentials(&self, key: &ServiceKey) -> Result<Cached, AuthError> {
+/// A token an issuer gave, with what it said of it.
+pub struct Issued {
+    pub token: SecretString,
+    pub lifetime: Option<Duration>,
+    /// The scopes granted, when the answer says (`scope`).
+    pub scope: Option<String>,
+}
+
+/// Why no token came, with the issuer's OAuth error code when it gave a known one.
+#[derive(Debug)]
+pub struct IssueError {
+    pub code: Option<String>,
+    pub error: AuthError,
+}
+
+/// One form POST to the key's token endpoint (RFC 6749 §4.4), client authenticated with
+/// HTTP Basic. `http` must not follow redirects.
+#[tracing::instrument(level = "info", skip_all, fields(endpoint = %super::url_policy::shown(&key.token_endpoint())))]
+pub async fn issue(http: &reqwest::Client, key: &ServiceKey) -> Result<Issued, IssueError> {
+    let plain = |error: AuthError| IssueError { code: None, error };
+    {
         let url = key.token_endpoint();
         let endpoint = crate::text::neutralise(&super::url_policy::shown(&url)).into_owned();
         let started = Instant::now();
@@ -335,19 +416,18 @@ impl Auth {
         if !scope.is_empty() {
             form.push(("scope", scope.as_str()));
         }
-        let mut answer = self
-            .http
+        let mut answer = http
             .post(&url)
             .basic_auth(&key.client_id, Some(key.client_secret.expose_secret()))
             .form(&form)
             .send()
             .await
             .map_err(|e| {
-                AuthError::Refused(format!(
+                plain(AuthError::Refused(format!(
                     "cannot reach the token endpoint {endpoint} of the service key {}: {}",
                     key.origin,
                     super::client::describe_reqwest(&e)
-                ))
+                )))
             })?;
         let status = answer.status();
         tracing::info!(
@@ -365,17 +445,21 @@ impl Auth {
                     break;
                 }
             }
-            return Err(AuthError::Refused(refusal_sentence(
-                &endpoint,
-                key,
-                status,
-                oauth_error_code(&head).as_deref(),
-            )));
+            let code = oauth_error_code(&head);
+            return Err(IssueError {
+                error: AuthError::Refused(refusal_sentence(
+                    &endpoint,
+                    key,
+                    status,
+                    code.as_deref(),
+                )),
+                code,
+            });
         }
         let unusable = |why: String| {
-            AuthError::Refused(format!(
+            plain(AuthError::Refused(format!(
                 "the token endpoint {endpoint} gave no usable token: {why}"
-            ))
+            )))
         };
         let mut body = Vec::new();
         while let Some(chunk) = answer.chunk().await.map_err(|e| {
@@ -393,9 +477,10 @@ impl Auth {
             body.extend_from_slice(&chunk);
         }
         let parsed = token_answer::parse(&body).map_err(|e| unusable(e.0))?;
-        Ok(Cached {
+        Ok(Issued {
             token: SecretString::from(parsed.access_token),
-            expires_at: token_answer::expires_at(Instant::now(), parsed.lifetime),
+            lifetime: parsed.lifetime,
+            scope: parsed.scope,
         })
     }
 }

@@ -17,6 +17,8 @@ pub struct TokenAnswer {
     /// The lifetime, already capped at [`MAX_LIFETIME`]; None when the answer gives none
     /// (or gives something that is not a number of seconds).
     pub lifetime: Option<Duration>,
+    /// The scopes granted, space-separated (`scope`, RFC 6749 §5.1), when the answer says.
+    pub scope: Option<String>,
 }
 
 /// Why a token answer cannot be used; the text names fields, never their values.
@@ -53,6 +55,10 @@ pub fn parse(body: &[u8]) -> Result<TokenAnswer, Unusable> {
     Ok(TokenAnswer {
         access_token: access_token.trim().to_owned(),
         lifetime: object.get("expires_in").and_then(lifetime),
+        scope: object
+            .get("scope")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned),
     })
 }
 
