@@ -399,6 +399,10 @@ pub const COMMAND_SCOPES: &[(&str, &[&str])] = &[
     // No Director client: the sandbox serves one, generate reads nothing.
     ("sandbox", &[]),
     ("generate", &[]),
+    // `login` asks for every scope the tool uses and reports which it got; `logout` calls
+    // nothing.
+    ("login", &[]),
+    ("logout", &[]),
 ];
 
 /// The scopes of a subcommand by name (`COMMAND_SCOPES`); none for an unknown one.
@@ -438,6 +442,8 @@ pub fn command_name(command: Option<&Command>) -> &'static str {
             Command::Recover { .. } => "recover",
             Command::Sandbox(_) => "sandbox",
             Command::Manage { .. } => "manage",
+            Command::Login(_) => "login",
+            Command::Logout { .. } => "logout",
         },
     }
 }
