@@ -21,7 +21,8 @@ pub(crate) fn demo() -> Landscape {
     Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", &catalog()).unwrap()
 }
 
-/// `formation-wizard manage` on the demo landscape, loaded.
+/// `formation-wizard manage` on the demo landscape, loaded, the cursor on "Task Center US
+/// Inbox" (f-tc-us), which the tests open: sorted by name, it is the last row (End).
 pub(crate) fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     let ctx = Context {
         catalog: catalog(),
@@ -31,6 +32,17 @@ pub(crate) fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     let mut m = Model::manage(ctx, (80, 24));
     assert_eq!(m.init(), vec![Cmd::Load]);
     let cmds = update(&mut m, Msg::Loaded(Ok(Box::new(landscape))));
+    if let Some(Screen::Formations(f)) = m.screens.last()
+        && f.row("f-tc-us").is_some()
+    {
+        assert!(key(&mut m, KeyCode::End).is_empty());
+        match m.screens.last() {
+            Some(Screen::Formations(f)) => {
+                assert_eq!(f.selected().map(|r| r.id.as_str()), Some("f-tc-us"));
+            }
+            _ => panic!("not on the Formations screen"),
+        }
+    }
     (m, cmds)
 }
 
