@@ -324,16 +324,22 @@ impl Formations {
 impl Rows for Formations {
     fn columns(&self, avail: usize) -> Vec<Column> {
         let m = &self.measures;
+        // The name first: at 20 columns or more it tells formations apart; the count
+        // goes first when room is short (the detail pane says it), then the type, then
+        // the id (the detail pane says that too).
         let mut cols = vec![
-            Column::new("Name", 10, m.name).middle().whole().fill(),
-            Column::new("Type", 6, m.short_type).drop_order(3),
+            Column::new("Name", m.name.clamp(10, 20), m.name)
+                .middle()
+                .whole()
+                .fill(),
+            Column::new("Type", 6, m.short_type).drop_order(2),
             Column::new("Status", 5, m.status).whole(),
             // As wide as its title: "Sy…" would say nothing.
-            Column::new("Systems", 7, m.count).drop_order(2),
+            Column::new("Systems", 7, m.count).drop_order(3),
         ];
         let cut = columns::widths(&cols, avail)[0] < m.name;
         if m.repeated || cut {
-            cols.push(Column::new("Id", 6, m.id).drop_order(1));
+            cols.push(Column::new("Id", m.id.min(8), m.id).drop_order(1));
         }
         cols
     }

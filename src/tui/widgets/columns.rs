@@ -178,8 +178,13 @@ pub fn widths(columns: &[Column], avail: usize) -> Vec<usize> {
         w[i] = columns[i].min.min(left);
         left -= w[i];
     }
-    // The whole columns up to their natural width, then the others by what they lack.
-    for i in (0..columns.len()).filter(|&i| shown[i] && columns[i].whole) {
+    // The whole columns up to their natural width, the narrowest first (a status column
+    // whole before a long name), then the others by what they lack.
+    let mut whole: Vec<usize> = (0..columns.len())
+        .filter(|&i| shown[i] && columns[i].whole)
+        .collect();
+    whole.sort_by_key(|&i| columns[i].natural);
+    for i in whole {
         let more = columns[i].natural.saturating_sub(w[i]).min(left);
         w[i] += more;
         left -= more;
