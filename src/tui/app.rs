@@ -558,8 +558,7 @@ impl Model {
             // The management screens hold nothing unsaved: each change is sent at once.
             // One on its way is not walked away from without a word.
             return (self.changes_in_flight > 0).then(|| {
-                "A change is still on its way: quit once it has ended? Nothing is undone."
-                    .into()
+                "A change is still on its way: quit once it has ended? Nothing is undone.".into()
             });
         }
         if let Some(adding) = &self.data.adding {

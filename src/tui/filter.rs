@@ -332,21 +332,36 @@ mod tests {
         assert_eq!(filtered_in(&items, "us"), [0], "US, not status");
         assert_eq!(filtered_in(&items, "tatus"), Vec::<usize>::new());
         assert_eq!(filtered_in(&items, "status"), [0, 1]);
-        assert_eq!(filtered_in(&items, "hana"), [2], "where a digit meets letters");
+        assert_eq!(
+            filtered_in(&items, "hana"),
+            [2],
+            "where a digit meets letters"
+        );
         assert_eq!(filtered_in(&items, "4"), [2]);
         assert_eq!(filtered_in(&items, "hc"), [2]);
         assert_eq!(filtered_in(&items, "京"), [3], "Han has no blanks");
         assert_eq!(filtered_in(&items, "ステム"), [3], "nor has kana");
         assert_eq!(filtered_in(&items, "24071"), [3]);
-        assert_eq!(filtered_in(&items, "071"), Vec::<usize>::new(), "inside a number");
-        assert_eq!(filtered_in(&items, "-eu"), [1], "a word starting with a dash");
+        assert_eq!(
+            filtered_in(&items, "071"),
+            Vec::<usize>::new(),
+            "inside a number"
+        );
+        assert_eq!(
+            filtered_in(&items, "-eu"),
+            [1],
+            "a word starting with a dash"
+        );
         let m = marks(&words("us"), "Task Center US status");
         let shown: String = "Task Center US status"
             .chars()
             .zip(&m)
             .map(|(c, &on)| if on { c } else { '.' })
             .collect();
-        assert_eq!(shown, "............US.......", "only the match at a word start");
+        assert_eq!(
+            shown, "............US.......",
+            "only the match at a word start"
+        );
     }
 
     #[test]

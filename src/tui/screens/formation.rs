@@ -262,7 +262,10 @@ impl Formation {
             .borders(Borders::ALL)
             .border_set(theme.sym.border)
             .border_style(theme.focused_border())
-            .title(theme.fit(&self.row.type_name, usize::from(body.width).saturating_sub(4)));
+            .title(theme.fit(
+                &self.row.type_name,
+                usize::from(body.width).saturating_sub(4),
+            ));
         let inner = block.inner(body);
         frame.render_widget(block, body);
         let head = self.head_lines(theme, inner.width);

@@ -135,7 +135,10 @@ fn formation_screen_80x24() {
 
 #[test]
 fn wide_names_keep_their_states_in_the_column_80x24() {
-    let mut r = row("Error", Some("東京: the tenant rejected the configuration 🚀"));
+    let mut r = row(
+        "Error",
+        Some("東京: the tenant rejected the configuration 🚀"),
+    );
     r.name = "東京 生産 システム 24071".into();
     r.members[0].name = "東京 生産 システム 24071".into();
     r.members[1].name = "S/4HANA Cloud 🚀 Launch Team 3 with a name long enough to be cut".into();
@@ -146,7 +149,8 @@ fn wide_names_keep_their_states_in_the_column_80x24() {
     t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
     let buf = t.backend().buffer();
     // By cell: one per column (a wide character's second cell is blank).
-    let cells = |y: u16| -> Vec<String> { (0..80).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
+    let cells =
+        |y: u16| -> Vec<String> { (0..80).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
     let state_at = |y: u16| {
         let c = cells(y);
         (0..80).find(|&x| {

@@ -389,10 +389,9 @@ pub fn short_type(name: &str) -> &str {
 /// any other id whole (the column cuts it if it must).
 pub fn short_id(id: &str) -> Cow<'_, str> {
     let uuid = id.len() == 36
-        && id
-            .chars()
-            .enumerate()
-            .all(|(k, c)| matches!(k, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit()));
+        && id.chars().enumerate().all(|(k, c)| {
+            matches!(k, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit())
+        });
     if uuid {
         Cow::Borrowed(&id[..8])
     } else {

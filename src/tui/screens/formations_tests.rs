@@ -159,7 +159,11 @@ fn crowded(catalog: &Catalog) -> Landscape {
 fn long_repeated_and_wide_names_stay_apart_and_in_their_columns_80x24() {
     let catalog = Catalog::embedded().expect("the catalog");
     let mut s = Formations::new(&crowded(&catalog), &catalog);
-    let names: Vec<&str> = s.visible().iter().map(|&i| s.rows[i].name.as_str()).collect();
+    let names: Vec<&str> = s
+        .visible()
+        .iter()
+        .map(|&i| s.rows[i].name.as_str())
+        .collect();
     assert_eq!(
         names[..3],
         [
@@ -178,10 +182,21 @@ fn long_repeated_and_wide_names_stay_apart_and_in_their_columns_80x24() {
     // Every row keeps both panes' borders where they are, whatever its characters.
     for y in 2..23 {
         let sym = |x: u16| buf[(x, y)].symbol().to_owned();
-        assert_eq!((sym(0), sym(47), sym(48), sym(79)), ("│".into(), "│".into(), "│".into(), "│".into()), "row {y}: {:?}", text[usize::from(y)]);
+        assert_eq!(
+            (sym(0), sym(47), sym(48), sym(79)),
+            ("│".into(), "│".into(), "│".into(), "│".into()),
+            "row {y}: {:?}",
+            text[usize::from(y)]
+        );
     }
-    assert!(text.iter().any(|l| l.contains("ement 1")), "names cut in the middle keep their end: {text:#?}");
-    assert!(text.iter().any(|l| l.contains("2f6c1d9e")), "an id column tells repeated names apart: {text:#?}");
+    assert!(
+        text.iter().any(|l| l.contains("ement 1")),
+        "names cut in the middle keep their end: {text:#?}"
+    );
+    assert!(
+        text.iter().any(|l| l.contains("2f6c1d9e")),
+        "an id column tells repeated names apart: {text:#?}"
+    );
     assert!(text[2].contains("Status"), "{}", text[2]);
     insta::assert_snapshot!("formations_crowded_80x24", t.backend());
 }

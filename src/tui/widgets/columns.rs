@@ -38,7 +38,9 @@ fn clusters(s: &str) -> impl DoubleEndedIterator<Item = (&str, usize)> {
     }
     bounds.push(s.len());
     let spans: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-    spans.into_iter().map(move |(a, b)| (&s[a..b], width(&s[a..b])))
+    spans
+        .into_iter()
+        .map(move |(a, b)| (&s[a..b], width(&s[a..b])))
 }
 
 /// Where text that does not fit is cut.
@@ -305,7 +307,11 @@ mod tests {
         assert_eq!(width("東京"), 4, "CJK takes two columns each");
         assert_eq!(width("🚀"), 2, "an emoji takes two");
         assert_eq!(width("e\u{301}"), 1, "a combining mark takes none");
-        assert_eq!(width("\u{200B}"), 1, "a zero-width space shows as the placeholder");
+        assert_eq!(
+            width("\u{200B}"),
+            1,
+            "a zero-width space shows as the placeholder"
+        );
         assert_eq!(width(ROCKET), 30);
         assert_eq!(width(TOKYO), 24);
     }
@@ -313,7 +319,11 @@ mod tests {
     #[test]
     fn a_cut_never_exceeds_the_room_nor_splits_a_character_from_its_marks() {
         for max in 0..34 {
-            for s in [ROCKET, TOKYO, "Cafe\u{301} Cre\u{300}me Bru\u{302}le\u{301}e"] {
+            for s in [
+                ROCKET,
+                TOKYO,
+                "Cafe\u{301} Cre\u{300}me Bru\u{302}le\u{301}e",
+            ] {
                 for cut in [Cut::End, Cut::Middle] {
                     let out = fit(s, max, cut, '…');
                     assert!(width(&out) <= max, "{s:?} at {max}: {out:?}");
@@ -337,8 +347,16 @@ mod tests {
         assert_eq!(fit(TOKYO, 9, Cut::End, '…'), "東京 生…");
         assert_eq!(fit(ROCKET, 20, Cut::Middle, '…'), "S/4HANA Cl…ch Team 3");
         assert_eq!(fit(ROCKET, 17, Cut::End, '…'), "S/4HANA Cloud 🚀…");
-        assert_eq!(fit(ROCKET, 16, Cut::End, '…'), "S/4HANA Cloud …", "🚀 does not fit");
-        assert_eq!(fit("a\x1b[2Jb", 10, Cut::End, '…'), "a\u{FFFD}[2Jb", "neutralised");
+        assert_eq!(
+            fit(ROCKET, 16, Cut::End, '…'),
+            "S/4HANA Cloud …",
+            "🚀 does not fit"
+        );
+        assert_eq!(
+            fit("a\x1b[2Jb", 10, Cut::End, '…'),
+            "a\u{FFFD}[2Jb",
+            "neutralised"
+        );
     }
 
     #[test]
@@ -354,8 +372,16 @@ mod tests {
             let shown = w.iter().filter(|&&x| x > 0).count();
             assert_eq!(w.iter().sum::<usize>() + shown - 1, avail, "{avail}: {w:?}");
         }
-        assert_eq!(widths(&cols, 200), [156, 20, 13, 8], "spare room to the name");
-        assert_eq!(widths(&cols, 30), [17, 0, 6, 5], "type dropped first, the name whole first");
+        assert_eq!(
+            widths(&cols, 200),
+            [156, 20, 13, 8],
+            "spare room to the name"
+        );
+        assert_eq!(
+            widths(&cols, 30),
+            [17, 0, 6, 5],
+            "type dropped first, the name whole first"
+        );
         assert_eq!(widths(&cols, 20)[1], 0);
         assert_eq!(widths(&cols, 20)[3], 0, "then the id");
         assert_eq!(widths(&cols, 60)[0], 40, "the whole column first");

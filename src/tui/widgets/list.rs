@@ -110,7 +110,10 @@ pub const TYPING: &[Binding] = &[
     },
     Binding {
         keys: &[],
-        hint: more("type", "each word must begin a word in some column, in any order"),
+        hint: more(
+            "type",
+            "each word must begin a word in some column, in any order",
+        ),
     },
 ];
 
@@ -495,8 +498,10 @@ impl List {
         let ellipsis = theme.sym.ellipsis;
         let mut lines: Vec<Line<'static>> = Vec::with_capacity(room);
         if titles && room > 1 {
-            let heads: Vec<(String, Style)> =
-                cols.iter().map(|c| (c.title.to_owned(), theme.dim())).collect();
+            let heads: Vec<(String, Style)> = cols
+                .iter()
+                .map(|c| (c.title.to_owned(), theme.dim()))
+                .collect();
             let mut spans = vec![Span::raw(" ".repeat(pointer_w))];
             spans.extend(columns::cells_spans(&cols, &widths, &heads, &[], ellipsis));
             lines.push(Line::from(spans));
@@ -543,7 +548,11 @@ impl List {
                 "{pointer}{}",
                 " ".repeat(pointer_w - columns::width(pointer))
             );
-            let lead_style = if here { theme.highlight() } else { theme.base() };
+            let lead_style = if here {
+                theme.highlight()
+            } else {
+                theme.base()
+            };
             let mut spans = vec![Span::styled(lead, lead_style)];
             spans.extend(columns::cells_spans(
                 &cols, &widths, &cells, words, ellipsis,

@@ -164,7 +164,10 @@ fn a_draw_formats_only_the_rows_that_show() {
         let before = rows_drawn();
         draw(&list, &items, 120, 40);
         let drawn = rows_drawn() - before;
-        assert!((1..=40).contains(&drawn), "{drawn} rows for 40 after {code:?}");
+        assert!(
+            (1..=40).contains(&drawn),
+            "{drawn} rows for 40 after {code:?}"
+        );
     }
 }
 
@@ -183,7 +186,9 @@ fn the_filter_matches_word_starts_and_keeps_the_cursor_on_its_item() {
     }
     // "US" in "Task Center US", not "us" inside "status board".
     assert!(
-        list.matches().iter().all(|&i| items.names[i].ends_with("US")),
+        list.matches()
+            .iter()
+            .all(|&i| items.names[i].ends_with("US")),
         "{:?}",
         list.matches()
     );
@@ -209,7 +214,11 @@ fn what_matched_is_underlined() {
     list.key(key(KeyCode::Char('/')), 10);
     list.key(key(KeyCode::Char('c')), 10);
     list.key(key(KeyCode::Char('e')), 10);
-    assert_eq!(list.selected(), Some(2), "the first match: 0002 Task Center US");
+    assert_eq!(
+        list.selected(),
+        Some(2),
+        "the first match: 0002 Task Center US"
+    );
     let mut t = Terminal::new(TestBackend::new(60, 10)).expect("a test terminal");
     let theme = theme();
     t.draw(|f| list.draw(&items, &theme, f, f.area(), true, "nothing"))
