@@ -530,12 +530,11 @@ impl List {
         self.top.set(start);
         self.page.set(body.saturating_sub(1).max(1));
         let words = self.words();
-        for pos in start..len {
+        for (pos, &item) in matches.iter().enumerate().skip(start) {
             if lines.len() >= room {
                 break;
             }
             ROWS_DRAWN.with(|n| n.set(n.get() + 1));
-            let item = matches[pos];
             let here = pos == self.cursor;
             let mut cells = rows.cells(item, theme);
             if here {

@@ -329,7 +329,7 @@ proptest! {
                 Step::Resize(nw, nh) => (w, h) = (nw, nh),
             }
             assert_cursor_shows(&list, &items, w, list_h(h));
-            prop_assert!(list.selected().is_some() == !list.is_empty());
+            prop_assert_eq!(list.selected().is_some(), !list.is_empty());
         }
     }
 }
