@@ -669,6 +669,9 @@ fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
         .map(str::to_owned)
         .unwrap_or_default();
     assert!(line.contains("READY"), "{line:?}\n{}", app.screen());
+    // The screen may show READY (a poll) before the change itself has ended; q then
+    // asks first. Once its outcome is on the line, q quits at once.
+    app.wait_for("was added");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     app.assert_terminal_restored();
