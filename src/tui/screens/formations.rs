@@ -262,11 +262,28 @@ impl Formations {
         let width = usize::from(inner.width);
         let room = usize::from(inner.height);
         let mut lines = Vec::new();
-        for row in crate::tui::view::wrap_words(&neutralise(&r.name), width)
-            .into_iter()
-            .take(2)
-        {
-            lines.push(Line::styled(row, theme.title()));
+        // Two lines at most; a longer name keeps its end (the number that tells
+        // "… Kyma 9985" from "… Kyma 9986"), cut in the middle of its second line.
+        let wrapped = crate::tui::view::wrap_words(&neutralise(&r.name), width);
+        match wrapped.as_slice() {
+            [first, second, _, ..] => {
+                let rest = neutralise(&r.name)
+                    .trim_start()
+                    .get(first.len()..)
+                    .unwrap_or(second)
+                    .trim_start()
+                    .to_owned();
+                lines.push(Line::styled(first.clone(), theme.title()));
+                lines.push(Line::styled(
+                    columns::fit(&rest, width, columns::Cut::Middle, theme.sym.ellipsis),
+                    theme.title(),
+                ));
+            }
+            rows => {
+                for row in rows {
+                    lines.push(Line::styled(row.clone(), theme.title()));
+                }
+            }
         }
         lines.push(Line::styled(theme.fit(&r.type_name, width), theme.dim()));
         lines.push(Line::styled(

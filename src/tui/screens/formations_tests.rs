@@ -200,3 +200,29 @@ fn long_repeated_and_wide_names_stay_apart_and_in_their_columns_80x24() {
     assert!(text[2].contains("Status"), "{}", text[2]);
     insta::assert_snapshot!("formations_crowded_80x24", t.backend());
 }
+
+#[test]
+fn a_long_name_in_the_detail_pane_keeps_its_end() {
+    let catalog = Catalog::embedded().expect("the catalog");
+    let json = serde_json::json!({
+        "systems": [],
+        "formations": [
+            {"id": "f-1", "name": "Side-by-Side Extensibility with Kyma 9985", "type": "kyma-side-by-side-extensibility", "systems": []}
+        ]
+    });
+    let l = Landscape::parse(json.to_string().as_bytes(), "test", &catalog).expect("valid");
+    let s = Formations::new(&l, &catalog);
+    let mut t = Terminal::new(TestBackend::new(60, 16)).expect("a test terminal");
+    let theme = Theme::new(false, true);
+    t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
+    let buf = t.backend().buffer();
+    let detail: String = (0..16)
+        .map(|y| {
+            (37..60)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(detail.contains("9985"), "{detail}");
+}
