@@ -374,7 +374,44 @@ fn print_bytes() {
     }
 }
 
-criterion_group!(benches, keystroke, filter, availability, adding);
+/// The Formations screen (`manage`) at 1,000, 10,000 and 100,000 systems (a tenth as many
+/// formations): one key handled by `update` and drawn by `view` at 200x50 and 80x24. The
+/// budget is issue 20's 4 ms at 10,000 formations.
+fn formations(c: &mut Criterion) {
+    let catalog = catalog();
+    let mut g = group(c, "formations_key");
+    for (w, h) in [(200, 50), (80, 24)] {
+        for &n in SIZES {
+            let mut term = wizard::test_terminal(w, h);
+            let mut m = wizard::at_formations(catalog, landscape(n), (w, h));
+            term.draw(|f| view(&m, f)).expect("draw");
+            let mut down = true;
+            let id = format!("{}x{}/{}", w, h, n / 10);
+            g.bench_function(BenchmarkId::new("cursor_move", &id), |b| {
+                b.iter(|| {
+                    key(&mut m, if down { KeyCode::Down } else { KeyCode::Up });
+                    down = !down;
+                    term.draw(|f| view(&m, f)).expect("draw");
+                })
+            });
+            let mut end = true;
+            g.bench_function(BenchmarkId::new("end_home", &id), |b| {
+                b.iter(|| {
+                    key(&mut m, if end { KeyCode::End } else { KeyCode::Home });
+                    end = !end;
+                    term.draw(|f| view(&m, f)).expect("draw");
+                })
+            });
+            key(&mut m, KeyCode::Char('/'));
+            g.bench_function(BenchmarkId::new("filter_char", &id), |b| {
+                b.iter_custom(|iters| timed_pairs(iters, &mut m, &mut term, '7', true))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, keystroke, filter, availability, adding, formations);
 
 fn main() {
     print_bytes();

@@ -66,9 +66,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// The specification, stated without the filter's code: a row is shown exactly when
-    /// every word of the query (split at blanks) is contained in at least one of its
-    /// fields, where "contained" means a substring once both are folded (`fold`: lower
-    /// case, accents removed). Substring, not subsequence: the filter is not fuzzy.
+    /// every word of the query (split at blanks) begins a word in at least one of its
+    /// fields once both are folded (`fold`: lower case, accents removed): it occurs at the
+    /// field's start, or after a character that is not a letter or digit, or it starts
+    /// with such a character itself, or a Han character is on either side (Han is written
+    /// without blanks). Not inside a run of letters, and not a subsequence: the filter is
+    /// not fuzzy.
     #[test]
     fn shown_rows_are_exactly_those_holding_every_word_in_some_field(
         items in prop::collection::vec(prop::collection::vec(text(8), 1..6), 0..40),
@@ -78,8 +81,25 @@ proptest! {
         let mut filter = Filter::new(&index);
         filter.set(&index, &q);
         let words: Vec<String> = q.split_whitespace().map(fold).collect();
+        let han = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c);
+        let begins_word = |f: &str, at: usize| {
+            let prev = f[..at].chars().next_back();
+            let cur = f[at..].chars().next();
+            match (prev, cur) {
+                (Some(p), Some(c)) => {
+                    !p.is_alphanumeric() || !c.is_alphanumeric() || han(p) || han(c)
+                }
+                _ => true,
+            }
+        };
         let holds = |fields: &Vec<String>| {
-            words.iter().all(|w| fields.iter().any(|f| fold(f).contains(w.as_str())))
+            words.iter().all(|w| {
+                fields.iter().any(|f| {
+                    let f = fold(f);
+                    f.char_indices()
+                        .any(|(at, _)| f[at..].starts_with(w.as_str()) && begins_word(&f, at))
+                })
+            })
         };
         let shown = filter.matches();
         for (i, fields) in items.iter().enumerate() {

@@ -592,7 +592,8 @@ fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
     );
     app.wait_for("Formations (");
     app.wait_for("Task Center US Inbox");
-    app.send("\r");
+    // Sorted by name, it is the last row.
+    app.send("G\r");
     app.wait_for("Formation Task Center US Inbox");
     app.wait_for("Systems (2)");
     // The cursor is on the first member; x asks, naming the formation and the file.
@@ -672,6 +673,9 @@ fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
         .map(str::to_owned)
         .unwrap_or_default();
     assert!(line.contains("READY"), "{line:?}\n{}", app.screen());
+    // The screen may show READY (a poll) before the change itself has ended; q then
+    // asks first. Once its outcome is on the line, q quits at once.
+    app.wait_for("was added");
     app.send("q");
     assert_eq!(app.wait_exit(), 0);
     app.assert_terminal_restored();
@@ -679,6 +683,105 @@ fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
         common::formations_named(&path, "TC Zero")[0]["systems"],
         serde_json::json!(["tc-0", "s4-0", "s4-1"])
     );
+}
+
+/// The marked row's id (the list's last column, shown when names are cut or repeated)
+/// and the id the detail pane shows ("Id: …"), read off the screen.
+fn marked_and_detail(screen: &str) -> (Option<String>, Option<String>) {
+    let marked = screen.lines().find_map(|l| {
+        let (list, _) = l.split_once("││")?;
+        list.split_once('›')?;
+        list.trim_end_matches('│')
+            .split_whitespace()
+            .last()
+            .map(str::to_owned)
+    });
+    let detail = screen.lines().find_map(|l| {
+        let (_, d) = l.split_once("││")?;
+        let id = d.trim_end_matches('│').trim().strip_prefix("Id: ")?;
+        Some(id.to_owned())
+    });
+    (marked, detail)
+}
+
+/// Issue 20: on 10,000 formations, Down x 30, End and PgDn each leave the marked row on
+/// screen, and the detail pane shows that formation.
+#[test]
+fn manage_on_10_000_formations_keeps_the_marked_row_on_screen_and_in_the_detail_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_formation-wizard"))
+        .args(["generate", "--systems", "20000", "--formations", "10000"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&file, &out.stdout).unwrap();
+    let mut app = App::start(
+        &["manage", "--landscape", file.to_str().unwrap()],
+        dir.path(),
+    );
+    app.wait_for("Formations (");
+    app.wait_for("1/");
+    let total: String = {
+        let screen = app.screen();
+        let at = screen.find("Formations (").unwrap() + "Formations (".len();
+        screen[at..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect()
+    };
+    assert!(total.parse::<usize>().unwrap() >= 9_000, "{total}");
+    let check = |app: &mut App, position: &str| {
+        app.wait_for(&format!(" {position} "));
+        let screen = app.screen();
+        let (marked, detail) = marked_and_detail(&screen);
+        let marked = marked.unwrap_or_else(|| panic!("no marked row on screen:\n{screen}"));
+        assert!(marked.starts_with("f-"), "the id column shows: {screen}");
+        assert_eq!(
+            Some(marked),
+            detail,
+            "the detail pane is the marked row's:\n{screen}"
+        );
+    };
+    for _ in 0..30 {
+        app.burst("\x1b[B");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    check(&mut app, &format!("31/{total}"));
+    app.burst("\x1b[F");
+    check(&mut app, &format!("{total}/{total}"));
+    app.burst("\x1b[H");
+    check(&mut app, &format!("1/{total}"));
+    app.burst("\x1b[6~");
+    app.wait_for("Formations (");
+    std::thread::sleep(Duration::from_millis(200));
+    app.pump(Duration::from_millis(50));
+    let screen = app.screen();
+    let position = screen
+        .lines()
+        .find_map(|l| {
+            let t = l.trim_end_matches('╯').trim_end();
+            let slash = t.rfind(&format!("/{total}"))?;
+            let digits: String = t[..slash]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            digits.parse::<usize>().ok()
+        })
+        .unwrap_or(0);
+    assert!(position > 10, "PgDn moved a page: {position}\n{screen}");
+    check(&mut app, &format!("{position}/{total}"));
+    app.send("q");
+    assert_eq!(app.wait_exit(), 0);
+    app.assert_terminal_restored();
 }
 
 #[test]

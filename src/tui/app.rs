@@ -361,6 +361,9 @@ pub struct Model {
     pub changes_in_flight: usize,
     /// Ctrl-C was pressed while changes ran: once they have ended, the app ends (130).
     pub interrupted: bool,
+    /// Quitting was confirmed while a change was on its way: the app ends (0) once every
+    /// change has ended, with nothing undone.
+    pub quit_when_done: bool,
 }
 
 /// The landscape loads in the background while the user types the name (a remote one may
@@ -403,6 +406,7 @@ impl Model {
             open_after_refresh: None,
             changes_in_flight: 0,
             interrupted: false,
+            quit_when_done: false,
         }
     }
 
@@ -465,7 +469,7 @@ impl Model {
             Some(Screen::Formations(f)) => return f.typing(),
             Some(Screen::Prerequisites(_)) => return false,
             // A pending confirmation takes every key (q answers no).
-            Some(Screen::Formation(f)) => return f.confirming(),
+            Some(Screen::Formation(f)) => return f.confirming() || f.typing(),
             _ => {}
         }
         match &self.step {
@@ -552,7 +556,10 @@ impl Model {
     fn loss(&self) -> Option<String> {
         if self.managing() {
             // The management screens hold nothing unsaved: each change is sent at once.
-            return None;
+            // One on its way is not walked away from without a word.
+            return (self.changes_in_flight > 0).then(|| {
+                "A change is still on its way: quit once it has ended? Nothing is undone.".into()
+            });
         }
         if let Some(adding) = &self.data.adding {
             let chosen = self.data.plan.systems.len() > adding.members.len();
@@ -606,6 +613,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             let _ = change;
             let cmds = on_changed(model, result);
             end_if_interrupted(model);
+            if model.quit_when_done && model.changes_in_flight == 0 && model.exit.is_none() {
+                model.quit_when_done = false;
+                quit(model);
+            }
             cmds
         }
         Msg::Created(result) => {
@@ -783,6 +794,11 @@ fn on_paste(model: &mut Model, text: &str) {
     let one_line = one_line(text);
     if one_line != text && model.typing() {
         model.flash = Some("The pasted line breaks became spaces.".into());
+    }
+    match model.screens.last_mut() {
+        Some(Screen::Formations(f)) => return f.paste(&one_line),
+        Some(Screen::Formation(f)) => return f.paste(&one_line),
+        _ => {}
     }
     match &mut model.step {
         Step::Name(s) => s.paste(&one_line, &mut model.data),
@@ -984,6 +1000,11 @@ fn request_quit(model: &mut Model) {
 
 fn quit(model: &mut Model) {
     model.overlay = None;
+    if model.managing() && model.changes_in_flight > 0 {
+        model.quit_when_done = true;
+        model.flash = Some("Quitting once the change on its way has ended…".into());
+        return;
+    }
     model.exit = Some(match &model.step {
         _ if model.managing() || model.data.adding.is_some() => Exit {
             code: exit::OK,

@@ -41,11 +41,8 @@ pub fn global(typing: bool) -> Vec<KeyHint> {
     out
 }
 
-/// Keys of a vertical list.
+/// Keys of a vertical list: the list widget's own table (`widgets::list::BROWSE`), which
+/// is also what handles them.
 pub fn list_moves() -> Vec<KeyHint> {
-    vec![
-        hint("↑↓/jk", "move"),
-        more("PgUp/PgDn", "move a page"),
-        more("Home/End", "first / last"),
-    ]
+    crate::tui::widgets::list::hints(crate::tui::widgets::list::BROWSE)
 }

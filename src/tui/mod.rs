@@ -21,6 +21,7 @@ pub mod steps;
 pub mod target;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -10,7 +10,7 @@ use crate::backend::LocalBackend;
 use crate::catalog::Catalog;
 use crate::landscape::{Assignment, Landscape};
 use crate::ops::{Action, ChangeEnd, ChangeOutcome, Final};
-use crate::tui::app::{Cmd, Context, Model, Msg, Step, update};
+use crate::tui::app::{Cmd, Context, Model, Msg, Overlay, Step, update};
 use crate::tui::theme::Theme;
 
 pub(crate) fn catalog() -> Catalog {
@@ -21,7 +21,8 @@ pub(crate) fn demo() -> Landscape {
     Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", &catalog()).unwrap()
 }
 
-/// `formation-wizard manage` on the demo landscape, loaded.
+/// `formation-wizard manage` on the demo landscape, loaded, the cursor on "Task Center US
+/// Inbox" (f-tc-us), which the tests open: sorted by name, it is the last row (End).
 pub(crate) fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     let ctx = Context {
         catalog: catalog(),
@@ -31,6 +32,17 @@ pub(crate) fn managed(landscape: Landscape) -> (Model, Vec<Cmd>) {
     let mut m = Model::manage(ctx, (80, 24));
     assert_eq!(m.init(), vec![Cmd::Load]);
     let cmds = update(&mut m, Msg::Loaded(Ok(Box::new(landscape))));
+    if let Some(Screen::Formations(f)) = m.screens.last()
+        && f.row("f-tc-us").is_some()
+    {
+        assert!(key(&mut m, KeyCode::End).is_empty());
+        match m.screens.last() {
+            Some(Screen::Formations(f)) => {
+                assert_eq!(f.selected().map(|r| r.id.as_str()), Some("f-tc-us"));
+            }
+            _ => panic!("not on the Formations screen"),
+        }
+    }
     (m, cmds)
 }
 
@@ -368,6 +380,45 @@ fn esc_on_the_first_screen_does_not_quit() {
     assert!(m.exit.is_none(), "Esc is back, never quit");
     assert_eq!(top(&m), "formations");
     assert!(m.flash.as_deref().unwrap_or("").contains("q quits"));
+    // With a filter set, Esc clears it first.
+    for k in [KeyCode::Char('/'), KeyCode::Char('j'), KeyCode::Enter] {
+        key(&mut m, k);
+    }
+    let shown = |m: &Model| match m.screens.last() {
+        Some(Screen::Formations(f)) => f.visible().len(),
+        _ => 0,
+    };
+    assert_eq!(shown(&m), 1, "/j: Joule Assistant");
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(shown(&m), 4, "the filter is cleared");
+    assert!(m.exit.is_none());
+    assert_eq!(top(&m), "formations");
     key(&mut m, KeyCode::Char('q'));
     assert_eq!(m.exit.map(|e| e.code), Some(0));
+}
+
+#[test]
+fn q_while_a_change_is_on_its_way_asks_and_quits_once_it_has_ended() {
+    let (mut m, _) = managed(demo());
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('r'));
+    let cmds = key(&mut m, KeyCode::Char('y'));
+    assert!(matches!(cmds[..], [Cmd::Change(_)]), "{cmds:?}");
+    assert_eq!(m.changes_in_flight, 1);
+    key(&mut m, KeyCode::Char('q'));
+    assert!(m.exit.is_none(), "asked first");
+    assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit(_))));
+    key(&mut m, KeyCode::Char('n'));
+    assert!(m.overlay.is_none() && m.exit.is_none(), "n stays");
+    key(&mut m, KeyCode::Char('q'));
+    key(&mut m, KeyCode::Char('y'));
+    assert!(m.exit.is_none(), "not while the change is on its way");
+    let change = Change::Resync {
+        formation_id: "f-tc-us".into(),
+    };
+    update(
+        &mut m,
+        Msg::Changed(change, Ok(outcome(Action::Resync, &[]))),
+    );
+    assert_eq!(m.exit.map(|e| e.code), Some(0), "ended, then quit");
 }

@@ -165,6 +165,26 @@ pub fn sweep(catalog: &Catalog, landscape: Landscape, w: u16, h: u16) -> (usize,
     (moves[moves.len() / 2], moves[moves.len() - 1])
 }
 
+/// `formation-wizard manage` after the landscape loaded: the Formations screen.
+pub fn at_formations(catalog: &Catalog, landscape: Landscape, size: (u16, u16)) -> Model {
+    let ctx = Context {
+        catalog: catalog.clone(),
+        backend: Arc::new(LocalBackend::new("generated.json".into(), false)),
+        theme: Theme::new(true, true),
+    };
+    let mut m = Model::manage(ctx, size);
+    update(&mut m, Msg::Loaded(Ok(Box::new(landscape))));
+    assert!(
+        matches!(
+            m.screens.last(),
+            Some(formation_wizard::tui::stack::Screen::Formations(_))
+        ),
+        "flash: {:?}",
+        m.flash
+    );
+    m
+}
+
 /// `formation-wizard manage` after the landscape loaded, on the Formation screen of the
 /// first formation listed.
 pub fn at_formation(catalog: &Catalog, landscape: Landscape, size: (u16, u16)) -> Model {

@@ -6,13 +6,17 @@
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::formations::Row;
 use crate::text::neutralise;
-use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::filter::SearchIndex;
+use crate::tui::keys::{KeyHint, hint};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::columns::{self, Column};
+use crate::tui::widgets::list::{List, Reply, Rows};
 
 /// What the app runs after a key on this screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,16 +55,25 @@ pub struct Formation {
     row: Row,
     /// Where it lives, for the confirmation ("file: …", "Director … tenant …").
     target: String,
-    cursor: usize,
+    /// The members, their filter and the cursor.
+    list: List,
     pending: Option<Pending>,
+}
+
+fn member_index(row: &Row) -> SearchIndex {
+    SearchIndex::new(
+        row.members
+            .iter()
+            .map(|m| [m.name.as_str(), m.id.as_str(), m.state.as_str()]),
+    )
 }
 
 impl Formation {
     pub fn new(row: Row, target: String) -> Formation {
         Formation {
+            list: List::new(member_index(&row)),
             row,
             target,
-            cursor: 0,
             pending: None,
         }
     }
@@ -71,8 +84,24 @@ impl Formation {
 
     /// The formation as read again (after a change or a poll).
     pub fn refresh(&mut self, row: Row) {
-        self.cursor = self.cursor.min(row.members.len().saturating_sub(1));
+        let current = self.marked().map(|m| m.id.clone());
+        let keep = current.and_then(|id| row.members.iter().position(|m| m.id == id));
+        self.list.reset(member_index(&row), keep);
         self.row = row;
+    }
+
+    /// The member under the cursor.
+    fn marked(&self) -> Option<&super::formations::MemberRow> {
+        self.list.selected().map(|i| &self.row.members[i])
+    }
+
+    /// Whether keys go into the members' filter.
+    pub fn typing(&self) -> bool {
+        self.list.typing()
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        self.list.paste(text);
     }
 
     pub fn name(&self) -> &str {
@@ -157,15 +186,14 @@ impl Formation {
                 _ => Action::None,
             };
         }
-        let len = self.row.members.len();
+        let page = self.list.page();
+        if self.list.key(key, page) == Reply::Handled {
+            return Action::None;
+        }
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.cursor = (self.cursor + 1).min(len.saturating_sub(1));
-            }
             KeyCode::Char('a') => return Action::AddSystems,
             KeyCode::Char('x') | KeyCode::Delete => {
-                if let Some(m) = self.row.members.get(self.cursor) {
+                if let Some(m) = self.marked() {
                     self.pending = Some(Pending::Remove(m.id.clone()));
                 }
             }
@@ -187,6 +215,9 @@ impl Formation {
         if self.pending.is_some() {
             return vec![hint("y", "yes"), hint("any other key", "no")];
         }
+        if self.list.typing() {
+            return self.list.commands();
+        }
         let mut out = vec![hint("a", "add systems"), hint("x", "remove")];
         if self.row.status == "Draft" {
             out.push(hint("f", "finalize"));
@@ -194,8 +225,11 @@ impl Formation {
             out.push(hint("r", "resync"));
         }
         out.push(hint("D", "delete"));
-        out.push(hint("Esc", "back"));
-        out.push(more("↑↓/jk", "move"));
+        let list = self.list.commands();
+        if !list.iter().any(|k| k.keys == "Esc") {
+            out.push(hint("Esc", "back"));
+        }
+        out.extend(list);
         out
     }
 
@@ -216,20 +250,35 @@ impl Formation {
         frame.render_widget(
             // Where it lives is on the header line above; the questions spell it out.
             Paragraph::new(Span::styled(
-                format!("Formation {}", neutralise(&self.row.name)),
+                theme.fit(
+                    &format!("Formation {}", self.row.name),
+                    usize::from(top.width),
+                ),
                 theme.title(),
             )),
             top,
         );
-        frame.render_widget(
-            Paragraph::new(self.lines(theme, body.width)).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.focused_border())
-                    .title(neutralise(&self.row.type_name).into_owned()),
-            ),
-            body,
-        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_set(theme.sym.border)
+            .border_style(theme.focused_border())
+            .title(theme.fit(
+                &self.row.type_name,
+                usize::from(body.width).saturating_sub(4),
+            ));
+        let inner = block.inner(body);
+        frame.render_widget(block, body);
+        let head = self.head_lines(theme, inner.width);
+        let head_rows = (head.len() as u16).min(inner.height.saturating_sub(1));
+        let [head_area, list_area] =
+            Layout::vertical([Constraint::Length(head_rows), Constraint::Min(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(head), head_area);
+        let empty = if self.row.members.is_empty() {
+            "No system yet: a adds systems."
+        } else {
+            "No system matches. Esc clears the filter."
+        };
+        self.list.draw(self, theme, frame, list_area, false, empty);
         if let Some(q) = asked {
             frame.render_widget(
                 Paragraph::new(Span::styled(q, theme.warning())).wrap(Wrap { trim: true }),
@@ -238,69 +287,108 @@ impl Formation {
         }
     }
 
-    fn lines(&self, theme: &Theme, width: u16) -> Vec<Line<'static>> {
-        let width = width.saturating_sub(2) as usize;
+    /// The status, what it means, and the members' count (with the filter when one is set).
+    fn head_lines(&self, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+        let width = usize::from(width);
         let status = &self.row.status;
-        let mut lines = vec![
-            Line::from(vec![
-                Span::raw("Status: "),
-                Span::styled(
-                    neutralise(status).into_owned(),
-                    match status.as_str() {
-                        "Ready" => theme.ok(),
-                        "Error" => theme.error(),
-                        _ => theme.warning(),
-                    },
-                ),
-            ]),
-            Line::raw(format!("Systems ({}):", self.row.members.len())),
-        ];
-        for (i, m) in self.row.members.iter().enumerate() {
-            let marker = if i == self.cursor { "› " } else { "  " };
-            let label = format!("{} ({})", m.name, m.id);
-            let state = format!(" {}", m.state);
-            let w = width.saturating_sub(state.chars().count() + 2);
-            let style = if i == self.cursor {
-                theme.highlight()
-            } else {
-                theme.base()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{marker}{:<w$}", theme.fit(&neutralise(&label), w)),
-                    style,
-                ),
-                Span::styled(
-                    state,
-                    if m.state.ends_with("_ERROR") {
-                        theme.error()
-                    } else if m.state == "READY" {
-                        theme.ok()
-                    } else {
-                        theme.warning()
-                    },
-                ),
-            ]));
-            if let Some(e) = &m.error {
-                lines.push(Line::styled(
-                    format!("    {}", theme.fit(&neutralise(e), width.saturating_sub(4))),
-                    theme.error(),
-                ));
-            }
-        }
+        let mut lines = vec![Line::from(vec![
+            Span::raw("Status: "),
+            Span::styled(
+                theme.fit(status, width.saturating_sub(8)),
+                status_style(theme, status),
+            ),
+        ])];
         if status == "Error" {
             lines.push(Line::styled(
-                "The server reports an error: r resynchronizes.",
+                theme.fit("The server reports an error: r resynchronizes.", width),
                 theme.warning(),
             ));
         }
         if status == "Draft" {
             lines.push(Line::styled(
-                "A draft: nothing is sent until f finalizes it.",
+                theme.fit("A draft: nothing is sent until f finalizes it.", width),
                 theme.warning(),
             ));
         }
+        let total = self.row.members.len();
+        let count = if self.list.query().is_empty() && !self.list.typing() {
+            format!("Systems ({total}):")
+        } else {
+            format!(
+                "Systems ({} of {total})  filter: {}{}",
+                self.list.len(),
+                neutralise(self.list.query()),
+                if self.list.typing() { "_" } else { "" }
+            )
+        };
+        lines.push(Line::raw(theme.fit(&count, width)));
         lines
+    }
+}
+
+fn status_style(theme: &Theme, status: &str) -> Style {
+    match status {
+        "Ready" => theme.ok(),
+        "Error" => theme.error(),
+        _ => theme.warning(),
+    }
+}
+
+fn state_style(theme: &Theme, state: &str) -> Style {
+    if state.ends_with("_ERROR") {
+        theme.error()
+    } else if state == "READY" {
+        theme.ok()
+    } else {
+        theme.warning()
+    }
+}
+
+/// The members: "name (id)" cut in the middle, the state whole; an error wrapped under
+/// its member.
+impl Rows for Formation {
+    fn columns(&self, _avail: usize) -> Vec<Column> {
+        let label = self
+            .row
+            .members
+            .iter()
+            .map(|m| columns::width(&m.name) + columns::width(&m.id) + 3)
+            .max()
+            .unwrap_or(0);
+        let state = self
+            .row
+            .members
+            .iter()
+            .map(|m| columns::width(&m.state))
+            .max()
+            .unwrap_or(0);
+        vec![
+            Column::new("System", 12, label).middle().fill(),
+            Column::new("State", 5, state).whole(),
+        ]
+    }
+
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
+        let m = &self.row.members[item];
+        vec![
+            (format!("{} ({})", m.name, m.id), theme.base()),
+            (m.state.clone(), state_style(theme, &m.state)),
+        ]
+    }
+
+    fn has_extra(&self) -> bool {
+        self.row.members.iter().any(|m| m.error.is_some())
+    }
+
+    fn extra(&self, item: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(e) = &self.row.members[item].error else {
+            return Vec::new();
+        };
+        crate::tui::view::wrap_words(&neutralise(e), width.saturating_sub(2))
+            .into_iter()
+            .take(4)
+            .map(|r| Line::styled(format!("  {r}"), theme.error()))
+            .collect()
     }
 }
 

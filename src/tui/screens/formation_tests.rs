@@ -132,3 +132,37 @@ fn formation_screen_80x24() {
     t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
     insta::assert_snapshot!("formation_80x24", t.backend());
 }
+
+#[test]
+fn wide_names_keep_their_states_in_the_column_80x24() {
+    let mut r = row(
+        "Error",
+        Some("東京: the tenant rejected the configuration 🚀"),
+    );
+    r.name = "東京 生産 システム 24071".into();
+    r.members[0].name = "東京 生産 システム 24071".into();
+    r.members[1].name = "S/4HANA Cloud 🚀 Launch Team 3 with a name long enough to be cut".into();
+    let mut s = Formation::new(r, "file: /tmp/landscape.json".into());
+    s.key(key(KeyCode::End));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("a test terminal");
+    let theme = Theme::new(false, true);
+    t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
+    let buf = t.backend().buffer();
+    // By cell: one per column (a wide character's second cell is blank).
+    let cells =
+        |y: u16| -> Vec<String> { (0..80).map(|x| buf[(x, y)].symbol().to_owned()).collect() };
+    let state_at = |y: u16| {
+        let c = cells(y);
+        (0..80).find(|&x| {
+            let rest = c[x..].concat();
+            rest.starts_with("READY") || rest.starts_with("CREATE_ERROR")
+        })
+    };
+    let rows: Vec<u16> = (0..24).filter(|&y| state_at(y).is_some()).collect();
+    assert_eq!(rows.len(), 2, "both members show their state");
+    assert_eq!(state_at(rows[0]), state_at(rows[1]), "in one column");
+    for y in 2..23 {
+        assert_eq!(buf[(79, y)].symbol(), "│", "the border holds on row {y}");
+    }
+    insta::assert_snapshot!("formation_wide_80x24", t.backend());
+}

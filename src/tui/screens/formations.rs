@@ -3,19 +3,25 @@
 //! `update`: it changes only this screen's state and answers what the app should do next
 //! (open a formation, start the wizard, go back); `view` only draws.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::catalog::Catalog;
 use crate::landscape::Landscape;
 use crate::text::neutralise;
-use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::filter::SearchIndex;
+use crate::tui::keys::{KeyHint, hint};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::columns::{self, Column};
+use crate::tui::widgets::list::{List, Reply, Rows};
 
 /// One formation as the screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +31,14 @@ pub struct Row {
     pub type_name: String,
     pub status: String,
     pub members: Vec<MemberRow>,
+}
+
+impl Row {
+    /// The type as the list's narrow column says it: "Task Center" for "Integration with
+    /// Customer-Managed SAP Task Center" (the detail pane says it in full).
+    pub fn short_type(&self) -> &str {
+        short_type(&self.type_name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +61,25 @@ pub enum Action {
     Back,
 }
 
+/// The widest values of the list's columns and whether names repeat, worked out once per
+/// read of the landscape (not per draw).
+#[derive(Debug, Clone, Default)]
+struct Measures {
+    name: usize,
+    short_type: usize,
+    status: usize,
+    id: usize,
+    count: usize,
+    repeated: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Formations {
+    /// Sorted by name (numbers by value: "Inbox 2" before "Inbox 10"), then id.
     rows: Vec<Row>,
-    filter: String,
-    filtering: bool,
-    /// Position in `visible()`.
-    cursor: usize,
+    /// The filter and the cursor over `rows`.
+    list: List,
+    measures: Measures,
     /// Consecutive refreshes that changed nothing, for the poll's backoff.
     unchanged: u32,
 }
@@ -64,14 +90,17 @@ const POLL_MAX: Duration = Duration::from_secs(30);
 
 impl Formations {
     pub fn new(landscape: &Landscape, catalog: &Catalog) -> Formations {
+        let rows = rows(landscape, catalog);
         Formations {
-            rows: rows(landscape, catalog),
+            list: List::new(search_index(&rows)),
+            measures: measure(&rows),
+            rows,
             ..Formations::default()
         }
     }
 
     /// A fresh read of the landscape (a poll or after a change); keeps the cursor on the
-    /// same formation where it still exists.
+    /// same formation where it still exists, and the filter.
     pub fn refresh(&mut self, landscape: &Landscape, catalog: &Catalog) {
         let current = self.selected().map(|r| r.id.clone());
         let fresh = rows(landscape, catalog);
@@ -80,29 +109,16 @@ impl Formations {
         } else {
             0
         };
+        let keep = current.and_then(|id| fresh.iter().position(|r| r.id == id));
+        self.measures = measure(&fresh);
+        self.list.reset(search_index(&fresh), keep);
         self.rows = fresh;
-        let visible = self.visible();
-        self.cursor = current
-            .and_then(|id| visible.iter().position(|&i| self.rows[i].id == id))
-            .unwrap_or(0);
     }
 
-    /// The rows the filter lets through, by position in `rows`: every word of the filter
-    /// in the name, type, status or id, ignoring case.
-    pub fn visible(&self) -> Vec<usize> {
-        let words: Vec<String> = self
-            .filter
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        (0..self.rows.len())
-            .filter(|&i| {
-                let r = &self.rows[i];
-                let hay =
-                    format!("{} {} {} {}", r.name, r.type_name, r.status, r.id).to_lowercase();
-                words.iter().all(|w| hay.contains(w.as_str()))
-            })
-            .collect()
+    /// The rows the filter lets through, by position in `rows`, in order: every word of
+    /// the filter begins a word of the name, type, status or id.
+    pub fn visible(&self) -> &[usize] {
+        self.list.matches()
     }
 
     /// The formation with this id, as last read.
@@ -120,12 +136,18 @@ impl Formations {
         .nth_pause(self.unchanged)
     }
 
+    /// The marked formation: the one the detail pane shows and Enter opens.
     pub fn selected(&self) -> Option<&Row> {
-        self.visible().get(self.cursor).map(|&i| &self.rows[i])
+        self.list.selected().map(|i| &self.rows[i])
+    }
+
+    /// The marked row's position among the visible rows and the first row drawn last time.
+    pub fn cursor(&self) -> (usize, usize) {
+        (self.list.cursor(), self.list.top())
     }
 
     pub fn typing(&self) -> bool {
-        self.filtering
+        self.list.typing()
     }
 
     /// When to read the landscape again: only while a formation the screen shows is in
@@ -139,171 +161,328 @@ impl Formations {
     }
 
     pub fn key(&mut self, key: KeyEvent) -> Action {
-        if self.filtering {
-            return self.filter_key(key);
+        let page = self.list.page();
+        if self.list.key(key, page) == Reply::Handled {
+            return Action::None;
         }
-        let len = self.visible().len();
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.cursor = (self.cursor + 1).min(len.saturating_sub(1));
-            }
-            KeyCode::Char('/') => self.filtering = true,
-            KeyCode::Char('n') => return Action::New,
-            KeyCode::Enter => {
-                if let Some(r) = self.selected() {
-                    return Action::Open(r.id.clone());
-                }
-            }
-            KeyCode::Esc if !self.filter.is_empty() => {
-                self.filter.clear();
-                self.cursor = 0;
-            }
-            KeyCode::Esc => return Action::Back,
-            _ => {}
+            KeyCode::Char('n') => Action::New,
+            KeyCode::Enter => self
+                .selected()
+                .map_or(Action::None, |r| Action::Open(r.id.clone())),
+            KeyCode::Esc => Action::Back,
+            _ => Action::None,
         }
-        Action::None
     }
 
-    fn filter_key(&mut self, key: KeyEvent) -> Action {
-        match key.code {
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Esc => {
-                self.filtering = false;
-                self.filter.clear();
-            }
-            KeyCode::Backspace => {
-                self.filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.filter.push(c);
-            }
-            _ => {}
-        }
-        self.cursor = 0;
-        Action::None
+    /// Pasted text, into the filter while it is typed.
+    pub fn paste(&mut self, text: &str) {
+        self.list.paste(text);
     }
 
-    /// The keys this screen owns, for the hint bar and `?`.
+    /// The keys this screen owns, for the hint bar and `?`: its own, then the list's
+    /// (from the table that handles them).
     pub fn commands(&self) -> Vec<KeyHint> {
-        if self.filtering {
-            return vec![hint("Enter", "keep filter"), hint("Esc", "clear filter")];
+        if self.list.typing() {
+            return self.list.commands();
         }
-        vec![
-            hint("Enter", "open"),
-            hint("n", "new formation"),
-            hint("/", "filter"),
-            hint("Esc", "back"),
-            more("↑↓/jk", "move"),
-        ]
+        let mut out = vec![hint("Enter", "open"), hint("n", "new formation")];
+        let list = self.list.commands();
+        let clears = list.iter().any(|k| k.keys == "Esc");
+        out.extend(list);
+        if !clears {
+            out.insert(3, hint("Esc", "back"));
+        }
+        out
     }
 
     pub fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
         let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-        let title = if self.filter.is_empty() && !self.filtering {
-            format!("Formations ({})", self.rows.len())
+        let total = self.rows.len();
+        let title = if self.list.query().is_empty() && !self.list.typing() {
+            format!("Formations ({total})")
         } else {
             format!(
-                "Formations ({} of {})  filter: {}{}",
+                "Formations ({} of {total})  filter: {}{}",
                 self.visible().len(),
-                self.rows.len(),
-                neutralise(&self.filter),
-                if self.filtering { "_" } else { "" }
+                neutralise(self.list.query()),
+                if self.list.typing() { "_" } else { "" }
             )
         };
-        frame.render_widget(Paragraph::new(Span::styled(title, theme.title())), top);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                theme.fit(&title, usize::from(top.width)),
+                theme.title(),
+            )),
+            top,
+        );
+        // The list gets the room it needs up to 60 % (names are what tell formations
+        // apart); the detail pane the rest, never less than a third.
         let [list, detail] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
                 .areas(body);
         self.draw_list(theme, frame, list);
         self.draw_detail(theme, frame, detail);
     }
 
     fn draw_list(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let width = area.width.saturating_sub(2) as usize;
-        let visible = self.visible();
-        let lines: Vec<Line> = if visible.is_empty() {
-            vec![Line::styled("No formation matches.", theme.dim())]
-        } else {
-            visible
-                .iter()
-                .enumerate()
-                .map(|(pos, &i)| {
-                    let r = &self.rows[i];
-                    let status = format!(" {}", r.status);
-                    let name_width = width.saturating_sub(status.chars().count() + 2);
-                    let marker = if pos == self.cursor { "› " } else { "  " };
-                    let style = if pos == self.cursor {
-                        theme.highlight()
-                    } else {
-                        theme.base()
-                    };
-                    Line::from(vec![
-                        Span::styled(
-                            format!(
-                                "{marker}{:<name_width$}",
-                                theme.fit(&neutralise(&r.name), name_width)
-                            ),
-                            style,
-                        ),
-                        Span::styled(status, status_style(theme, &r.status)),
-                    ])
-                })
-                .collect()
-        };
-        let block = Block::default()
+        let mut block = Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.sym.border)
             .border_style(theme.focused_border());
-        frame.render_widget(Paragraph::new(lines).block(block), area);
+        if !self.visible().is_empty() {
+            block = block.title_bottom(
+                Line::styled(
+                    format!(" {}/{} ", self.list.cursor() + 1, self.visible().len()),
+                    theme.dim(),
+                )
+                .right_aligned(),
+            );
+        }
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let empty = if self.rows.is_empty() {
+            "No formation yet: n creates one."
+        } else {
+            "No formation matches. Esc clears the filter."
+        };
+        self.list.draw(self, theme, frame, inner, true, empty);
     }
 
     fn draw_detail(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
-        let width = area.width.saturating_sub(2) as usize;
         let block = Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.sym.border)
             .border_style(theme.border());
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
         let Some(r) = self.selected() else {
-            frame.render_widget(Paragraph::new("").block(block), area);
             return;
         };
-        let mut lines = vec![
-            Line::styled(theme.fit(&neutralise(&r.name), width), theme.title()),
-            Line::styled(theme.fit(&neutralise(&r.type_name), width), theme.dim()),
-            Line::from(vec![
-                Span::raw("Status: "),
-                Span::styled(
-                    neutralise(&r.status).into_owned(),
-                    status_style(theme, &r.status),
-                ),
-            ]),
-            Line::raw(format!("Systems ({}):", r.members.len())),
-        ];
+        let width = usize::from(inner.width);
+        let room = usize::from(inner.height);
+        let mut lines = Vec::new();
+        // Two lines at most; a longer name keeps its end (the number that tells
+        // "… Kyma 9985" from "… Kyma 9986"), cut in the middle of its second line.
+        let wrapped = crate::tui::view::wrap_words(&neutralise(&r.name), width);
+        match wrapped.as_slice() {
+            [first, second, _, ..] => {
+                let rest = neutralise(&r.name)
+                    .trim_start()
+                    .get(first.len()..)
+                    .unwrap_or(second)
+                    .trim_start()
+                    .to_owned();
+                lines.push(Line::styled(first.clone(), theme.title()));
+                lines.push(Line::styled(
+                    columns::fit(&rest, width, columns::Cut::Middle, theme.sym.ellipsis),
+                    theme.title(),
+                ));
+            }
+            rows => {
+                for row in rows {
+                    lines.push(Line::styled(row.clone(), theme.title()));
+                }
+            }
+        }
+        lines.push(Line::styled(theme.fit(&r.type_name, width), theme.dim()));
+        lines.push(Line::styled(
+            theme.fit(&format!("Id: {}", r.id), width),
+            theme.dim(),
+        ));
+        lines.push(Line::from(vec![
+            Span::raw("Status: "),
+            Span::styled(
+                theme.fit(&r.status, width.saturating_sub(8)),
+                status_style(theme, &r.status),
+            ),
+        ]));
+        lines.push(Line::raw(format!("Systems ({}):", r.members.len())));
+        let cols = member_columns(&r.members);
+        let widths = columns::widths(&cols, width.saturating_sub(2));
         for m in &r.members {
+            if lines.len() >= room {
+                break;
+            }
             let label = if m.name.is_empty() { &m.id } else { &m.name };
-            let state = format!(" {}", m.state);
-            let name_width = width.saturating_sub(state.chars().count() + 2);
-            lines.push(Line::from(vec![
-                Span::raw(format!(
-                    "  {:<name_width$}",
-                    theme.fit(&neutralise(label), name_width)
-                )),
-                Span::styled(state, state_style(theme, &m.state)),
-            ]));
+            let cells = [
+                (label.clone(), theme.base()),
+                (m.state.clone(), state_style(theme, &m.state)),
+            ];
+            let mut spans = vec![Span::raw("  ")];
+            spans.extend(columns::cells_spans(
+                &cols,
+                &widths,
+                &cells,
+                &[],
+                theme.sym.ellipsis,
+            ));
+            lines.push(Line::from(spans));
             if let Some(e) = &m.error {
                 lines.push(Line::styled(
-                    format!("    {}", theme.fit(&neutralise(e), width.saturating_sub(4))),
+                    format!("    {}", theme.fit(e, width.saturating_sub(4))),
                     theme.error(),
                 ));
             }
         }
         if r.status == "Error" {
             lines.push(Line::styled(
-                "Open it (Enter) to resynchronize.",
+                theme.fit("Open it (Enter) to resynchronize.", width),
                 theme.warning(),
             ));
         }
-        frame.render_widget(Paragraph::new(lines).block(block), area);
+        lines.truncate(room);
+        frame.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+/// The list's columns: name, type, status, systems, and the id when names are cut or
+/// repeated (then the id tells the rows apart).
+impl Rows for Formations {
+    fn columns(&self, avail: usize) -> Vec<Column> {
+        let m = &self.measures;
+        // The name first: at 20 columns or more it tells formations apart; the count
+        // goes first when room is short (the detail pane says it), then the type, then
+        // the id (the detail pane says that too).
+        let mut cols = vec![
+            Column::new("Name", m.name.clamp(10, 20), m.name)
+                .middle()
+                .whole()
+                .fill(),
+            Column::new("Type", 6, m.short_type).drop_order(2),
+            Column::new("Status", 5, m.status).whole(),
+            // As wide as its title: "Sy…" would say nothing.
+            Column::new("Systems", 7, m.count).drop_order(3),
+        ];
+        let cut = columns::widths(&cols, avail)[0] < m.name;
+        if m.repeated || cut {
+            cols.push(Column::new("Id", m.id.min(8), m.id).drop_order(1));
+        }
+        cols
+    }
+
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
+        let r = &self.rows[item];
+        vec![
+            (r.name.clone(), theme.base()),
+            (r.short_type().to_owned(), theme.base()),
+            (r.status.clone(), status_style(theme, &r.status)),
+            (r.members.len().to_string(), theme.base()),
+            (short_id(&r.id).into_owned(), theme.dim()),
+        ]
+    }
+}
+
+/// A member's label and state: the state whole, the label cut in the middle.
+fn member_columns(members: &[MemberRow]) -> Vec<Column> {
+    let label = members
+        .iter()
+        .map(|m| columns::width(if m.name.is_empty() { &m.id } else { &m.name }))
+        .max()
+        .unwrap_or(0);
+    let state = members
+        .iter()
+        .map(|m| columns::width(&m.state))
+        .max()
+        .unwrap_or(0);
+    vec![
+        Column::new("", 6, label).middle().fill(),
+        Column::new("", 5, state).whole(),
+    ]
+}
+
+/// "Task Center" for "Integration with Customer-Managed SAP Task Center", "Kyma" for
+/// "Side-by-Side Extensibility with Kyma" stays whole (only the common lead-ins go).
+pub fn short_type(name: &str) -> &str {
+    let mut s = name;
+    for lead in ["Integration with ", "Developing with "] {
+        s = s.strip_prefix(lead).unwrap_or(s);
+    }
+    s = s.strip_prefix("Customer-Managed ").unwrap_or(s);
+    s.strip_prefix("SAP ").unwrap_or(s)
+}
+
+/// A UUID (the Director's ids) by its first eight characters, as git shortens hashes;
+/// any other id whole (the column cuts it if it must).
+pub fn short_id(id: &str) -> Cow<'_, str> {
+    let uuid = id.len() == 36
+        && id.chars().enumerate().all(|(k, c)| {
+            matches!(k, 8 | 13 | 18 | 23) == (c == '-') && (c == '-' || c.is_ascii_hexdigit())
+        });
+    if uuid {
+        Cow::Borrowed(&id[..8])
+    } else {
+        Cow::Borrowed(id)
+    }
+}
+
+/// Names in the order people count: case and accents aside, runs of digits by their
+/// value ("Inbox 2" before "Inbox 10").
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let fold = crate::tui::filter::fold;
+    natural_cmp_folded(&fold(a), &fold(b))
+}
+
+/// `natural_cmp` of names already folded (`filter::fold`).
+fn natural_cmp_folded(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let run = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    let mut digits = String::new();
+                    while let Some(&c) = it.peek().filter(|c| c.is_ascii_digit()) {
+                        digits.push(c);
+                        it.next();
+                    }
+                    digits.trim_start_matches('0').to_owned()
+                };
+                let (m, n) = (run(&mut x), run(&mut y));
+                let by_value = m.len().cmp(&n.len()).then_with(|| m.cmp(&n));
+                if by_value != Ordering::Equal {
+                    return by_value;
+                }
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+fn search_index(rows: &[Row]) -> SearchIndex {
+    SearchIndex::new(rows.iter().map(|r| {
+        [
+            r.name.as_str(),
+            r.short_type(),
+            r.type_name.as_str(),
+            r.status.as_str(),
+            r.id.as_str(),
+        ]
+    }))
+}
+
+fn measure(rows: &[Row]) -> Measures {
+    let mut m = Measures::default();
+    let mut names: Vec<String> = Vec::with_capacity(rows.len());
+    for r in rows {
+        m.name = m.name.max(columns::width(&r.name));
+        m.short_type = m.short_type.max(columns::width(r.short_type()));
+        m.status = m.status.max(columns::width(&r.status));
+        m.id = m.id.max(columns::width(&short_id(&r.id)));
+        m.count = m.count.max(r.members.len().to_string().len());
+        names.push(crate::tui::filter::fold(&r.name));
+    }
+    names.sort_unstable();
+    m.repeated = names.windows(2).any(|w| w[0] == w[1]);
+    m
 }
 
 fn status_style(theme: &Theme, status: &str) -> ratatui::style::Style {
@@ -323,7 +502,7 @@ fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
 }
 
 fn rows(landscape: &Landscape, catalog: &Catalog) -> Vec<Row> {
-    landscape
+    let mut rows: Vec<Row> = landscape
         .formations
         .iter()
         .map(|f| Row {
@@ -347,7 +526,14 @@ fn rows(landscape: &Landscape, catalog: &Catalog) -> Vec<Row> {
                 })
                 .collect(),
         })
-        .collect()
+        .collect();
+    // Each name folded once, not once per comparison.
+    let mut keyed: Vec<(String, Row)> = rows
+        .drain(..)
+        .map(|r| (crate::tui::filter::fold(&r.name), r))
+        .collect();
+    keyed.sort_by(|(a, r), (b, s)| natural_cmp_folded(a, b).then_with(|| r.id.cmp(&s.id)));
+    keyed.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]

@@ -132,3 +132,97 @@ fn formations_screen_80x24() {
     s.key(key(KeyCode::Down));
     insta::assert_snapshot!("formations_80x24", draw(&s).backend());
 }
+
+/// Names that share their start, repeat, or take two columns a character: the issue's
+/// "three identical rows" and "READ│".
+fn crowded(catalog: &Catalog) -> Landscape {
+    let json = serde_json::json!({
+        "systems": [
+            {"id": "s4-rocket", "name": "S/4HANA Cloud 🚀 Launch Team 3", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]},
+            {"id": "s4-tokyo", "name": "東京 生産 システム 24071", "type": "SAP S/4HANA Cloud", "status": "Registered", "scenario_groups": ["All Communication Scenarios"]},
+            {"id": "tc-0", "name": "Task Center EU", "type": "SAP Task Center"}
+        ],
+        "formations": [
+            {"id": "f-procurement-3", "name": "Integration with Task Center for Procurement 3", "type": "sap-task-center", "systems": ["tc-0"]},
+            {"id": "f-procurement-1", "name": "Integration with Task Center for Procurement 1", "type": "sap-task-center", "systems": []},
+            {"id": "f-procurement-2", "name": "Integration with Task Center for Procurement 2", "type": "sap-task-center", "systems": []},
+            {"id": "2f6c1d9e-8a41-4b7e-9c3d-5e2f1a0b7c64", "name": "S/4HANA Cloud 🚀 Launch Team 3", "type": "sap-task-center", "systems": ["s4-rocket"]},
+            {"id": "9b0e4a72-1c3f-4d8a-b6e5-0f7a2c9d1e38", "name": "S/4HANA Cloud 🚀 Launch Team 3", "type": "sap-task-center", "systems": ["s4-rocket"], "state": "DRAFT"},
+            {"id": "f-tokyo", "name": "東京 生産 システム 24071", "type": "sap-start", "systems": ["s4-tokyo", "s4-rocket"],
+             "assignments": {"s4-tokyo": {"state": "CREATE_ERROR", "error": "東京: the tenant rejected the configuration 🚀"}}}
+        ]
+    });
+    Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("a valid landscape")
+}
+
+#[test]
+fn long_repeated_and_wide_names_stay_apart_and_in_their_columns_80x24() {
+    let catalog = Catalog::embedded().expect("the catalog");
+    let mut s = Formations::new(&crowded(&catalog), &catalog);
+    let names: Vec<&str> = s
+        .visible()
+        .iter()
+        .map(|&i| s.rows[i].name.as_str())
+        .collect();
+    assert_eq!(
+        names[..3],
+        [
+            "Integration with Task Center for Procurement 1",
+            "Integration with Task Center for Procurement 2",
+            "Integration with Task Center for Procurement 3"
+        ],
+        "sorted by name"
+    );
+    s.key(key(KeyCode::End));
+    let t = draw(&s);
+    let buf = t.backend().buffer();
+    let text: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    // Every row keeps both panes' borders where they are, whatever its characters.
+    for y in 2..23 {
+        let sym = |x: u16| buf[(x, y)].symbol().to_owned();
+        assert_eq!(
+            (sym(0), sym(47), sym(48), sym(79)),
+            ("│".into(), "│".into(), "│".into(), "│".into()),
+            "row {y}: {:?}",
+            text[usize::from(y)]
+        );
+    }
+    assert!(
+        text.iter().any(|l| l.contains("ement 1")),
+        "names cut in the middle keep their end: {text:#?}"
+    );
+    assert!(
+        text.iter().any(|l| l.contains("2f6c1d9e")),
+        "an id column tells repeated names apart: {text:#?}"
+    );
+    assert!(text[2].contains("Status"), "{}", text[2]);
+    insta::assert_snapshot!("formations_crowded_80x24", t.backend());
+}
+
+#[test]
+fn a_long_name_in_the_detail_pane_keeps_its_end() {
+    let catalog = Catalog::embedded().expect("the catalog");
+    let json = serde_json::json!({
+        "systems": [],
+        "formations": [
+            {"id": "f-1", "name": "Side-by-Side Extensibility with Kyma 9985", "type": "kyma-side-by-side-extensibility", "systems": []}
+        ]
+    });
+    let l = Landscape::parse(json.to_string().as_bytes(), "test", &catalog).expect("valid");
+    let s = Formations::new(&l, &catalog);
+    let mut t = Terminal::new(TestBackend::new(60, 16)).expect("a test terminal");
+    let theme = Theme::new(false, true);
+    t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");
+    let buf = t.backend().buffer();
+    let detail: String = (0..16)
+        .map(|y| {
+            (37..60)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(detail.contains("9985"), "{detail}");
+}

@@ -8,8 +8,6 @@ pub mod name;
 pub mod review;
 pub mod systems;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-
 use super::app::{Cmd, Exit};
 
 /// A step's answer to a key, for `update` to carry out.
@@ -33,83 +31,9 @@ pub enum Outcome {
     OpenFormation(String),
 }
 
-/// The new position in a list of `len` items after a movement key, if it is one.
-pub fn list_move(key: &KeyEvent, at: usize, len: usize, page: usize) -> Option<usize> {
-    let last = len.saturating_sub(1);
-    Some(match key.code {
-        KeyCode::Up | KeyCode::Char('k') => at.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => (at + 1).min(last),
-        KeyCode::PageUp => at.saturating_sub(page),
-        KeyCode::PageDown => (at + page).min(last),
-        KeyCode::Home | KeyCode::Char('g') => 0,
-        KeyCode::End | KeyCode::Char('G') => last,
-        _ => return None,
-    })
-}
-
-/// The first item to draw so that item `at` is visible, given each item's height and the
-/// rows available. Pure, so that `view` needs no mutable scroll state.
-pub fn window_start(heights: &[usize], at: usize, rows: usize) -> usize {
-    window_start_by(heights.len(), at, rows, |i| heights[i])
-}
-
-/// As `window_start` over `len` items, asking `height` only for the items that can show:
-/// linear in what is shown, whatever the length of the list.
-pub fn window_start_by(
-    len: usize,
-    at: usize,
-    rows: usize,
-    height: impl Fn(usize) -> usize,
-) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let at = at.min(len - 1);
-    // Walk back from the highlight while the items still fit.
-    let mut used = 0;
-    let mut start = at;
-    loop {
-        used += height(start);
-        if used > rows && start < at {
-            return start + 1;
-        }
-        if start == 0 {
-            return 0;
-        }
-        start -= 1;
-    }
-}
-
-/// The first item to draw: the previous one (`top`) while item `at` still shows in full
-/// from there; else one that puts `at` in the middle (as vim's `scrolljump`), but never
-/// past the last full page. A move within the window then changes only the rows that
-/// differ, and a held arrow key redraws the list once per half window, not on every row
-/// (issue 5: bytes written per cursor move over a slow link).
-pub fn window_keep(
-    top: usize,
-    len: usize,
-    at: usize,
-    rows: usize,
-    height: impl Fn(usize) -> usize,
-) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let at = at.min(len - 1);
-    if at >= top {
-        let mut used = 0;
-        let fits = (top..=at).all(|i| {
-            used += height(i);
-            used <= rows
-        });
-        if fits {
-            return top;
-        }
-    }
-    let centred = window_start_by(len, at, (rows / 2).max(1), &height);
-    let last_page = window_start_by(len, len - 1, rows, &height);
-    centred.min(last_page).min(at)
-}
+// The keys and the window of every list live with the list widget; the steps use them
+// from there (one table for what the keys do and what the hints say).
+pub use crate::tui::widgets::list::{list_move, window_keep, window_start, window_start_by};
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ use crate::rules::{self, Candidate, Checker};
 use crate::tui::adding::Adding;
 use crate::tui::app::Data;
 use crate::tui::candidates::COLUMNS;
-use crate::tui::filter::{self, Filter, SearchIndex};
+use crate::tui::filter::{Filter, SearchIndex};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, KeyHint, hint, more};
 use crate::tui::theme::Theme;
@@ -793,59 +793,17 @@ fn cells_spans(
     spans
 }
 
-/// `text` in `style`, with the characters that match a typed word in `hit`.
+/// `text` in `style`, with the characters that match a typed word in `hit` (the list
+/// widget's columns code, shared by every list).
 fn marked_with(text: &str, words: &[String], style: Style, hit: Style) -> Vec<Span<'static>> {
-    let marks = filter::marks(words, text);
-    let mut spans = Vec::new();
-    let mut cur = String::new();
-    let mut on = false;
-    for (c, &m) in text.chars().zip(&marks) {
-        if m != on && !cur.is_empty() {
-            spans.push(Span::styled(
-                std::mem::take(&mut cur),
-                if on { hit } else { style },
-            ));
-        }
-        on = m;
-        cur.push(c);
-    }
-    if !cur.is_empty() {
-        spans.push(Span::styled(cur, if on { hit } else { style }));
-    }
-    spans
+    crate::tui::widgets::columns::marked(text, words, style, hit)
 }
 
 /// `s` neutralised and cut to `max` columns in the middle: "S/4HANA Clo…Development"
 /// keeps the end that tells systems of one product apart.
 fn fit_middle(s: &str, max: usize, t: &Theme) -> String {
-    let clean = crate::text::neutralise(s);
-    if crate::text::width(&clean) <= max || max < 8 {
-        return t.fit(&clean, max);
-    }
-    let w = |c: char| crate::text::width(c.encode_utf8(&mut [0; 4]));
-    let tail_room = (max - 1) / 2;
-    let mut tail = Vec::new();
-    let mut used = 0;
-    for c in clean.chars().rev() {
-        if used + w(c) > tail_room {
-            break;
-        }
-        used += w(c);
-        tail.push(c);
-    }
-    let head_room = max - 1 - used;
-    let mut out = String::new();
-    let mut used = 0;
-    for c in clean.chars() {
-        if used + w(c) > head_room {
-            break;
-        }
-        used += w(c);
-        out.push(c);
-    }
-    out.push(t.sym.ellipsis);
-    out.extend(tail.iter().rev());
-    out
+    use crate::tui::widgets::columns::{Cut, fit};
+    fit(s, max, Cut::Middle, t.sym.ellipsis)
 }
 
 /// The widths of the shown columns in `avail` columns (gaps included): the name and the

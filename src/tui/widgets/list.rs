@@ -1,0 +1,575 @@
+//! The one list widget (issue 20): a cursor that is always on screen, the keys that move
+//! it (Up/Down/j/k, PgUp/PgDn, Home/End, g/G), the filter (`tui::filter`: each typed word
+//! must begin a word in some column; what matched is underlined), and windowed drawing of
+//! the rows that show only, in columns measured by display width (`widgets::columns`).
+//!
+//! Pure state plus a draw. The keys are a table (`BROWSE`, `FILTER`, `CLEAR`, `TYPING`):
+//! `key` looks a key up in it and `commands` lists it, so the hint bar and `?` say what
+//! the list does. The only state `draw` keeps is the first row drawn (`top`, a render
+//! cache like ratatui's `ListState` offset): it changes what is drawn, never the model.
+
+use std::cell::Cell;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::columns::{self, Column};
+use crate::tui::filter::{Filter, SearchIndex};
+use crate::tui::input::TextInput;
+use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::theme::Theme;
+
+/// A movement of the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+}
+
+/// What a key does to a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Move(Move),
+    /// Focus the filter.
+    Filter,
+    /// Clear the filter (and leave it).
+    ClearFilter,
+    /// Leave the filter, keeping what was typed.
+    KeepFilter,
+}
+
+/// Keys with one hint: what `key` does and what the hint bar and `?` say come from here.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [(KeyCode, Act)],
+    pub hint: KeyHint,
+}
+
+/// Moving the cursor.
+pub const BROWSE: &[Binding] = &[
+    Binding {
+        keys: &[
+            (KeyCode::Up, Act::Move(Move::Up)),
+            (KeyCode::Char('k'), Act::Move(Move::Up)),
+            (KeyCode::Down, Act::Move(Move::Down)),
+            (KeyCode::Char('j'), Act::Move(Move::Down)),
+        ],
+        hint: hint("↑↓/jk", "move"),
+    },
+    Binding {
+        keys: &[
+            (KeyCode::PageUp, Act::Move(Move::PageUp)),
+            (KeyCode::PageDown, Act::Move(Move::PageDown)),
+        ],
+        hint: more("PgUp/PgDn", "move a page"),
+    },
+    Binding {
+        keys: &[
+            (KeyCode::Home, Act::Move(Move::First)),
+            (KeyCode::Char('g'), Act::Move(Move::First)),
+            (KeyCode::End, Act::Move(Move::Last)),
+            (KeyCode::Char('G'), Act::Move(Move::Last)),
+        ],
+        hint: more("Home/End g/G", "first / last"),
+    },
+];
+
+/// Opening the filter.
+pub const FILTER: Binding = Binding {
+    keys: &[(KeyCode::Char('/'), Act::Filter)],
+    hint: hint("/", "filter"),
+};
+
+/// Clearing a filter that is set (otherwise Esc is the screen's).
+pub const CLEAR: Binding = Binding {
+    keys: &[(KeyCode::Esc, Act::ClearFilter)],
+    hint: hint("Esc", "clear filter"),
+};
+
+/// While typing the filter; other keys edit the text.
+pub const TYPING: &[Binding] = &[
+    Binding {
+        keys: &[
+            (KeyCode::Enter, Act::KeepFilter),
+            (KeyCode::Down, Act::KeepFilter),
+            (KeyCode::Tab, Act::KeepFilter),
+        ],
+        hint: hint("Enter/↓", "keep filter"),
+    },
+    Binding {
+        keys: &[(KeyCode::Esc, Act::ClearFilter)],
+        hint: hint("Esc", "clear filter"),
+    },
+    Binding {
+        keys: &[],
+        hint: more(
+            "type",
+            "each word must begin a word in some column, in any order",
+        ),
+    },
+];
+
+/// What `bindings` make of `key`, if anything. Keys with Ctrl or Alt are not the list's.
+pub fn lookup(bindings: &[Binding], key: &KeyEvent) -> Option<Act> {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    bindings
+        .iter()
+        .flat_map(|b| b.keys.iter())
+        .find(|(code, _)| *code == key.code)
+        .map(|&(_, act)| act)
+}
+
+/// The hints of `bindings`, in order.
+pub fn hints(bindings: &[Binding]) -> Vec<KeyHint> {
+    bindings.iter().map(|b| b.hint).collect()
+}
+
+/// The new position in a list of `len` items after a movement.
+pub fn apply_move(m: Move, at: usize, len: usize, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    let page = page.max(1);
+    match m {
+        Move::Up => at.saturating_sub(1),
+        Move::Down => (at + 1).min(last),
+        Move::PageUp => at.saturating_sub(page),
+        Move::PageDown => (at + page).min(last),
+        Move::First => 0,
+        Move::Last => last,
+    }
+    .min(last)
+}
+
+/// The new position after a movement key of `BROWSE`, if it is one.
+pub fn list_move(key: &KeyEvent, at: usize, len: usize, page: usize) -> Option<usize> {
+    match lookup(BROWSE, key)? {
+        Act::Move(m) => Some(apply_move(m, at, len, page)),
+        _ => None,
+    }
+}
+
+/// The first item to draw so that item `at` is visible, given each item's height and the
+/// rows available. Pure, so that `view` needs no mutable scroll state.
+pub fn window_start(heights: &[usize], at: usize, rows: usize) -> usize {
+    window_start_by(heights.len(), at, rows, |i| heights[i])
+}
+
+/// As `window_start` over `len` items, asking `height` only for the items that can show:
+/// linear in what is shown, whatever the length of the list.
+pub fn window_start_by(
+    len: usize,
+    at: usize,
+    rows: usize,
+    height: impl Fn(usize) -> usize,
+) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let at = at.min(len - 1);
+    // Walk back from the highlight while the items still fit.
+    let mut used = 0;
+    let mut start = at;
+    loop {
+        used += height(start);
+        if used > rows && start < at {
+            return start + 1;
+        }
+        if start == 0 {
+            return 0;
+        }
+        start -= 1;
+    }
+}
+
+/// The first item to draw: the previous one (`top`) while item `at` still shows in full
+/// from there; else one that puts `at` in the middle (as vim's `scrolljump`), but never
+/// past the last full page. A move within the window then changes only the rows that
+/// differ, and a held arrow key redraws the list once per half window, not on every row
+/// (issue 5: bytes written per cursor move over a slow link).
+pub fn window_keep(
+    top: usize,
+    len: usize,
+    at: usize,
+    rows: usize,
+    height: impl Fn(usize) -> usize,
+) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    let at = at.min(len - 1);
+    if at >= top {
+        let mut used = 0;
+        let fits = (top..=at).all(|i| {
+            used += height(i);
+            used <= rows
+        });
+        if fits {
+            return top;
+        }
+    }
+    let centred = window_start_by(len, at, (rows / 2).max(1), &height);
+    let last_page = window_start_by(len, len - 1, rows, &height);
+    centred.min(last_page).min(at)
+}
+
+/// As `window_keep`, and after the window grew (a resize), earlier rows fill it rather
+/// than blank lines below the last one. O(rows).
+pub fn window(
+    top: usize,
+    len: usize,
+    at: usize,
+    rows: usize,
+    height: impl Fn(usize) -> usize,
+) -> usize {
+    let mut start = window_keep(top, len, at, rows, &height);
+    let mut used = 0;
+    for i in start..len {
+        used += height(i);
+        if used > rows {
+            return start;
+        }
+    }
+    while start > 0 && used + height(start - 1) <= rows {
+        start -= 1;
+        used += height(start);
+    }
+    start
+}
+
+thread_local! {
+    static ROWS_DRAWN: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many rows lists have formatted on this thread: the instrument for the tests that a
+/// draw formats only the rows that show, whatever the length of the list.
+pub fn rows_drawn() -> usize {
+    ROWS_DRAWN.with(Cell::get)
+}
+
+/// What a list shows of its items: the columns and each item's cells.
+pub trait Rows {
+    /// The columns, with their natural widths (the widest value, worked out once per
+    /// landscape, not per draw).
+    fn columns(&self, avail: usize) -> Vec<Column>;
+    /// Item `item`'s cells, one per column, each with its style.
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)>;
+    /// Lines drawn under the item's row (a member's error), cut or wrapped to `width`.
+    fn extra(&self, _item: usize, _width: usize, _theme: &Theme) -> Vec<Line<'static>> {
+        Vec::new()
+    }
+    /// Whether `extra` can give lines (else every row is one line high).
+    fn has_extra(&self) -> bool {
+        false
+    }
+}
+
+/// What a key did to the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// The list took the key (the cursor moved, the filter changed…).
+    Handled,
+    /// Not a key of the list: the screen's.
+    Ignored,
+}
+
+/// A filtered list with a cursor. Items are indices into the caller's rows (the order of
+/// the `SearchIndex` it was given).
+#[derive(Debug, Clone, Default)]
+pub struct List {
+    index: SearchIndex,
+    filter: Filter,
+    query: TextInput,
+    typing: bool,
+    /// Position in `matches()`.
+    cursor: usize,
+    top: Cell<usize>,
+    /// The rows the body showed at the last draw: how far PgUp/PgDn move (a render
+    /// cache too; 10 before the first draw).
+    page: Cell<usize>,
+}
+
+impl List {
+    pub fn new(index: SearchIndex) -> List {
+        List {
+            filter: Filter::new(&index),
+            index,
+            ..List::default()
+        }
+    }
+
+    /// New rows (a fresh read): the filter is applied to them again and the cursor stays
+    /// on item `keep` (its position in the new rows) if it still matches.
+    pub fn reset(&mut self, index: SearchIndex, keep: Option<usize>) {
+        self.filter = Filter::new(&index);
+        self.index = index;
+        let query = self.query.value().to_owned();
+        self.filter.set(&self.index, &query);
+        self.cursor = keep
+            .and_then(|item| self.position_of(item))
+            .unwrap_or(self.cursor);
+        self.clamp();
+    }
+
+    /// The items that match the filter, in order.
+    pub fn matches(&self) -> &[usize] {
+        self.filter.matches()
+    }
+
+    pub fn len(&self) -> usize {
+        self.matches().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.matches().is_empty()
+    }
+
+    /// The cursor's position in `matches()`.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// The item under the cursor.
+    pub fn selected(&self) -> Option<usize> {
+        self.matches().get(self.cursor).copied()
+    }
+
+    /// The position of `item` in `matches()`, if it matches. O(log n): matches are in
+    /// item order.
+    pub fn position_of(&self, item: usize) -> Option<usize> {
+        self.matches().binary_search(&item).ok()
+    }
+
+    /// Puts the cursor on `item` if it matches.
+    pub fn select(&mut self, item: usize) -> bool {
+        match self.position_of(item) {
+            Some(at) => {
+                self.cursor = at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn typing(&self) -> bool {
+        self.typing
+    }
+
+    /// The filter as typed.
+    pub fn query(&self) -> &str {
+        self.query.value()
+    }
+
+    /// The folded words of the filter in force, for highlighting.
+    pub fn words(&self) -> &[String] {
+        self.filter.words()
+    }
+
+    /// The first row drawn last time.
+    pub fn top(&self) -> usize {
+        self.top.get()
+    }
+
+    /// How far PgUp/PgDn move: the rows the list showed at its last draw.
+    pub fn page(&self) -> usize {
+        match self.page.get() {
+            0 => 10,
+            n => n,
+        }
+    }
+
+    fn clamp(&mut self) {
+        self.cursor = self.cursor.min(self.len().saturating_sub(1));
+    }
+
+    /// A key: moves the cursor or edits the filter; `page` is how far PgUp/PgDn move.
+    pub fn key(&mut self, key: KeyEvent, page: usize) -> Reply {
+        if self.typing {
+            return self.filter_key(key);
+        }
+        let act = lookup(BROWSE, &key)
+            .or_else(|| lookup(&[FILTER], &key))
+            .or_else(|| {
+                (!self.query.value().is_empty())
+                    .then(|| lookup(&[CLEAR], &key))
+                    .flatten()
+            });
+        match act {
+            Some(Act::Move(m)) => self.cursor = apply_move(m, self.cursor, self.len(), page),
+            Some(Act::Filter) => self.typing = true,
+            Some(Act::ClearFilter) => self.set_query(TextInput::default()),
+            Some(Act::KeepFilter) | None => return Reply::Ignored,
+        }
+        Reply::Handled
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Reply {
+        match lookup(TYPING, &key) {
+            Some(Act::KeepFilter) => self.typing = false,
+            Some(Act::ClearFilter) => {
+                self.typing = false;
+                self.set_query(TextInput::default());
+            }
+            _ => {
+                let mut query = self.query.clone();
+                if query.handle(key) {
+                    self.set_query(query);
+                }
+            }
+        }
+        Reply::Handled
+    }
+
+    /// Pasted text goes into the filter while it is being typed.
+    pub fn paste(&mut self, text: &str) {
+        if self.typing {
+            let mut query = self.query.clone();
+            query.insert_str(text);
+            self.set_query(query);
+        }
+    }
+
+    /// A new filter: the cursor stays on its item if that still matches, else goes to the
+    /// first match.
+    fn set_query(&mut self, query: TextInput) {
+        let item = self.selected();
+        self.query = query;
+        let text = self.query.value().to_owned();
+        self.filter.set(&self.index, &text);
+        self.cursor = item.and_then(|i| self.position_of(i)).unwrap_or(0);
+        self.clamp();
+    }
+
+    /// The list's keys as they work now, for the hint bar and `?`.
+    pub fn commands(&self) -> Vec<KeyHint> {
+        if self.typing {
+            return hints(TYPING);
+        }
+        let mut out = vec![FILTER.hint];
+        if !self.query.value().is_empty() {
+            out.push(CLEAR.hint);
+        }
+        out.extend(hints(BROWSE));
+        out
+    }
+
+    /// "3 of 10", with "filter: …" while one is set or typed: for the list's title.
+    pub fn counts(&self, total_word: &str) -> String {
+        let total = self.index.len();
+        if self.query.value().is_empty() && !self.typing {
+            return format!("{total} {total_word}");
+        }
+        format!(
+            "{} of {total} {total_word}  /{}{}",
+            self.len(),
+            crate::text::neutralise(self.query.value()),
+            if self.typing { "_" } else { "" }
+        )
+    }
+
+    /// Draws the column titles (when `titles`) and the rows that fit in `area` from the
+    /// window's first row; only those rows are formatted. The cursor's row always shows,
+    /// marked with the pointer and the highlight. `empty` says why nothing shows.
+    pub fn draw(
+        &self,
+        rows: &impl Rows,
+        theme: &Theme,
+        frame: &mut Frame,
+        area: Rect,
+        titles: bool,
+        empty: &str,
+    ) {
+        let width = usize::from(area.width);
+        let room = usize::from(area.height);
+        let pointer_w = columns::width(theme.sym.pointer) + 1;
+        let cols = rows.columns(width.saturating_sub(pointer_w));
+        let widths = columns::widths(&cols, width.saturating_sub(pointer_w));
+        let ellipsis = theme.sym.ellipsis;
+        let mut lines: Vec<Line<'static>> = Vec::with_capacity(room);
+        if titles && room > 1 {
+            let heads: Vec<(String, Style)> = cols
+                .iter()
+                .map(|c| (c.title.to_owned(), theme.dim()))
+                .collect();
+            let mut spans = vec![Span::raw(" ".repeat(pointer_w))];
+            spans.extend(columns::cells_spans(&cols, &widths, &heads, &[], ellipsis));
+            lines.push(Line::from(spans));
+        }
+        let body = room - lines.len();
+        let len = self.len();
+        if len == 0 {
+            lines.push(Line::styled(
+                columns::fit(empty, width, columns::Cut::End, ellipsis),
+                theme.dim(),
+            ));
+            frame.render_widget(Paragraph::new(lines), area);
+            return;
+        }
+        let matches = self.matches();
+        let extra_w = width.saturating_sub(pointer_w);
+        let extra = |pos: usize| rows.extra(matches[pos], extra_w, theme);
+        let height = |pos: usize| {
+            if rows.has_extra() {
+                1 + extra(pos).len()
+            } else {
+                1
+            }
+        };
+        let start = window(self.top.get(), len, self.cursor, body, height);
+        self.top.set(start);
+        self.page.set(body.saturating_sub(1).max(1));
+        let words = self.words();
+        for (pos, &item) in matches.iter().enumerate().skip(start) {
+            if lines.len() >= room {
+                break;
+            }
+            ROWS_DRAWN.with(|n| n.set(n.get() + 1));
+            let here = pos == self.cursor;
+            let mut cells = rows.cells(item, theme);
+            if here {
+                for (_, style) in &mut cells {
+                    *style = style.patch(theme.highlight());
+                }
+            }
+            let pointer = if here { theme.sym.pointer } else { " " };
+            let lead = format!(
+                "{pointer}{}",
+                " ".repeat(pointer_w - columns::width(pointer))
+            );
+            let lead_style = if here {
+                theme.highlight()
+            } else {
+                theme.base()
+            };
+            let mut spans = vec![Span::styled(lead, lead_style)];
+            spans.extend(columns::cells_spans(
+                &cols, &widths, &cells, words, ellipsis,
+            ));
+            lines.push(Line::from(spans));
+            if rows.has_extra() {
+                for l in extra(pos) {
+                    let mut spans = vec![Span::raw(" ".repeat(pointer_w))];
+                    spans.extend(l.spans);
+                    lines.push(Line::from(spans));
+                }
+            }
+        }
+        lines.truncate(room);
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+}
+
+#[cfg(test)]
+#[path = "list_tests.rs"]
+mod tests;
