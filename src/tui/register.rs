@@ -100,19 +100,22 @@ pub struct Panel {
 }
 
 /// The highlighted system of the Systems step, if it is refused for its scenario group or
-/// its registration: the only rows the panel opens on.
+/// its registration (by the rules, or by the backend at the last create), or if its
+/// registration is for the Director to decide: the only rows the panel opens on.
 fn candidate(model: &Model) -> Option<crate::rules::Candidate> {
     let Step::Systems(s) = &model.step else {
         return None;
     };
     let c = s.highlighted(&model.data)?;
-    let fixable = c.blockers.iter().any(|f| {
+    let fixable = |f: &crate::rules::Finding| {
         matches!(
             f.rule,
             RuleKind::ScenarioGroup | RuleKind::RegistrationStatus
         )
-    });
-    (!c.selectable && fixable).then_some(c)
+    };
+    let refused = model.data.refused(&c.id).is_some_and(fixable);
+    let blocked = !c.selectable && c.blockers.iter().any(fixable);
+    (blocked || refused || c.director_decides.is_some()).then_some(c)
 }
 
 pub fn can_open(model: &Model) -> bool {
@@ -371,6 +374,7 @@ fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     if connected {
         panel.connected = true;
+        model.data.forget_refusal_of(&system.id);
         model.flash = Some(format!(
             "{} is connected with {} and can be selected now.",
             neutralise(&system.name),
@@ -407,6 +411,7 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     };
     let connected = reg::connected_with(&system, &w.groups, model.data.catalog());
     let cmds = if connected {
+        model.data.forget_refusal_of(&system.id);
         // One line at 80 columns: the groups were in the panel.
         model.flash = Some(format!(
             "{} is connected and can be selected now.",
@@ -430,6 +435,7 @@ fn next_look(w: &mut Watch) -> Cmd {
 
 /// A newly registered system joins the landscape (and the table) at once.
 fn add_system(model: &mut Model, system: System) {
+    let id = system.id.clone();
     let mut landscape = model.data.landscape.clone();
     landscape.systems.push(system);
     match crate::landscape::Landscape::from_parts(
@@ -442,8 +448,9 @@ fn add_system(model: &mut Model, system: System) {
         Ok(l) => model.data.set_landscape(l),
         Err(e) => model.flash = Some(format!("The new system cannot be shown: {e}")),
     }
-    if let Step::Systems(_) = model.step {
-        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    // The new system's row is the one the cursor goes to.
+    if let Step::Systems(s) = &mut model.step {
+        s.relaid(&model.data, Some(&id));
     }
 }
 
@@ -458,9 +465,14 @@ fn replace_system(model: &mut Model, system: System) {
         return;
     };
     *slot = system;
+    // The row the cursor is on stays under it, wherever the new facts sort it.
+    let here = match &model.step {
+        Step::Systems(s) => s.highlighted(&model.data).map(|c| c.id),
+        _ => None,
+    };
     model.data.set_landscape(landscape);
-    if let Step::Systems(_) = model.step {
-        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    if let Step::Systems(s) = &mut model.step {
+        s.relaid(&model.data, here.as_deref());
     }
 }
 
