@@ -190,12 +190,18 @@ impl Data {
     /// The system `id` was read again (its registration may have changed): the backend's
     /// refusal of it no longer stands.
     pub fn forget_refusal_of(&mut self, id: &str) {
-        if let Some(r) = &mut self.refusal {
-            r.findings.retain(|f| !f.touches(id));
-            if r.findings.is_empty() {
-                self.refusal = None;
-            }
+        let Some(r) = &mut self.refusal else {
+            return;
+        };
+        let before = r.findings.len();
+        r.findings.retain(|f| !f.touches(id));
+        if r.findings.len() == before {
+            return;
         }
+        if r.findings.is_empty() {
+            self.refusal = None;
+        }
+        self.reevaluate();
     }
 
     /// Rebuilds the checker and the search text from the plan: O(systems), after the type
@@ -1389,7 +1395,7 @@ fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
 fn on_changed(model: &mut Model, result: Result<crate::ops::ChangeOutcome, Failure>) -> Vec<Cmd> {
     model.flash = Some(match result {
         Ok(outcome) => outcome.line(),
-        Err(f) => crate::text::neutralise(&f.message).into_owned(),
+        Err(f) => crate::text::neutralise_lines(&f.message),
     });
     // Also after a failure: part of it may have happened (a delete that unassigned some).
     refresh_now(model)

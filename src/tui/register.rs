@@ -97,6 +97,9 @@ pub struct Panel {
     /// `c` was pressed on a token with characters the panel shows neutralised: the
     /// clipboard would get what the screen does not show, so nothing was copied.
     pub copy_refused: bool,
+    /// Connected, but these credentials cannot read its registration token: which group
+    /// it was registered with is for the Director to check at create.
+    pub unreadable: bool,
 }
 
 /// The highlighted system of the Systems step, if it is refused for its scenario group or
@@ -151,6 +154,7 @@ pub fn open(model: &mut Model) -> bool {
         copied: false,
         backoff: backoff(),
         copy_refused: false,
+        unreadable: false,
     });
     true
 }
@@ -203,6 +207,7 @@ pub fn open_new(model: &mut Model) -> bool {
         copied: false,
         backoff: backoff(),
         copy_refused: false,
+        unreadable: false,
     });
     true
 }
@@ -374,12 +379,22 @@ fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     if connected {
         panel.connected = true;
+        panel.unreadable = unreadable(&system);
+        // Its registration changed: the refusal of the last create no longer stands.
         model.data.forget_refusal_of(&system.id);
-        model.flash = Some(format!(
-            "{} is connected with {} and can be selected now.",
-            neutralise(&system.name),
-            panel.groups.join(", ")
-        ));
+        model.flash = Some(if panel.unreadable {
+            format!(
+                "{} is connected; whether with {} the Director checks at create (these credentials cannot read its token).",
+                neutralise(&system.name),
+                panel.groups.join(", ")
+            )
+        } else {
+            format!(
+                "{} is connected with {} and can be selected now.",
+                neutralise(&system.name),
+                panel.groups.join(", ")
+            )
+        });
     } else if matches!(panel.stage, Stage::Token { .. }) {
         cmds.push(watch(panel));
     }
@@ -413,10 +428,17 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     let cmds = if connected {
         model.data.forget_refusal_of(&system.id);
         // One line at 80 columns: the groups were in the panel.
-        model.flash = Some(format!(
-            "{} is connected and can be selected now.",
-            neutralise(&w.system_name)
-        ));
+        model.flash = Some(if unreadable(&system) {
+            format!(
+                "{} is connected; the Director checks its group at create.",
+                neutralise(&w.system_name)
+            )
+        } else {
+            format!(
+                "{} is connected and can be selected now.",
+                neutralise(&w.system_name)
+            )
+        });
         model.watching = None;
         Vec::new()
     } else if now < w.until {
@@ -427,6 +449,12 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     };
     replace_system(model, system);
     cmds
+}
+
+/// Whether these credentials cannot read the system's registration token: connected is
+/// then all that can be seen, not the group it was registered with.
+fn unreadable(system: &System) -> bool {
+    system.token_unreadable && system.latest_token.is_none()
 }
 
 fn next_look(w: &mut Watch) -> Cmd {
@@ -620,7 +648,11 @@ fn lines(panel: &Panel, width: usize) -> Vec<Line<'static>> {
             for (i, step) in reg::PASTE_STEPS.iter().enumerate() {
                 out.push(Line::from(format!(" {}. {step}", i + 1)));
             }
-            out.push(Line::from(if panel.connected {
+            out.push(Line::from(if panel.connected && panel.unreadable {
+                format!(
+                    "{name} is connected. These credentials cannot read its token: whether with {groups} the Director checks at create."
+                )
+            } else if panel.connected {
                 format!("{name} is connected: it can be selected now.")
             } else {
                 format!("Waiting for {name} to be connected…")
