@@ -50,14 +50,11 @@ pub fn cells(
             s.condition.as_deref().unwrap_or(s.status_str()).to_owned(),
             "no status",
         ),
-        // Credentials that cannot read registration tokens cannot say "none" either.
+        // Credentials that cannot read registration tokens cannot say "none": the
+        // Director hides them from these credentials.
         or_none(
             registration::display_groups(catalog, s).join(", "),
-            if s.token_unreadable {
-                "unknown"
-            } else {
-                "none"
-            },
+            if s.token_unreadable { "hidden" } else { "none" },
         ),
         or_none(formations.join(", "), "none"),
     ]
