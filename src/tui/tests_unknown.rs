@@ -301,3 +301,12 @@ fn a_director_header_drops_the_host_then_cuts_the_tenant_before_the_account() {
     let tiny = crate::tui::view::fit_target(&short, 12, &t);
     assert!(tiny.starts_with("ACME Global"), "{tiny}");
 }
+
+#[test]
+fn at_60x16_the_outcome_of_a_refused_create_stays_on_screen() {
+    let mut m = refused_at_create();
+    m.size = (60, 16);
+    let screen = text(&m, 60, 16);
+    assert!(screen.contains("Nothing was created"), "{screen}");
+    assert!(screen.contains("Enter goes back"), "{screen}");
+}

@@ -363,7 +363,18 @@ impl CreateStep {
         }
         lines.push(Line::raw(""));
         self.phase_lines(data, spin, &mut lines);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        // The end says how it went and what the keys do: when everything does not fit (a
+        // server's long refusal at 60×16), the first lines give way, not the last.
+        let width = usize::from(area.width);
+        let rows: usize = lines.iter().map(|l| rows_taken(l, width)).sum();
+        let over = rows.saturating_sub(usize::from(area.height));
+        let scroll = u16::try_from(over).unwrap_or(u16::MAX);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            area,
+        );
     }
 
     /// One line per system with its assignment state: in progress with the time waited,
@@ -522,6 +533,16 @@ impl CreateStep {
             }
         }
     }
+}
+
+/// The screen rows `line` takes wrapped at words to `width` columns (a word wider than a
+/// row takes the rows it fills).
+fn rows_taken(line: &Line<'_>, width: usize) -> usize {
+    let width = width.max(1);
+    crate::tui::view::wrap_words(&line.to_string(), width)
+        .iter()
+        .map(|r| crate::text::width(r).div_ceil(width).max(1))
+        .sum()
 }
 
 /// `text` after `mark`, one screen line per line of it (a server's message keeps its
