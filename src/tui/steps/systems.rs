@@ -1054,6 +1054,12 @@ fn detail_lines(
             &format!("{} Selected. Space removes it.", t.sym.ok),
             t.selected(),
         ),
+        (false, true) if refused.is_some() => add(
+            "",
+            Style::default(),
+            "Space adds it again; the Director refused it at the last create (above).",
+            t.base(),
+        ),
         (false, true) if decides.is_some() => add(
             "",
             Style::default(),
@@ -1087,7 +1093,8 @@ fn detail_lines(
             }
         }
     }
-    if let Some(d) = decides.filter(|_| c.selectable) {
+    // Once it has refused, the Director has decided: its words are above.
+    if let Some(d) = decides.filter(|_| c.selectable && refused.is_none()) {
         if c.selected {
             add(
                 "",
