@@ -309,7 +309,7 @@ pub fn verdict_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
     if data.verdict.valid && !decides.is_empty() {
         lines.extend(marked(
             Span::styled(t.sym.ok, t.ok()),
-            "Ready as far as these credentials can read. Press c to create it.",
+            "Ready: every rule is satisfied as far as these credentials can read. Press c to create it.",
             width,
         ));
     } else if data.verdict.valid {

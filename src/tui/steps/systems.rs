@@ -470,10 +470,6 @@ impl SystemsStep {
                 let hidden = self.matches().len() - shown;
                 parts.push(format!("{hidden} hidden: cannot be chosen"));
             }
-            let unknown = checker.director_decides_count();
-            if unknown > 0 {
-                parts.push(format!("{} {unknown} the Director decides", t.sym.maybe));
-            }
             parts.push(match &data.adding {
                 // The members are chosen too: what counts is what joins.
                 Some(a) => format!(
@@ -484,6 +480,11 @@ impl SystemsStep {
                 ),
                 None => format!("{} selected", checker.selected_count()),
             });
+            // Last: the selection counts matter more when the line is cut.
+            let unknown = checker.director_decides_count();
+            if unknown > 0 {
+                parts.push(format!("{} {unknown} the Director decides", t.sym.maybe));
+            }
         }
         let sep = format!(" {} ", t.sym.bullet);
         let mut spans = vec![Span::raw(parts.join(&sep))];
