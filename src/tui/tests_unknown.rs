@@ -312,3 +312,34 @@ fn at_60x16_the_outcome_of_a_refused_create_stays_on_screen() {
     assert!(screen.contains("Nothing was created"), "{screen}");
     assert!(screen.contains("Enter goes back"), "{screen}");
 }
+
+/// After `r` and a new token, the system read again as connected is the Director's to
+/// decide again (the refusal was of the registration it had), though these credentials
+/// still cannot say with which group: the panel says so, not "with the group".
+#[test]
+fn a_refused_row_registered_again_is_the_directors_to_decide_again() {
+    let mut m = refused_at_create();
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('3'));
+    highlight_system(&mut m, "s4-sales");
+    key(&mut m, KeyCode::Char('r'));
+    assert!(matches!(
+        key(&mut m, KeyCode::Enter).as_slice(),
+        [Cmd::RequestToken { .. }]
+    ));
+    let seen = m.data.landscape.system("s4-sales").cloned().unwrap();
+    assert!(seen.token_unreadable && seen.condition.as_deref() == Some("CONNECTED"));
+    update(
+        &mut m,
+        Msg::Register(crate::tui::register::RegisterMsg::SystemSeen(Ok(Box::new(
+            seen,
+        )))),
+    );
+    assert!(m.data.refused("s4-sales").is_none());
+    assert!(m.data.verdict.valid, "{:?}", m.data.verdict.violations);
+    let flash = m.flash.clone().unwrap_or_default();
+    assert!(flash.contains("the Director checks at create"), "{flash}");
+    key(&mut m, KeyCode::Esc);
+    assert_eq!(highlighted(&m).as_deref(), Some("s4-sales"));
+    assert!(text(&m, 80, 24).contains("[x] S/4HANA Cloud Sales"));
+}
