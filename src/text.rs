@@ -50,6 +50,16 @@ pub fn neutralise(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// As [`neutralise`], but a line break (LF, CRLF or CR) stays a line break (LF): for a
+/// server's message shown over several lines, where a placeholder would stand for each.
+pub fn neutralise_lines(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| neutralise(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The most characters of a message from a server (or a file) shown; the rest is cut.
 pub const MESSAGE_LIMIT: usize = 2_000;
 

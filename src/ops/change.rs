@@ -117,7 +117,7 @@ impl ChangeOutcome {
             (ChangeEnd::Refused(v), _) => {
                 let why: Vec<String> = v
                     .iter()
-                    .map(|f| neutralise(&f.message).into_owned())
+                    .map(|f| crate::text::neutralise_lines(&f.message))
                     .collect();
                 parts.push(format!("Nothing was changed: {}", why.join(" ")));
             }

@@ -21,6 +21,10 @@ pub struct Checker {
     bucket: Vec<usize>,
     /// Per candidate: whether no single-system rule stops it.
     free: Vec<bool>,
+    /// Per candidate: whether a fact its rules need cannot be read (`groups_unknown`).
+    unknown: Vec<bool>,
+    /// How many candidates are `unknown`.
+    unknown_count: usize,
     /// Per allowed-type entry: its maximum.
     max: Vec<Option<usize>>,
     /// Per landscape position: whether it is selected.
@@ -42,19 +46,25 @@ impl Checker {
         let mut candidates = Vec::new();
         let mut bucket = Vec::new();
         let mut free = Vec::new();
+        let mut unknown = Vec::new();
         for (pos, s) in landscape.systems.iter().enumerate() {
             let Some(b) = bucket_of(ftype, s) else {
                 continue;
             };
             candidates.push(pos);
             bucket.push(b);
-            free.push(problems(ftype, landscape, catalog, pos).is_empty());
+            let p = problems(ftype, landscape, catalog, pos);
+            free.push(p.is_empty());
+            unknown.push(p.groups_unknown);
         }
+        let unknown_count = unknown.iter().filter(|&&u| u).count();
         Some(Checker {
             type_pos,
             candidates,
             bucket,
             free,
+            unknown,
+            unknown_count,
             max: ftype.system_types.iter().map(|a| a.max).collect(),
             selected: vec![false; landscape.systems.len()],
             order: Vec::new(),
@@ -159,6 +169,18 @@ impl Checker {
         self.free[i]
     }
 
+    /// Whether a fact one of candidate `i`'s rules needs cannot be read with these
+    /// credentials (its registration token), so that the Director decides when it is
+    /// assigned: not a pass, and not a refusal either.
+    pub fn director_decides(&self, i: usize) -> bool {
+        self.unknown[i]
+    }
+
+    /// How many candidates the Director decides (`director_decides`).
+    pub fn director_decides_count(&self) -> usize {
+        self.unknown_count
+    }
+
     /// Whether candidate `i` can be (or stay) selected with the rest of the selection.
     pub fn selectable(&self, i: usize) -> bool {
         self.free[i] && self.within_max(i)
@@ -203,6 +225,11 @@ impl Checker {
                 .join(" ")
         });
         let fix = blockers.iter().find_map(|b| b.fix.clone());
+        let director_decides = if self.unknown[i] {
+            super::groups_unknown(self.ftype(catalog), s)
+        } else {
+            None
+        };
         Candidate {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -212,6 +239,7 @@ impl Checker {
             blockers,
             reason,
             fix,
+            director_decides,
         }
     }
 

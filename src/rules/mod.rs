@@ -142,6 +142,11 @@ pub struct Candidate {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// No rule stops it as far as the landscape says, but a fact a rule needs could not be
+    /// read (its registration token, with credentials that may not read tokens): the
+    /// Director decides when it is assigned. The warning says what and how to know first.
+    #[serde(skip)]
+    pub director_decides: Option<Finding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -71,6 +71,34 @@ pub struct Data {
     pub adding: Option<super::adding::Adding>,
     /// How the user named this landscape on the command line, for advice they can paste.
     pub source_flags: String,
+    /// What the backend refused at the last create that the rules could not see coming
+    /// (a registration the credentials cannot read): kept on the rows it names, and in the
+    /// verdict while the plan is the one refused.
+    pub refusal: Option<ServerRefusal>,
+}
+
+/// The backend's refusal of a plan, in its own words (line breaks kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerRefusal {
+    /// The plan that was refused.
+    pub plan: FormationPlan,
+    /// The backend's findings the rule engine did not make itself.
+    pub findings: Vec<rules::Finding>,
+}
+
+impl ServerRefusal {
+    /// Whether `plan` is the plan that was refused: the same name, type and systems (in
+    /// any order).
+    pub fn is_for(&self, plan: &FormationPlan) -> bool {
+        let sorted = |p: &FormationPlan| {
+            let mut v = p.systems.clone();
+            v.sort();
+            v
+        };
+        self.plan.name == plan.name
+            && self.plan.type_id == plan.type_id
+            && sorted(&self.plan) == sorted(plan)
+    }
 }
 
 impl Data {
@@ -86,16 +114,94 @@ impl Data {
             availability: OnceCell::new(),
             adding: None,
             source_flags: String::new(),
+            refusal: None,
         }
     }
 
-    /// Asks the rule engine again after the name changed: O(selected).
+    /// Asks the rule engine again after the name changed: O(selected). While the plan is
+    /// the one the backend refused, its refusal stays in the verdict: the engine alone
+    /// would call it ready again (it could not read what the backend read).
     pub fn reevaluate(&mut self) {
         self.verdict = match &self.checker {
             Some(c) => c.verdict(&self.plan.name, &self.landscape, &self.ctx.catalog),
             // No known type: no candidates to go through.
             None => rules::evaluate(&self.plan, &self.landscape, &self.ctx.catalog).into(),
         };
+        if let Some(r) = self.refusal.as_ref().filter(|r| r.is_for(&self.plan)) {
+            self.verdict.valid = false;
+            let own = std::mem::take(&mut self.verdict.violations);
+            self.verdict.violations = r.findings.iter().cloned().chain(own).collect();
+        }
+    }
+
+    /// The backend refused `report` at create: what in it the rule engine does not say on
+    /// the landscape as it is now is the backend's own, and is kept (see `refusal`).
+    pub fn keep_refusal(&mut self, report: &rules::Report) {
+        let own = match &self.checker {
+            Some(c) => c.verdict(&self.plan.name, &self.landscape, &self.ctx.catalog),
+            None => rules::evaluate(&self.plan, &self.landscape, &self.ctx.catalog).into(),
+        };
+        let findings: Vec<rules::Finding> = report
+            .violations
+            .iter()
+            .filter(|v| !own.violations.contains(v))
+            .cloned()
+            .collect();
+        self.refusal = (!findings.is_empty()).then(|| ServerRefusal {
+            plan: self.plan.clone(),
+            findings,
+        });
+        self.reevaluate();
+    }
+
+    /// The selected systems whose registration the Director decides when they are
+    /// assigned (the credentials cannot read it), each with the rule engine's warning
+    /// (those it refused at the last create too). O(selected).
+    pub fn director_decides(&self) -> Vec<(&crate::landscape::System, rules::Finding)> {
+        let Some(c) = &self.checker else {
+            return Vec::new();
+        };
+        self.plan
+            .systems
+            .iter()
+            .filter_map(|id| {
+                let pos = self.landscape.position(id)?;
+                let i = c.index_of(pos)?;
+                if !c.director_decides(i) {
+                    return None;
+                }
+                let finding = c
+                    .candidate(i, &self.landscape, &self.ctx.catalog)
+                    .director_decides?;
+                Some((&self.landscape.systems[pos], finding))
+            })
+            .collect()
+    }
+
+    /// The backend's refusal of the system `id` at the last create, if it refused it.
+    pub fn refused(&self, id: &str) -> Option<&rules::Finding> {
+        self.refusal
+            .as_ref()?
+            .findings
+            .iter()
+            .find(|f| f.touches(id))
+    }
+
+    /// The system `id` was read again (its registration may have changed): the backend's
+    /// refusal of it no longer stands.
+    pub fn forget_refusal_of(&mut self, id: &str) {
+        let Some(r) = &mut self.refusal else {
+            return;
+        };
+        let before = r.findings.len();
+        r.findings.retain(|f| !f.touches(id));
+        if r.findings.len() == before {
+            return;
+        }
+        if r.findings.is_empty() {
+            self.refusal = None;
+        }
+        self.reevaluate();
     }
 
     /// Rebuilds the checker and the search text from the plan: O(systems), after the type
@@ -147,7 +253,7 @@ impl Data {
             .as_ref()
             .filter(|a| a.is_member(&self.landscape.systems[pos].id))
             .map(|a| a.name.as_str());
-        crate::tui::candidates::cells(&self.landscape, pos, also_in)
+        crate::tui::candidates::cells(&self.landscape, &self.ctx.catalog, pos, also_in)
     }
 
     /// Candidate `id` with its verdict spelled out, if the plan's type takes it.
@@ -663,6 +769,9 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         Err(f) => {
             if let Step::Create(c) = &mut model.step {
                 c.reload_failed(&f.message);
+                if let Some(report) = c.refused() {
+                    model.data.keep_refusal(report);
+                }
                 return Vec::new();
             }
             model.exit = Some(Exit {
@@ -676,6 +785,9 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
     if let Step::Create(c) = &mut model.step {
         c.reloaded(&model.data.landscape, &landscape);
         model.data.set_landscape(*landscape);
+        if let Some(report) = c.refused() {
+            model.data.keep_refusal(report);
+        }
         return Vec::new();
     }
     model.data.set_landscape(*landscape);
@@ -1304,7 +1416,7 @@ fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
 fn on_changed(model: &mut Model, result: Result<crate::ops::ChangeOutcome, Failure>) -> Vec<Cmd> {
     model.flash = Some(match result {
         Ok(outcome) => outcome.line(),
-        Err(f) => crate::text::neutralise(&f.message).into_owned(),
+        Err(f) => crate::text::neutralise_lines(&f.message),
     });
     // Also after a failure: part of it may have happened (a delete that unassigned some).
     refresh_now(model)

@@ -2,8 +2,9 @@
 //! chosen (O(candidates)): the rows in display order, the text the filter searches and
 //! how wide each column's content is. Drawing then touches only the visible rows.
 
+use crate::catalog::Catalog;
 use crate::landscape::Landscape;
-use crate::rules::Checker;
+use crate::rules::{Checker, registration};
 use crate::tui::filter::SearchIndex;
 
 /// The columns of a row, after the selection marker. The type is not a column: the rows
@@ -26,7 +27,16 @@ pub struct Table {
 /// A system's shown values: name, id, status, scenario groups, formations (raw; the
 /// caller neutralises what it prints). `also_in` names a formation the landscape leaves
 /// out but the system is in (the one systems are being added to).
-pub fn cells(landscape: &Landscape, pos: usize, also_in: Option<&str>) -> [String; 5] {
+///
+/// The status and the groups are the ones the rules read: on a Director (a system with a
+/// `condition`) its condition, and the groups of its latest registration token, so that a
+/// system read again after it connected shows what it is now.
+pub fn cells(
+    landscape: &Landscape,
+    catalog: &Catalog,
+    pos: usize,
+    also_in: Option<&str>,
+) -> [String; 5] {
     let s = &landscape.systems[pos];
     let or_none = |v: String, none: &str| if v.is_empty() { none.to_owned() } else { v };
     let formations: Vec<&str> = also_in
@@ -36,8 +46,16 @@ pub fn cells(landscape: &Landscape, pos: usize, also_in: Option<&str>) -> [Strin
     [
         s.name.clone(),
         s.id.clone(),
-        or_none(s.status_str().to_owned(), "no status"),
-        or_none(s.scenario_groups.join(", "), "none"),
+        or_none(
+            s.condition.as_deref().unwrap_or(s.status_str()).to_owned(),
+            "no status",
+        ),
+        // Credentials that cannot read registration tokens cannot say "none": the
+        // Director hides them from these credentials.
+        or_none(
+            registration::display_groups(catalog, s).join(", "),
+            if s.token_unreadable { "hidden" } else { "none" },
+        ),
         or_none(formations.join(", "), "none"),
     ]
 }

@@ -97,22 +97,28 @@ pub struct Panel {
     /// `c` was pressed on a token with characters the panel shows neutralised: the
     /// clipboard would get what the screen does not show, so nothing was copied.
     pub copy_refused: bool,
+    /// Connected, but these credentials cannot read its registration token: which group
+    /// it was registered with is for the Director to check at create.
+    pub unreadable: bool,
 }
 
 /// The highlighted system of the Systems step, if it is refused for its scenario group or
-/// its registration: the only rows the panel opens on.
+/// its registration (by the rules, or by the backend at the last create), or if its
+/// registration is for the Director to decide: the only rows the panel opens on.
 fn candidate(model: &Model) -> Option<crate::rules::Candidate> {
     let Step::Systems(s) = &model.step else {
         return None;
     };
     let c = s.highlighted(&model.data)?;
-    let fixable = c.blockers.iter().any(|f| {
+    let fixable = |f: &crate::rules::Finding| {
         matches!(
             f.rule,
             RuleKind::ScenarioGroup | RuleKind::RegistrationStatus
         )
-    });
-    (!c.selectable && fixable).then_some(c)
+    };
+    let refused = model.data.refused(&c.id).is_some_and(fixable);
+    let blocked = !c.selectable && c.blockers.iter().any(fixable);
+    (blocked || refused || c.director_decides.is_some()).then_some(c)
 }
 
 pub fn can_open(model: &Model) -> bool {
@@ -148,6 +154,7 @@ pub fn open(model: &mut Model) -> bool {
         copied: false,
         backoff: backoff(),
         copy_refused: false,
+        unreadable: false,
     });
     true
 }
@@ -200,6 +207,7 @@ pub fn open_new(model: &mut Model) -> bool {
         copied: false,
         backoff: backoff(),
         copy_refused: false,
+        unreadable: false,
     });
     true
 }
@@ -371,11 +379,22 @@ fn seen(model: &mut Model, system: System) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     if connected {
         panel.connected = true;
-        model.flash = Some(format!(
-            "{} is connected with {} and can be selected now.",
-            neutralise(&system.name),
-            panel.groups.join(", ")
-        ));
+        panel.unreadable = unreadable(&system);
+        // Its registration changed: the refusal of the last create no longer stands.
+        model.data.forget_refusal_of(&system.id);
+        model.flash = Some(if panel.unreadable {
+            format!(
+                "{} is connected; whether with {} the Director checks at create (these credentials cannot read its token).",
+                neutralise(&system.name),
+                panel.groups.join(", ")
+            )
+        } else {
+            format!(
+                "{} is connected with {} and can be selected now.",
+                neutralise(&system.name),
+                panel.groups.join(", ")
+            )
+        });
     } else if matches!(panel.stage, Stage::Token { .. }) {
         cmds.push(watch(panel));
     }
@@ -407,11 +426,19 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     };
     let connected = reg::connected_with(&system, &w.groups, model.data.catalog());
     let cmds = if connected {
+        model.data.forget_refusal_of(&system.id);
         // One line at 80 columns: the groups were in the panel.
-        model.flash = Some(format!(
-            "{} is connected and can be selected now.",
-            neutralise(&w.system_name)
-        ));
+        model.flash = Some(if unreadable(&system) {
+            format!(
+                "{} is connected; the Director checks its group at create.",
+                neutralise(&w.system_name)
+            )
+        } else {
+            format!(
+                "{} is connected and can be selected now.",
+                neutralise(&w.system_name)
+            )
+        });
         model.watching = None;
         Vec::new()
     } else if now < w.until {
@@ -424,12 +451,19 @@ fn watched(model: &mut Model, seen: Result<Box<System>, Failure>) -> Vec<Cmd> {
     cmds
 }
 
+/// Whether these credentials cannot read the system's registration token: connected is
+/// then all that can be seen, not the group it was registered with.
+fn unreadable(system: &System) -> bool {
+    system.token_unreadable && system.latest_token.is_none()
+}
+
 fn next_look(w: &mut Watch) -> Cmd {
     look(&w.system_id, &mut w.backoff)
 }
 
 /// A newly registered system joins the landscape (and the table) at once.
 fn add_system(model: &mut Model, system: System) {
+    let id = system.id.clone();
     let mut landscape = model.data.landscape.clone();
     landscape.systems.push(system);
     match crate::landscape::Landscape::from_parts(
@@ -442,8 +476,9 @@ fn add_system(model: &mut Model, system: System) {
         Ok(l) => model.data.set_landscape(l),
         Err(e) => model.flash = Some(format!("The new system cannot be shown: {e}")),
     }
-    if let Step::Systems(_) = model.step {
-        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    // The new system's row is the one the cursor goes to.
+    if let Step::Systems(s) = &mut model.step {
+        s.relaid(&model.data, Some(&id));
     }
 }
 
@@ -458,9 +493,14 @@ fn replace_system(model: &mut Model, system: System) {
         return;
     };
     *slot = system;
+    // The row the cursor is on stays under it, wherever the new facts sort it.
+    let here = match &model.step {
+        Step::Systems(s) => s.highlighted(&model.data).map(|c| c.id),
+        _ => None,
+    };
     model.data.set_landscape(landscape);
-    if let Step::Systems(_) = model.step {
-        model.step = Step::Systems(super::steps::systems::SystemsStep::new(&model.data));
+    if let Step::Systems(s) = &mut model.step {
+        s.relaid(&model.data, here.as_deref());
     }
 }
 
@@ -608,7 +648,11 @@ fn lines(panel: &Panel, width: usize) -> Vec<Line<'static>> {
             for (i, step) in reg::PASTE_STEPS.iter().enumerate() {
                 out.push(Line::from(format!(" {}. {step}", i + 1)));
             }
-            out.push(Line::from(if panel.connected {
+            out.push(Line::from(if panel.connected && panel.unreadable {
+                format!(
+                    "{name} is connected. These credentials cannot read its token: whether with {groups} the Director checks at create."
+                )
+            } else if panel.connected {
                 format!("{name} is connected: it can be selected now.")
             } else {
                 format!("Waiting for {name} to be connected…")

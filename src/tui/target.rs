@@ -13,31 +13,58 @@ fn account(data: &Data) -> Option<String> {
     (!shown.is_empty()).then(|| shown.clone())
 }
 
-/// The short form for the header: "tenant t-1 · ACME Global · host" or "file: path".
-pub fn short(data: &Data, bullet: &str) -> String {
-    let name = data
+/// The header's short form in pieces, each neutralised: "tenant t-1", "ACME Global",
+/// "host"; or "ACME Global", "file: path".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Short {
+    /// The tenant, on a Director.
+    pub tenant: Option<String>,
+    /// The global account's name: what the header keeps longest.
+    pub account: Option<String>,
+    /// Where it is written: the Director's host, or the file ("file: path").
+    pub place: String,
+}
+
+impl Short {
+    /// The pieces in the order shown.
+    pub fn pieces(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.tenant.iter().map(String::as_str).collect();
+        out.extend(self.account.as_deref());
+        if !self.place.is_empty() {
+            out.push(&self.place);
+        }
+        out
+    }
+}
+
+/// The short form for the header: "tenant t-1 · ACME Global · host" or "ACME Global ·
+/// file: path".
+pub fn short(data: &Data) -> Short {
+    let clean = |s: &str| neutralise(s).into_owned();
+    let account = data
         .landscape
         .global_account
         .as_ref()
         .map(|g| g.name.as_str())
-        .filter(|n| !n.is_empty());
-    let mut parts: Vec<String> = Vec::new();
+        .filter(|n| !n.is_empty())
+        .map(clean);
     match data.ctx.backend.target() {
-        Target::Director { host, tenant } => {
-            parts.push(format!("tenant {tenant}"));
-            parts.extend(name.map(str::to_owned));
-            parts.push(host);
-        }
-        Target::File { path, .. } => {
-            parts.extend(name.map(str::to_owned));
-            parts.push(format!("file: {path}"));
-        }
-        Target::Other(what) => {
-            parts.extend(name.map(str::to_owned));
-            parts.push(what);
-        }
+        Target::Director { host, tenant } => Short {
+            tenant: Some(clean(&format!("tenant {tenant}"))),
+            account,
+            place: clean(&host),
+        },
+        Target::File { path, .. } => Short {
+            tenant: None,
+            account,
+            place: clean(&format!("file: {path}")),
+        },
+        Target::Other(what) => Short {
+            tenant: None,
+            account,
+            place: clean(&what),
+        },
     }
-    neutralise(&parts.join(&format!(" {bullet} "))).into_owned()
 }
 
 /// The full sentence for Review and the confirmation (`Target::sentence`): "in the file

@@ -867,3 +867,5 @@ mod deliberate;
 mod register;
 #[path = "tests_systems.rs"]
 mod systems;
+#[path = "tests_unknown.rs"]
+mod unknown;

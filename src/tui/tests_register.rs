@@ -368,3 +368,29 @@ fn a_refused_registration_returns_to_the_form_with_the_servers_reason() {
     assert!(matches!(m.register.as_ref().unwrap().stage, Stage::New(_)));
     assert!(screen(&m).contains("not unique"), "{}", screen(&m));
 }
+
+/// Issue 20: the system read again while the panel is open (connected, with the group)
+/// rebuilds the table; the cursor stays on its row when the panel closes, and the row's
+/// Groups and Status are the ones just read, not the file's old ones.
+#[test]
+fn the_cursor_stays_on_its_row_and_its_groups_are_read_again_after_the_panel() {
+    let mut m = with_token(3600);
+    let connected = sales(&m, "CONNECTED", true);
+    update(
+        &mut m,
+        Msg::Register(RegisterMsg::SystemSeen(Ok(Box::new(connected)))),
+    );
+    key(&mut m, KeyCode::Esc);
+    assert!(m.register.is_none());
+    let Step::Systems(s) = &m.step else {
+        panic!("not on the Systems step");
+    };
+    assert_ne!(s.highlight, 0, "not back at the top");
+    let here = s.highlighted(&m.data).map(|c| c.id);
+    assert_eq!(here.as_deref(), Some("s4-sales"));
+    let pos = m.data.landscape.position("s4-sales").unwrap();
+    let [_, _, status, groups, _] = m.data.cells(pos);
+    assert_eq!(groups, ALL, "the group of its latest token");
+    assert_eq!(status, "CONNECTED");
+    assert!(screen(&m).contains("All Commun"), "{}", screen(&m));
+}

@@ -17,6 +17,12 @@ pub struct Symbols {
     pub selected: &'static str,
     pub unselected: &'static str,
     pub disabled: &'static str,
+    /// A row no rule stops as far as can be read, whose registration the Director decides.
+    pub unknown: &'static str,
+    /// A row the backend refused at create.
+    pub refused: &'static str,
+    /// Before the reason the Director decides.
+    pub maybe: &'static str,
     pub bullet: &'static str,
     pub at_least: &'static str,
     pub at_most: &'static str,
@@ -41,6 +47,9 @@ const UNICODE: Symbols = Symbols {
     selected: "[x]",
     unselected: "[ ]",
     disabled: "[-]",
+    unknown: "[?]",
+    refused: "[!]",
+    maybe: "?",
     bullet: "•",
     at_least: "≥",
     at_most: "≤",
@@ -65,6 +74,9 @@ const ASCII: Symbols = Symbols {
     selected: "[*]",
     unselected: "[ ]",
     disabled: "[-]",
+    unknown: "[?]",
+    refused: "[!]",
+    maybe: "?",
     bullet: "*",
     at_least: ">=",
     at_most: "<=",

@@ -73,21 +73,25 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     overlay(model, frame, area);
 }
 
-/// Lines the answer to the last key takes: it wraps rather than losing its end (a server's
-/// reason comes last), up to three lines, or a quarter of a small window.
+/// Lines the answer to the last key takes: it wraps rather than losing its end (a reason
+/// comes last, and a rule's reason can take several lines at 80 columns), up to a third of
+/// the window.
 fn flash_height(model: &Model, area: Rect) -> u16 {
     let Some(text) = &model.flash else {
         return 1;
     };
-    let most = (area.height / 4).clamp(1, 3);
+    let most = (area.height / 3).max(1);
     u16::try_from(wrapped_lines(text, usize::from(area.width)))
         .unwrap_or(u16::MAX)
         .clamp(1, most)
 }
 
-/// How many lines `text` takes wrapped to `width` columns.
+/// How many lines `text` takes wrapped to `width` columns, each of its lines on its own.
 fn wrapped_lines(text: &str, width: usize) -> usize {
-    wrap_words(text, width).len().max(1)
+    text.split('\n')
+        .map(|line| wrap_words(line, width).len())
+        .sum::<usize>()
+        .max(1)
 }
 
 /// The answer to the last key under every screen, wrapped (its last line cut with … if it
@@ -95,16 +99,23 @@ fn wrapped_lines(text: &str, width: usize) -> usize {
 fn footer(model: &Model, frame: &mut Frame, flash: Rect, hints: Rect) {
     let t = model.data.theme();
     if let Some(text) = &model.flash {
-        let shown = if wrapped_lines(text, usize::from(flash.width)) > usize::from(flash.height) {
-            let room = usize::from(flash.width) * usize::from(flash.height);
-            t.fit(text, room.saturating_sub(usize::from(flash.width) / 2))
-        } else {
-            text.clone()
-        };
-        frame.render_widget(
-            Paragraph::new(Line::styled(shown, t.warning())).wrap(Wrap { trim: true }),
-            flash,
-        );
+        let width = usize::from(flash.width);
+        // A server's line breaks are lines here too.
+        let mut rows: Vec<String> = text
+            .split('\n')
+            .flat_map(|line| wrap_words(&crate::text::neutralise(line), width))
+            .collect();
+        let room = usize::from(flash.height).max(1);
+        if rows.len() > room {
+            // The last row that shows says that more was cut.
+            let rest = rows.split_off(room - 1).join(" ");
+            rows.push(t.fit(&rest, width));
+        }
+        let lines: Vec<Line> = rows
+            .into_iter()
+            .map(|r| Line::styled(t.fit(&r, width), t.warning()))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), flash);
     }
     frame.render_widget(
         hint_bar(&model.commands(), t, usize::from(hints.width)),
@@ -155,7 +166,8 @@ fn render_step(model: &Model, frame: &mut Frame, area: Rect) {
 
 /// "Formation Wizard  DEMO  ACME Global · file: …/landscape.json", or for a Director
 /// "tenant t-1 · ACME Global · director.example": where a formation would be created, on
-/// every step. The end is kept when it does not fit (a path's file name matters most).
+/// every step. When it does not fit, the path (or host) is cut first, keeping its end (a
+/// path's file name matters most), then the tenant; the account's name is cut last.
 fn header_line(model: &Model, width: usize) -> Line<'static> {
     let t = model.data.theme();
     let mut spans = vec![Span::styled(" Formation Wizard ", t.title())];
@@ -163,10 +175,54 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
         spans.push(Span::styled(" DEMO ", t.demo()));
     }
     let used: usize = spans.iter().map(Span::width).sum();
-    let target = super::target::short(&model.data, t.sym.bullet);
+    let target = super::target::short(&model.data);
     let room = width.saturating_sub(used + 1);
-    spans.push(Span::raw(format!(" {}", fit_tail(&target, room, t))));
+    spans.push(Span::raw(format!(" {}", fit_target(&target, room, t))));
     Line::from(spans)
+}
+
+/// The header's target in `max` columns: whole when it fits; else the place cut to what is
+/// left (its end kept), or left out when less than a few columns are; then the tenant the
+/// same way; the account's name is cut (at its end) only when it alone is too long.
+pub(crate) fn fit_target(target: &super::target::Short, max: usize, t: &Theme) -> String {
+    const LEAST: usize = 8;
+    let sep = format!(" {} ", t.sym.bullet);
+    let join = |pieces: &[&str]| pieces.join(&sep);
+    let whole = join(&target.pieces());
+    if crate::text::width(&whole) <= max {
+        return whole;
+    }
+    let account = target.account.as_deref();
+    let tenant = target.tenant.as_deref();
+    // The place cut to the room the others leave.
+    let others: Vec<&str> = tenant.into_iter().chain(account).collect();
+    let fixed = crate::text::width(&join(&others))
+        + if others.is_empty() {
+            0
+        } else {
+            sep.chars().count()
+        };
+    let room = max.saturating_sub(fixed);
+    if room >= LEAST {
+        let place = fit_tail(&target.place, room, t);
+        return join(
+            &others
+                .into_iter()
+                .chain([place.as_str()])
+                .collect::<Vec<_>>(),
+        );
+    }
+    // Without the place: the tenant cut to what the account's name leaves.
+    if let (Some(tenant), Some(account)) = (tenant, account) {
+        let room = max.saturating_sub(crate::text::width(account) + sep.chars().count());
+        if room >= LEAST {
+            return join(&[&t.fit(tenant, room), account]);
+        }
+    }
+    match account.or(tenant) {
+        Some(kept) => t.fit(kept, max),
+        None => fit_tail(&target.place, max, t),
+    }
 }
 
 /// Keeps the end of `s` (a path's file name matters most), neutralised, in `max` columns.

@@ -208,6 +208,14 @@ impl CreateStep {
         }
     }
 
+    /// The backend's refusal, once this create was refused.
+    pub fn refused(&self) -> Option<&Report> {
+        match &self.phase {
+            Phase::Refused { report, .. } => Some(report),
+            _ => None,
+        }
+    }
+
     pub fn reload_failed(&mut self, message: &str) {
         if let Phase::Refused { changes, .. } = &mut self.phase {
             *changes = Some(vec![format!(
@@ -319,7 +327,13 @@ impl CreateStep {
             format!("Creating \"{}\"", neutralise(&data.plan.name)),
             t.title(),
         )];
-        let spin = t.sym.spinner[spinner % t.sym.spinner.len()];
+        // Once the work has ended nothing spins: a call that never said how it ended is
+        // marked as such.
+        let spin = if self.busy() {
+            t.sym.spinner[spinner % t.sym.spinner.len()]
+        } else {
+            t.sym.warn
+        };
         for call in &self.calls {
             let (mark, style, extra) = match &call.state {
                 CallState::Started => (spin.to_owned(), t.base(), String::new()),
@@ -339,10 +353,8 @@ impl CreateStep {
                 ),
                 CallState::Failed(why) => (t.sym.bad.to_owned(), t.error(), format!(": {why}")),
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{mark} "), style),
-                Span::raw(neutralise(&format!("{}{extra}", call.label)).into_owned()),
-            ]));
+            let text = format!("{}{extra}", call.label);
+            lines.extend(broken_lines(Span::styled(format!("{mark} "), style), &text));
         }
         // While the assignments are followed; once done, the outcome below says how each
         // ended (and a small window keeps room for it).
@@ -351,7 +363,18 @@ impl CreateStep {
         }
         lines.push(Line::raw(""));
         self.phase_lines(data, spin, &mut lines);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        // The end says how it went and what the keys do: when everything does not fit (a
+        // server's long refusal at 60×16), the first lines give way, not the last.
+        let width = usize::from(area.width);
+        let rows: usize = lines.iter().map(|l| rows_taken(l, width)).sum();
+        let over = rows.saturating_sub(usize::from(area.height));
+        let scroll = u16::try_from(over).unwrap_or(u16::MAX);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            area,
+        );
     }
 
     /// One line per system with its assignment state: in progress with the time waited,
@@ -379,10 +402,10 @@ impl CreateStep {
                     format!("{} (in progress, {} s)", a.state, self.waited.as_secs()),
                 )
             };
-            lines.push(Line::from(vec![
+            lines.extend(broken_lines(
                 Span::styled(format!("  {mark} "), style),
-                Span::raw(neutralise(&format!("{name}: {text}")).into_owned()),
-            ]));
+                &format!("{name}: {text}"),
+            ));
         }
     }
 
@@ -451,19 +474,13 @@ impl CreateStep {
                 lines.push(Line::raw("Press Enter to finish."));
             }
             Phase::Failed { message } => {
-                lines.push(Line::styled(
-                    format!("{} {}", t.sym.bad, clean(message)),
-                    t.error(),
-                ));
+                lines.extend(styled_lines(t.sym.bad, message, t.error()));
                 lines.push(Line::raw(
                     "Nothing was created. r tries again; Enter goes back to the review.",
                 ));
             }
             Phase::Undone { why, left: None } => {
-                lines.push(Line::styled(
-                    format!("{} {}", t.sym.bad, clean(why)),
-                    t.error(),
-                ));
+                lines.extend(styled_lines(t.sym.bad, why, t.error()));
                 lines.push(Line::raw(
                     "What was done was undone: nothing is left. r tries again; Enter goes back to the review.",
                 ));
@@ -472,24 +489,27 @@ impl CreateStep {
                 why,
                 left: Some(left),
             } => {
-                lines.push(Line::styled(
-                    format!("{} {}", t.sym.bad, clean(why)),
-                    t.error(),
-                ));
-                lines.push(Line::styled(
-                    format!("Undoing it did not finish: {}", clean(left)),
+                lines.extend(styled_lines(t.sym.bad, why, t.error()));
+                lines.extend(styled_lines(
+                    "",
+                    &format!("Undoing it did not finish: {left}"),
                     t.error(),
                 ));
             }
             Phase::Refused { report, changes } => {
-                lines.push(Line::styled(
-                    format!(
-                        "{} Nothing was created: checked again, the plan now breaks a rule.",
-                        t.sym.bad
-                    ),
-                    t.error(),
-                ));
-                for v in &report.violations {
+                // A refusal a call above already shows in full is not said twice.
+                let said = |v: &crate::rules::Finding| {
+                    self.calls
+                        .iter()
+                        .any(|c| c.state == CallState::Failed(v.message.clone()))
+                };
+                let head = if report.violations.iter().any(said) {
+                    "Nothing was created: it was refused (above), and what was done was undone."
+                } else {
+                    "Nothing was created: checked again, the plan now breaks a rule."
+                };
+                lines.push(Line::styled(format!("{} {head}", t.sym.bad), t.error()));
+                for v in report.violations.iter().filter(|v| !said(v)) {
                     for (i, text) in v.message.lines().enumerate() {
                         let mark = if i == 0 { t.sym.bad } else { " " };
                         lines.push(Line::raw(clean(&format!("  {mark} {text}"))));
@@ -513,6 +533,43 @@ impl CreateStep {
             }
         }
     }
+}
+
+/// The screen rows `line` takes wrapped at words to `width` columns (a word wider than a
+/// row takes the rows it fills).
+fn rows_taken(line: &Line<'_>, width: usize) -> usize {
+    let width = width.max(1);
+    crate::tui::view::wrap_words(&line.to_string(), width)
+        .iter()
+        .map(|r| crate::text::width(r).div_ceil(width).max(1))
+        .sum()
+}
+
+/// `text` after `mark`, one screen line per line of it (a server's message keeps its
+/// line breaks as lines, never as a placeholder), the later ones indented under the first.
+pub fn broken_lines(mark: Span<'static>, text: &str) -> Vec<Line<'static>> {
+    let indent = " ".repeat(mark.width());
+    let mut mark = Some(mark);
+    let text = text.replace("\r\n", "\n");
+    text.split(['\n', '\r'])
+        .map(|l| {
+            let head = mark.take().unwrap_or_else(|| Span::raw(indent.clone()));
+            Line::from(vec![head, Span::raw(neutralise(l).into_owned())])
+        })
+        .collect()
+}
+
+/// `text` after `mark` in `style`, one screen line per line of it.
+fn styled_lines(mark: &str, text: &str, style: ratatui::style::Style) -> Vec<Line<'static>> {
+    let mark = if mark.is_empty() {
+        String::new()
+    } else {
+        format!("{mark} ")
+    };
+    broken_lines(Span::raw(mark), text)
+        .into_iter()
+        .map(|l| l.style(style))
+        .collect()
 }
 
 /// What differs between the landscape the wizard had and the fresh one, in words.

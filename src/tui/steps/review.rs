@@ -223,10 +223,15 @@ fn labelled(label: &str, text: &str, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// `marker` then `text` wrapped to `width`, continuation lines indented under the text.
+/// `marker` then `text` wrapped to `width`, continuation lines indented under the text;
+/// each line of `text` (a server's message keeps its line breaks) starts a new row.
 fn marked(marker: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>> {
     let indent = marker.width() + 1;
-    let rows = wrap_words(&neutralise(text), width.saturating_sub(indent));
+    let rows: Vec<String> = text
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .flat_map(|line| wrap_words(&neutralise(line), width.saturating_sub(indent)))
+        .collect();
     rows.into_iter()
         .enumerate()
         .map(|(i, row)| {
@@ -295,7 +300,19 @@ fn summary_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
 pub fn verdict_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
     let t = data.theme();
     let mut lines = Vec::new();
-    if data.verdict.valid {
+    let all = data.director_decides();
+    // Those the Director refused already are in the violations.
+    let decides: Vec<_> = all
+        .iter()
+        .filter(|(s, _)| data.refused(&s.id).is_none())
+        .collect();
+    if data.verdict.valid && !decides.is_empty() {
+        lines.extend(marked(
+            Span::styled(t.sym.ok, t.ok()),
+            "Ready: every rule is satisfied as far as these credentials can read. Press c to create it.",
+            width,
+        ));
+    } else if data.verdict.valid {
         lines.extend(marked(
             Span::styled(t.sym.ok, t.ok()),
             "Ready: every rule is satisfied. Press c to create it.",
@@ -323,7 +340,28 @@ pub fn verdict_lines(data: &Data, width: usize) -> Vec<Line<'static>> {
             lines.extend(marked(Span::raw(" "), &format!("Fix: {fix}"), width));
         }
     }
-    for w in &data.verdict.warnings {
+    if !decides.is_empty() {
+        let names: Vec<String> = decides
+            .iter()
+            .map(|(s, _)| format!("{} ({})", s.name, s.id))
+            .collect();
+        let (them, their) = if names.len() == 1 {
+            ("it is", "its registration token")
+        } else {
+            ("they are", "their registration tokens")
+        };
+        lines.extend(marked(
+            Span::styled(t.sym.maybe, t.warning()),
+            &format!(
+                "The Director checks the registration of {} when {them} assigned: these credentials cannot read {their} (the scope application.auths:read can).",
+                crate::rules::join_or(&names, "and"),
+            ),
+            width,
+        ));
+    }
+    // Said once above for every system the Director checks.
+    let said: Vec<&crate::rules::Finding> = all.iter().map(|(_, f)| f).collect();
+    for w in data.verdict.warnings.iter().filter(|w| !said.contains(w)) {
         lines.extend(marked(
             Span::styled(t.sym.warn, t.warning()),
             &w.message,

@@ -280,6 +280,32 @@ impl SystemsStep {
         self.rechoose(data);
     }
 
+    /// The table was built again (a system was read again, or added): the filter applies
+    /// to the new rows, and the cursor goes to the system `on` when it is shown (else it
+    /// stays at its place in the list). O(rows).
+    pub fn relaid(&mut self, data: &Data, on: Option<&str>) {
+        self.matches = Filter::new(&data.search);
+        self.excluded = None;
+        self.excluded_matches = Filter::default();
+        if self.show_excluded {
+            self.ensure_excluded(data);
+        }
+        self.refilter(data);
+        let display = on.and_then(|id| {
+            let i = data
+                .checker
+                .as_ref()?
+                .index_of(data.landscape.position(id)?)?;
+            data.table.order.iter().position(|&o| o == i)
+        });
+        if let Some(at) = display.and_then(|d| self.shown_rows().iter().position(|&r| r == d)) {
+            if at != self.highlight {
+                self.detail_scroll = 0;
+            }
+            self.highlight = at;
+        }
+    }
+
     /// Builds the excluded systems' list and search text: O(systems), once per visit.
     fn ensure_excluded(&mut self, data: &Data) {
         if self.excluded.is_some() {
@@ -454,6 +480,11 @@ impl SystemsStep {
                 ),
                 None => format!("{} selected", checker.selected_count()),
             });
+            // Last: the selection counts matter more when the line is cut.
+            let unknown = checker.director_decides_count();
+            if unknown > 0 {
+                parts.push(format!("{} {unknown} the Director decides", t.sym.maybe));
+            }
         }
         let sep = format!(" {} ", t.sym.bullet);
         let mut spans = vec![Span::raw(parts.join(&sep))];
@@ -501,7 +532,7 @@ impl SystemsStep {
         let bucket = |r: usize| checker.bucket(order[rows[r]]);
         let boundary = |r: usize| r > 0 && bucket(r) != bucket(r - 1);
         let height = |r: usize| {
-            1 + usize::from(!checker.selectable(order[rows[r]])) + usize::from(boundary(r))
+            1 + usize::from(reason_line(data, checker, order[rows[r]])) + usize::from(boundary(r))
         };
         // Below the column titles, the first row's group header always shows.
         let body = usize::from(area.height).saturating_sub(2);
@@ -573,7 +604,8 @@ impl SystemsStep {
         let pos = checker.position(i);
         let inner = usize::from(area.width).saturating_sub(2);
         let adding = data.adding.as_ref();
-        let lines = detail_lines(&c, adding, &data.cells(pos), t, inner);
+        let refused = data.refused(&c.id);
+        let lines = detail_lines(&c, adding, refused, &data.cells(pos), t, inner);
         let rows = usize::from(area.height).saturating_sub(2);
         let room = lines.len().saturating_sub(rows);
         self.detail_room.set(room);
@@ -726,12 +758,17 @@ fn row(
     let t = data.theme();
     let pos = checker.position(i);
     let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
+    let refused = data.refused(&data.landscape.systems[pos].id);
     let marker = if selected {
         t.sym.selected
-    } else if selectable {
-        t.sym.unselected
-    } else {
+    } else if !selectable {
         t.sym.disabled
+    } else if refused.is_some() {
+        t.sym.refused
+    } else if checker.director_decides(i) {
+        t.sym.unknown
+    } else {
+        t.sym.unselected
     };
     let pointer = if here { t.sym.pointer } else { " " };
     let mut style = match (selectable, selected) {
@@ -747,13 +784,17 @@ fn row(
     let mut spans = vec![Span::styled(format!("{pointer} {marker} "), style)];
     spans.extend(cells_spans(widths, &values, words, style, hit, t));
     let mut out = vec![Line::from(spans)];
-    if !selectable {
+    if !selectable || refused.is_some() {
         let c = checker.candidate(i, &data.landscape, data.catalog());
-        let first = c
-            .blockers
-            .first()
-            .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str());
-        let more = match c.blockers.len() {
+        // The backend's refusal first: the rules could not see it coming. The detail pane
+        // has its words, line by line.
+        let server = refused.map(refusal_summary);
+        let first = server.as_deref().unwrap_or_else(|| {
+            c.blockers
+                .first()
+                .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str())
+        });
+        let more = match c.blockers.len() + usize::from(refused.is_some()) {
             0 | 1 => String::new(),
             n => format!(" (+{} more)", n - 1),
         };
@@ -766,6 +807,31 @@ fn row(
         ]));
     }
     out
+}
+
+/// The backend's refusal of a row in one line: what it refused, and the key that helps.
+fn refusal_summary(f: &rules::Finding) -> String {
+    match f.rule {
+        rules::RuleKind::ScenarioGroup => {
+            "Refused at the last create for its scenario group: r registers it again.".into()
+        }
+        rules::RuleKind::RegistrationStatus => {
+            "Refused at the last create for its registration: r registers it again.".into()
+        }
+        _ => format!(
+            "Refused at the last create: {}",
+            f.message.split(['\n', '\r']).collect::<Vec<_>>().join(" ")
+        ),
+    }
+}
+
+/// Whether candidate `i`'s row has a second line with a reason: it cannot be chosen, or
+/// the backend refused it at the last create.
+fn reason_line(data: &Data, checker: &Checker, i: usize) -> bool {
+    !checker.selectable(i)
+        || data
+            .refused(&data.landscape.systems[checker.position(i)].id)
+            .is_some()
 }
 
 /// The shown columns' cells cut to their widths (the name in the middle, keeping both
@@ -871,12 +937,35 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
 fn detail_lines(
     c: &Candidate,
     adding: Option<&Adding>,
+    refused: Option<&rules::Finding>,
     values: &[String; 5],
     t: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
     let clean = |s: &str| crate::text::neutralise(s).into_owned();
     let mut out = Vec::new();
+    if let Some(f) = refused {
+        // The backend's words, each of its lines a line here (wrapped, indented under
+        // the first).
+        let lines = f
+            .message
+            .split(['\n', '\r'])
+            .filter(|l| !l.trim().is_empty());
+        for (k, line) in lines.enumerate() {
+            let style = if k == 0 { t.error() } else { t.base() };
+            for (n, row) in wrap_words(&clean(line.trim()), width.saturating_sub(2))
+                .into_iter()
+                .enumerate()
+            {
+                let head = if k == 0 && n == 0 {
+                    Span::styled(format!("{} ", t.sym.bad), t.error())
+                } else {
+                    Span::raw("  ")
+                };
+                out.push(Line::from(vec![head, Span::styled(row, style)]));
+            }
+        }
+    }
     let mut add = |prefix: &str, prefix_style: Style, text: &str, style: Style| {
         let rows = wrap_words(&format!("{prefix}{}", clean(text)), width);
         for (k, r) in rows.into_iter().enumerate() {
@@ -891,9 +980,23 @@ fn detail_lines(
             }
         }
     };
+    if refused.is_some_and(|f| {
+        matches!(
+            f.rule,
+            rules::RuleKind::ScenarioGroup | rules::RuleKind::RegistrationStatus
+        )
+    }) {
+        add(
+            "Fix: ",
+            t.key(),
+            "r registers it again with the group the formation type needs; the row is read again once it is connected.",
+            t.base(),
+        );
+    }
     let member_of = adding
         .filter(|a| c.selected && a.is_member(&c.id))
         .map(|a| a.name.as_str());
+    let decides = c.director_decides.as_ref();
     match (c.selected, c.selectable) {
         _ if let Some(formation) = member_of => add(
             "",
@@ -909,6 +1012,21 @@ fn detail_lines(
             Style::default(),
             &format!("{} Selected. Space removes it.", t.sym.ok),
             t.selected(),
+        ),
+        (false, true) if refused.is_some() => add(
+            "",
+            Style::default(),
+            "Space adds it again; the Director refused it at the last create (above).",
+            t.base(),
+        ),
+        (false, true) if decides.is_some() => add(
+            "",
+            Style::default(),
+            &format!(
+                "{} The Director decides: Space adds it, and the Director checks it when it is assigned.",
+                t.sym.maybe
+            ),
+            t.warning(),
         ),
         (false, true) => add(
             "",
@@ -932,6 +1050,21 @@ fn detail_lines(
                     add("Fix: ", t.key(), fix, t.base());
                 }
             }
+        }
+    }
+    // Once it has refused, the Director has decided: its words are above.
+    if let Some(d) = decides.filter(|_| c.selectable && refused.is_none()) {
+        if c.selected {
+            add(
+                "",
+                Style::default(),
+                &format!("{} The Director decides at create:", t.sym.maybe),
+                t.warning(),
+            );
+        }
+        add("", Style::default(), &d.message, t.base());
+        if let Some(fix) = &d.fix {
+            add("To know first: ", t.key(), fix, t.base());
         }
     }
     let [_, _, status, groups, formations] = values;
