@@ -42,9 +42,9 @@ pub struct Cached {
 }
 
 impl Cached {
-    /// "as of 14:02 UTC", or with the date when it is not from today.
-    pub fn as_of(&self, now: SystemTime) -> String {
-        as_of(self.read_at, now)
+    /// "14:02 UTC", or with the date when it is not from today.
+    pub fn when(&self, now: SystemTime) -> String {
+        when(self.read_at, now)
     }
 }
 
@@ -133,7 +133,8 @@ impl Cache {
             path: self.path.clone(),
             problem,
         };
-        let file: FileIn<'_> = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+        let file: FileIn<'_> =
+            serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
         if file.format != FORMAT {
             return Err(invalid(format!("format {} is not {FORMAT}", file.format)));
         }
@@ -245,20 +246,23 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-/// "as of 14:02 UTC" on the same day, "as of 2026-12-03 14:02 UTC" before.
-fn as_of(read_at: SystemTime, now: SystemTime) -> String {
-    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+/// "14:02 UTC" on the same day, "2026-12-03 14:02 UTC" before.
+fn when(read_at: SystemTime, now: SystemTime) -> String {
+    let secs = |t: SystemTime| {
+        t.duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
     let (then, today) = (secs(read_at), secs(now));
-    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(i64::try_from(then).unwrap_or(0))
-    else {
-        return "as of an unknown time".into();
+    let Ok(at) = time::OffsetDateTime::from_unix_timestamp(i64::try_from(then).unwrap_or(0)) else {
+        return "an unknown time".into();
     };
     let clock = format!("{:02}:{:02} UTC", at.hour(), at.minute());
     if then / 86_400 == today / 86_400 {
-        format!("as of {clock}")
+        clock
     } else {
         format!(
-            "as of {}-{:02}-{:02} {clock}",
+            "{}-{:02}-{:02} {clock}",
             at.year(),
             u8::from(at.month()),
             at.day()

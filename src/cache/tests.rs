@@ -40,7 +40,10 @@ fn each_director_and_tenant_has_its_own_file_named_without_the_tenant() {
     let b = Cache::in_dir(dir.path(), &other_tenant).unwrap();
     assert_ne!(a.path(), b.path());
     let name = a.path().file_name().unwrap().to_string_lossy().into_owned();
-    assert!(!name.contains("t-1") && !name.contains("director"), "{name}");
+    assert!(
+        !name.contains("t-1") && !name.contains("director"),
+        "{name}"
+    );
 }
 
 #[test]
@@ -50,7 +53,9 @@ fn what_is_written_is_read_back_with_its_time() {
     assert!(cache.read(&catalog()).unwrap().is_none(), "nothing yet");
     let landscape = demo();
     let at = UNIX_EPOCH + Duration::from_secs(1_796_393_520); // 2026-12-04 14:12 UTC
-    cache.write(&landscape, "the Director at director.example", at).unwrap();
+    cache
+        .write(&landscape, "the Director at director.example", at)
+        .unwrap();
     let back = cache.read(&catalog()).unwrap().unwrap();
     assert_eq!(back.read_at, at);
     assert_eq!(back.landscape.systems, landscape.systems);
@@ -76,7 +81,10 @@ fn a_cache_file_others_can_read_is_not_used() {
     cache.write(&demo(), "x", SystemTime::now()).unwrap();
     std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = cache.read(&catalog()).unwrap_err();
-    assert!(matches!(err, CacheError::NotPrivate { mode: 0o644, .. }), "{err}");
+    assert!(
+        matches!(err, CacheError::NotPrivate { mode: 0o644, .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -108,11 +116,11 @@ fn another_format_is_not_read() {
 }
 
 #[test]
-fn as_of_names_the_time_and_the_day_when_it_is_not_today() {
+fn when_names_the_time_and_the_day_when_it_is_not_today() {
     let at = UNIX_EPOCH + Duration::from_secs(1_796_393_520); // 2026-12-04 14:12 UTC
-    assert_eq!(as_of(at, at + Duration::from_secs(600)), "as of 14:12 UTC");
+    assert_eq!(when(at, at + Duration::from_secs(600)), "14:12 UTC");
     assert_eq!(
-        as_of(at, at + Duration::from_secs(86_400)),
-        "as of 2026-12-04 14:12 UTC"
+        when(at, at + Duration::from_secs(86_400)),
+        "2026-12-04 14:12 UTC"
     );
 }

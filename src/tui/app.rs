@@ -71,6 +71,9 @@ pub struct Data {
     pub adding: Option<super::adding::Adding>,
     /// How the user named this landscape on the command line, for advice they can paste.
     pub source_flags: String,
+    /// When the landscape shown was read ("14:02 UTC") while it is the cached one (`crate::cache`) and
+    /// the fresh read is still on its way: nothing is created or changed until it is in.
+    pub cached: Option<String>,
 }
 
 impl Data {
@@ -86,6 +89,7 @@ impl Data {
             availability: OnceCell::new(),
             adding: None,
             source_flags: String::new(),
+            cached: None,
         }
     }
 
@@ -100,7 +104,7 @@ impl Data {
 
     /// Rebuilds the checker and the search text from the plan: O(systems), after the type
     /// or the landscape changed.
-    fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         let checker = Checker::new(&self.plan.type_id, &self.landscape, &self.ctx.catalog);
         self.install(checker);
     }
@@ -277,6 +281,9 @@ pub enum Msg {
     /// The spinner's beat while work is in flight.
     Tick,
     Loaded(Result<Box<Landscape>, Failure>),
+    /// The last landscape read from this Director (`crate::cache`), shown until the fresh
+    /// one is in; with when it was read ("14:02 UTC").
+    Cached(Box<Landscape>, String),
     /// The backend's own rules (a Director's formation templates) laid over the catalog,
     /// with a note for each difference.
     Rules(Box<Catalog>, Vec<String>),
@@ -591,6 +598,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Register(m) => super::register::on_msg(model, m),
         Msg::Loaded(result) => on_loaded(model, result),
+        Msg::Cached(landscape, when) => on_cached(model, *landscape, when),
         Msg::ConfirmShown => {
             if model.confirmation_pending() {
                 model.overlay = Some(Overlay::ConfirmCreate { shown: true });
@@ -646,9 +654,73 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
 }
 
+/// The cached landscape arrives before the fresh one: the wizard opens on it, marked as of
+/// when it was read. When the fresh one came first (a quick Director) it is dropped.
+fn on_cached(model: &mut Model, landscape: Landscape, when: String) -> Vec<Cmd> {
+    if model.load.loaded {
+        return Vec::new();
+    }
+    let cmds = on_loaded(model, Ok(Box::new(landscape)));
+    model.data.cached = Some(when);
+    cmds
+}
+
+/// The fresh landscape replaces the cached one shown so far: the choices that still exist
+/// are kept, and one line says what changed since the cache was written.
+fn replace_cached(model: &mut Model, landscape: Landscape) -> Vec<Cmd> {
+    let when = model.data.cached.take().unwrap_or_default();
+    let changed = crate::changes::summary(&model.data.landscape, &landscape);
+    let catalog = model.data.ctx.catalog.clone();
+    refresh_screens(&mut model.screens, &landscape, &catalog);
+    // Choices of systems the fresh landscape no longer has are dropped, and said.
+    let (kept, dropped): (Vec<String>, Vec<String>) = std::mem::take(&mut model.data.plan.systems)
+        .into_iter()
+        .partition(|id| landscape.system(id).is_some());
+    model.data.plan.systems = kept;
+    model.data.set_landscape(landscape);
+    model.data.reevaluate();
+    let mut line = if changed.is_empty() {
+        format!(
+            "Fresh from {}: nothing changed since {when}.",
+            source_word(model)
+        )
+    } else {
+        format!(
+            "Fresh from {}: {} since {when}.",
+            source_word(model),
+            changed.join(", ")
+        )
+    };
+    if !dropped.is_empty() {
+        line.push_str(&format!(
+            " No longer chosen, as they are gone: {}.",
+            crate::text::neutralise(&dropped.join(", "))
+        ));
+    }
+    model.flash = Some(line);
+    Vec::new()
+}
+
+fn source_word(model: &Model) -> &'static str {
+    match model.data.ctx.backend.target() {
+        crate::backend::Target::Director { .. } => "the Director",
+        _ => "the landscape",
+    }
+}
+
 fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<Cmd> {
     let landscape = match result {
+        Ok(l) if model.data.cached.is_some() => return replace_cached(model, *l),
         Ok(l) => l,
+        Err(f) if model.data.cached.is_some() => {
+            // The cached landscape stays on screen, still marked, and nothing can change.
+            model.flash = Some(format!(
+                "Could not read the landscape afresh; what is shown stays as of {}: {}",
+                model.data.cached.as_deref().unwrap_or_default(),
+                crate::text::neutralise(&f.message)
+            ));
+            return Vec::new();
+        }
         Err(f) => {
             if let Step::Create(c) = &mut model.step {
                 c.reload_failed(&f.message);
@@ -1045,12 +1117,20 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
                 model.flash = Some("Create is not available while a rule is broken.".into());
                 return Vec::new();
             }
+            if let Some(wait) = still_cached(&model.data) {
+                model.flash = Some(wait);
+                return Vec::new();
+            }
             model.overlay = Some(Overlay::ConfirmCreate { shown: false });
             Vec::new()
         }
         Outcome::Create => {
             if !model.data.verdict.valid {
                 model.flash = Some("Create is not available while a rule is broken.".into());
+                return Vec::new();
+            }
+            if let Some(wait) = still_cached(&model.data) {
+                model.flash = Some(wait);
                 return Vec::new();
             }
             model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
@@ -1105,7 +1185,7 @@ fn dropped_notice(data: &Data, dropped: &[String]) -> String {
 }
 
 /// Opens step `n` (1 Name … 4 Review) with its state rebuilt from the plan.
-fn goto(model: &mut Model, n: usize) {
+pub(crate) fn goto(model: &mut Model, n: usize) {
     if n == 4 {
         model.editing_from_review = false;
     }
@@ -1270,8 +1350,21 @@ fn push_formation(model: &mut Model, id: &str) {
     }
 }
 
+/// Why nothing may be created or changed yet: the landscape shown is the cached one.
+pub fn still_cached(data: &Data) -> Option<String> {
+    data.cached.as_ref().map(|when| {
+        format!(
+            "The landscape shown is as of {when}; nothing is created or changed until the fresh read is in (refreshing…)."
+        )
+    })
+}
+
 /// Sends a confirmed change to the backend; the screen says so until the answer is in.
 fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
+    if let Some(wait) = still_cached(&model.data) {
+        model.flash = Some(wait);
+        return Vec::new();
+    }
     model.flash = Some(format!(
         "Sending to {}…",
         crate::text::neutralise(&model.data.ctx.source())

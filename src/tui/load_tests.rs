@@ -25,8 +25,8 @@ fn fresh() -> Model {
     m
 }
 
-fn key(m: &mut Model, code: KeyCode) {
-    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+    update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 fn screen(m: &Model) -> String {
@@ -111,5 +111,152 @@ fn the_servers_rules_replace_the_catalogs_and_are_noted() {
         screen(&m).contains("The Director's rules differ."),
         "{}",
         screen(&m)
+    );
+}
+
+// The last landscape, at once (issue 22, point 3): shown marked while the fresh read is on
+// its way, replaced by it, and never the ground of a change.
+
+fn demo(m: &Model) -> Landscape {
+    Landscape::parse(crate::demo::EMBEDDED.as_bytes(), "demo", m.data.catalog()).unwrap()
+}
+
+#[test]
+fn the_cached_landscape_opens_the_steps_at_once_marked_with_its_time() {
+    let mut m = fresh();
+    let cached = demo(&m);
+    update(&mut m, Msg::Cached(Box::new(cached), "14:02 UTC".into()));
+    for c in "TC Cached".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    key(&mut m, KeyCode::Enter);
+    assert!(
+        matches!(m.step, Step::Type(_)),
+        "the Type step opens on the cached landscape"
+    );
+    let shown = screen(&m);
+    assert!(shown.contains("as of 14:02 UTC, refreshing…"), "{shown}");
+}
+
+#[test]
+fn the_fresh_landscape_replaces_the_cached_one_keeps_the_choices_and_says_what_changed() {
+    let mut m = fresh();
+    let cached = demo(&m);
+    update(&mut m, Msg::Cached(Box::new(cached), "14:02 UTC".into()));
+    m.data.plan.type_id = "sap-task-center".into();
+    m.data.plan.add("tc-eu");
+    m.data.plan.add("s4-prod");
+    m.data.rebuild();
+    let mut fresh_one = demo(&m);
+    fresh_one.formations.retain(|f| f.id != "f-joule");
+    let fresh_one = Landscape::from_parts(
+        fresh_one.global_account.clone(),
+        fresh_one.user.clone(),
+        fresh_one.systems.clone(),
+        fresh_one.formations.clone(),
+        m.data.catalog(),
+    )
+    .unwrap();
+    update(&mut m, Msg::Loaded(Ok(Box::new(fresh_one))));
+    assert_eq!(m.data.cached, None, "no longer marked");
+    assert!(!screen(&m).contains("refreshing…"));
+    assert_eq!(
+        m.data.plan.systems,
+        vec!["tc-eu", "s4-prod"],
+        "choices kept"
+    );
+    assert!(
+        m.data
+            .landscape
+            .formations
+            .iter()
+            .all(|f| f.id != "f-joule"),
+        "the fresh landscape is the one used"
+    );
+    assert_eq!(
+        m.flash.as_deref(),
+        Some("Fresh from the landscape: 1 formation deleted since 14:02 UTC.")
+    );
+}
+
+#[test]
+fn a_cache_read_after_the_fresh_landscape_is_dropped() {
+    let mut m = fresh();
+    let fresh_one = demo(&m);
+    update(&mut m, Msg::Loaded(Ok(Box::new(fresh_one))));
+    let mut old = demo(&m);
+    old.systems.clear();
+    old.formations.clear();
+    update(&mut m, Msg::Cached(Box::new(old), "14:02 UTC".into()));
+    assert_eq!(m.data.cached, None);
+    assert!(!m.data.landscape.systems.is_empty(), "the fresh one stays");
+}
+
+#[test]
+fn nothing_is_created_on_the_cached_landscape() {
+    let mut m = fresh();
+    let cached = demo(&m);
+    update(&mut m, Msg::Cached(Box::new(cached), "14:02 UTC".into()));
+    for c in "TC Cached".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    m.data.plan.type_id = "sap-task-center".into();
+    m.data.plan.add("tc-eu");
+    m.data.plan.add("s4-prod");
+    m.data.rebuild();
+    assert!(m.data.verdict.valid, "{:?}", m.data.verdict.violations);
+    crate::tui::app::goto(&mut m, 4);
+    assert!(matches!(m.step, Step::Review(_)));
+    let shown = screen(&m);
+    assert!(
+        shown.contains("Create (waiting for the fresh read)"),
+        "{shown}"
+    );
+    let cmds = key(&mut m, KeyCode::Char('c'));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Create(_))) && m.overlay.is_none(),
+        "no confirmation, no create: {cmds:?}"
+    );
+    assert!(
+        m.flash
+            .as_deref()
+            .is_some_and(|f| f.contains("nothing is created or changed until the fresh read")),
+        "{:?}",
+        m.flash
+    );
+    // Once the fresh landscape is in, Create is offered again.
+    let fresh_one = demo(&m);
+    update(&mut m, Msg::Loaded(Ok(Box::new(fresh_one))));
+    key(&mut m, KeyCode::Char('c'));
+    assert!(m.overlay.is_some(), "the confirmation opens on fresh data");
+}
+
+#[test]
+fn no_change_is_sent_from_a_management_screen_on_the_cached_landscape() {
+    let ctx = Context {
+        catalog: Catalog::embedded().unwrap(),
+        backend: Arc::new(LocalBackend::new("remote.json".into(), false)),
+        theme: Theme::new(true, true),
+    };
+    let mut m = Model::manage(ctx, (80, 24));
+    let cached = demo(&m);
+    update(&mut m, Msg::Cached(Box::new(cached), "14:02 UTC".into()));
+    assert!(
+        crate::tui::stack::tests::top(&m) == "formations",
+        "the Formations screen opens on the cached landscape"
+    );
+    key(&mut m, KeyCode::Enter);
+    key(&mut m, KeyCode::Char('x'));
+    let cmds = key(&mut m, KeyCode::Char('y'));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Change(_))),
+        "{cmds:?}"
+    );
+    assert!(
+        m.flash
+            .as_deref()
+            .is_some_and(|f| f.contains("as of 14:02 UTC")),
+        "{:?}",
+        m.flash
     );
 }

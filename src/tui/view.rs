@@ -162,6 +162,13 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
     if model.data.ctx.backend.is_demo() {
         spans.push(Span::styled(" DEMO ", t.demo()));
     }
+    if let Some(when) = &model.data.cached {
+        // Before the target, so that a long path is cut and this never is.
+        spans.push(Span::styled(
+            format!(" as of {when}, refreshing… "),
+            t.warning(),
+        ));
+    }
     let used: usize = spans.iter().map(Span::width).sum();
     let target = super::target::short(&model.data, t.sym.bullet);
     let room = width.saturating_sub(used + 1);
