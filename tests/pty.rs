@@ -953,3 +953,60 @@ fn a_second_start_shows_the_last_landscape_at_once_and_then_the_fresh_one() {
     );
     assert!(cached_files().is_empty(), "--no-cache keeps none");
 }
+
+/// Issue 22, point 2: against a far Director with small pages (the sandbox with 300 ms per
+/// call and 10 systems a page), the wizard shows the first pages' systems, marked with how
+/// many are in, before the last page has arrived.
+#[test]
+fn rows_appear_before_the_last_page_of_a_far_director() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = common::write_landscape(dir.path(), &common::landscape(57));
+    let sandbox = rt.block_on(common::start(&path, |c| {
+        c.rates.latency = Duration::from_millis(300);
+        c.max_page = 10;
+    }));
+    let token = common::token_file(dir.path());
+    let url = sandbox.url();
+    let config = dir.path().join("config");
+    let mut app = App::start_with(
+        &[
+            "--director",
+            &url,
+            "--tenant",
+            "tenant-1",
+            "--token-file",
+            token.to_str().unwrap(),
+            "--name",
+            "TC Pages",
+            "--no-cache",
+        ],
+        dir.path(),
+        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
+    );
+    app.wait_for("Name the formation");
+    app.send("\r");
+    // 60 systems in 6 pages of 300 ms each: the Type step opens on the first of them.
+    app.wait_for("Choose the formation type");
+    let early = app.screen();
+    assert!(
+        early.contains(" of 60…"),
+        "the header says how many of the 60 are in:\n{early}"
+    );
+    app.send("\r");
+    app.wait_for("Task Center 0");
+    // Then every page is in and the mark goes.
+    let end = Instant::now() + DEADLINE;
+    while app.screen().contains(" of 60…") {
+        assert!(Instant::now() < end, "{}", app.screen());
+        app.pump(Duration::from_millis(50));
+    }
+    app.send("q");
+    app.wait_for("Quit without creating");
+    app.send("y");
+    assert_eq!(app.wait_exit(), 130);
+}

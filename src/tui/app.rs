@@ -71,6 +71,9 @@ pub struct Data {
     pub adding: Option<super::adding::Adding>,
     /// How the user named this landscape on the command line, for advice they can paste.
     pub source_flags: String,
+    /// How many systems of how many are in, while a Director's pages still arrive: the
+    /// steps show them, the verdicts are not final and nothing is created until all are.
+    pub partial: Option<(usize, usize)>,
     /// When the landscape shown was read ("14:02 UTC") while it is the cached one (`crate::cache`) and
     /// the fresh read is still on its way: nothing is created or changed until it is in.
     pub cached: Option<String>,
@@ -90,6 +93,7 @@ impl Data {
             adding: None,
             source_flags: String::new(),
             cached: None,
+            partial: None,
         }
     }
 
@@ -375,6 +379,8 @@ pub struct Model {
 #[derive(Debug, Clone, Default)]
 pub struct LoadState {
     pub loaded: bool,
+    /// The systems of the pages in so far (a Director's load, before the last page).
+    pub rows: Vec<crate::landscape::System>,
     pub progress: Option<(usize, usize)>,
     pub waiting_for: Option<usize>,
 }
@@ -639,6 +645,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }) if model.managing() && model.changes_in_flight > 0 && !model.refreshing => {
             refresh_now(model)
         }
+        Msg::Progress(BackendEvent::Rows { batch, total })
+            if !model.load.loaded && model.data.cached.is_none() =>
+        {
+            on_rows(model, batch, total)
+        }
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
@@ -708,7 +719,52 @@ fn source_word(model: &Model) -> &'static str {
     }
 }
 
+/// A page of systems arrived before the rest: the steps open on what is in, marked with how
+/// much, keeping the highlighted row, the filter and the choices as more arrive.
+fn on_rows(model: &mut Model, batch: Vec<crate::landscape::System>, total: usize) -> Vec<Cmd> {
+    model.load.rows.extend(batch);
+    let read = model.load.rows.len();
+    // Formations come with the last page; until then the systems alone.
+    let Ok(landscape) = Landscape::from_parts(
+        None,
+        None,
+        model.load.rows.clone(),
+        Vec::new(),
+        model.data.catalog(),
+    ) else {
+        // A page the checks refuse (a repeated id): the whole read will say so.
+        return Vec::new();
+    };
+    model.data.partial = Some((read, total.max(read)));
+    replace_landscape(model, landscape);
+    if let Some(n) = model.load.waiting_for.take() {
+        goto(model, n);
+    }
+    Vec::new()
+}
+
+/// A new landscape under the open step, the Systems step's highlight kept on its system.
+fn replace_landscape(model: &mut Model, landscape: Landscape) {
+    let was_on = match &model.step {
+        Step::Systems(s) => s.highlighted(&model.data).map(|c| c.id),
+        _ => None,
+    };
+    model.data.set_landscape(landscape);
+    model.data.reevaluate();
+    match &mut model.step {
+        Step::Systems(s) => s.landscape_changed(&model.data, was_on.as_deref()),
+        Step::Type(s) => {
+            let at = s.highlight;
+            *s = ftype::TypeStep::new(&model.data);
+            s.highlight = at;
+        }
+        _ => {}
+    }
+}
+
 fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<Cmd> {
+    let was_partial = model.data.partial.take().is_some();
+    model.load.rows = Vec::new();
     let landscape = match result {
         Ok(l) if model.data.cached.is_some() => return replace_cached(model, *l),
         Ok(l) => l,
@@ -739,7 +795,7 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         model.data.set_landscape(*landscape);
         return Vec::new();
     }
-    model.data.set_landscape(*landscape);
+    replace_landscape(model, *landscape);
     model.load.loaded = true;
     apply_prefill(model);
     model.data.reevaluate();
@@ -753,8 +809,10 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         model.screens.push(Screen::Formations(screen));
         return ensure_poll(model);
     }
-    // A first-time setup that cannot succeed yet starts with what is missing and its fix.
-    if !model.manage && model.data.adding.is_none() {
+    // A first-time setup that cannot succeed yet starts with what is missing and its fix
+    // (not over a step the user already works in on the first pages).
+    let at_start = !was_partial || matches!(model.step, Step::Name(_));
+    if !model.manage && model.data.adding.is_none() && at_start {
         let checklist = prerequisites(model);
         if checklist.blocked() {
             model.screens.push(Screen::Prerequisites(checklist));
@@ -1189,7 +1247,7 @@ pub(crate) fn goto(model: &mut Model, n: usize) {
     if n == 4 {
         model.editing_from_review = false;
     }
-    if n >= 2 && !model.load.loaded {
+    if n >= 2 && !model.load.loaded && model.data.partial.is_none() {
         model.load.waiting_for = Some(n);
         model.step = Step::Loading;
         return;
@@ -1352,11 +1410,31 @@ fn push_formation(model: &mut Model, id: &str) {
 
 /// Why nothing may be created or changed yet: the landscape shown is the cached one.
 pub fn still_cached(data: &Data) -> Option<String> {
+    if let Some((read, total)) = data.partial {
+        return Some(format!(
+            "Still loading ({} of {} systems read): the verdict is final and Create opens when every page is in.",
+            thousands(read),
+            thousands(total)
+        ));
+    }
     data.cached.as_ref().map(|when| {
         format!(
             "The landscape shown is as of {when}; nothing is created or changed until the fresh read is in (refreshing…)."
         )
     })
+}
+
+/// 10000 → "10,000": counts of systems are read at a glance.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Sends a confirmed change to the backend; the screen says so until the answer is in.

@@ -260,3 +260,93 @@ fn no_change_is_sent_from_a_management_screen_on_the_cached_landscape() {
         m.flash
     );
 }
+
+// A remote landscape arrives as it loads (issue 22, point 2).
+
+#[test]
+fn rows_show_from_the_first_page_keep_the_cursor_and_create_waits_for_the_last() {
+    let mut m = fresh();
+    for c in "TC Pages".chars() {
+        key(&mut m, KeyCode::Char(c));
+    }
+    key(&mut m, KeyCode::Enter);
+    assert!(matches!(m.step, Step::Loading));
+    let all = demo(&m);
+    let total = all.systems.len();
+    let (first, rest) = all.systems.split_at(total / 2);
+    update(
+        &mut m,
+        Msg::Progress(BackendEvent::Rows {
+            batch: first.to_vec(),
+            total,
+        }),
+    );
+    assert!(
+        matches!(m.step, Step::Type(_)),
+        "the Type step opens on the first page"
+    );
+    let shown = screen(&m);
+    let mark = format!("loading {} of {total}…", total / 2);
+    assert!(shown.contains(&mark), "{shown}");
+    m.data.plan.type_id = "sap-task-center".into();
+    m.data.rebuild();
+    crate::tui::app::goto(&mut m, 3);
+    let Step::Systems(s) = &m.step else {
+        panic!("not on the Systems step")
+    };
+    let rows = s.rows(&m.data);
+    assert!(!rows.is_empty(), "rows from the first page");
+    // Highlight the last row of the first page and choose it.
+    let last = rows.len() - 1;
+    for _ in 0..last {
+        key(&mut m, KeyCode::Down);
+    }
+    let on = match &m.step {
+        Step::Systems(s) => s.highlighted(&m.data).map(|c| c.id).unwrap(),
+        _ => unreachable!(),
+    };
+    m.data.plan.add(&on);
+    m.data.rebuild();
+    update(
+        &mut m,
+        Msg::Progress(BackendEvent::Rows {
+            batch: rest.to_vec(),
+            total,
+        }),
+    );
+    let Step::Systems(s) = &m.step else {
+        panic!("still on the Systems step")
+    };
+    assert_eq!(
+        s.highlighted(&m.data).map(|c| c.id).as_deref(),
+        Some(on.as_str()),
+        "the cursor stays on its system as rows arrive"
+    );
+    assert!(m.data.plan.systems.contains(&on), "the choice is kept");
+    // A plan the rules take on the systems in so far.
+    m.data.plan.systems = vec!["tc-eu".into(), "s4-prod".into()];
+    m.data.rebuild();
+    assert!(m.data.verdict.valid, "{:?}", m.data.verdict.violations);
+    crate::tui::app::goto(&mut m, 4);
+    let shown = screen(&m);
+    assert!(shown.contains("Create (waiting for every page)"), "{shown}");
+    key(&mut m, KeyCode::Char('c'));
+    assert!(m.overlay.is_none(), "no create before the last page");
+    assert!(
+        m.flash
+            .as_deref()
+            .is_some_and(|f| f.contains("Still loading")),
+        "{:?}",
+        m.flash
+    );
+    update(&mut m, Msg::Loaded(Ok(Box::new(all))));
+    assert_eq!(m.data.partial, None);
+    assert!(
+        !screen(&m).contains(&format!(" of {total}…")),
+        "{}",
+        screen(&m)
+    );
+    assert!(m.data.plan.systems.contains(&"s4-prod".to_owned()));
+    key(&mut m, KeyCode::Char('c'));
+    assert!(m.overlay.is_some(), "Create opens once every page is in");
+}

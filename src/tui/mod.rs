@@ -372,7 +372,7 @@ async fn event_loop(
     // Creates and changes: never aborted, so that each finishes or undoes what it did.
     let mut changes: JoinSet<Msg> = JoinSet::new();
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-    let progress = Progress::to(progress_tx);
+    let progress = Progress::to(progress_tx).with_rows();
     let mut spinner = tokio::time::interval(Duration::from_millis(120));
     spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     for cmd in model.init() {

@@ -162,6 +162,17 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
     if model.data.ctx.backend.is_demo() {
         spans.push(Span::styled(" DEMO ", t.demo()));
     }
+    if let Some((read, total)) = model.data.partial {
+        let t = model.data.theme();
+        spans.push(Span::styled(
+            format!(
+                " loading {} of {}… ",
+                super::app::thousands(read),
+                super::app::thousands(total)
+            ),
+            t.warning(),
+        ));
+    }
     if let Some(when) = &model.data.cached {
         // Before the target, so that a long path is cut and this never is.
         spans.push(Span::styled(

@@ -104,7 +104,7 @@ impl DirectorBackend {
         name: &'static str,
         build: impl Fn(q::PageVars) -> cynic::Operation<T, q::PageVars>,
         split: impl Fn(T) -> (Vec<P>, q::PageInfo, i32),
-        mut on_page: impl FnMut(usize, usize),
+        mut on_page: impl FnMut(usize, usize, usize, &[P]),
     ) -> Result<Vec<P>, BackendError>
     where
         T: serde::de::DeserializeOwned,
@@ -126,8 +126,8 @@ impl DirectorBackend {
                     self.failed(&format!("reading {name} from {}", self.client.url()), &e)
                 })?;
             let (mut got, info, total) = split(data);
+            on_page(page, items.len() + got.len(), total.max(0) as usize, &got);
             items.append(&mut got);
-            on_page(page, items.len());
             if !info.has_next_page {
                 break;
             }
@@ -236,7 +236,7 @@ impl DirectorBackend {
                         let p = d.formation_templates;
                         (p.data, p.page_info, p.total_count)
                     },
-                    |_, _| {},
+                    |_, _, _, _| {},
                 )
             })
             .await
@@ -461,7 +461,15 @@ impl Backend for DirectorBackend {
                 let p = d.applications;
                 (p.data, p.page_info, p.total_count)
             },
-            |pages, systems| progress.emit(BackendEvent::Loading { pages, systems }),
+            |pages, systems, total, batch: &[q::Application]| {
+                if progress.wants_rows() {
+                    progress.emit(BackendEvent::Rows {
+                        batch: batch.iter().map(|a| convert::system(a, catalog)).collect(),
+                        total,
+                    });
+                }
+                progress.emit(BackendEvent::Loading { pages, systems });
+            },
         );
         let formations = self.pages(
             "formations",
@@ -470,7 +478,7 @@ impl Backend for DirectorBackend {
                 let p = d.formations;
                 (p.data, p.page_info, p.total_count)
             },
-            |_, _| {},
+            |_, _, _, _| {},
         );
         let (templates, apps, formations) = tokio::try_join!(templates, applications, formations)?;
         let template_names: HashMap<String, String> = templates

@@ -176,16 +176,18 @@ impl ReviewStep {
         let t = data.theme();
         let mut spans = Vec::new();
         for (i, label) in ACTIONS.iter().enumerate() {
-            let waiting = i == 0 && data.cached.is_some();
+            let waiting = i == 0 && (data.cached.is_some() || data.partial.is_some());
             let disabled = i == 0 && !data.verdict.valid || waiting;
             let focused = self.focus == Some(i);
             let pointer = if focused { t.sym.pointer } else { " " };
             let text = if waiting && data.verdict.valid {
                 // The verdict is on the cached landscape; the fresh one may differ.
-                format!(
-                    "{pointer}{} Create (waiting for the fresh read)",
-                    t.sym.disabled
-                )
+                let wait = if data.partial.is_some() {
+                    "waiting for every page"
+                } else {
+                    "waiting for the fresh read"
+                };
+                format!("{pointer}{} Create ({wait})", t.sym.disabled)
             } else if disabled {
                 format!("{pointer}{} Create (fix first)", t.sym.disabled)
             } else {

@@ -280,6 +280,32 @@ impl SystemsStep {
         self.rechoose(data);
     }
 
+    /// The landscape under the step was replaced (more pages arrived, the fresh read came
+    /// in): the filter is applied anew, and the highlight stays on the system it was on.
+    pub fn landscape_changed(&mut self, data: &Data, was_on: Option<&str>) {
+        self.matches = Filter::new(&data.search);
+        self.excluded = None;
+        self.excluded_matches = Filter::default();
+        self.refilter(data);
+        let Some(id) = was_on else {
+            return;
+        };
+        let Some(i) = data
+            .landscape
+            .position(id)
+            .and_then(|pos| data.checker.as_ref()?.index_of(pos))
+        else {
+            return;
+        };
+        if let Some(at) = self
+            .shown_rows()
+            .iter()
+            .position(|&d| data.table.order.get(d) == Some(&i))
+        {
+            self.highlight = at;
+        }
+    }
+
     /// Builds the excluded systems' list and search text: O(systems), once per visit.
     fn ensure_excluded(&mut self, data: &Data) {
         if self.excluded.is_some() {
