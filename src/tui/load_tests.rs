@@ -350,3 +350,13 @@ fn rows_show_from_the_first_page_keep_the_cursor_and_create_waits_for_the_last()
     key(&mut m, KeyCode::Char('c'));
     assert!(m.overlay.is_some(), "Create opens once every page is in");
 }
+
+#[test]
+fn counts_are_grouped_by_thousands() {
+    use crate::tui::app::thousands;
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(2800), "2,800");
+    assert_eq!(thousands(100_000), "100,000");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+}
