@@ -465,6 +465,11 @@ pub struct WizardArgs {
     /// Enable mouse support.
     #[arg(long)]
     pub mouse: bool,
+    /// Do not show the last landscape read from this Director while the fresh one loads,
+    /// and do not keep it (the cache is private, under $XDG_CACHE_HOME/formation-wizard/).
+    /// Set FORMATION_WIZARD_NO_CACHE=1 to make this the default.
+    #[arg(long, global = true, env = "FORMATION_WIZARD_NO_CACHE")]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 //! Data flows one way: landscape → model → rules → verdicts → screen / JSON / create.
 
 pub mod backend;
+pub mod cache;
 pub mod catalog;
 pub mod changes;
 pub mod cli;

@@ -44,6 +44,10 @@ impl App {
         cmd.env("FORMATION_WIZARD_DATA_DIR", data_dir);
         cmd.env("XDG_CONFIG_HOME", data_dir);
         cmd.env_remove("FORMATION_WIZARD_PROFILE");
+        // A Director's landscape is cached (issue 22): never in the real user's cache.
+        cmd.env("XDG_CACHE_HOME", data_dir.join("cache"));
+        cmd.env_remove("FORMATION_WIZARD_CACHE_DIR");
+        cmd.env_remove("FORMATION_WIZARD_NO_CACHE");
         cmd.env("LANG", "C.UTF-8");
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("LC_ALL");
@@ -978,4 +982,140 @@ fn a_blocking_prerequisite_opens_the_checklist_first_and_esc_goes_on_to_the_wiza
     app.send("\x03");
     assert_eq!(app.wait_exit(), 130);
     app.assert_terminal_restored();
+}
+
+/// Issue 22, point 3, end to end against a far Director (the sandbox with 1 s per call): the
+/// first start keeps the landscape in a private cache; the second shows it at once, marked
+/// with its time, and then the fresh one; `--no-cache` neither shows nor keeps it.
+#[test]
+fn a_second_start_shows_the_last_landscape_at_once_and_then_the_fresh_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = common::write_landscape(dir.path(), &common::landscape(3));
+    let sandbox = rt.block_on(common::start(&path, |c| {
+        c.rates.latency = Duration::from_millis(1000);
+    }));
+    let token = common::token_file(dir.path());
+    let url = sandbox.url();
+    let config = dir.path().join("config");
+    let env = [("XDG_CONFIG_HOME", config.to_str().unwrap())];
+    let token_arg = token.to_str().unwrap();
+    let source = [
+        "manage",
+        "--director",
+        &url,
+        "--tenant",
+        "tenant-1",
+        "--token-file",
+        token_arg,
+    ];
+    let cache_dir = dir.path().join("cache").join("formation-wizard");
+    let cached_files = || -> Vec<PathBuf> {
+        std::fs::read_dir(&cache_dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+
+    let mut first = App::start_with(&source, dir.path(), &env);
+    first.wait_for("TC Zero");
+    assert!(!first.screen().contains("refreshing"), "{}", first.screen());
+    first.send("q");
+    assert_eq!(first.wait_exit(), 0);
+    let files = cached_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&files[0]), 0o600);
+    assert_eq!(mode(&cache_dir), 0o700);
+    let kept = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(kept.contains("TC Zero"));
+    assert!(!kept.contains(common::TOKEN), "no credential in the cache");
+
+    // The mark goes when the fresh landscape is in, so seeing it proves the cached one
+    // was shown first.
+    let mut second = App::start_with(&source, dir.path(), &env);
+    second.wait_for("refreshing…");
+    assert!(second.screen().contains("TC Zero"), "{}", second.screen());
+    second.wait_for("Fresh from the Director: nothing changed since");
+    assert!(
+        !second.screen().contains("refreshing…"),
+        "{}",
+        second.screen()
+    );
+    second.send("q");
+    assert_eq!(second.wait_exit(), 0);
+
+    std::fs::remove_file(&files[0]).unwrap();
+    let mut args = source.to_vec();
+    args.push("--no-cache");
+    let mut third = App::start_with(&args, dir.path(), &env);
+    third.wait_for("TC Zero");
+    third.send("q");
+    assert_eq!(third.wait_exit(), 0);
+    assert!(
+        !String::from_utf8_lossy(&third.raw).contains("refreshing"),
+        "--no-cache shows no cached landscape"
+    );
+    assert!(cached_files().is_empty(), "--no-cache keeps none");
+}
+
+/// Issue 22, point 2: against a far Director with small pages (the sandbox with 300 ms per
+/// call and 10 systems a page), the wizard shows the first pages' systems, marked with how
+/// many are in, before the last page has arrived.
+#[test]
+fn rows_appear_before_the_last_page_of_a_far_director() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let path = common::write_landscape(dir.path(), &common::landscape(57));
+    let sandbox = rt.block_on(common::start(&path, |c| {
+        c.rates.latency = Duration::from_millis(300);
+        c.max_page = 10;
+    }));
+    let token = common::token_file(dir.path());
+    let url = sandbox.url();
+    let config = dir.path().join("config");
+    let mut app = App::start_with(
+        &[
+            "--director",
+            &url,
+            "--tenant",
+            "tenant-1",
+            "--token-file",
+            token.to_str().unwrap(),
+            "--name",
+            "TC Pages",
+            "--no-cache",
+        ],
+        dir.path(),
+        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
+    );
+    app.wait_for("Name the formation");
+    app.send("\r");
+    // 60 systems in 6 pages of 300 ms each: the Type step opens on the first of them.
+    app.wait_for("Choose the formation type");
+    let early = app.screen();
+    assert!(
+        early.contains(" of 60…"),
+        "the header says how many of the 60 are in:\n{early}"
+    );
+    app.send("\r");
+    app.wait_for("Task Center 0");
+    // Then every page is in and the mark goes.
+    let end = Instant::now() + DEADLINE;
+    while app.screen().contains(" of 60…") {
+        assert!(Instant::now() < end, "{}", app.screen());
+        app.pump(Duration::from_millis(50));
+    }
+    app.send("q");
+    app.wait_for("Quit without creating");
+    app.send("y");
+    assert_eq!(app.wait_exit(), 130);
 }

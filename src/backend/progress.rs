@@ -24,10 +24,16 @@ pub enum CallState {
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum BackendEvent {
     /// Loading a landscape: pages fetched and systems read so far.
     Loading { pages: usize, systems: usize },
+    /// The systems of one page as it arrives, and how many the Director says there are in
+    /// all: the wizard shows rows before the last page is in (issue 22, point 2).
+    Rows {
+        batch: Vec<crate::landscape::System>,
+        total: usize,
+    },
     /// One backend call, identified by `step` (0, 1, 2, … in the order they are made).
     Call {
         step: usize,
@@ -49,19 +55,37 @@ pub type CallReport<'a> = Option<(&'a Progress, usize, &'a str)>;
 
 /// Where progress goes; `Progress::none()` discards it.
 #[derive(Debug, Clone, Default)]
-pub struct Progress(Option<UnboundedSender<BackendEvent>>);
+pub struct Progress {
+    sender: Option<UnboundedSender<BackendEvent>>,
+    /// Whether the receiver shows rows as they load (`BackendEvent::Rows`): only the
+    /// TUI does, and a backend spends nothing on them for anyone else.
+    rows: bool,
+}
 
 impl Progress {
     pub fn none() -> Self {
-        Progress(None)
+        Progress::default()
     }
 
     pub fn to(sender: UnboundedSender<BackendEvent>) -> Self {
-        Progress(Some(sender))
+        Progress {
+            sender: Some(sender),
+            rows: false,
+        }
+    }
+
+    /// Progress that also takes each page's systems as they arrive.
+    pub fn with_rows(mut self) -> Self {
+        self.rows = self.sender.is_some();
+        self
+    }
+
+    pub fn wants_rows(&self) -> bool {
+        self.rows
     }
 
     pub fn emit(&self, event: BackendEvent) {
-        if let Some(tx) = &self.0 {
+        if let Some(tx) = &self.sender {
             // A receiver that went away (the UI quit) is not the work's problem.
             let _ = tx.send(event);
         }

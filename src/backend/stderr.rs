@@ -170,6 +170,7 @@ fn line(event: &BackendEvent) -> Option<String> {
         BackendEvent::Loading { pages, systems } => Some(format!(
             "Loading the landscape: {systems} systems ({pages} pages)…"
         )),
+        BackendEvent::Rows { .. } => None,
         BackendEvent::Assignments {
             systems, elapsed, ..
         } => {

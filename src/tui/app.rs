@@ -75,6 +75,12 @@ pub struct Data {
     /// (a registration the credentials cannot read): kept on the rows it names, and in the
     /// verdict while the plan is the one refused.
     pub refusal: Option<ServerRefusal>,
+    /// How many systems of how many are in, while a Director's pages still arrive: the
+    /// steps show them, the verdicts are not final and nothing is created until all are.
+    pub partial: Option<(usize, usize)>,
+    /// When the landscape shown was read ("14:02 UTC") while it is the cached one (`crate::cache`) and
+    /// the fresh read is still on its way: nothing is created or changed until it is in.
+    pub cached: Option<String>,
 }
 
 /// The backend's refusal of a plan, in its own words (line breaks kept).
@@ -115,6 +121,8 @@ impl Data {
             adding: None,
             source_flags: String::new(),
             refusal: None,
+            cached: None,
+            partial: None,
         }
     }
 
@@ -206,7 +214,7 @@ impl Data {
 
     /// Rebuilds the checker and the search text from the plan: O(systems), after the type
     /// or the landscape changed.
-    fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         let checker = Checker::new(&self.plan.type_id, &self.landscape, &self.ctx.catalog);
         self.install(checker);
     }
@@ -383,6 +391,9 @@ pub enum Msg {
     /// The spinner's beat while work is in flight.
     Tick,
     Loaded(Result<Box<Landscape>, Failure>),
+    /// The last landscape read from this Director (`crate::cache`), shown until the fresh
+    /// one is in; with when it was read ("14:02 UTC").
+    Cached(Box<Landscape>, String),
     /// The backend's own rules (a Director's formation templates) laid over the catalog,
     /// with a note for each difference.
     Rules(Box<Catalog>, Vec<String>),
@@ -477,6 +488,8 @@ pub struct Model {
 #[derive(Debug, Clone, Default)]
 pub struct LoadState {
     pub loaded: bool,
+    /// The systems of the pages in so far (a Director's load, before the last page).
+    pub rows: Vec<crate::landscape::System>,
     pub progress: Option<(usize, usize)>,
     pub waiting_for: Option<usize>,
 }
@@ -704,6 +717,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Register(m) => super::register::on_msg(model, m),
         Msg::Loaded(result) => on_loaded(model, result),
+        Msg::Cached(landscape, when) => on_cached(model, *landscape, when),
         Msg::ConfirmShown => {
             if model.confirmation_pending() {
                 model.overlay = Some(Overlay::ConfirmCreate { shown: true });
@@ -748,6 +762,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }) if model.managing() && model.changes_in_flight > 0 && !model.refreshing => {
             refresh_now(model)
         }
+        Msg::Progress(BackendEvent::Rows { batch, total })
+            if !model.load.loaded && model.data.cached.is_none() =>
+        {
+            on_rows(model, batch, total)
+        }
         Msg::Progress(BackendEvent::Loading { pages, systems }) if !model.load.loaded => {
             model.load.progress = Some((pages, systems));
             Vec::new()
@@ -763,9 +782,118 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
 }
 
+/// The cached landscape arrives before the fresh one: the wizard opens on it, marked as of
+/// when it was read. When the fresh one came first (a quick Director) it is dropped.
+fn on_cached(model: &mut Model, landscape: Landscape, when: String) -> Vec<Cmd> {
+    if model.load.loaded {
+        return Vec::new();
+    }
+    let cmds = on_loaded(model, Ok(Box::new(landscape)));
+    model.data.cached = Some(when);
+    cmds
+}
+
+/// The fresh landscape replaces the cached one shown so far: the choices that still exist
+/// are kept, and one line says what changed since the cache was written.
+fn replace_cached(model: &mut Model, landscape: Landscape) -> Vec<Cmd> {
+    let when = model.data.cached.take().unwrap_or_default();
+    let changed = crate::changes::summary(&model.data.landscape, &landscape);
+    let catalog = model.data.ctx.catalog.clone();
+    refresh_screens(&mut model.screens, &landscape, &catalog);
+    // Choices of systems the fresh landscape no longer has are dropped, and said.
+    let (kept, dropped): (Vec<String>, Vec<String>) = std::mem::take(&mut model.data.plan.systems)
+        .into_iter()
+        .partition(|id| landscape.system(id).is_some());
+    model.data.plan.systems = kept;
+    model.data.set_landscape(landscape);
+    model.data.reevaluate();
+    let mut line = if changed.is_empty() {
+        format!(
+            "Fresh from {}: nothing changed since {when}.",
+            source_word(model)
+        )
+    } else {
+        format!(
+            "Fresh from {}: {} since {when}.",
+            source_word(model),
+            changed.join(", ")
+        )
+    };
+    if !dropped.is_empty() {
+        line.push_str(&format!(
+            " No longer chosen, as they are gone: {}.",
+            crate::text::neutralise(&dropped.join(", "))
+        ));
+    }
+    model.flash = Some(line);
+    Vec::new()
+}
+
+fn source_word(model: &Model) -> &'static str {
+    match model.data.ctx.backend.target() {
+        crate::backend::Target::Director { .. } => "the Director",
+        _ => "the landscape",
+    }
+}
+
+/// A page of systems arrived before the rest: the steps open on what is in, marked with how
+/// much, keeping the highlighted row, the filter and the choices as more arrive.
+fn on_rows(model: &mut Model, batch: Vec<crate::landscape::System>, total: usize) -> Vec<Cmd> {
+    model.load.rows.extend(batch);
+    let read = model.load.rows.len();
+    // Formations come with the last page; until then the systems alone.
+    let Ok(landscape) = Landscape::from_parts(
+        None,
+        None,
+        model.load.rows.clone(),
+        Vec::new(),
+        model.data.catalog(),
+    ) else {
+        // A page the checks refuse (a repeated id): the whole read will say so.
+        return Vec::new();
+    };
+    model.data.partial = Some((read, total.max(read)));
+    replace_landscape(model, landscape);
+    if let Some(n) = model.load.waiting_for.take() {
+        goto(model, n);
+    }
+    Vec::new()
+}
+
+/// A new landscape under the open step, the Systems step's highlight kept on its system.
+fn replace_landscape(model: &mut Model, landscape: Landscape) {
+    let was_on = match &model.step {
+        Step::Systems(s) => s.highlighted(&model.data).map(|c| c.id),
+        _ => None,
+    };
+    model.data.set_landscape(landscape);
+    model.data.reevaluate();
+    match &mut model.step {
+        Step::Systems(s) => s.relaid(&model.data, was_on.as_deref()),
+        Step::Type(s) => {
+            let at = s.highlight;
+            *s = ftype::TypeStep::new(&model.data);
+            s.highlight = at;
+        }
+        _ => {}
+    }
+}
+
 fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<Cmd> {
+    let was_partial = model.data.partial.take().is_some();
+    model.load.rows = Vec::new();
     let landscape = match result {
+        Ok(l) if model.data.cached.is_some() => return replace_cached(model, *l),
         Ok(l) => l,
+        Err(f) if model.data.cached.is_some() => {
+            // The cached landscape stays on screen, still marked, and nothing can change.
+            model.flash = Some(format!(
+                "Could not read the landscape afresh; what is shown stays as of {}: {}",
+                model.data.cached.as_deref().unwrap_or_default(),
+                crate::text::neutralise(&f.message)
+            ));
+            return Vec::new();
+        }
         Err(f) => {
             if let Step::Create(c) = &mut model.step {
                 c.reload_failed(&f.message);
@@ -790,7 +918,7 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         }
         return Vec::new();
     }
-    model.data.set_landscape(*landscape);
+    replace_landscape(model, *landscape);
     model.load.loaded = true;
     apply_prefill(model);
     model.data.reevaluate();
@@ -804,8 +932,10 @@ fn on_loaded(model: &mut Model, result: Result<Box<Landscape>, Failure>) -> Vec<
         model.screens.push(Screen::Formations(screen));
         return ensure_poll(model);
     }
-    // A first-time setup that cannot succeed yet starts with what is missing and its fix.
-    if !model.manage && model.data.adding.is_none() {
+    // A first-time setup that cannot succeed yet starts with what is missing and its fix
+    // (not over a step the user already works in on the first pages).
+    let at_start = !was_partial || matches!(model.step, Step::Name(_));
+    if !model.manage && model.data.adding.is_none() && at_start {
         let checklist = prerequisites(model);
         if checklist.blocked() {
             model.screens.push(Screen::Prerequisites(checklist));
@@ -1178,12 +1308,20 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
                 model.flash = Some("Create is not available while a rule is broken.".into());
                 return Vec::new();
             }
+            if let Some(wait) = still_cached(&model.data) {
+                model.flash = Some(wait);
+                return Vec::new();
+            }
             model.overlay = Some(Overlay::ConfirmCreate { shown: false });
             Vec::new()
         }
         Outcome::Create => {
             if !model.data.verdict.valid {
                 model.flash = Some("Create is not available while a rule is broken.".into());
+                return Vec::new();
+            }
+            if let Some(wait) = still_cached(&model.data) {
+                model.flash = Some(wait);
                 return Vec::new();
             }
             model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
@@ -1238,11 +1376,11 @@ fn dropped_notice(data: &Data, dropped: &[String]) -> String {
 }
 
 /// Opens step `n` (1 Name … 4 Review) with its state rebuilt from the plan.
-fn goto(model: &mut Model, n: usize) {
+pub(crate) fn goto(model: &mut Model, n: usize) {
     if n == 4 {
         model.editing_from_review = false;
     }
-    if n >= 2 && !model.load.loaded {
+    if n >= 2 && !model.load.loaded && model.data.partial.is_none() {
         model.load.waiting_for = Some(n);
         model.step = Step::Loading;
         return;
@@ -1403,8 +1541,41 @@ fn push_formation(model: &mut Model, id: &str) {
     }
 }
 
+/// Why nothing may be created or changed yet: the landscape shown is the cached one.
+pub fn still_cached(data: &Data) -> Option<String> {
+    if let Some((read, total)) = data.partial {
+        return Some(format!(
+            "Still loading ({} of {} systems read): the verdict is final and Create opens when every page is in.",
+            thousands(read),
+            thousands(total)
+        ));
+    }
+    data.cached.as_ref().map(|when| {
+        format!(
+            "The landscape shown is as of {when}; nothing is created or changed until the fresh read is in (refreshing…)."
+        )
+    })
+}
+
+/// 10000 → "10,000": counts of systems are read at a glance.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Sends a confirmed change to the backend; the screen says so until the answer is in.
 fn change(model: &mut Model, change: Change) -> Vec<Cmd> {
+    if let Some(wait) = still_cached(&model.data) {
+        model.flash = Some(wait);
+        return Vec::new();
+    }
     model.flash = Some(format!(
         "Sending to {}…",
         crate::text::neutralise(&model.data.ctx.source())

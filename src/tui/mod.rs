@@ -27,7 +27,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use ratatui::Terminal;
@@ -134,10 +134,17 @@ async fn run_app(
         terminal_error("set up the terminal", &e)
     })?;
     let jobs = spawn_signal_handler(&interrupt);
+    let cache = if args.no_cache {
+        None
+    } else {
+        crate::cache::Cache::for_target(&backend.target())
+    };
     let runtime = Runtime {
         backend,
         interrupt,
         source_flags: model.data.source_flags.clone(),
+        cache,
+        cache_written: Arc::new(Mutex::new(None)),
     };
     let result = event_loop(&mut term, &mut model, &runtime, jobs, args.mouse).await;
     restore();
@@ -345,6 +352,12 @@ struct Runtime {
     /// Shared with every running change, which obeys it.
     interrupt: crate::ops::Interrupt,
     source_flags: String,
+    /// Where the last landscape of this Director is kept; `None` for a file, or with
+    /// `--no-cache`.
+    cache: Option<crate::cache::Cache>,
+    /// When the cache was last written: the management screens read the landscape again
+    /// every few seconds, and a large one is not rewritten each time.
+    cache_written: Arc<Mutex<Option<Instant>>>,
 }
 
 async fn event_loop(
@@ -360,11 +373,15 @@ async fn event_loop(
     // Creates and changes: never aborted, so that each finishes or undoes what it did.
     let mut changes: JoinSet<Msg> = JoinSet::new();
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-    let progress = Progress::to(progress_tx);
+    let progress = Progress::to(progress_tx).with_rows();
     let mut spinner = tokio::time::interval(Duration::from_millis(120));
     spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     for cmd in model.init() {
         spawn(&mut tasks, cmd, rt, &model.data.ctx.catalog, &progress);
+    }
+    // The first read only: the last landscape shows while it loads.
+    if let Some(cache) = rt.cache.clone() {
+        tasks.spawn(cached(cache, model.data.ctx.catalog.clone()));
     }
     let mut dirty = true;
     loop {
@@ -586,9 +603,14 @@ fn spawn(tasks: &mut JoinSet<Msg>, cmd: Cmd, rt: &Runtime, catalog: &Catalog, pr
     if cmd == Cmd::Load {
         tasks.spawn(rules(backend.clone(), catalog.clone()));
     }
+    let keep = rt.cache.clone().map(|c| (c, rt.cache_written.clone()));
+    let source = rt.backend.describe();
     tasks.spawn(async move {
         tracing::info!(?cmd, "run");
         let msg = run_cmd(cmd, backend, catalog, progress, stop, flags).await;
+        if let Some((cache, written)) = keep {
+            keep_in_cache(&msg, cache, &written, source).await;
+        }
         match &msg {
             // The whole landscape would flood the log.
             Msg::Loaded(Ok(l)) => tracing::info!(
@@ -601,6 +623,61 @@ fn spawn(tasks: &mut JoinSet<Msg>, cmd: Cmd, rt: &Runtime, catalog: &Catalog, pr
         msg
     });
 }
+
+/// The last landscape read from this Director, for the wizard to open on while the fresh
+/// one loads; nothing (only a log line) when there is none or it cannot be used.
+async fn cached(cache: crate::cache::Cache, catalog: Catalog) -> Msg {
+    let read = tokio::task::spawn_blocking(move || cache.read(&catalog)).await;
+    match read {
+        Ok(Ok(Some(c))) => {
+            let when = c.when(std::time::SystemTime::now());
+            Msg::Cached(Box::new(c.landscape), when)
+        }
+        Ok(Ok(None)) => Msg::Tick,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the cached landscape is not used");
+            Msg::Tick
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the cached landscape stopped");
+            Msg::Tick
+        }
+    }
+}
+
+/// A fresh landscape is kept for the next start: after the first read at once, after the
+/// management screens' reads at most every `CACHE_EVERY`.
+async fn keep_in_cache(
+    msg: &Msg,
+    cache: crate::cache::Cache,
+    written: &Mutex<Option<Instant>>,
+    source: String,
+) {
+    let (landscape, first) = match msg {
+        Msg::Loaded(Ok(l)) => (l, true),
+        Msg::Refreshed(_, Ok(l)) => (l, false),
+        _ => return,
+    };
+    {
+        let Ok(mut last) = written.lock() else {
+            return;
+        };
+        if !first && last.is_some_and(|t| t.elapsed() < CACHE_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+    }
+    let landscape = landscape.clone();
+    let now = std::time::SystemTime::now();
+    let wrote = tokio::task::spawn_blocking(move || cache.write(&landscape, &source, now)).await;
+    match wrote {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "the landscape was not cached"),
+        Err(e) => tracing::warn!(error = %e, "caching the landscape stopped"),
+    }
+}
+
+const CACHE_EVERY: Duration = Duration::from_secs(60);
 
 /// The backend's rules, read beside the landscape; when they cannot be read the built-in
 /// catalog stays, and the user is told.

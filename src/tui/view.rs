@@ -174,6 +174,24 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
     if model.data.ctx.backend.is_demo() {
         spans.push(Span::styled(" DEMO ", t.demo()));
     }
+    if let Some((read, total)) = model.data.partial {
+        let t = model.data.theme();
+        spans.push(Span::styled(
+            format!(
+                " loading {} of {}… ",
+                super::app::thousands(read),
+                super::app::thousands(total)
+            ),
+            t.warning(),
+        ));
+    }
+    if let Some(when) = &model.data.cached {
+        // Before the target, so that a long path is cut and this never is.
+        spans.push(Span::styled(
+            format!(" as of {when}, refreshing… "),
+            t.warning(),
+        ));
+    }
     let used: usize = spans.iter().map(Span::width).sum();
     let target = super::target::short(&model.data);
     let room = width.saturating_sub(used + 1);

@@ -107,7 +107,7 @@ impl DirectorBackend {
         name: &'static str,
         build: impl Fn(q::PageVars) -> cynic::Operation<T, q::PageVars>,
         split: impl Fn(T) -> (Vec<P>, q::PageInfo, i32),
-        mut on_page: impl FnMut(usize, usize),
+        mut on_page: impl FnMut(usize, usize, usize, &[P]),
     ) -> Result<Vec<P>, BackendError>
     where
         T: serde::de::DeserializeOwned,
@@ -129,8 +129,8 @@ impl DirectorBackend {
                     self.failed(&format!("reading {name} from {}", self.client.url()), &e)
                 })?;
             let (mut got, info, total) = split(data);
+            on_page(page, items.len() + got.len(), total.max(0) as usize, &got);
             items.append(&mut got);
-            on_page(page, items.len());
             if !info.has_next_page {
                 break;
             }
@@ -206,6 +206,37 @@ impl DirectorBackend {
         Ok(Full { assignments })
     }
 
+    /// Every formation's assignments. A formation with more members than its first page
+    /// costs a round trip per further page; those are read a few formations at a time,
+    /// since on a far Director one after another adds up (72 formations × 200 ms = 14 s).
+    async fn complete_all(
+        &self,
+        formations: &[q::Formation],
+    ) -> Result<HashMap<String, Vec<q::FormationAssignment>>, BackendError> {
+        use futures::stream::{self, StreamExt};
+        let mut out = HashMap::with_capacity(formations.len());
+        // Owned formations: a closure over borrowed ones is not general enough for the
+        // `async_trait` future that holds it.
+        let reads: Vec<_> = formations
+            .iter()
+            .cloned()
+            .map(|f| async move {
+                self.remember(f.id.inner(), &f.name);
+                let (id, name) = (f.id.inner().to_owned(), f.name.clone());
+                let full = self.complete(f).await.map_err(|e| {
+                    self.failed(&format!("reading the assignments of formation {name}"), &e)
+                })?;
+                Ok::<_, BackendError>((id, full.assignments))
+            })
+            .collect();
+        let mut reads = stream::iter(reads).buffer_unordered(FORMATIONS_AT_ONCE);
+        while let Some(read) = reads.next().await {
+            let (id, assignments) = read?;
+            out.insert(id, assignments);
+        }
+        Ok(out)
+    }
+
     async fn full(&self, id: &str) -> Result<Option<Full>, CallError> {
         match self.formation(id).await? {
             Some(f) => Ok(Some(self.complete(f).await?)),
@@ -239,7 +270,7 @@ impl DirectorBackend {
                         let p = d.formation_templates;
                         (p.data, p.page_info, p.total_count)
                     },
-                    |_, _| {},
+                    |_, _, _, _| {},
                 )
             })
             .await
@@ -401,6 +432,11 @@ impl DirectorBackend {
     }
 }
 
+/// How many formations' further assignment pages are read at once while loading: enough
+/// to hide a far Director's round trips, few enough not to crowd it (its own clients'
+/// connection pools are of this order).
+const FORMATIONS_AT_ONCE: usize = 8;
+
 fn state_of(f: &q::Formation) -> FormationState {
     FormationState {
         status: convert::status_name(f.status.condition).to_owned(),
@@ -464,33 +500,38 @@ impl Backend for DirectorBackend {
                 let p = d.applications;
                 (p.data, p.page_info, p.total_count)
             },
-            |pages, systems| progress.emit(BackendEvent::Loading { pages, systems }),
-        );
-        let formations = self.pages(
-            "formations",
-            q::FormationsQuery::build,
-            |d| {
-                let p = d.formations;
-                (p.data, p.page_info, p.total_count)
+            |pages, systems, total, batch: &[q::Application]| {
+                if progress.wants_rows() {
+                    progress.emit(BackendEvent::Rows {
+                        batch: batch.iter().map(|a| convert::system(a, catalog)).collect(),
+                        total,
+                    });
+                }
+                progress.emit(BackendEvent::Loading { pages, systems });
             },
-            |_, _| {},
         );
-        let (templates, apps, formations) = tokio::try_join!(templates, applications, formations)?;
+        // The formations' assignment pages are read while the systems' pages still arrive.
+        let formations = async {
+            let list = self
+                .pages(
+                    "formations",
+                    q::FormationsQuery::build,
+                    |d| {
+                        let p = d.formations;
+                        (p.data, p.page_info, p.total_count)
+                    },
+                    |_, _, _, _| {},
+                )
+                .await?;
+            let assignments = self.complete_all(&list).await?;
+            Ok::<_, BackendError>((list, assignments))
+        };
+        let (templates, apps, (formations, assignments)) =
+            tokio::try_join!(templates, applications, formations)?;
         let template_names: HashMap<String, String> = templates
             .iter()
             .map(|t| (t.id.inner().to_owned(), t.name.clone()))
             .collect();
-        let mut assignments = HashMap::with_capacity(formations.len());
-        for f in &formations {
-            self.remember(f.id.inner(), &f.name);
-            let full = self.complete(f.clone()).await.map_err(|e| {
-                self.failed(
-                    &format!("reading the assignments of formation {}", f.name),
-                    &e,
-                )
-            })?;
-            assignments.insert(f.id.inner().to_owned(), full.assignments);
-        }
         let systems = apps.iter().map(|a| convert::system(a, catalog)).collect();
         let formations = convert::formations(&formations, &template_names, &assignments, catalog);
         Landscape::from_parts(None, None, systems, formations, catalog).map_err(|e| {

@@ -100,7 +100,7 @@ impl DirectorBackend {
                     let p = d.applications;
                     (p.data, p.page_info, p.total_count)
                 },
-                |_, _| {},
+                |_, _, _, _| {},
             )
             .await?;
         apps.iter()

@@ -136,7 +136,7 @@ impl CreateStep {
                 self.members = systems;
                 self.waited = elapsed;
             }
-            BackendEvent::Loading { .. } => {}
+            BackendEvent::Loading { .. } | BackendEvent::Rows { .. } => {}
         }
     }
 

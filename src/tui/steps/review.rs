@@ -176,10 +176,19 @@ impl ReviewStep {
         let t = data.theme();
         let mut spans = Vec::new();
         for (i, label) in ACTIONS.iter().enumerate() {
-            let disabled = i == 0 && !data.verdict.valid;
+            let waiting = i == 0 && (data.cached.is_some() || data.partial.is_some());
+            let disabled = i == 0 && !data.verdict.valid || waiting;
             let focused = self.focus == Some(i);
             let pointer = if focused { t.sym.pointer } else { " " };
-            let text = if disabled {
+            let text = if waiting && data.verdict.valid {
+                // The verdict is on the cached landscape; the fresh one may differ.
+                let wait = if data.partial.is_some() {
+                    "waiting for every page"
+                } else {
+                    "waiting for the fresh read"
+                };
+                format!("{pointer}{} Create ({wait})", t.sym.disabled)
+            } else if disabled {
                 format!("{pointer}{} Create (fix first)", t.sym.disabled)
             } else {
                 format!("{pointer}[ {label} ]")
@@ -198,6 +207,9 @@ impl ReviewStep {
 
 /// Create (after a confirmation), or why not: the engine's verdict decides.
 fn create(data: &Data) -> Outcome {
+    if let Some(wait) = crate::tui::app::still_cached(data) {
+        return Outcome::Flash(wait);
+    }
     if data.verdict.valid {
         Outcome::ConfirmCreate
     } else {

@@ -28,8 +28,13 @@ pub struct TypeStep {
 
 impl TypeStep {
     pub fn new(data: &Data) -> TypeStep {
-        // Worked out once per landscape (O(systems) per type), not per visit or draw.
-        let availability = data.availability().to_vec();
+        // Worked out once per landscape (O(systems) per type), not per visit or draw. While
+        // pages still arrive, a system a type needs may be on one of them: none is refused.
+        let availability = if data.partial.is_some() {
+            vec![Availability::Available; data.catalog().formation_types.len()]
+        } else {
+            data.availability().to_vec()
+        };
         let types = &data.catalog().formation_types;
         let highlight = types
             .iter()
