@@ -4,6 +4,7 @@
 #
 #   benches/remote_start.sh [SYSTEMS] [LATENCY_MS]     (defaults: 10000 200)
 #
+# Pages of 200, the Director's maximum (MAX_PAGE=100 for the sandbox's default).
 # Starts the sandbox with LATENCY_MS per request on a generated landscape, then runs the
 # wizard three times: without the cache (first page → the Type step opens; last page → the
 # loading mark goes), and twice with it (a first start that writes it, a second that shows
@@ -22,7 +23,7 @@ trap 'tmux kill-session -t fwbench 2>/dev/null || true; kill "$sandbox" 2>/dev/n
 "$bin" generate --systems "$systems" --formations $((systems / 10)) > "$work/landscape.json"
 (umask 077; echo bench-token > "$work/token")
 "$bin" sandbox --landscape "$work/landscape.json" --listen 127.0.0.1:0 --token bench-token \
-  --latency-ms "$latency" > "$work/sandbox.out" 2>&1 &
+  --latency-ms "$latency" --max-page "${MAX_PAGE:-200}" > "$work/sandbox.out" 2>&1 &
 sandbox=$!
 for _ in $(seq 100); do
   port=$(grep -o 'port [0-9]*' "$work/sandbox.out" | head -1 | cut -d' ' -f2 || true)
@@ -35,7 +36,8 @@ url="http://127.0.0.1:$port/graphql"
 now_ms() { date +%s%3N; }
 
 # run NAME EXTRA_FLAGS TEXT...: starts the wizard, presses Enter on the Name step, and
-# prints the milliseconds until each TEXT is on screen ("!TEXT": until it is gone).
+# prints the milliseconds until each TEXT is on screen ("!TEXT": until it is gone;
+# "@systems": Enter on the Type step, then until the Systems step's table is drawn).
 run() {
   local label="$1" flags="$2"; shift 2
   local start; start=$(now_ms)
@@ -48,6 +50,12 @@ run() {
   echo "$label: the Name step after $(( $(now_ms) - start )) ms"
   tmux send-keys -t fwbench Enter
   for want in "$@"; do
+    if [[ "$want" == "@systems" ]]; then
+      # The Type step is open: Enter chooses the highlighted type, and the Systems step's
+      # column titles show once it is drawn.
+      tmux send-keys -t fwbench Enter
+      want="Formations"
+    fi
     while :; do
       screen=$(tmux capture-pane -p -t fwbench 2>/dev/null || true)
       if [[ "$want" == !* ]]; then
@@ -71,7 +79,7 @@ run() {
 # 10000 → 10,000, as the header writes it.
 grouped=$(echo "$systems" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 echo "sandbox: $systems systems, $latency ms per request; $(nproc) cores"
-run "no cache" "--no-cache" "Choose the formation type" "!of $grouped…"
-run "cache, first start" "" "Choose the formation type" "!of $grouped…"
+run "no cache" "--no-cache" "Choose the formation type" "@systems" "!of $grouped…"
+run "cache, first start" "" "Choose the formation type" "@systems" "!of $grouped…"
 sleep 1
-run "cache, second start" "" "Choose the formation type" "refreshing…" "!refreshing…"
+run "cache, second start" "" "Choose the formation type" "refreshing…" "@systems" "!refreshing…"
