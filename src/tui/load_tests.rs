@@ -288,6 +288,10 @@ fn rows_show_from_the_first_page_keep_the_cursor_and_create_waits_for_the_last()
     let shown = screen(&m);
     let mark = format!("loading {} of {total}…", total / 2);
     assert!(shown.contains(&mark), "{shown}");
+    assert!(
+        !shown.contains("types can be completed here"),
+        "nothing is said of the types before every system is in: {shown}"
+    );
     m.data.plan.type_id = "sap-task-center".into();
     m.data.rebuild();
     crate::tui::app::goto(&mut m, 3);

@@ -114,10 +114,12 @@ impl TypeStep {
         frame.render_widget(
             Line::from(vec![
                 Span::styled("Choose the formation type", t.title()),
-                Span::raw(format!(
-                    "  {ready} of {} types can be completed here",
-                    types.len()
-                )),
+                Span::raw(if data.partial.is_some() {
+                    // Not known before every system is in.
+                    "  which types can be completed: once every page is in".to_owned()
+                } else {
+                    format!("  {ready} of {} types can be completed here", types.len())
+                }),
             ]),
             title,
         );
