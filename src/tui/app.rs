@@ -455,6 +455,8 @@ pub struct Model {
     pub exit: Option<Exit>,
     /// Lines the help overlay is scrolled down.
     pub help_scroll: u16,
+    /// The prerequisites shown in the Name step's help (`?`), checked when it opened.
+    pub help_checklist: Option<doctor::Checklist>,
     /// Set when a step was opened from Review (1/2/3): finishing it returns to Review.
     pub editing_from_review: bool,
     /// Background loading: whether the landscape is in, the progress so far (pages,
@@ -515,6 +517,7 @@ impl Model {
             spinner: 0,
             exit: None,
             help_scroll: 0,
+            help_checklist: None,
             editing_from_review: false,
             register: None,
             watching: None,
@@ -1126,9 +1129,12 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
             _ => {}
         }
     } else if key.code == KeyCode::Char('?') && matches!(model.step, Step::Name(_)) {
-        // '?' can never be part of a valid name, so it opens the help even while typing.
+        // '?' can never be part of a valid name, so it opens the help even while typing;
+        // there (where `d` is a letter) the help also lists the prerequisites.
         model.overlay = Some(Overlay::Help);
         model.help_scroll = 0;
+        let first_time = model.load.loaded && model.data.adding.is_none() && !model.manage;
+        model.help_checklist = first_time.then(|| prerequisites(model));
         return Vec::new();
     }
     if model.editing_from_review && key.code == KeyCode::Esc && matches!(model.step, Step::Name(_))

@@ -364,3 +364,28 @@ fn counts_are_grouped_by_thousands() {
     assert_eq!(thousands(100_000), "100,000");
     assert_eq!(thousands(1_234_567), "1,234,567");
 }
+
+#[test]
+fn help_on_the_name_step_lists_the_prerequisites_with_their_fixes() {
+    let mut m = fresh();
+    let loaded = demo(&m);
+    update(&mut m, Msg::Loaded(Ok(Box::new(loaded))));
+    assert!(matches!(m.step, Step::Name(_)));
+    key(&mut m, KeyCode::Char('?'));
+    let shown = screen(&m);
+    assert!(
+        shown.contains("Prerequisites for Integration with Customer-Managed SAP"),
+        "{shown}"
+    );
+    let checklist = m
+        .help_checklist
+        .as_ref()
+        .expect("checked when the help opened");
+    assert!(
+        !checklist.blocked(),
+        "the demo has what the Task Center type needs"
+    );
+    // Closed and opened on another step: the keys alone.
+    key(&mut m, KeyCode::Esc);
+    assert!(m.overlay.is_none());
+}

@@ -362,6 +362,9 @@ fn popup(area: Rect, width: u16, height: u16) -> Rect {
     h
 }
 
+/// The help's width, borders included.
+const HELP_WIDTH: usize = 64;
+
 /// Every key of the current step, plus the global ones.
 fn help(model: &Model, frame: &mut Frame, area: Rect) {
     let t = model.data.theme();
@@ -377,6 +380,13 @@ fn help(model: &Model, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{:<18}", t.keys(h.keys)), t.key()),
             Span::raw(h.action),
         ]));
+    }
+    if let (Some(checklist), Some(Overlay::Help), Step::Name(_)) =
+        (&model.help_checklist, &model.overlay, &model.step)
+    {
+        lines.push(Line::raw(""));
+        let inner = usize::from(area.width).min(HELP_WIDTH).saturating_sub(2);
+        lines.extend(checklist.help_lines(t, inner));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
@@ -395,7 +405,11 @@ fn help(model: &Model, frame: &mut Frame, area: Rect) {
         (_, 5) => "Create",
         _ => "Loading",
     };
-    let rect = popup(area, 64, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    let rect = popup(
+        area,
+        HELP_WIDTH as u16,
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
+    );
     let rows = usize::from(rect.height.saturating_sub(2));
     let max = lines.len().saturating_sub(rows);
     let from = usize::from(model.help_scroll).min(max);

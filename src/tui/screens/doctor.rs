@@ -75,6 +75,45 @@ impl Checklist {
         ]
     }
 
+    /// The checklist wrapped to `width` columns, for the Name step's help (`?`): each
+    /// prerequisite with its mark and fix, nothing about going on.
+    pub fn help_lines(&self, t: &Theme, width: usize) -> Vec<Line<'static>> {
+        let wrap = |text: &str, indent: usize| -> Vec<String> {
+            crate::tui::view::wrap_words(&neutralise(text), width.saturating_sub(indent))
+        };
+        let mut lines: Vec<Line<'static>> = wrap(
+            &format!(
+                "Prerequisites for {} (d on steps 2–4 opens them):",
+                self.type_name
+            ),
+            0,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, t.title()))
+        .collect();
+        for c in &self.checks {
+            let (mark, style) = match c.status {
+                Status::Ok => (t.sym.ok, t.ok()),
+                Status::Blocks => (t.sym.bad, t.error()),
+                Status::Note => ("!", t.warning()),
+            };
+            for (i, row) in wrap(&c.title, 2).into_iter().enumerate() {
+                let head = if i == 0 {
+                    format!("{mark} ")
+                } else {
+                    "  ".into()
+                };
+                lines.push(Line::from(vec![Span::styled(head, style), Span::raw(row)]));
+            }
+            if let Some(fix) = &c.fix {
+                for row in wrap(&format!("Fix: {fix}"), 2) {
+                    lines.push(Line::raw(format!("  {row}")));
+                }
+            }
+        }
+        lines
+    }
+
     fn lines(&self, t: &Theme) -> Vec<Line<'static>> {
         let clean = |s: &str| neutralise(s).into_owned();
         let mut lines = vec![Line::raw(clean(&format!(
