@@ -186,11 +186,6 @@ impl Cache {
         Ok(())
     }
 
-    /// Forgets the cached landscape (`--no-cache` leaves it; this is for a refused read).
-    pub fn remove(&self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-
     fn read_error(&self, source: std::io::Error) -> CacheError {
         CacheError::Read {
             path: self.path.clone(),

@@ -609,7 +609,7 @@ fn spawn(tasks: &mut JoinSet<Msg>, cmd: Cmd, rt: &Runtime, catalog: &Catalog, pr
         tracing::info!(?cmd, "run");
         let msg = run_cmd(cmd, backend, catalog, progress, stop, flags).await;
         if let Some((cache, written)) = keep {
-            keep_in_cache(&msg, cache, &written, source).await;
+            keep_in_cache(&msg, cache, &written, source);
         }
         match &msg {
             // The whole landscape would flood the log.
@@ -646,8 +646,10 @@ async fn cached(cache: crate::cache::Cache, catalog: Catalog) -> Msg {
 }
 
 /// A fresh landscape is kept for the next start: after the first read at once, after the
-/// management screens' reads at most every `CACHE_EVERY`.
-async fn keep_in_cache(
+/// management screens' reads at most every `CACHE_EVERY`. Written on a blocking thread that
+/// is not waited for, so the fresh landscape reaches the screen first; a write cut short by
+/// the app's exit leaves the old cache whole (it is replaced by a rename).
+fn keep_in_cache(
     msg: &Msg,
     cache: crate::cache::Cache,
     written: &Mutex<Option<Instant>>,
@@ -669,12 +671,11 @@ async fn keep_in_cache(
     }
     let landscape = landscape.clone();
     let now = std::time::SystemTime::now();
-    let wrote = tokio::task::spawn_blocking(move || cache.write(&landscape, &source, now)).await;
-    match wrote {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "the landscape was not cached"),
-        Err(e) => tracing::warn!(error = %e, "caching the landscape stopped"),
-    }
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = cache.write(&landscape, &source, now) {
+            tracing::warn!(error = %e, "the landscape was not cached");
+        }
+    });
 }
 
 const CACHE_EVERY: Duration = Duration::from_secs(60);
