@@ -10,7 +10,6 @@
 //! Nothing is ever changed on cached data: the TUI refuses changes until the fresh
 //! landscape is in, and the operations layer reads what it needs from the Director anyway.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -159,7 +158,7 @@ impl Cache {
             source,
         };
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        private_dir(dir).map_err(write_error)?;
+        crate::files::private_dir(dir).map_err(write_error)?;
         let out = FileOut {
             format: FORMAT,
             source,
@@ -175,15 +174,7 @@ impl Cache {
             },
         };
         let bytes = serde_json::to_vec(&out).map_err(|e| write_error(std::io::Error::other(e)))?;
-        // tempfile creates its file 0600; the rename replaces the old cache whole.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".landscape-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(write_error)?;
-        tmp.write_all(&bytes).map_err(write_error)?;
-        tmp.persist(&self.path).map_err(|e| write_error(e.error))?;
-        Ok(())
+        crate::files::write_private(&self.path, &bytes, ".landscape-").map_err(write_error)
     }
 
     fn read_error(&self, source: std::io::Error) -> CacheError {
@@ -223,22 +214,6 @@ fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), CacheError
 #[cfg(not(unix))]
 fn check_private(_: &Path, _: &std::fs::Metadata) -> Result<(), CacheError> {
     Ok(())
-}
-
-#[cfg(unix)]
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    // A directory made earlier by someone else's umask is made private too.
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-}
-
-#[cfg(not(unix))]
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
 }
 
 /// "14:02 UTC" on the same day, "2026-12-03 14:02 UTC" before.

@@ -320,6 +320,35 @@ pub fn read_credential(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Makes `dir` (and its parents) if needed and makes it private (0700), also when it was
+/// made earlier under a looser umask.
+pub fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Replaces `path` whole with `bytes`, never readable by others on the way: a temporary
+/// file beside it (`prefix…`) restricted to 0600 before a byte is written, synced, then
+/// renamed over the old one. The directory must exist.
+pub fn write_private(path: &Path, bytes: &[u8], prefix: &str) -> io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Refuses a credential file that its group or others can read, naming the fix.
 pub fn check_private(path: &Path, what: &str, meta: &Metadata) -> Result<(), String> {
     let mode = meta.permissions().mode() & 0o777;

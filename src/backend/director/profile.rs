@@ -236,22 +236,8 @@ pub fn save_profile(name: &str, profile: &Profile) -> Result<PathBuf, String> {
 
 #[cfg(unix)]
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| format!("cannot write the profile file {}: {e}", path.display());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".config-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    // Restrict before writing, so the content is never readable by others.
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    crate::files::write_private(path, bytes, ".config-")
+        .map_err(|e| format!("cannot write the profile file {}: {e}", path.display()))
 }
 
 #[cfg(not(unix))]

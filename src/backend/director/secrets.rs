@@ -224,28 +224,12 @@ fn remove_file(profile: &str) -> Result<bool, String> {
 /// a byte is written, then renamed into place.
 #[cfg(unix)]
 fn write_file(profile: &str, bytes: &[u8]) -> Result<PathBuf, String> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     let path = file_of(profile)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| format!("cannot write the secret file {}: {e}", path.display());
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(|e| format!("cannot make {} private: {e}", dir.display()))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secret-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(&path).map_err(|e| fail(e.error))?;
+    crate::files::private_dir(dir)
+        .map_err(|e| format!("cannot make the private directory {}: {e}", dir.display()))?;
+    crate::files::write_private(&path, bytes, ".secret-")
+        .map_err(|e| format!("cannot write the secret file {}: {e}", path.display()))?;
     Ok(path)
 }
 
