@@ -242,7 +242,7 @@ fn no_change_is_sent_from_a_management_screen_on_the_cached_landscape() {
     let cached = demo(&m);
     update(&mut m, Msg::Cached(Box::new(cached), "14:02 UTC".into()));
     assert!(
-        crate::tui::stack::tests::top(&m) == "formations",
+        crate::tui::update::tests::top(&m) == "formations",
         "the Formations screen opens on the cached landscape"
     );
     key(&mut m, KeyCode::Enter);

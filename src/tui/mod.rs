@@ -1,5 +1,13 @@
 //! The interactive wizard: terminal setup and restore, and the event loop that feeds
-//! terminal events and finished background work into `app::update`.
+//! terminal events and finished background work into `update::update`.
+//!
+//! The layers, each using only those before it (`tests/tui_layers.rs` checks that no
+//! file of this module imports one that imports it back):
+//! text and drawing helpers (`input`, `filter`, `keys`, `theme`, `wrap`, `widgets`) →
+//! what the app works on (`msg`, `data`, `candidates`, `target`) → the component shape
+//! (`component`) → the steps and screens (`steps/`, `screens/`) → the `model` that holds
+//! them → `update` and `view` → this runtime. `app` is the TUI as tests and benches see
+//! it.
 //!
 //! Exit paths: every one restores the terminal exactly once (`restore` is guarded), also a
 //! panic on the UI thread (the panic hook restores, then color-eyre reports), a panic in a
@@ -7,21 +15,24 @@
 //! (SIGHUP, or the terminal's input failing) and SIGTERM. Ctrl-Z (or SIGTSTP) restores the
 //! terminal and stops the process; `fg` sets it up again and redraws everything.
 
-pub mod adding;
 pub mod app;
 pub mod candidates;
 pub mod caps;
+pub mod component;
+pub mod data;
 pub mod filter;
 pub mod input;
 pub mod keys;
-pub mod register;
+pub mod model;
+pub mod msg;
 pub mod screens;
-pub mod stack;
 pub mod steps;
 pub mod target;
 pub mod theme;
+pub mod update;
 pub mod view;
 pub mod widgets;
+pub mod wrap;
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,8 +52,10 @@ use crate::backend::{self, Backend, Progress, Source};
 use crate::catalog::Catalog;
 use crate::cli::WizardArgs;
 use crate::error::AppError;
-use app::{Cmd, Context, Exit, Failure, Model, Msg, Prefill};
-use register::RegisterMsg;
+use data::{Context, Prefill};
+use model::Model;
+use msg::{Change, Cmd, Exit, Failure, Msg, RegisterMsg};
+use screens::register;
 
 /// Exit code after a hang-up (128 + SIGHUP) and after SIGTERM (128 + 15).
 pub const EXIT_HANGUP: u8 = 129;
@@ -393,7 +406,7 @@ async fn event_loop(
                 if let Some(exit) = settle_keys(&mut events, model).await {
                     return Ok(exit);
                 }
-                app::update(model, Msg::ConfirmShown);
+                update::update(model, Msg::ConfirmShown);
                 dirty = true;
                 continue;
             }
@@ -466,7 +479,7 @@ async fn event_loop(
             }
             tasks.spawn(panicking_task());
         }
-        for cmd in app::update(model, msg) {
+        for cmd in update::update(model, msg) {
             match cmd {
                 Cmd::CopyToken => copy_token(model),
                 Cmd::Interrupt => {
@@ -497,7 +510,7 @@ async fn settle_keys(events: &mut EventStream, model: &mut Model) -> Option<Exit
         match tokio::time::timeout_at(deadline, events.next()).await {
             Err(_elapsed) => return None,
             Ok(Some(Ok(Event::Resize(w, h)))) => {
-                app::update(model, Msg::Resize(w, h));
+                update::update(model, Msg::Resize(w, h));
             }
             // Not logged: the keys may be part of anything the user was typing.
             Ok(Some(Ok(_))) => {
@@ -775,11 +788,10 @@ fn ops_context<'a>(
 
 /// A Formation screen's change, through the operations layer the commands use too.
 async fn run_change(
-    change: &stack::Change,
+    change: &Change,
     ctx: &crate::ops::Ctx<'_>,
 ) -> Result<crate::ops::ChangeOutcome, backend::BackendError> {
     use crate::ops::change;
-    use stack::Change;
     match change {
         Change::Assign {
             formation_id,
@@ -807,7 +819,7 @@ async fn run_change(
 /// Puts the Register panel's token on the clipboard with OSC 52: the program's own write,
 /// on the user's key, never from data.
 fn copy_token(model: &Model) {
-    if let Some(token) = register::token(model) {
+    if let Some(token) = model.register.as_ref().and_then(|p| p.token()) {
         let mut out = std::io::stdout();
         let _ = out.write_all(register::osc52(token).as_bytes());
         let _ = out.flush();

@@ -4,7 +4,7 @@
 
 use crate::backend::Target;
 use crate::text::neutralise;
-use crate::tui::app::Data;
+use crate::tui::data::Data;
 
 /// The global account's name (or id), when the landscape names one.
 fn account(data: &Data) -> Option<String> {

@@ -7,7 +7,13 @@ use secrecy::SecretString;
 use super::*;
 use crate::backend::registration::{self as reg, IssuedToken};
 use crate::landscape::{System, TokenInfo};
-use crate::tui::register::{RegisterMsg, Stage, osc52, token};
+use crate::tui::msg::RegisterMsg;
+use crate::tui::screens::register::{Stage, osc52};
+
+/// The token the panel would copy.
+fn token(m: &Model) -> Option<&str> {
+    m.register.as_ref().and_then(|p| p.token())
+}
 
 const SECRET: &str = "tok-panel-0123456789abcdef0123456789abcdef";
 const ALL: &str = "All Communication Scenarios";

@@ -76,7 +76,7 @@ fn h_hides_what_cannot_be_chosen_and_shows_it_again() {
     let mut m = at_systems();
     select(&mut m, "tc-eu");
     let all = shown_ids(&m);
-    assert!(step(&m).commands().iter().any(|h| h.keys == "h" && h.bar));
+    assert!(m.step_commands().iter().any(|h| h.keys == "h" && h.bar));
     key(&mut m, KeyCode::Char('h'));
     let rows = step(&m).rows(&m.data);
     assert!(rows.iter().all(|c| c.selectable || c.selected), "{rows:?}");

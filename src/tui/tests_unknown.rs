@@ -331,9 +331,7 @@ fn a_refused_row_registered_again_is_the_directors_to_decide_again() {
     assert!(seen.token_unreadable && seen.condition.as_deref() == Some("CONNECTED"));
     update(
         &mut m,
-        Msg::Register(crate::tui::register::RegisterMsg::SystemSeen(Ok(Box::new(
-            seen,
-        )))),
+        Msg::Register(crate::tui::msg::RegisterMsg::SystemSeen(Ok(Box::new(seen)))),
     );
     assert!(m.data.refused("s4-sales").is_none());
     assert!(m.data.verdict.valid, "{:?}", m.data.verdict.violations);

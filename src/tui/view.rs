@@ -5,14 +5,11 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::app::{Model, Overlay, Step};
+use super::component::{Component, Look};
 use super::keys::KeyHint;
-use super::stack::Screen;
+use super::model::{MIN_HEIGHT, MIN_WIDTH, Model, Overlay, Screen, Step, with_screen, with_step};
 use super::theme::Theme;
-
-/// Below this the wizard shows only the "terminal too small" screen.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+use super::wrap::wrap_words;
 
 const STEPS: [&str; 4] = ["Name", "Type", "Systems", "Review"];
 
@@ -43,9 +40,10 @@ pub fn view(model: &Model, frame: &mut Frame) {
         None => frame.render_widget(step_bar(model), steps),
     }
     let body = body.inner(ratatui::layout::Margin::new(1, 0));
-    render_step(model, frame, body);
+    let look = look(model);
+    with_step!(&model.step, c => c.draw(&look, frame, body));
     if let Some(panel) = &model.register {
-        super::register::render(panel, model, frame, body);
+        panel.draw(&look, frame, body);
     }
     footer(model, frame, flash, hints);
     overlay(model, frame, area);
@@ -54,7 +52,6 @@ pub fn view(model: &Model, frame: &mut Frame) {
 /// A management screen: the header, the screen, the flash line, the hint bar (the screen's
 /// keys and the global ones), and the help or quit overlay.
 fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
-    let t = model.data.theme();
     let [header, body, flash, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -63,12 +60,8 @@ fn screen_view(model: &Model, screen: &Screen, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(header_line(model, usize::from(area.width)), header);
-    match screen {
-        Screen::Formations(s) => s.view(t, frame, body),
-        Screen::Prerequisites(s) => s.view(t, frame, body),
-        Screen::Formation(s) => s.view(t, frame, body),
-        Screen::Wizard => {}
-    }
+    let look = look(model);
+    with_screen!(screen, c => c.draw(&look, frame, body), wizard => ());
     footer(model, frame, flash, hints);
     overlay(model, frame, area);
 }
@@ -133,34 +126,13 @@ fn overlay(model: &Model, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn render_step(model: &Model, frame: &mut Frame, area: Rect) {
-    let data = &model.data;
-    match &model.step {
-        Step::Loading => {
-            let t = data.theme();
-            let spin = t.sym.spinner[model.spinner % t.sym.spinner.len()];
-            let read = match model.load.progress {
-                Some((pages, systems)) => format!(
-                    " {systems} system{} read ({pages} page{}).",
-                    if systems == 1 { "" } else { "s" },
-                    if pages == 1 { "" } else { "s" }
-                ),
-                None => String::new(),
-            };
-            frame.render_widget(
-                Paragraph::new(format!(
-                    "{spin} Loading the landscape from {}…{read}\nThis step opens when it is in; Esc goes back to the name.",
-                    crate::text::neutralise(&data.ctx.source())
-                ))
-                .wrap(Wrap { trim: false }),
-                area,
-            );
-        }
-        Step::Name(s) => s.render(data, &model.notices, frame, area),
-        Step::Type(s) => s.render(data, frame, area),
-        Step::Systems(s) => s.render(data, frame, area),
-        Step::Review(s) => s.render(data, frame, area),
-        Step::Create(s) => s.render(data, model.spinner, frame, area),
+/// What the components may read as they draw.
+fn look(model: &Model) -> Look<'_> {
+    Look {
+        data: &model.data,
+        spinner: model.spinner,
+        notices: &model.notices,
+        loading: model.load.progress,
     }
 }
 
@@ -179,8 +151,8 @@ fn header_line(model: &Model, width: usize) -> Line<'static> {
         spans.push(Span::styled(
             format!(
                 " loading {} of {}… ",
-                super::app::thousands(read),
-                super::app::thousands(total)
+                super::data::thousands(read),
+                super::data::thousands(total)
             ),
             t.warning(),
         ));
@@ -333,25 +305,6 @@ fn hint_bar(hints: &[KeyHint], t: &Theme, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Splits `text` into lines of at most `width` columns at spaces (a longer word gets a
-/// line of its own and is cut by the widget).
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    let mut cur = String::new();
-    for word in text.split(' ') {
-        if !cur.is_empty() && crate::text::width(&cur) + 1 + crate::text::width(word) > width {
-            rows.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    rows.push(cur);
-    rows
-}
-
 fn popup(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
         .flex(Flex::Center)
@@ -484,30 +437,6 @@ fn confirm_create(model: &Model, frame: &mut Frame, area: Rect) {
         .title(" Create this formation? ");
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
-}
-
-/// Lays spans out left to right, starting a new line when the next one would not fit
-/// (a span is never split).
-pub fn wrap_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    let mut cur: Vec<Span> = Vec::new();
-    let mut used = 0;
-    for span in spans {
-        let w = span.width();
-        if used + w > width && !cur.is_empty() {
-            lines.push(Line::from(std::mem::take(&mut cur)));
-            used = 0;
-        }
-        if used == 0 && span.content.trim().is_empty() {
-            continue;
-        }
-        used += w;
-        cur.push(span);
-    }
-    if !cur.is_empty() {
-        lines.push(Line::from(cur));
-    }
-    lines
 }
 
 fn confirm(question: &str, t: &Theme, frame: &mut Frame, area: Rect) {

@@ -177,7 +177,7 @@ pub fn at_formations(catalog: &Catalog, landscape: Landscape, size: (u16, u16)) 
     assert!(
         matches!(
             m.screens.last(),
-            Some(formation_wizard::tui::stack::Screen::Formations(_))
+            Some(formation_wizard::tui::model::Screen::Formations(_))
         ),
         "flash: {:?}",
         m.flash
@@ -199,7 +199,7 @@ pub fn at_formation(catalog: &Catalog, landscape: Landscape, size: (u16, u16)) -
     assert!(
         matches!(
             m.screens.last(),
-            Some(formation_wizard::tui::stack::Screen::Formation(_))
+            Some(formation_wizard::tui::model::Screen::Formation(_))
         ),
         "flash: {:?}",
         m.flash

@@ -4,21 +4,26 @@
 //! before choosing anything. Esc or Enter goes on to the wizard.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::doctor::{Check, Status};
 use crate::text::neutralise;
-use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
+use crate::tui::keys::{Binding, bind, bind_each, hint, more};
 use crate::tui::theme::Theme;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What this screen's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    None,
     /// On to the wizard.
     Back,
+    /// Scroll by this many lines (up when negative).
+    Scroll(i32),
+    Top,
 }
 
 #[derive(Debug, Clone)]
@@ -41,45 +46,11 @@ impl Checklist {
         !crate::doctor::ready(&self.checks)
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> Action {
-        match key.code {
-            KeyCode::Esc | KeyCode::Enter => Action::Back,
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                Action::None
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                Action::None
-            }
-            KeyCode::PageDown => {
-                self.scroll = self.scroll.saturating_add(10);
-                Action::None
-            }
-            KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(10);
-                Action::None
-            }
-            KeyCode::Home | KeyCode::Char('g') => {
-                self.scroll = 0;
-                Action::None
-            }
-            _ => Action::None,
-        }
-    }
-
-    pub fn commands(&self) -> Vec<KeyHint> {
-        vec![
-            hint("Enter/Esc", "on to the wizard"),
-            more("↑↓/jk PgUp/PgDn", "scroll"),
-        ]
-    }
-
     /// The checklist wrapped to `width` columns, for the Name step's help (`?`): each
     /// prerequisite with its mark and fix, nothing about going on.
     pub fn help_lines(&self, t: &Theme, width: usize) -> Vec<Line<'static>> {
         let wrap = |text: &str, indent: usize| -> Vec<String> {
-            crate::tui::view::wrap_words(&neutralise(text), width.saturating_sub(indent))
+            crate::tui::wrap::wrap_words(&neutralise(text), width.saturating_sub(indent))
         };
         let mut lines: Vec<Line<'static>> = wrap(
             &format!(
@@ -146,7 +117,7 @@ impl Checklist {
         lines
     }
 
-    pub fn view(&self, t: &Theme, frame: &mut Frame, area: Rect) {
+    fn view(&self, t: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(
             Paragraph::new(self.lines(t))
                 .wrap(Wrap { trim: false })
@@ -159,5 +130,55 @@ impl Checklist {
                 ),
             area,
         );
+    }
+}
+
+impl Component for Checklist {
+    type Action = Action;
+
+    fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
+        vec![
+            bind(
+                hint("Enter/Esc", "on to the wizard"),
+                &[KeyCode::Enter, KeyCode::Esc],
+                Action::Back,
+            ),
+            bind_each(
+                more("↑↓/jk PgUp/PgDn", "scroll"),
+                vec![
+                    (KeyCode::Down, Action::Scroll(1)),
+                    (KeyCode::Char('j'), Action::Scroll(1)),
+                    (KeyCode::Up, Action::Scroll(-1)),
+                    (KeyCode::Char('k'), Action::Scroll(-1)),
+                    (KeyCode::PageDown, Action::Scroll(10)),
+                    (KeyCode::PageUp, Action::Scroll(-10)),
+                ],
+            ),
+            bind(
+                more("Home/g", "to the top"),
+                &[KeyCode::Home, KeyCode::Char('g')],
+                Action::Top,
+            ),
+        ]
+    }
+
+    fn update(&mut self, action: Action, _cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::Back => return Outcome::Back,
+            Action::Scroll(by) => {
+                let step = u16::try_from(by.unsigned_abs()).unwrap_or(u16::MAX);
+                self.scroll = if by < 0 {
+                    self.scroll.saturating_sub(step)
+                } else {
+                    self.scroll.saturating_add(step)
+                };
+            }
+            Action::Top => self.scroll = 0,
+        }
+        Outcome::Handled
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.view(look.data.theme(), frame, area);
     }
 }

@@ -11,26 +11,31 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::formations::Row;
+use crate::rules;
 use crate::text::neutralise;
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
 use crate::tui::filter::SearchIndex;
-use crate::tui::keys::{KeyHint, hint};
+use crate::tui::keys::{Binding, bind, hint, note};
+use crate::tui::msg::Change;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::columns::{self, Column};
-use crate::tui::widgets::list::{List, Reply, Rows};
+use crate::tui::widgets::list::{Act, List, Rows};
 
-/// What the app runs after a key on this screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What this screen's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    None,
-    /// Push the Systems step (the wizard's, with its checker) to add systems.
+    List(Act),
+    /// Open the Systems step (the wizard's, with its checker) to add systems.
     AddSystems,
-    /// Assign these systems (confirmed).
-    Add(Vec<String>),
-    Remove(String),
+    /// Ask to take the marked system out.
+    Remove,
     Resync,
     Finalize,
     Delete,
     Back,
+    /// The answer to the pending question.
+    Yes,
 }
 
 /// A system chosen on the Systems step to join the formation.
@@ -93,15 +98,6 @@ impl Formation {
     /// The member under the cursor.
     fn marked(&self) -> Option<&super::formations::MemberRow> {
         self.list.selected().map(|i| &self.row.members[i])
-    }
-
-    /// Whether keys go into the members' filter.
-    pub fn typing(&self) -> bool {
-        self.list.typing()
-    }
-
-    pub fn paste(&mut self, text: &str) {
-        self.list.paste(text);
     }
 
     pub fn name(&self) -> &str {
@@ -173,71 +169,11 @@ impl Formation {
         })
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> Action {
-        if let Some(p) = self.pending.take() {
-            return match (key.code, p) {
-                (KeyCode::Char('y'), Pending::Add(systems)) => {
-                    Action::Add(systems.into_iter().map(|a| a.id).collect())
-                }
-                (KeyCode::Char('y'), Pending::Remove(id)) => Action::Remove(id),
-                (KeyCode::Char('y'), Pending::Delete) => Action::Delete,
-                (KeyCode::Char('y'), Pending::Resync) => Action::Resync,
-                (KeyCode::Char('y'), Pending::Finalize) => Action::Finalize,
-                _ => Action::None,
-            };
-        }
-        let page = self.list.page();
-        if self.list.key(key, page) == Reply::Handled {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Char('a') => return Action::AddSystems,
-            KeyCode::Char('x') | KeyCode::Delete => {
-                if let Some(m) = self.marked() {
-                    self.pending = Some(Pending::Remove(m.id.clone()));
-                }
-            }
-            // Both send notifications to every member: asked first, like the others.
-            KeyCode::Char('r') if self.row.status != "Draft" => {
-                self.pending = Some(Pending::Resync);
-            }
-            KeyCode::Char('f') if self.row.status == "Draft" => {
-                self.pending = Some(Pending::Finalize);
-            }
-            KeyCode::Char('D') => self.pending = Some(Pending::Delete),
-            KeyCode::Esc => return Action::Back,
-            _ => {}
-        }
-        Action::None
-    }
-
-    pub fn commands(&self) -> Vec<KeyHint> {
-        if self.pending.is_some() {
-            return vec![hint("y", "yes"), hint("any other key", "no")];
-        }
-        if self.list.typing() {
-            return self.list.commands();
-        }
-        let mut out = vec![hint("a", "add systems"), hint("x", "remove")];
-        if self.row.status == "Draft" {
-            out.push(hint("f", "finalize"));
-        } else {
-            out.push(hint("r", "resync"));
-        }
-        out.push(hint("D", "delete"));
-        let list = self.list.commands();
-        if !list.iter().any(|k| k.keys == "Esc") {
-            out.push(hint("Esc", "back"));
-        }
-        out.extend(list);
-        out
-    }
-
-    pub fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
+    fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
         // A question (several systems to add, a long path) may need more than one line.
         let asked = self.question();
         let question_rows = asked.as_deref().map_or(0, |q| {
-            crate::tui::view::wrap_words(q, usize::from(area.width))
+            crate::tui::wrap::wrap_words(q, usize::from(area.width))
                 .len()
                 .clamp(1, 4) as u16
         });
@@ -346,6 +282,168 @@ fn state_style(theme: &Theme, state: &str) -> Style {
 
 /// The members: "name (id)" cut in the middle, the state whole; an error wrapped under
 /// its member.
+impl Component for Formation {
+    type Action = Action;
+
+    fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
+        if self.pending.is_some() {
+            // Any other key is a no (`input`).
+            return vec![
+                bind(hint("y", "yes"), &[KeyCode::Char('y')], Action::Yes),
+                note(hint("any other key", "no")),
+            ];
+        }
+        let list: Vec<Binding<Action>> = self
+            .list
+            .bindings()
+            .into_iter()
+            .map(|b| b.map(Action::List))
+            .collect();
+        if self.list.typing() {
+            return list;
+        }
+        let mut out = vec![
+            bind(
+                hint("a", "add systems"),
+                &[KeyCode::Char('a')],
+                Action::AddSystems,
+            ),
+            bind(
+                hint("x", "remove"),
+                &[KeyCode::Char('x'), KeyCode::Delete],
+                Action::Remove,
+            ),
+        ];
+        // Both send notifications to every member: asked first, like the others.
+        out.push(if self.row.status == "Draft" {
+            bind(
+                hint("f", "finalize"),
+                &[KeyCode::Char('f')],
+                Action::Finalize,
+            )
+        } else {
+            bind(hint("r", "resync"), &[KeyCode::Char('r')], Action::Resync)
+        });
+        out.push(bind(
+            hint("D", "delete"),
+            &[KeyCode::Char('D')],
+            Action::Delete,
+        ));
+        if !super::formations::takes_esc(&list) {
+            out.push(bind(hint("Esc", "back"), &[KeyCode::Esc], Action::Back));
+        }
+        out.extend(list);
+        out
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::List(act) => {
+                let page = self.list.page();
+                self.list.act(act, page);
+            }
+            Action::AddSystems => return Outcome::AddSystems(self.row.id.clone()),
+            Action::Remove => {
+                if let Some(m) = self.marked() {
+                    let id = m.id.clone();
+                    self.pending = Some(Pending::Remove(id.clone()));
+                    if let Some(warning) = removal_warning(cx.data, &self.row.id, &id) {
+                        return Outcome::Flash(warning);
+                    }
+                }
+            }
+            Action::Resync => self.pending = Some(Pending::Resync),
+            Action::Finalize => self.pending = Some(Pending::Finalize),
+            Action::Delete => self.pending = Some(Pending::Delete),
+            Action::Back => return Outcome::Back,
+            Action::Yes => return self.confirmed(cx.data),
+        }
+        Outcome::Handled
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &mut Cx<'_>) -> Outcome {
+        if self.pending.take().is_some() {
+            return Outcome::Flash("Nothing was changed: only y confirms.".into());
+        }
+        self.list.input(key);
+        Outcome::Handled
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) {
+        self.list.paste(text);
+    }
+
+    /// A pending question takes every key too (q answers no).
+    fn typing(&self) -> bool {
+        self.pending.is_some() || self.list.typing()
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.view(look.data.theme(), frame, area);
+    }
+}
+
+impl Formation {
+    /// y to the pending question: the change it named, for the operations layer.
+    fn confirmed(&mut self, data: &mut Data) -> Outcome {
+        let formation_id = self.row.id.clone();
+        let change = match self.pending.take() {
+            None => return Outcome::Handled,
+            Some(Pending::Add(systems)) => Change::Assign {
+                formation_id,
+                systems: systems.into_iter().map(|a| a.id).collect(),
+            },
+            Some(Pending::Remove(system)) => {
+                // The y answered a question that said the formation stops working: that
+                // is accepted. Otherwise the rule is checked again right before the write.
+                let accept_breaking = removal_breaks(data, &formation_id, &system);
+                Change::Unassign {
+                    formation_id,
+                    system,
+                    accept_breaking,
+                }
+            }
+            Some(Pending::Resync) => Change::Resync { formation_id },
+            Some(Pending::Finalize) => Change::Finalize { formation_id },
+            Some(Pending::Delete) => Change::Delete { formation_id },
+        };
+        Outcome::Change(change)
+    }
+}
+
+/// Whether taking `system` out breaks a rule the formation relies on (what the question
+/// warned of), on the landscape the screen shows.
+fn removal_breaks(data: &mut Data, formation_id: &str, system: &str) -> bool {
+    let systems = [system.to_owned()];
+    let catalog = &data.ctx.catalog;
+    data.landscape
+        .with_formation_out(formation_id, |l, f| {
+            rules::check_unassignment(l, f, &systems, catalog).is_ok_and(|b| !b.is_empty())
+        })
+        .unwrap_or(false)
+}
+
+/// While a removal is asked about: what the rule engine says the formation loses without
+/// that system (e.g. its only Task Center), on the line under the question.
+fn removal_warning(data: &mut Data, formation_id: &str, system: &str) -> Option<String> {
+    let catalog = &data.ctx.catalog;
+    let systems = [system.to_owned()];
+    let (name, breaks) = data.landscape.with_formation_out(formation_id, |l, f| {
+        let breaks = rules::check_unassignment(l, f, &systems, catalog);
+        (f.name.clone(), breaks)
+    })?;
+    match breaks {
+        Ok(found) => found.first().map(|v| {
+            neutralise(&format!(
+                "Without {system}, \"{name}\" stops working: {}",
+                v.message
+            ))
+            .into_owned()
+        }),
+        Err(why) => Some(neutralise(&why).into_owned()),
+    }
+}
+
 impl Rows for Formation {
     fn columns(&self, _avail: usize) -> Vec<Column> {
         let label = self
@@ -384,7 +482,7 @@ impl Rows for Formation {
         let Some(e) = &self.row.members[item].error else {
             return Vec::new();
         };
-        crate::tui::view::wrap_words(&neutralise(e), width.saturating_sub(2))
+        crate::tui::wrap::wrap_words(&neutralise(e), width.saturating_sub(2))
             .into_iter()
             .take(4)
             .map(|r| Line::styled(format!("  {r}"), theme.error()))

@@ -1,8 +1,9 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::*;
+use crate::tui::component::testing::{hints, press};
 use crate::tui::screens::formations::MemberRow;
 
 fn row(status: &str, error: Option<&str>) -> Row {
@@ -33,8 +34,9 @@ fn row(status: &str, error: Option<&str>) -> Row {
     }
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
+/// A question answered with anything but y.
+fn no() -> Outcome {
+    Outcome::Flash("Nothing was changed: only y confirms.".into())
 }
 
 fn screen(status: &str) -> Formation {
@@ -44,80 +46,110 @@ fn screen(status: &str) -> Formation {
 #[test]
 fn removing_asks_naming_the_system_formation_and_target_and_only_y_goes_on() {
     let mut s = screen("Ready");
-    s.key(key(KeyCode::Down));
-    assert_eq!(s.key(key(KeyCode::Char('x'))), Action::None);
+    press(&mut s, KeyCode::Down);
+    assert_eq!(press(&mut s, KeyCode::Char('x')), Outcome::Handled);
     let q = s.question().expect("a confirmation");
     assert!(
         q.contains("tc-1") && q.contains("Inbox US") && q.contains("/tmp/landscape.json"),
         "{q}"
     );
     assert_eq!(
-        s.key(key(KeyCode::Char('n'))),
-        Action::None,
+        press(&mut s, KeyCode::Char('n')),
+        no(),
         "no: nothing happens"
     );
     assert!(!s.confirming());
-    s.key(key(KeyCode::Char('x')));
+    press(&mut s, KeyCode::Char('x'));
     assert_eq!(
-        s.key(key(KeyCode::Char('y'))),
-        Action::Remove("tc-1".into())
+        press(&mut s, KeyCode::Char('y')),
+        Outcome::Change(Change::Unassign {
+            formation_id: "f-us".into(),
+            system: "tc-1".into(),
+            accept_breaking: false
+        })
     );
 }
 
 #[test]
 fn delete_names_what_goes_first() {
     let mut s = screen("Ready");
-    s.key(key(KeyCode::Char('D')));
+    press(&mut s, KeyCode::Char('D'));
     let q = s.question().expect("a confirmation");
     assert!(q.starts_with("Unassign its 2 systems, then delete the formation \"Inbox US\" in file: /tmp/landscape.json"), "{q}");
     assert_eq!(
-        s.key(key(KeyCode::Esc)),
-        Action::None,
+        press(&mut s, KeyCode::Esc),
+        no(),
         "Esc answers no, it does not go back"
     );
-    s.key(key(KeyCode::Char('D')));
-    assert_eq!(s.key(key(KeyCode::Char('y'))), Action::Delete);
+    press(&mut s, KeyCode::Char('D'));
+    assert_eq!(
+        press(&mut s, KeyCode::Char('y')),
+        Outcome::Change(Change::Delete {
+            formation_id: "f-us".into()
+        })
+    );
 }
 
 #[test]
 fn resync_outside_a_draft_finalize_only_in_one_and_esc_goes_back() {
     let mut s = screen("Error");
-    assert_eq!(s.key(key(KeyCode::Char('f'))), Action::None);
-    assert_eq!(s.key(key(KeyCode::Char('r'))), Action::None, "asks first");
+    assert_eq!(press(&mut s, KeyCode::Char('f')), Outcome::Handled);
+    assert_eq!(
+        press(&mut s, KeyCode::Char('r')),
+        Outcome::Handled,
+        "asks first"
+    );
     assert!(
         s.question()
             .unwrap()
             .starts_with("Resynchronize \"Inbox US\"")
     );
-    assert_eq!(s.key(key(KeyCode::Char('y'))), Action::Resync);
-    s.key(key(KeyCode::Char('r')));
     assert_eq!(
-        s.key(key(KeyCode::Char('n'))),
-        Action::None,
-        "only y confirms"
+        press(&mut s, KeyCode::Char('y')),
+        Outcome::Change(Change::Resync {
+            formation_id: "f-us".into()
+        })
     );
-    assert_eq!(s.key(key(KeyCode::Char('a'))), Action::AddSystems);
-    assert_eq!(s.key(key(KeyCode::Esc)), Action::Back);
+    press(&mut s, KeyCode::Char('r'));
+    assert_eq!(press(&mut s, KeyCode::Char('n')), no(), "only y confirms");
+    assert_eq!(
+        press(&mut s, KeyCode::Char('a')),
+        Outcome::AddSystems("f-us".into())
+    );
+    assert_eq!(press(&mut s, KeyCode::Esc), Outcome::Back);
     let mut d = screen("Draft");
-    assert_eq!(d.key(key(KeyCode::Char('r'))), Action::None);
-    assert_eq!(d.key(key(KeyCode::Char('f'))), Action::None, "asks first");
+    assert_eq!(press(&mut d, KeyCode::Char('r')), Outcome::Handled);
+    assert_eq!(
+        press(&mut d, KeyCode::Char('f')),
+        Outcome::Handled,
+        "asks first"
+    );
     assert!(d.question().unwrap().starts_with("Finalize the draft"));
-    assert_eq!(d.key(key(KeyCode::Char('y'))), Action::Finalize);
-    assert!(d.commands().iter().any(|h| h.keys == "f"));
-    assert!(!d.commands().iter().any(|h| h.keys == "r"));
+    assert_eq!(
+        press(&mut d, KeyCode::Char('y')),
+        Outcome::Change(Change::Finalize {
+            formation_id: "f-us".into()
+        })
+    );
+    assert!(hints(&d).iter().any(|h| h.keys == "f"));
+    assert!(!hints(&d).iter().any(|h| h.keys == "r"));
 }
 
 #[test]
 fn a_refresh_keeps_the_cursor_within_the_members() {
     let mut s = screen("Ready");
-    s.key(key(KeyCode::Down));
+    press(&mut s, KeyCode::Down);
     let mut fewer = row("Ready", None);
     fewer.members.truncate(1);
     s.refresh(fewer);
-    s.key(key(KeyCode::Char('x')));
+    press(&mut s, KeyCode::Char('x'));
     assert_eq!(
-        s.key(key(KeyCode::Char('y'))),
-        Action::Remove("s4-1".into())
+        press(&mut s, KeyCode::Char('y')),
+        Outcome::Change(Change::Unassign {
+            formation_id: "f-us".into(),
+            system: "s4-1".into(),
+            accept_breaking: false
+        })
     );
 }
 
@@ -143,7 +175,7 @@ fn wide_names_keep_their_states_in_the_column_80x24() {
     r.members[0].name = "東京 生産 システム 24071".into();
     r.members[1].name = "S/4HANA Cloud 🚀 Launch Team 3 with a name long enough to be cut".into();
     let mut s = Formation::new(r, "file: /tmp/landscape.json".into());
-    s.key(key(KeyCode::End));
+    press(&mut s, KeyCode::End);
     let mut t = Terminal::new(TestBackend::new(80, 24)).expect("a test terminal");
     let theme = Theme::new(false, true);
     t.draw(|f| s.view(&theme, f, f.area())).expect("drawn");

@@ -17,11 +17,13 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::catalog::Catalog;
 use crate::landscape::Landscape;
 use crate::text::neutralise;
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
 use crate::tui::filter::SearchIndex;
-use crate::tui::keys::{KeyHint, hint};
+use crate::tui::keys::{Binding, bind, hint};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::columns::{self, Column};
-use crate::tui::widgets::list::{List, Reply, Rows};
+use crate::tui::widgets::list::{Act, List, Rows};
 
 /// One formation as the screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,15 +51,14 @@ pub struct MemberRow {
     pub error: Option<String>,
 }
 
-/// What the app does after a key on this screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What this screen's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    None,
-    /// Push the Formation screen for this formation id.
-    Open(String),
-    /// Push the creation wizard.
+    List(Act),
+    /// Open the marked formation on the Formation screen.
+    Open,
+    /// Start the creation wizard.
     New,
-    /// Pop this screen.
     Back,
 }
 
@@ -146,10 +147,6 @@ impl Formations {
         (self.list.cursor(), self.list.top())
     }
 
-    pub fn typing(&self) -> bool {
-        self.list.typing()
-    }
-
     /// When to read the landscape again: only while a formation the screen shows is in
     /// progress, never otherwise; backing off while nothing changes.
     pub fn poll_after(&self) -> Option<Duration> {
@@ -160,43 +157,7 @@ impl Formations {
         busy.then(|| self.backoff())
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> Action {
-        let page = self.list.page();
-        if self.list.key(key, page) == Reply::Handled {
-            return Action::None;
-        }
-        match key.code {
-            KeyCode::Char('n') => Action::New,
-            KeyCode::Enter => self
-                .selected()
-                .map_or(Action::None, |r| Action::Open(r.id.clone())),
-            KeyCode::Esc => Action::Back,
-            _ => Action::None,
-        }
-    }
-
-    /// Pasted text, into the filter while it is typed.
-    pub fn paste(&mut self, text: &str) {
-        self.list.paste(text);
-    }
-
-    /// The keys this screen owns, for the hint bar and `?`: its own, then the list's
-    /// (from the table that handles them).
-    pub fn commands(&self) -> Vec<KeyHint> {
-        if self.list.typing() {
-            return self.list.commands();
-        }
-        let mut out = vec![hint("Enter", "open"), hint("n", "new formation")];
-        let list = self.list.commands();
-        let clears = list.iter().any(|k| k.keys == "Esc");
-        out.extend(list);
-        if !clears {
-            out.insert(3, hint("Esc", "back"));
-        }
-        out
-    }
-
-    pub fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
+    fn view(&self, theme: &Theme, frame: &mut Frame, area: Rect) {
         let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
         let total = self.rows.len();
         let title = if self.list.query().is_empty() && !self.list.typing() {
@@ -264,7 +225,7 @@ impl Formations {
         let mut lines = Vec::new();
         // Two lines at most; a longer name keeps its end (the number that tells
         // "… Kyma 9985" from "… Kyma 9986"), cut in the middle of its second line.
-        let wrapped = crate::tui::view::wrap_words(&neutralise(&r.name), width);
+        let wrapped = crate::tui::wrap::wrap_words(&neutralise(&r.name), width);
         match wrapped.as_slice() {
             [first, second, _, ..] => {
                 let rest = neutralise(&r.name)
@@ -338,6 +299,75 @@ impl Formations {
 
 /// The list's columns: name, type, status, systems, and the id when names are cut or
 /// repeated (then the id tells the rows apart).
+impl Component for Formations {
+    type Action = Action;
+
+    /// Its own keys, then the list's (Esc clears a filter before it goes back).
+    fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
+        let list: Vec<Binding<Action>> = self
+            .list
+            .bindings()
+            .into_iter()
+            .map(|b| b.map(Action::List))
+            .collect();
+        if self.list.typing() {
+            return list;
+        }
+        let mut out = vec![
+            bind(hint("Enter", "open"), &[KeyCode::Enter], Action::Open),
+            bind(
+                hint("n", "new formation"),
+                &[KeyCode::Char('n')],
+                Action::New,
+            ),
+        ];
+        if !takes_esc(&list) {
+            out.push(bind(hint("Esc", "back"), &[KeyCode::Esc], Action::Back));
+        }
+        out.extend(list);
+        out
+    }
+
+    fn update(&mut self, action: Action, _cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::List(act) => {
+                let page = self.list.page();
+                self.list.act(act, page);
+                Outcome::Handled
+            }
+            Action::Open => self
+                .selected()
+                .map_or(Outcome::Handled, |r| Outcome::Open(r.id.clone())),
+            Action::New => Outcome::NewFormation,
+            Action::Back => Outcome::Back,
+        }
+    }
+
+    fn input(&mut self, key: KeyEvent, _cx: &mut Cx<'_>) -> Outcome {
+        self.list.input(key);
+        Outcome::Handled
+    }
+
+    fn paste(&mut self, text: &str, _cx: &mut Cx<'_>) {
+        self.list.paste(text);
+    }
+
+    fn typing(&self) -> bool {
+        self.list.typing()
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.view(look.data.theme(), frame, area);
+    }
+}
+
+/// Whether a table already gives Esc a meaning (the list's "clear filter").
+pub fn takes_esc<A>(table: &[Binding<A>]) -> bool {
+    table
+        .iter()
+        .any(|b| b.keys.iter().any(|(code, _)| *code == KeyCode::Esc))
+}
+
 impl Rows for Formations {
     fn columns(&self, avail: usize) -> Vec<Column> {
         let m = &self.measures;

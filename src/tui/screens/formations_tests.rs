@@ -1,8 +1,9 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 use super::*;
+use crate::tui::component::testing::press;
 
 fn landscape(catalog: &Catalog, sync_state: &str) -> Landscape {
     let json = serde_json::json!({
@@ -22,10 +23,6 @@ fn landscape(catalog: &Catalog, sync_state: &str) -> Landscape {
     Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("a valid landscape")
 }
 
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
 fn screen(sync_state: &str) -> (Formations, Catalog) {
     let catalog = Catalog::embedded().expect("the catalog");
     (
@@ -37,49 +34,55 @@ fn screen(sync_state: &str) -> (Formations, Catalog) {
 #[test]
 fn moving_and_enter_open_the_formation_under_the_cursor() {
     let (mut s, _) = screen("READY");
-    assert_eq!(s.key(key(KeyCode::Enter)), Action::Open("f-eu".into()));
-    assert_eq!(s.key(key(KeyCode::Down)), Action::None);
-    assert_eq!(s.key(key(KeyCode::Char('j'))), Action::None);
+    assert_eq!(press(&mut s, KeyCode::Enter), Outcome::Open("f-eu".into()));
+    assert_eq!(press(&mut s, KeyCode::Down), Outcome::Handled);
+    assert_eq!(press(&mut s, KeyCode::Char('j')), Outcome::Handled);
     assert_eq!(
-        s.key(key(KeyCode::Down)),
-        Action::None,
+        press(&mut s, KeyCode::Down),
+        Outcome::Handled,
         "stays on the last row"
     );
-    assert_eq!(s.key(key(KeyCode::Enter)), Action::Open("f-draft".into()));
-    s.key(key(KeyCode::Char('k')));
+    assert_eq!(
+        press(&mut s, KeyCode::Enter),
+        Outcome::Open("f-draft".into())
+    );
+    press(&mut s, KeyCode::Char('k'));
     assert_eq!(s.selected().map(|r| r.id.as_str()), Some("f-us"));
 }
 
 #[test]
 fn n_starts_the_wizard_and_esc_goes_back() {
     let (mut s, _) = screen("READY");
-    assert_eq!(s.key(key(KeyCode::Char('n'))), Action::New);
-    assert_eq!(s.key(key(KeyCode::Esc)), Action::Back);
+    assert_eq!(press(&mut s, KeyCode::Char('n')), Outcome::NewFormation);
+    assert_eq!(press(&mut s, KeyCode::Esc), Outcome::Back);
 }
 
 #[test]
 fn the_filter_narrows_and_esc_clears_it_before_going_back() {
     let (mut s, _) = screen("READY");
-    s.key(key(KeyCode::Char('/')));
+    press(&mut s, KeyCode::Char('/'));
     assert!(s.typing());
     for c in "draft".chars() {
         assert_eq!(
-            s.key(key(KeyCode::Char(c))),
-            Action::None,
+            press(&mut s, KeyCode::Char(c)),
+            Outcome::Handled,
             "n and q are letters here"
         );
     }
     assert_eq!(s.visible().len(), 1);
-    s.key(key(KeyCode::Enter));
+    press(&mut s, KeyCode::Enter);
     assert!(!s.typing());
-    assert_eq!(s.key(key(KeyCode::Enter)), Action::Open("f-draft".into()));
     assert_eq!(
-        s.key(key(KeyCode::Esc)),
-        Action::None,
+        press(&mut s, KeyCode::Enter),
+        Outcome::Open("f-draft".into())
+    );
+    assert_eq!(
+        press(&mut s, KeyCode::Esc),
+        Outcome::Handled,
         "the first Esc clears the filter"
     );
     assert_eq!(s.visible().len(), 3);
-    assert_eq!(s.key(key(KeyCode::Esc)), Action::Back);
+    assert_eq!(press(&mut s, KeyCode::Esc), Outcome::Back);
 }
 
 #[test]
@@ -95,16 +98,16 @@ fn polls_only_while_a_visible_formation_is_in_progress_and_backs_off() {
         second > first,
         "backs off while nothing changes: {first:?} then {second:?}"
     );
-    s.key(key(KeyCode::Char('/')));
+    press(&mut s, KeyCode::Char('/'));
     for c in "eu".chars() {
-        s.key(key(KeyCode::Char(c)));
+        press(&mut s, KeyCode::Char(c));
     }
     assert_eq!(
         s.poll_after(),
         None,
         "the formation in progress is filtered out of view"
     );
-    s.key(key(KeyCode::Esc));
+    press(&mut s, KeyCode::Esc);
     s.refresh(&landscape(&catalog, "READY"), &catalog);
     assert_eq!(s.poll_after(), None, "Ready: polling stops");
 }
@@ -112,7 +115,7 @@ fn polls_only_while_a_visible_formation_is_in_progress_and_backs_off() {
 #[test]
 fn a_refresh_keeps_the_cursor_on_the_same_formation() {
     let (mut s, catalog) = screen("INITIAL");
-    s.key(key(KeyCode::Down));
+    press(&mut s, KeyCode::Down);
     s.refresh(&landscape(&catalog, "CREATE_ERROR"), &catalog);
     let r = s.selected().expect("a row");
     assert_eq!(r.id, "f-us");
@@ -129,7 +132,7 @@ fn draw(s: &Formations) -> Terminal<TestBackend> {
 #[test]
 fn formations_screen_80x24() {
     let (mut s, _) = screen("CREATE_ERROR");
-    s.key(key(KeyCode::Down));
+    press(&mut s, KeyCode::Down);
     insta::assert_snapshot!("formations_80x24", draw(&s).backend());
 }
 
@@ -173,7 +176,7 @@ fn long_repeated_and_wide_names_stay_apart_and_in_their_columns_80x24() {
         ],
         "sorted by name"
     );
-    s.key(key(KeyCode::End));
+    press(&mut s, KeyCode::End);
     let t = draw(&s);
     let buf = t.backend().buffer();
     let text: Vec<String> = (0..24)

@@ -8,20 +8,21 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::Outcome;
 use crate::backend::{BackendEvent, CallState, Created};
 use crate::error::exit;
 use crate::landscape::Landscape;
 use crate::ops::{self, End, Final};
 use crate::rules::Report;
 use crate::text::neutralise;
-use crate::tui::app::{Data, Exit, Msg};
-use crate::tui::keys::{KeyHint, hint};
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
+use crate::tui::keys::{Binding, bind, hint, note};
+use crate::tui::msg::{Cmd, Exit, Msg};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallRow {
@@ -55,6 +56,17 @@ pub enum Phase {
         why: String,
         left: Option<String>,
     },
+}
+
+/// What this step's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Finish,
+    /// Open the formation just created.
+    Open,
+    Retry,
+    /// Back to Review (after a refusal, a failure or an undo).
+    Review,
 }
 
 pub struct CreateStep {
@@ -148,7 +160,7 @@ impl CreateStep {
                     report,
                     changes: None,
                 };
-                return Outcome::Run(vec![crate::tui::app::Cmd::Load]);
+                return Outcome::Run(vec![Cmd::Load]);
             }
             (End::Created | End::Interrupted, Some(formation)) if outcome.left.is_none() => {
                 Phase::Done {
@@ -224,32 +236,6 @@ impl CreateStep {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> Outcome {
-        match (&self.phase, key.code) {
-            (Phase::Done { .. }, KeyCode::Enter | KeyCode::Esc) => {
-                Outcome::Finish(self.done_exit())
-            }
-            (Phase::Done { formation, .. }, KeyCode::Char('o')) => {
-                Outcome::OpenFormation(formation.id.clone())
-            }
-            (Phase::Failed { .. } | Phase::Undone { left: None, .. }, KeyCode::Char('r')) => {
-                self.phase = Phase::Running;
-                self.calls.clear();
-                self.members.clear();
-                Outcome::Create
-            }
-            (
-                Phase::Refused {
-                    changes: Some(_), ..
-                }
-                | Phase::Failed { .. }
-                | Phase::Undone { .. },
-                KeyCode::Enter | KeyCode::Esc,
-            ) => Outcome::Goto(4),
-            _ => Outcome::Handled,
-        }
-    }
-
     fn done_exit(&self) -> Exit {
         let summary = self.formation().map(|f| {
             format!(
@@ -306,22 +292,7 @@ impl CreateStep {
         }
     }
 
-    pub fn commands(&self) -> Vec<KeyHint> {
-        match &self.phase {
-            Phase::Done { .. } => vec![hint("Enter", "finish"), hint("o", "open it")],
-            Phase::Running => vec![hint("Ctrl-C", "stop and undo")],
-            Phase::Failed { .. } | Phase::Undone { left: None, .. } => {
-                vec![hint("r", "try again"), hint("Enter/Esc", "back to review")]
-            }
-            Phase::Refused {
-                changes: Some(_), ..
-            }
-            | Phase::Undone { .. } => vec![hint("Enter/Esc", "back to review")],
-            _ => Vec::new(),
-        }
-    }
-
-    pub fn render(&self, data: &Data, spinner: usize, frame: &mut Frame, area: Rect) {
+    fn render(&self, data: &Data, spinner: usize, frame: &mut Frame, area: Rect) {
         let t = data.theme();
         let mut lines = vec![Line::styled(
             format!("Creating \"{}\"", neutralise(&data.plan.name)),
@@ -535,11 +506,67 @@ impl CreateStep {
     }
 }
 
+impl Component for CreateStep {
+    type Action = Action;
+
+    fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
+        let review = || {
+            bind(
+                hint("Enter/Esc", "back to review"),
+                &[KeyCode::Enter, KeyCode::Esc],
+                Action::Review,
+            )
+        };
+        match &self.phase {
+            Phase::Done { .. } => vec![
+                bind(
+                    hint("Enter", "finish"),
+                    &[KeyCode::Enter, KeyCode::Esc],
+                    Action::Finish,
+                ),
+                bind(hint("o", "open it"), &[KeyCode::Char('o')], Action::Open),
+            ],
+            // Ctrl-C is the runtime's; listed here since it is what this screen offers.
+            Phase::Running => vec![note(hint("Ctrl-C", "stop and undo"))],
+            Phase::Failed { .. } | Phase::Undone { left: None, .. } => vec![
+                bind(hint("r", "try again"), &[KeyCode::Char('r')], Action::Retry),
+                review(),
+            ],
+            Phase::Refused {
+                changes: Some(_), ..
+            }
+            | Phase::Undone { .. } => vec![review()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn update(&mut self, action: Action, _cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::Finish => Outcome::Finish(self.done_exit()),
+            Action::Open => match &self.phase {
+                Phase::Done { formation, .. } => Outcome::OpenFormation(formation.id.clone()),
+                _ => Outcome::Handled,
+            },
+            Action::Retry => {
+                self.phase = Phase::Running;
+                self.calls.clear();
+                self.members.clear();
+                Outcome::Create
+            }
+            Action::Review => Outcome::Goto(4),
+        }
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.render(look.data, look.spinner, frame, area);
+    }
+}
+
 /// The screen rows `line` takes wrapped at words to `width` columns (a word wider than a
 /// row takes the rows it fills).
 fn rows_taken(line: &Line<'_>, width: usize) -> usize {
     let width = width.max(1);
-    crate::tui::view::wrap_words(&line.to_string(), width)
+    crate::tui::wrap::wrap_words(&line.to_string(), width)
         .iter()
         .map(|r| crate::text::width(r).div_ceil(width).max(1))
         .sum()

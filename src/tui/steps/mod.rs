@@ -1,39 +1,28 @@
-//! The wizard's screens. Each owns its state, handles its keys (answering with an
-//! `Outcome`), lists its keys for the hint bar and draws itself.
+//! The wizard's steps, each a `Component`: it owns its state, its key table (what its
+//! keys do and what the hint bar says of them), its update and its drawing.
 
 pub mod create;
 #[path = "type.rs"]
 pub mod ftype;
+pub mod loading;
 pub mod name;
 pub mod review;
 pub mod systems;
 
-use super::app::{Cmd, Exit};
+use super::data::Data;
+use super::keys::{Binding, bind, more};
+use ratatui::crossterm::event::KeyCode;
 
-/// A step's answer to a key, for `update` to carry out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Handled,
-    /// Show this one-line message (e.g. why a choice is refused).
-    Flash(String),
-    Next,
-    Back,
-    Goto(usize),
-    /// The formation type (catalog id) was chosen.
-    ChooseType(String),
-    /// The user asked to create: ask them to confirm what and where first.
-    ConfirmCreate,
-    /// Create now (confirmed, or retried after a failure).
-    Create,
-    Run(Vec<Cmd>),
-    Finish(Exit),
-    /// Created: open the new formation (by id) on the Formation screen.
-    OpenFormation(String),
+/// `d` on the steps that take no text: the prerequisites of the formation type. Not while
+/// adding to a formation that exists, nor before every page of the landscape is in.
+pub fn prerequisites_key<A: Clone>(data: &Data, action: A) -> Option<Binding<A>> {
+    (data.adding.is_none() && data.partial.is_none())
+        .then(|| bind(more("d", "prerequisites"), &[KeyCode::Char('d')], action))
 }
 
 // The keys and the window of every list live with the list widget; the steps use them
 // from there (one table for what the keys do and what the hints say).
-pub use crate::tui::widgets::list::{list_move, window_keep, window_start, window_start_by};
+pub use crate::tui::widgets::list::{window_keep, window_start, window_start_by};
 
 #[cfg(test)]
 mod tests {

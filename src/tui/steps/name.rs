@@ -6,12 +6,19 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::Outcome;
 use crate::rules;
-use crate::tui::app::{Data, Notice};
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::{Data, Notice};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{KeyHint, hint, more};
-use crate::tui::view::wrap_words;
+use crate::tui::keys::{Binding, bind, hint, more, note};
+use crate::tui::wrap::wrap_words;
+
+/// What this step's keys do; every other key edits the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Next,
+    Back,
+}
 
 pub struct NameStep {
     pub input: TextInput,
@@ -24,52 +31,12 @@ impl NameStep {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent, data: &mut Data) -> Outcome {
-        match key.code {
-            KeyCode::Enter | KeyCode::Tab => {
-                let (violations, _) =
-                    rules::check_name(&data.plan.name, &data.landscape, data.catalog());
-                match violations.first() {
-                    None => Outcome::Next,
-                    Some(v) => Outcome::Flash(format!("Fix the name first: {}", v.message)),
-                }
-            }
-            KeyCode::Esc => {
-                Outcome::Flash("This is the first step; Ctrl-C quits the wizard.".into())
-            }
-            _ => {
-                if self.input.handle(key) {
-                    self.sync(data);
-                }
-                Outcome::Handled
-            }
-        }
-    }
-
-    pub fn paste(&mut self, text: &str, data: &mut Data) {
-        self.input.insert_str(text);
-        self.sync(data);
-    }
-
     fn sync(&self, data: &mut Data) {
         data.plan.name = self.input.value().to_owned();
         data.reevaluate();
     }
 
-    pub fn commands(&self) -> Vec<KeyHint> {
-        vec![
-            hint("Enter", "next"),
-            hint("←→ Home End", "move"),
-            hint("Ctrl-U/W", "delete"),
-            more("Backspace/Delete", "delete a character"),
-            more("Ctrl-A / Ctrl-E", "start / end of the name"),
-            more("Ctrl-U", "delete up to the cursor"),
-            more("Ctrl-W", "delete the word before the cursor"),
-            more("Esc", "back (this is the first step)"),
-        ]
-    }
-
-    pub fn render(&self, data: &Data, notices: &[Notice], frame: &mut Frame, area: Rect) {
+    fn render(&self, data: &Data, notices: &[Notice], frame: &mut Frame, area: Rect) {
         let t = data.theme();
         let notice_lines = notices_text(notices, data, usize::from(area.width).saturating_sub(2));
         let notice_height = if notices.is_empty() {
@@ -116,6 +83,68 @@ impl NameStep {
             Paragraph::new(feedback_lines(data)).wrap(Wrap { trim: false }),
             feedback,
         );
+    }
+}
+
+impl Component for NameStep {
+    type Action = Action;
+
+    fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
+        vec![
+            bind(
+                hint("Enter", "next"),
+                &[KeyCode::Enter, KeyCode::Tab],
+                Action::Next,
+            ),
+            note(hint("←→ Home End", "move")),
+            note(hint("Ctrl-U/W", "delete")),
+            note(more("Backspace/Delete", "delete a character")),
+            note(more("Ctrl-A / Ctrl-E", "start / end of the name")),
+            note(more("Ctrl-U", "delete up to the cursor")),
+            note(more("Ctrl-W", "delete the word before the cursor")),
+            bind(
+                more("Esc", "back (this is the first step)"),
+                &[KeyCode::Esc],
+                Action::Back,
+            ),
+        ]
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        let data = &mut *cx.data;
+        match action {
+            Action::Next => {
+                let (violations, _) =
+                    rules::check_name(&data.plan.name, &data.landscape, data.catalog());
+                match violations.first() {
+                    None => Outcome::Next,
+                    Some(v) => Outcome::Flash(format!("Fix the name first: {}", v.message)),
+                }
+            }
+            Action::Back => {
+                Outcome::Flash("This is the first step; Ctrl-C quits the wizard.".into())
+            }
+        }
+    }
+
+    fn input(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Outcome {
+        if self.input.handle(key) {
+            self.sync(cx.data);
+        }
+        Outcome::Handled
+    }
+
+    fn paste(&mut self, text: &str, cx: &mut Cx<'_>) {
+        self.input.insert_str(text);
+        self.sync(cx.data);
+    }
+
+    fn typing(&self) -> bool {
+        true
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.render(look.data, look.notices, frame, area);
     }
 }
 

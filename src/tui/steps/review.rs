@@ -4,22 +4,38 @@
 //! a deliberate `c` (or Tab to Create and Enter), and then a confirmation.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::Outcome;
 use crate::text::neutralise;
-use crate::tui::app::Data;
-use crate::tui::keys::{KeyHint, hint, more};
-use crate::tui::view::wrap_words;
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
+use crate::tui::keys::{Binding, bind, bind_each, hint, more};
+use crate::tui::wrap::wrap_words;
 
 /// The actions at the bottom of the screen, in focus order.
 pub const ACTIONS: [&str; 4] = ["Create", "1 Edit name", "2 Edit type", "3 Edit systems"];
 
 /// Lines a PageUp/PageDown scrolls the summary.
 const PAGE: u16 = 5;
+
+/// What this step's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Focus the next (1) or previous (-1) action.
+    Focus(i8),
+    /// Scroll the summary by this many lines (up when negative).
+    Scroll(i16),
+    Top,
+    Edit(usize),
+    Create,
+    /// Carry out the focused action.
+    Enter,
+    Back,
+    Prerequisites,
+}
 
 pub struct ReviewStep {
     /// Index into `ACTIONS`; `None` while the focus is on the verdict (where Review opens).
@@ -36,74 +52,7 @@ impl ReviewStep {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent, data: &Data) -> Outcome {
-        let n = ACTIONS.len();
-        match key.code {
-            KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => {
-                self.focus = self.focus.map_or(Some(0), |f| Some((f + 1) % n));
-                Outcome::Handled
-            }
-            KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => {
-                self.focus = self.focus.map_or(Some(n - 1), |f| Some((f + n - 1) % n));
-                Outcome::Handled
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
-                Outcome::Handled
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.scroll = self.scroll.saturating_sub(1);
-                Outcome::Handled
-            }
-            KeyCode::PageDown => {
-                self.scroll = self.scroll.saturating_add(PAGE);
-                Outcome::Handled
-            }
-            KeyCode::PageUp => {
-                self.scroll = self.scroll.saturating_sub(PAGE);
-                Outcome::Handled
-            }
-            KeyCode::Home => {
-                self.scroll = 0;
-                Outcome::Handled
-            }
-            KeyCode::Char('1') => Outcome::Goto(1),
-            KeyCode::Char('2') => Outcome::Goto(2),
-            KeyCode::Char('3') => Outcome::Goto(3),
-            KeyCode::Char('c') => create(data),
-            KeyCode::Enter | KeyCode::Char(' ') => match self.focus {
-                // On the verdict, Enter is not a way to create: it may be the tail of a
-                // burst of Enters that walked through the steps.
-                None => Outcome::Flash(if data.verdict.valid {
-                    "Press c to create, or Tab to choose an action.".into()
-                } else {
-                    "Fix the rules above first: 1/2/3 edit a step.".into()
-                }),
-                Some(0) => create(data),
-                Some(i) => Outcome::Goto(i),
-            },
-            KeyCode::Esc => Outcome::Back,
-            _ => Outcome::Handled,
-        }
-    }
-
-    pub fn commands(&self, data: &Data) -> Vec<KeyHint> {
-        let mut out = Vec::new();
-        if data.verdict.valid {
-            out.push(hint("c", "create"));
-        }
-        out.extend([
-            hint("Tab", "choose an action"),
-            hint("1/2/3", "edit a step"),
-            hint("Esc", "back"),
-            more("Enter", "carry out the chosen action"),
-            more("Shift-Tab/←→", "move between the actions"),
-            more("↑↓/PgUp/PgDn/Home", "scroll the summary"),
-        ]);
-        out
-    }
-
-    pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
+    fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let width = usize::from(area.width);
         let verdict = verdict_lines(data, width.saturating_sub(2));
         // The verdict keeps its lines before the summary gets any, leaving room for the
@@ -200,14 +149,120 @@ impl ReviewStep {
             spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
         }
-        let lines = crate::tui::view::wrap_spans(spans, usize::from(area.width));
+        let lines = crate::tui::wrap::wrap_spans(spans, usize::from(area.width));
         frame.render_widget(Paragraph::new(lines), area);
+    }
+}
+
+impl Component for ReviewStep {
+    type Action = Action;
+
+    fn bindings(&self, data: &Data) -> Vec<Binding<Action>> {
+        let mut out = Vec::new();
+        if data.verdict.valid {
+            out.push(bind(
+                hint("c", "create"),
+                &[KeyCode::Char('c')],
+                Action::Create,
+            ));
+        }
+        out.extend([
+            bind_each(
+                hint("Tab", "choose an action"),
+                vec![
+                    (KeyCode::Tab, Action::Focus(1)),
+                    (KeyCode::Right, Action::Focus(1)),
+                    (KeyCode::Char('l'), Action::Focus(1)),
+                ],
+            ),
+            bind_each(
+                hint("1/2/3", "edit a step"),
+                vec![
+                    (KeyCode::Char('1'), Action::Edit(1)),
+                    (KeyCode::Char('2'), Action::Edit(2)),
+                    (KeyCode::Char('3'), Action::Edit(3)),
+                ],
+            ),
+            bind(hint("Esc", "back"), &[KeyCode::Esc], Action::Back),
+            bind(
+                more("Enter", "carry out the chosen action"),
+                &[KeyCode::Enter, KeyCode::Char(' ')],
+                Action::Enter,
+            ),
+            bind_each(
+                more("Shift-Tab/←→", "move between the actions"),
+                vec![
+                    (KeyCode::BackTab, Action::Focus(-1)),
+                    (KeyCode::Left, Action::Focus(-1)),
+                    (KeyCode::Char('h'), Action::Focus(-1)),
+                ],
+            ),
+            bind_each(
+                more("↑↓/PgUp/PgDn/Home", "scroll the summary"),
+                vec![
+                    (KeyCode::Down, Action::Scroll(1)),
+                    (KeyCode::Char('j'), Action::Scroll(1)),
+                    (KeyCode::Up, Action::Scroll(-1)),
+                    (KeyCode::Char('k'), Action::Scroll(-1)),
+                    (KeyCode::PageDown, Action::Scroll(PAGE as i16)),
+                    (KeyCode::PageUp, Action::Scroll(-(PAGE as i16))),
+                    (KeyCode::Home, Action::Top),
+                ],
+            ),
+        ]);
+        if !data.verdict.valid {
+            // Listed where it is refused, so that `c` is not a mystery.
+            out.push(bind(
+                more("c", "create (once every rule holds)"),
+                &[KeyCode::Char('c')],
+                Action::Create,
+            ));
+        }
+        out.extend(super::prerequisites_key(data, Action::Prerequisites));
+        out
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        let n = ACTIONS.len();
+        match action {
+            Action::Focus(1) => self.focus = self.focus.map_or(Some(0), |f| Some((f + 1) % n)),
+            Action::Focus(_) => {
+                self.focus = self.focus.map_or(Some(n - 1), |f| Some((f + n - 1) % n));
+            }
+            Action::Scroll(by) if by < 0 => {
+                self.scroll = self.scroll.saturating_sub(by.unsigned_abs())
+            }
+            Action::Scroll(by) => self.scroll = self.scroll.saturating_add(by.unsigned_abs()),
+            Action::Top => self.scroll = 0,
+            Action::Edit(step) => return Outcome::Goto(step),
+            Action::Create => return create(cx.data),
+            Action::Enter => {
+                return match self.focus {
+                    // On the verdict, Enter is not a way to create: it may be the tail of a
+                    // burst of Enters that walked through the steps.
+                    None => Outcome::Flash(if cx.data.verdict.valid {
+                        "Press c to create, or Tab to choose an action.".into()
+                    } else {
+                        "Fix the rules above first: 1/2/3 edit a step.".into()
+                    }),
+                    Some(0) => create(cx.data),
+                    Some(i) => Outcome::Goto(i),
+                };
+            }
+            Action::Back => return Outcome::Back,
+            Action::Prerequisites => return Outcome::Prerequisites,
+        }
+        Outcome::Handled
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.render(look.data, frame, area);
     }
 }
 
 /// Create (after a confirmation), or why not: the engine's verdict decides.
 fn create(data: &Data) -> Outcome {
-    if let Some(wait) = crate::tui::app::still_cached(data) {
+    if let Some(wait) = crate::tui::data::still_cached(data) {
         return Outcome::Flash(wait);
     }
     if data.verdict.valid {

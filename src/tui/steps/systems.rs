@@ -15,21 +15,48 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{Outcome, list_move, window_keep};
-use crate::rules::{self, Candidate, Checker};
-use crate::tui::adding::Adding;
-use crate::tui::app::Data;
+use super::window_keep;
+use crate::rules::{self, Candidate, Checker, RuleKind};
 use crate::tui::candidates::COLUMNS;
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::{Adding, Data};
 use crate::tui::filter::{Filter, SearchIndex};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{self, KeyHint, hint, more};
+use crate::tui::keys::{Binding, bind, bind_each, hint, more, note};
+use crate::tui::screens::register;
 use crate::tui::theme::Theme;
-use crate::tui::view::wrap_words;
+use crate::tui::widgets::list::{Move, apply_move, browse};
+use crate::tui::wrap::wrap_words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Table,
     Filter,
+}
+
+/// What this step's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Move(Move),
+    Toggle,
+    /// Into the filter.
+    Filter,
+    /// Out of the filter, keeping it.
+    KeepFilter,
+    ClearFilter,
+    /// Hide (or show again) what cannot be chosen.
+    Hide,
+    /// Scroll the detail pane down (1) or up (-1).
+    Detail(i8),
+    /// The systems the type does not take, or back from them.
+    Excluded,
+    Next,
+    Back,
+    /// The Register panel on the highlighted system.
+    Register,
+    /// The Register panel for a new system of a needed type.
+    RegisterNew,
+    Prerequisites,
 }
 
 pub struct SystemsStep {
@@ -122,10 +149,6 @@ impl SystemsStep {
         }
     }
 
-    pub fn typing(&self) -> bool {
-        self.focus == Focus::Filter
-    }
-
     /// The rows (display positions) that match the filter, in display order.
     pub fn matches(&self) -> &[usize] {
         self.matches.matches()
@@ -167,99 +190,6 @@ impl SystemsStep {
         let i = self.highlighted_index(data)?;
         let checker = data.checker.as_ref()?;
         Some(checker.candidate(i, &data.landscape, data.catalog()))
-    }
-
-    pub fn key(&mut self, key: KeyEvent, data: &mut Data, page: usize) -> Outcome {
-        if self.focus == Focus::Filter {
-            return self.filter_key(key, data);
-        }
-        if self.show_excluded {
-            return self.excluded_key(key, page);
-        }
-        let len = self.shown_rows().len();
-        if let Some(at) = list_move(&key, self.highlight, len, page) {
-            if at != self.highlight {
-                self.detail_scroll = 0;
-            }
-            self.highlight = at;
-            return Outcome::Handled;
-        }
-        match key.code {
-            KeyCode::Char(' ') => self.toggle(data),
-            KeyCode::Char('/') | KeyCode::Tab | KeyCode::BackTab => {
-                self.focus = Focus::Filter;
-                Outcome::Handled
-            }
-            KeyCode::Char('h') => {
-                self.set_hide(!self.hide_unselectable, data);
-                Outcome::Handled
-            }
-            KeyCode::Char('J') => {
-                self.detail_scroll = (self.detail_scroll + 1).min(self.detail_room.get());
-                Outcome::Handled
-            }
-            KeyCode::Char('K') => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(1);
-                Outcome::Handled
-            }
-            KeyCode::Char('x') => {
-                self.ensure_excluded(data);
-                self.show_excluded = true;
-                self.excluded_at = 0;
-                self.excluded_top.set(0);
-                Outcome::Handled
-            }
-            KeyCode::Enter => Outcome::Next,
-            KeyCode::Esc if !self.filter.value().is_empty() => {
-                self.filter = TextInput::default();
-                self.refilter(data);
-                self.highlight = 0;
-                Outcome::Handled
-            }
-            KeyCode::Esc => Outcome::Back,
-            _ => Outcome::Handled,
-        }
-    }
-
-    fn filter_key(&mut self, key: KeyEvent, data: &Data) -> Outcome {
-        match key.code {
-            KeyCode::Enter | KeyCode::Tab | KeyCode::BackTab | KeyCode::Down => {
-                self.focus = Focus::Table;
-            }
-            KeyCode::Esc => {
-                self.filter = TextInput::default();
-                self.focus = Focus::Table;
-                self.highlight = 0;
-            }
-            _ => {
-                if self.filter.handle(key) {
-                    self.highlight = 0;
-                    self.detail_scroll = 0;
-                }
-            }
-        }
-        self.refilter(data);
-        Outcome::Handled
-    }
-
-    fn excluded_key(&mut self, key: KeyEvent, page: usize) -> Outcome {
-        let len = self.excluded_matching();
-        if let Some(at) = list_move(&key, self.excluded_at, len, page) {
-            self.excluded_at = at;
-            return Outcome::Handled;
-        }
-        if matches!(key.code, KeyCode::Char('x') | KeyCode::Esc | KeyCode::Enter) {
-            self.show_excluded = false;
-        }
-        Outcome::Handled
-    }
-
-    pub fn paste(&mut self, text: &str, data: &Data) {
-        if self.focus == Focus::Filter {
-            self.filter.insert_str(text);
-            self.highlight = 0;
-            self.refilter(data);
-        }
     }
 
     /// Brings the matches up to the filter's text (narrowing when it only grew), the
@@ -389,52 +319,7 @@ impl SystemsStep {
         Outcome::Handled
     }
 
-    pub fn commands(&self) -> Vec<KeyHint> {
-        if self.focus == Focus::Filter {
-            return vec![
-                hint("type", "filter"),
-                hint("Enter/Tab", "to the table"),
-                hint("Esc", "clear filter"),
-                more("words", "each word must occur in some column, in any order"),
-            ];
-        }
-        if self.show_excluded {
-            return vec![
-                hint("x/Esc", "back to the candidates"),
-                hint("↑↓/jk", "scroll"),
-                hint("a", "add a system"),
-            ];
-        }
-        let mut out = vec![
-            hint("Space", "select"),
-            if self.adding {
-                hint("Enter", "add chosen")
-            } else {
-                hint("Enter", "review")
-            },
-            hint("/", "filter"),
-            // Short, so that the bar keeps them at 80 columns; the counts line says what.
-            if self.hide_unselectable {
-                hint("h", "show")
-            } else {
-                hint("h", "hide")
-            },
-            hint("J/K", "detail"),
-            hint("x", "excluded"),
-            hint("Esc", "back"),
-        ];
-        out.extend(keys::list_moves());
-        out.push(more("a", "register a new system of a needed type"));
-        out.push(more("Tab/Shift-Tab", "focus the filter"));
-        out.push(if self.adding {
-            more("Esc", "clear the filter, or back to the formation")
-        } else {
-            more("Esc", "clear the filter, or back to step 2")
-        });
-        out
-    }
-
-    pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
+    fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let [counts, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         frame.render_widget(self.counts_line(data, usize::from(counts.width)), counts);
@@ -706,6 +591,231 @@ impl SystemsStep {
             .border_style(t.focused_border())
             .title(t.fit(&title, width.saturating_sub(2)));
         frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+impl SystemsStep {
+    /// The highlighted system, if the Register panel can fix what keeps it out: refused for
+    /// its scenario group or its registration (by the rules, or by the backend at the last
+    /// create), or its registration is for the Director to decide.
+    pub fn registrable(&self, data: &Data) -> Option<Candidate> {
+        if self.typing() || self.show_excluded {
+            return None;
+        }
+        let c = self.highlighted(data)?;
+        let fixable = |f: &rules::Finding| {
+            matches!(
+                f.rule,
+                RuleKind::ScenarioGroup | RuleKind::RegistrationStatus
+            )
+        };
+        let refused = data.refused(&c.id).is_some_and(fixable);
+        let blocked = !c.selectable && c.blockers.iter().any(fixable);
+        (blocked || refused || c.director_decides.is_some()).then_some(c)
+    }
+
+    fn filter_bindings(&self) -> Vec<Binding<Action>> {
+        vec![
+            note(hint("type", "filter")),
+            bind(
+                hint("Enter/Tab", "to the table"),
+                &[
+                    KeyCode::Enter,
+                    KeyCode::Tab,
+                    KeyCode::BackTab,
+                    KeyCode::Down,
+                ],
+                Action::KeepFilter,
+            ),
+            bind(
+                hint("Esc", "clear filter"),
+                &[KeyCode::Esc],
+                Action::ClearFilter,
+            ),
+            note(more(
+                "words",
+                "each word must begin a word in some column, in any order",
+            )),
+        ]
+    }
+
+    fn excluded_bindings(&self, data: &Data) -> Vec<Binding<Action>> {
+        let mut out = vec![bind(
+            hint("x/Esc", "back to the candidates"),
+            &[KeyCode::Char('x'), KeyCode::Esc, KeyCode::Enter],
+            Action::Excluded,
+        )];
+        out.extend(browse(Action::Move));
+        if register::needed_type(data).is_some() {
+            out.push(bind(
+                hint("a", "add a system"),
+                &[KeyCode::Char('a')],
+                Action::RegisterNew,
+            ));
+        }
+        out
+    }
+}
+
+impl Component for SystemsStep {
+    type Action = Action;
+
+    fn bindings(&self, data: &Data) -> Vec<Binding<Action>> {
+        if self.focus == Focus::Filter {
+            return self.filter_bindings();
+        }
+        if self.show_excluded {
+            return self.excluded_bindings(data);
+        }
+        let mut out = Vec::new();
+        if self.registrable(data).is_some() {
+            out.push(bind(
+                hint("r", "register"),
+                &[KeyCode::Char('r')],
+                Action::Register,
+            ));
+        }
+        out.push(bind(
+            hint("Space", "select"),
+            &[KeyCode::Char(' ')],
+            Action::Toggle,
+        ));
+        out.push(bind(
+            if self.adding {
+                hint("Enter", "add chosen")
+            } else {
+                hint("Enter", "review")
+            },
+            &[KeyCode::Enter],
+            Action::Next,
+        ));
+        out.push(bind(
+            hint("/", "filter"),
+            &[KeyCode::Char('/')],
+            Action::Filter,
+        ));
+        // Short, so that the bar keeps them at 80 columns; the counts line says what.
+        out.push(bind(
+            if self.hide_unselectable {
+                hint("h", "show")
+            } else {
+                hint("h", "hide")
+            },
+            &[KeyCode::Char('h')],
+            Action::Hide,
+        ));
+        out.push(bind_each(
+            hint("J/K", "detail"),
+            vec![
+                (KeyCode::Char('J'), Action::Detail(1)),
+                (KeyCode::Char('K'), Action::Detail(-1)),
+            ],
+        ));
+        out.push(bind(
+            hint("x", "excluded"),
+            &[KeyCode::Char('x')],
+            Action::Excluded,
+        ));
+        // Esc clears a filter first.
+        let esc = if self.filter.value().is_empty() {
+            Action::Back
+        } else {
+            Action::ClearFilter
+        };
+        out.push(bind(hint("Esc", "back"), &[KeyCode::Esc], esc));
+        out.extend(browse(Action::Move));
+        if register::needed_type(data).is_some() {
+            out.push(bind(
+                more("a", "register a new system of a needed type"),
+                &[KeyCode::Char('a')],
+                Action::RegisterNew,
+            ));
+        }
+        out.push(bind(
+            more("Tab/Shift-Tab", "focus the filter"),
+            &[KeyCode::Tab, KeyCode::BackTab],
+            Action::Filter,
+        ));
+        out.push(note(if self.adding {
+            more("Esc", "clear the filter, or back to the formation")
+        } else {
+            more("Esc", "clear the filter, or back to step 2")
+        }));
+        out.extend(super::prerequisites_key(data, Action::Prerequisites));
+        out
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        let data = &mut *cx.data;
+        match action {
+            Action::Move(m) if self.show_excluded => {
+                let len = self.excluded_matching();
+                self.excluded_at = apply_move(m, self.excluded_at, len, cx.page);
+            }
+            Action::Move(m) => {
+                let len = self.shown_rows().len();
+                let at = apply_move(m, self.highlight, len, cx.page);
+                if at != self.highlight {
+                    self.detail_scroll = 0;
+                }
+                self.highlight = at;
+            }
+            Action::Toggle => return self.toggle(data),
+            Action::Filter => self.focus = Focus::Filter,
+            Action::KeepFilter => {
+                self.focus = Focus::Table;
+                self.refilter(data);
+            }
+            Action::ClearFilter => {
+                self.filter = TextInput::default();
+                self.focus = Focus::Table;
+                self.highlight = 0;
+                self.refilter(data);
+            }
+            Action::Hide => self.set_hide(!self.hide_unselectable, data),
+            Action::Detail(1) => {
+                self.detail_scroll = (self.detail_scroll + 1).min(self.detail_room.get());
+            }
+            Action::Detail(_) => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::Excluded if self.show_excluded => self.show_excluded = false,
+            Action::Excluded => {
+                self.ensure_excluded(data);
+                self.show_excluded = true;
+                self.excluded_at = 0;
+                self.excluded_top.set(0);
+            }
+            Action::Next => return Outcome::Next,
+            Action::Back => return Outcome::Back,
+            Action::Register => return Outcome::Register,
+            Action::RegisterNew => return Outcome::RegisterNew,
+            Action::Prerequisites => return Outcome::Prerequisites,
+        }
+        Outcome::Handled
+    }
+
+    fn input(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Outcome {
+        if self.focus == Focus::Filter && self.filter.handle(key) {
+            self.highlight = 0;
+            self.detail_scroll = 0;
+            self.refilter(cx.data);
+        }
+        Outcome::Handled
+    }
+
+    fn paste(&mut self, text: &str, cx: &mut Cx<'_>) {
+        if self.focus == Focus::Filter {
+            self.filter.insert_str(text);
+            self.highlight = 0;
+            self.refilter(cx.data);
+        }
+    }
+
+    fn typing(&self) -> bool {
+        self.focus == Focus::Filter
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.render(look.data, frame, area);
     }
 }
 

@@ -2,20 +2,31 @@
 //! disabled, with the rule engine's reason (`rules::availability`).
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use std::cell::OnceCell;
 
-use super::{Outcome, list_move, window_start};
+use super::window_start;
 use crate::catalog::FormationType;
 use crate::rules::{self, Availability, Eligible};
 use crate::text::neutralise;
-use crate::tui::app::Data;
-use crate::tui::keys::{self, KeyHint, hint, more};
-use crate::tui::view::wrap_words;
+use crate::tui::component::{Component, Cx, Look, Outcome};
+use crate::tui::data::Data;
+use crate::tui::keys::{Binding, bind, hint, more, note};
+use crate::tui::widgets::list::{Move, apply_move, browse};
+use crate::tui::wrap::wrap_words;
+
+/// What this step's keys do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Move(Move),
+    Choose,
+    Back,
+    Prerequisites,
+}
 
 pub struct TypeStep {
     pub highlight: usize,
@@ -53,19 +64,6 @@ impl TypeStep {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent, data: &Data, page: usize) -> Outcome {
-        let types = &data.catalog().formation_types;
-        if let Some(at) = list_move(&key, self.highlight, types.len(), page) {
-            self.highlight = at;
-            return Outcome::Handled;
-        }
-        match key.code {
-            KeyCode::Enter | KeyCode::Char(' ') => self.choose(data),
-            KeyCode::Esc | KeyCode::BackTab => Outcome::Back,
-            _ => Outcome::Handled,
-        }
-    }
-
     fn choose(&self, data: &Data) -> Outcome {
         let Some(t) = data.catalog().formation_types.get(self.highlight) else {
             return Outcome::Handled;
@@ -80,14 +78,7 @@ impl TypeStep {
         }
     }
 
-    pub fn commands(&self) -> Vec<KeyHint> {
-        let mut out = vec![hint("Enter", "choose"), hint("Esc", "back")];
-        out.extend(keys::list_moves());
-        out.push(more("Space", "choose"));
-        out
-    }
-
-    pub fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
+    fn render(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
         let types = &data.catalog().formation_types;
         let detail_lines = self.detail_lines(data, usize::from(area.width).saturating_sub(2));
@@ -252,5 +243,45 @@ impl TypeStep {
             ));
         // Already wrapped by `detail_lines`, keeping the hanging indent.
         frame.render_widget(Paragraph::new(lines).block(block), area);
+    }
+}
+
+impl Component for TypeStep {
+    type Action = Action;
+
+    fn bindings(&self, data: &Data) -> Vec<Binding<Action>> {
+        let mut out = vec![
+            bind(
+                hint("Enter", "choose"),
+                &[KeyCode::Enter, KeyCode::Char(' ')],
+                Action::Choose,
+            ),
+            bind(
+                hint("Esc", "back"),
+                &[KeyCode::Esc, KeyCode::BackTab],
+                Action::Back,
+            ),
+        ];
+        out.extend(browse(Action::Move));
+        out.push(note(more("Space", "choose")));
+        out.extend(super::prerequisites_key(data, Action::Prerequisites));
+        out
+    }
+
+    fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
+        match action {
+            Action::Move(m) => {
+                let len = cx.data.catalog().formation_types.len();
+                self.highlight = apply_move(m, self.highlight, len, cx.page);
+                Outcome::Handled
+            }
+            Action::Choose => self.choose(cx.data),
+            Action::Back => Outcome::Back,
+            Action::Prerequisites => Outcome::Prerequisites,
+        }
+    }
+
+    fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
+        self.render(look.data, frame, area);
     }
 }

@@ -276,7 +276,7 @@ fn changing_the_type_says_which_systems_were_dropped() {
 #[test]
 fn ctrl_c_is_listed_once_in_help_and_ctrl_z_is_there() {
     for typing in [true, false] {
-        let keys = crate::tui::keys::global(typing);
+        let keys = crate::tui::keys::hints(&crate::tui::keys::global(typing));
         let ctrl_c = keys.iter().filter(|k| k.keys == "Ctrl-C").count();
         assert_eq!(ctrl_c, 1, "typing={typing}");
         assert!(keys.iter().any(|k| k.keys == "Ctrl-Z"), "typing={typing}");

@@ -20,7 +20,7 @@ use ratatui::widgets::Paragraph;
 use super::columns::{self, Column};
 use crate::tui::filter::{Filter, SearchIndex};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{KeyHint, hint, more};
+use crate::tui::keys::{self, KeyHint, hint, more};
 use crate::tui::theme::Theme;
 
 /// A movement of the cursor.
@@ -135,6 +135,25 @@ pub fn lookup(bindings: &[Binding], key: &KeyEvent) -> Option<Act> {
 /// The hints of `bindings`, in order.
 pub fn hints(bindings: &[Binding]) -> Vec<KeyHint> {
     bindings.iter().map(|b| b.hint).collect()
+}
+
+/// The moving keys (`BROWSE`) as rows of a component's table, each standing for `f` of
+/// its movement.
+pub fn browse<A>(f: impl Fn(Move) -> A) -> Vec<keys::Binding<A>> {
+    BROWSE
+        .iter()
+        .map(|b| keys::Binding {
+            keys: b
+                .keys
+                .iter()
+                .filter_map(|&(code, act)| match act {
+                    Act::Move(m) => Some((code, f(m))),
+                    _ => None,
+                })
+                .collect(),
+            hint: b.hint,
+        })
+        .collect()
 }
 
 /// The new position in a list of `len` items after a movement.
@@ -393,42 +412,63 @@ impl List {
         self.cursor = self.cursor.min(self.len().saturating_sub(1));
     }
 
-    /// A key: moves the cursor or edits the filter; `page` is how far PgUp/PgDn move.
-    pub fn key(&mut self, key: KeyEvent, page: usize) -> Reply {
+    /// The list's keys as they work now: the table its owner puts in its own (and that
+    /// `key` looks keys up in).
+    pub fn bindings(&self) -> Vec<keys::Binding<Act>> {
+        let lift = |table: &[Binding]| -> Vec<keys::Binding<Act>> {
+            table
+                .iter()
+                .map(|b| keys::Binding {
+                    keys: b.keys.to_vec(),
+                    hint: b.hint,
+                })
+                .collect()
+        };
         if self.typing {
-            return self.filter_key(key);
+            return lift(TYPING);
         }
-        let act = lookup(BROWSE, &key)
-            .or_else(|| lookup(&[FILTER], &key))
-            .or_else(|| {
-                (!self.query.value().is_empty())
-                    .then(|| lookup(&[CLEAR], &key))
-                    .flatten()
-            });
+        let mut out = lift(&[FILTER]);
+        if !self.query.value().is_empty() {
+            out.extend(lift(&[CLEAR]));
+        }
+        out.extend(lift(BROWSE));
+        out
+    }
+
+    /// Carries out one of the list's actions; `page` is how far PgUp/PgDn move.
+    pub fn act(&mut self, act: Act, page: usize) {
         match act {
-            Some(Act::Move(m)) => self.cursor = apply_move(m, self.cursor, self.len(), page),
-            Some(Act::Filter) => self.typing = true,
-            Some(Act::ClearFilter) => self.set_query(TextInput::default()),
-            Some(Act::KeepFilter) | None => return Reply::Ignored,
+            Act::Move(m) => self.cursor = apply_move(m, self.cursor, self.len(), page),
+            Act::Filter => self.typing = true,
+            Act::KeepFilter => self.typing = false,
+            Act::ClearFilter => {
+                self.typing = false;
+                self.set_query(TextInput::default());
+            }
+        }
+    }
+
+    /// A key the table does not name: typed into the filter while it is being typed.
+    pub fn input(&mut self, key: KeyEvent) -> Reply {
+        if !self.typing {
+            return Reply::Ignored;
+        }
+        let mut query = self.query.clone();
+        if query.handle(key) {
+            self.set_query(query);
         }
         Reply::Handled
     }
 
-    fn filter_key(&mut self, key: KeyEvent) -> Reply {
-        match lookup(TYPING, &key) {
-            Some(Act::KeepFilter) => self.typing = false,
-            Some(Act::ClearFilter) => {
-                self.typing = false;
-                self.set_query(TextInput::default());
+    /// A key on its own (a list that is the whole of its screen's keys).
+    pub fn key(&mut self, key: KeyEvent, page: usize) -> Reply {
+        match keys::lookup(&self.bindings(), &key) {
+            Some(act) => {
+                self.act(act, page);
+                Reply::Handled
             }
-            _ => {
-                let mut query = self.query.clone();
-                if query.handle(key) {
-                    self.set_query(query);
-                }
-            }
+            None => self.input(key),
         }
-        Reply::Handled
     }
 
     /// Pasted text goes into the filter while it is being typed.
@@ -453,15 +493,7 @@ impl List {
 
     /// The list's keys as they work now, for the hint bar and `?`.
     pub fn commands(&self) -> Vec<KeyHint> {
-        if self.typing {
-            return hints(TYPING);
-        }
-        let mut out = vec![FILTER.hint];
-        if !self.query.value().is_empty() {
-            out.push(CLEAR.hint);
-        }
-        out.extend(hints(BROWSE));
-        out
+        keys::hints(&self.bindings())
     }
 
     /// "3 of 10", with "filter: …" while one is set or typed: for the list's title.

@@ -3,9 +3,9 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 
 use crate::tui::app::{Cmd, Model, Msg, Step, update};
-use crate::tui::stack::Change;
-use crate::tui::stack::tests::{demo, key, managed, screen_text, top};
+use crate::tui::msg::Change;
 use crate::tui::tests::highlight_system as highlight;
+use crate::tui::update::tests::{demo, key, managed, screen_text, top};
 
 /// `manage` on the demo, the Formation screen of "Task Center US Inbox" (tc-us, s4-prod)
 /// open, then `a`.
