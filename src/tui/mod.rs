@@ -22,6 +22,7 @@ pub mod component;
 pub mod data;
 pub mod filter;
 pub mod input;
+pub mod keymap;
 pub mod keys;
 pub mod model;
 pub mod msg;
