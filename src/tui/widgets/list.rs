@@ -9,6 +9,7 @@
 //! cache like ratatui's `ListState` offset): it changes what is drawn, never the model.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -292,6 +293,15 @@ pub trait Rows {
     fn has_extra(&self) -> bool {
         false
     }
+    /// The group item `item` belongs to (a system type): a header line goes above the
+    /// first row of each group, and above the first row drawn.
+    fn group(&self, _item: usize) -> Option<usize> {
+        None
+    }
+    /// The header line of group `group`, `width` columns wide.
+    fn header(&self, _group: usize, _width: usize, _theme: &Theme) -> Line<'static> {
+        Line::raw("")
+    }
 }
 
 /// What a key did to the list.
@@ -307,8 +317,12 @@ pub enum Reply {
 /// the `SearchIndex` it was given).
 #[derive(Debug, Clone, Default)]
 pub struct List {
-    index: SearchIndex,
+    /// Shared with its owner (the Systems step's index is the wizard's, built once per
+    /// landscape): a new list over it costs no copy.
+    index: Arc<SearchIndex>,
     filter: Filter,
+    /// The matches that are shown, when the owner hides some (`keep_only`); else all.
+    only: Option<Vec<usize>>,
     query: TextInput,
     typing: bool,
     /// Position in `matches()`.
@@ -320,7 +334,8 @@ pub struct List {
 }
 
 impl List {
-    pub fn new(index: SearchIndex) -> List {
+    pub fn new(index: impl Into<Arc<SearchIndex>>) -> List {
+        let index = index.into();
         List {
             filter: Filter::new(&index),
             index,
@@ -330,9 +345,11 @@ impl List {
 
     /// New rows (a fresh read): the filter is applied to them again and the cursor stays
     /// on item `keep` (its position in the new rows) if it still matches.
-    pub fn reset(&mut self, index: SearchIndex, keep: Option<usize>) {
+    pub fn reset(&mut self, index: impl Into<Arc<SearchIndex>>, keep: Option<usize>) {
+        let index = index.into();
         self.filter = Filter::new(&index);
         self.index = index;
+        self.only = None;
         let query = self.query.value().to_owned();
         self.filter.set(&self.index, &query);
         self.cursor = keep
@@ -341,9 +358,32 @@ impl List {
         self.clamp();
     }
 
-    /// The items that match the filter, in order.
+    /// The items shown: those that match the filter, less those the owner hides, in order.
     pub fn matches(&self) -> &[usize] {
+        self.only.as_deref().unwrap_or(self.filter.matches())
+    }
+
+    /// The items that match the filter, hidden ones included.
+    pub fn filtered(&self) -> &[usize] {
         self.filter.matches()
+    }
+
+    /// Shows only the matches `keep` takes (`None`: all of them); the cursor stays on its
+    /// item, or goes to the next one shown. O(matches).
+    pub fn keep_only(&mut self, keep: Option<&dyn Fn(usize) -> bool>) {
+        let item = self.selected();
+        self.only = keep.map(|k| {
+            self.filter
+                .matches()
+                .iter()
+                .copied()
+                .filter(|&i| k(i))
+                .collect()
+        });
+        if let Some(i) = item {
+            self.cursor = self.matches().partition_point(|&m| m < i);
+        }
+        self.clamp();
     }
 
     pub fn len(&self) -> usize {
@@ -487,6 +527,7 @@ impl List {
         self.query = query;
         let text = self.query.value().to_owned();
         self.filter.set(&self.index, &text);
+        self.only = None;
         self.cursor = item.and_then(|i| self.position_of(i)).unwrap_or(0);
         self.clamp();
     }
@@ -538,8 +579,15 @@ impl List {
             spans.extend(columns::cells_spans(&cols, &widths, &heads, &[], ellipsis));
             lines.push(Line::from(spans));
         }
-        let body = room - lines.len();
         let len = self.len();
+        let matches = self.matches();
+        // A grouped list draws its group's header above the first row drawn, and one above
+        // each row that begins a group.
+        let grouped = len > 0 && rows.group(matches[0]).is_some();
+        let body = (room - lines.len()).saturating_sub(usize::from(grouped));
+        let begins = |pos: usize| {
+            grouped && pos > 0 && rows.group(matches[pos]) != rows.group(matches[pos - 1])
+        };
         if len == 0 {
             lines.push(Line::styled(
                 columns::fit(empty, width, columns::Cut::End, ellipsis),
@@ -548,15 +596,15 @@ impl List {
             frame.render_widget(Paragraph::new(lines), area);
             return;
         }
-        let matches = self.matches();
         let extra_w = width.saturating_sub(pointer_w);
         let extra = |pos: usize| rows.extra(matches[pos], extra_w, theme);
         let height = |pos: usize| {
-            if rows.has_extra() {
+            let own = if rows.has_extra() {
                 1 + extra(pos).len()
             } else {
                 1
-            }
+            };
+            own + usize::from(begins(pos))
         };
         let start = window(self.top.get(), len, self.cursor, body, height);
         self.top.set(start);
@@ -565,6 +613,15 @@ impl List {
         for (pos, &item) in matches.iter().enumerate().skip(start) {
             if lines.len() >= room {
                 break;
+            }
+            if grouped
+                && (pos == start || begins(pos))
+                && let Some(group) = rows.group(item)
+            {
+                lines.push(rows.header(group, width, theme));
+                if lines.len() >= room {
+                    break;
+                }
             }
             ROWS_DRAWN.with(|n| n.set(n.get() + 1));
             let here = pos == self.cursor;
