@@ -52,7 +52,7 @@ pub struct Data {
     pub checker: Option<Checker>,
     /// The checker's candidates as searchable text, for the Systems step's filter, in
     /// the order of `table` (a match is a display position).
-    pub search: SearchIndex,
+    pub search: Arc<SearchIndex>,
     /// The Systems step's rows in display order and its columns' natural widths.
     pub table: crate::tui::candidates::Table,
     /// Per catalog type, whether it can be completed here: worked out once per landscape,
@@ -107,7 +107,7 @@ impl Data {
             plan: FormationPlan::default(),
             verdict: Verdict::default(),
             checker: None,
-            search: SearchIndex::default(),
+            search: Arc::default(),
             table: crate::tui::candidates::Table::default(),
             availability: OnceCell::new(),
             adding: None,
@@ -215,14 +215,14 @@ impl Data {
     /// indexes its candidates for the filter.
     fn install(&mut self, mut checker: Option<Checker>) {
         let (landscape, catalog) = (&self.landscape, &self.ctx.catalog);
-        self.search = SearchIndex::default();
+        self.search = Arc::default();
         self.table = crate::tui::candidates::Table::default();
         if let Some(c) = &mut checker {
             for id in &self.plan.systems {
                 c.set(landscape, catalog, id, true);
             }
             let built = crate::tui::candidates::build(c, landscape, |pos| self.cells(pos));
-            (self.table, self.search) = built;
+            (self.table, self.search) = (built.0, Arc::new(built.1));
         }
         self.checker = checker;
         self.reevaluate();

@@ -391,7 +391,7 @@ fn the_cursor_stays_on_its_row_and_its_groups_are_read_again_after_the_panel() {
     let Step::Systems(s) = &m.step else {
         panic!("not on the Systems step");
     };
-    assert_ne!(s.highlight, 0, "not back at the top");
+    assert_ne!(s.highlight(), 0, "not back at the top");
     let here = s.highlighted(&m.data).map(|c| c.id);
     assert_eq!(here.as_deref(), Some("s4-sales"));
     let pos = m.data.landscape.position("s4-sales").unwrap();

@@ -718,9 +718,15 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             Vec::new()
         }
         Outcome::RegisterNew => {
-            if let Some(panel) = register::Panel::new_system(&model.data) {
-                model.watching = None;
-                model.register = Some(panel);
+            match register::Panel::new_system(&model.data) {
+                Some(panel) => {
+                    model.watching = None;
+                    model.register = Some(panel);
+                }
+                None => {
+                    model.flash =
+                        Some("This formation type names no system type to register.".into());
+                }
             }
             Vec::new()
         }

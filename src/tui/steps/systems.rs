@@ -11,39 +11,27 @@ use std::cell::Cell;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::window_keep;
 use crate::rules::{self, Candidate, Checker, RuleKind};
 use crate::tui::candidates::COLUMNS;
 use crate::tui::component::{Component, Cx, Look, Outcome};
 use crate::tui::data::{Adding, Data};
-use crate::tui::filter::{Filter, SearchIndex};
-use crate::tui::input::TextInput;
+use crate::tui::filter::SearchIndex;
 use crate::tui::keys::{Binding, bind, bind_each, hint, more, note};
-use crate::tui::screens::register;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::list::{Move, apply_move, browse};
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::list::{Act, List, Move, Rows, browse};
 use crate::tui::wrap::wrap_words;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Table,
-    Filter,
-}
 
 /// What this step's keys do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    Move(Move),
+    /// What the list widget does: move, open, keep or clear the filter.
+    List(Act),
     Toggle,
-    /// Into the filter.
-    Filter,
-    /// Out of the filter, keeping it.
-    KeepFilter,
-    ClearFilter,
     /// Hide (or show again) what cannot be chosen.
     Hide,
     /// Scroll the detail pane down (1) or up (-1).
@@ -60,32 +48,19 @@ pub enum Action {
 }
 
 pub struct SystemsStep {
-    /// Index into the shown rows (`shown_rows`).
-    pub highlight: usize,
-    pub filter: TextInput,
-    pub focus: Focus,
+    /// The candidates in display order (items are display positions, see `Data::table`):
+    /// the cursor, the filter, the rows `h` hides, the window.
+    list: List,
     /// Showing the systems the type excludes instead of the candidates.
     pub show_excluded: bool,
-    /// Index into the excluded systems that match the filter.
-    pub excluded_at: usize,
     /// Hiding the candidates that cannot be chosen (and are not selected).
     pub hide_unselectable: bool,
     /// Lines the detail pane is scrolled down; back to 0 when the highlight moves.
     pub detail_scroll: usize,
-    /// The rows (display positions, see `Data::table`) that match the filter.
-    matches: Filter,
-    /// With `hide_unselectable`: the matches that can be chosen or are selected.
-    choosable: Vec<usize>,
-    /// The systems the type does not take (landscape positions) and their search text,
-    /// built the first time they are asked for.
-    excluded: Option<(Vec<usize>, SearchIndex)>,
-    /// The excluded systems (indices into `excluded`) that match the filter.
-    excluded_matches: Filter,
-    /// The first row drawn last time, kept while the highlight stays in view. A render
-    /// cache like ratatui's `ListState` offset: it changes what is drawn, never the model.
-    top: Cell<usize>,
-    excluded_top: Cell<usize>,
-    /// How far the detail pane could scroll at the last draw (a render cache too).
+    /// The systems the type does not take (landscape positions) in a list of their own,
+    /// built the first time they are asked for; its filter follows the candidates'.
+    excluded: Option<(Vec<usize>, List)>,
+    /// How far the detail pane could scroll at the last draw (a render cache).
     detail_room: Cell<usize>,
     /// Adding to an existing formation (the Formation screen's `a`): Enter asks to add
     /// the chosen systems instead of opening Review.
@@ -131,36 +106,29 @@ fn unicode(t: &Theme) -> bool {
 impl SystemsStep {
     pub fn new(data: &Data) -> SystemsStep {
         SystemsStep {
-            highlight: 0,
-            filter: TextInput::default(),
-            focus: Focus::Table,
+            list: List::new(data.search.clone()),
             show_excluded: false,
-            excluded_at: 0,
             hide_unselectable: false,
             detail_scroll: 0,
-            matches: Filter::new(&data.search),
-            choosable: Vec::new(),
             excluded: None,
-            excluded_matches: Filter::default(),
-            top: Cell::new(0),
-            excluded_top: Cell::new(0),
             detail_room: Cell::new(0),
             adding: data.adding.is_some(),
         }
     }
 
+    /// The highlighted row's place among the rows shown.
+    pub fn highlight(&self) -> usize {
+        self.list.cursor()
+    }
+
     /// The rows (display positions) that match the filter, in display order.
     pub fn matches(&self) -> &[usize] {
-        self.matches.matches()
+        self.list.filtered()
     }
 
     /// The rows in the table: the matches, less those hidden by `h`.
     fn shown_rows(&self) -> &[usize] {
-        if self.hide_unselectable {
-            &self.choosable
-        } else {
-            self.matches()
-        }
+        self.list.matches()
     }
 
     /// The shown candidates spelled out: O(rows), for tests and small landscapes only;
@@ -177,12 +145,12 @@ impl SystemsStep {
 
     /// How many excluded systems match the filter (all of them without one).
     pub fn excluded_matching(&self) -> usize {
-        self.excluded_matches.matches().len()
+        self.excluded.as_ref().map_or(0, |(_, l)| l.len())
     }
 
     /// The checker's index of the highlighted candidate.
     fn highlighted_index(&self, data: &Data) -> Option<usize> {
-        let d = *self.shown_rows().get(self.highlight)?;
+        let d = self.list.selected()?;
         data.table.order.get(d).copied()
     }
 
@@ -192,20 +160,16 @@ impl SystemsStep {
         Some(checker.candidate(i, &data.landscape, data.catalog()))
     }
 
-    /// Brings the matches up to the filter's text (narrowing when it only grew), the
-    /// excluded systems' matches too once they were asked for (or when no candidate
-    /// matches, to say whether an excluded one does), and keeps the highlight on a row.
+    /// After the filter changed: the excluded systems follow it (built once they were
+    /// asked for, or when no candidate matches, to say whether an excluded one does), and
+    /// `h` hides again among the new matches.
     fn refilter(&mut self, data: &Data) {
-        let query = self.filter.value().to_owned();
-        self.matches.set(&data.search, &query);
+        let query = self.list.query().to_owned();
         if self.matches().is_empty() && !query.trim().is_empty() {
             self.ensure_excluded(data);
         }
-        if let Some((_, index)) = &self.excluded {
-            self.excluded_matches.set(index, &query);
-            self.excluded_at = self
-                .excluded_at
-                .min(self.excluded_matching().saturating_sub(1));
+        if let Some((_, excluded)) = &mut self.excluded {
+            excluded.set_filter(&query);
         }
         self.rechoose(data);
     }
@@ -214,13 +178,6 @@ impl SystemsStep {
     /// to the new rows, and the cursor goes to the system `on` when it is shown (else it
     /// stays at its place in the list). O(rows).
     pub fn relaid(&mut self, data: &Data, on: Option<&str>) {
-        self.matches = Filter::new(&data.search);
-        self.excluded = None;
-        self.excluded_matches = Filter::default();
-        if self.show_excluded {
-            self.ensure_excluded(data);
-        }
-        self.refilter(data);
         let display = on.and_then(|id| {
             let i = data
                 .checker
@@ -228,11 +185,18 @@ impl SystemsStep {
                 .index_of(data.landscape.position(id)?)?;
             data.table.order.iter().position(|&o| o == i)
         });
-        if let Some(at) = display.and_then(|d| self.shown_rows().iter().position(|&r| r == d)) {
-            if at != self.highlight {
-                self.detail_scroll = 0;
-            }
-            self.highlight = at;
+        let before = self.list.cursor();
+        self.list.reset(data.search.clone(), display);
+        self.excluded = None;
+        if self.show_excluded {
+            self.ensure_excluded(data);
+        }
+        self.refilter(data);
+        if let Some(d) = display {
+            self.list.select(d);
+        }
+        if self.list.cursor() != before {
+            self.detail_scroll = 0;
         }
     }
 
@@ -250,41 +214,30 @@ impl SystemsStep {
             let ty = data.landscape.systems[pos].system_type.clone();
             [name, id, ty, status, groups, formations]
         }));
-        self.excluded_matches = Filter::new(&index);
-        self.excluded_matches.set(&index, self.filter.value());
-        self.excluded = Some((positions, index));
+        let mut list = List::new(index);
+        list.set_filter(self.list.query());
+        self.excluded = Some((positions, list));
     }
 
     fn set_hide(&mut self, hide: bool, data: &Data) {
-        // Stay on the same system, or the next shown one.
-        let at = self.shown_rows().get(self.highlight).copied();
         self.hide_unselectable = hide;
         self.rechoose(data);
-        if let Some(d) = at {
-            self.highlight = self.shown_rows().partition_point(|&r| r < d);
-        }
-        self.highlight = self
-            .highlight
-            .min(self.shown_rows().len().saturating_sub(1));
     }
 
-    /// Recomputes which matches can be chosen (O(matches), only while hiding): after the
-    /// filter or the selection changed.
+    /// Which matches can be chosen (O(matches), only while hiding): after the filter or
+    /// the selection changed. The cursor stays on its system, or the next one shown.
     fn rechoose(&mut self, data: &Data) {
-        self.choosable.clear();
-        if self.hide_unselectable
-            && let Some(c) = &data.checker
-        {
-            let order = &data.table.order;
-            self.choosable
-                .extend(self.matches.matches().iter().filter(|&&d| {
+        match (&data.checker, self.hide_unselectable) {
+            (Some(c), true) => {
+                let order = &data.table.order;
+                let keep = |d: usize| {
                     let i = order[d];
                     c.selectable(i) || c.is_selected(i)
-                }));
+                };
+                self.list.keep_only(Some(&keep));
+            }
+            _ => self.list.keep_only(None),
         }
-        self.highlight = self
-            .highlight
-            .min(self.shown_rows().len().saturating_sub(1));
     }
 
     /// Space: a selected system can always be removed; an unselected one is added only when
@@ -314,7 +267,7 @@ impl SystemsStep {
         }
         data.toggle(&id);
         if self.hide_unselectable {
-            self.set_hide(true, data);
+            self.rechoose(data);
         }
         Outcome::Handled
     }
@@ -348,7 +301,7 @@ impl SystemsStep {
             } else {
                 format!("{shown} of {total} candidates shown")
             });
-            if !self.matches.words().is_empty() {
+            if !self.list.words().is_empty() {
                 parts.push(format!("{} match", self.matches().len()));
             }
             if self.hide_unselectable {
@@ -373,9 +326,9 @@ impl SystemsStep {
         }
         let sep = format!(" {} ", t.sym.bullet);
         let mut spans = vec![Span::raw(parts.join(&sep))];
-        let filter = self.filter.value();
-        if self.focus == Focus::Filter || !filter.is_empty() {
-            let cursor = if self.focus == Focus::Filter { "_" } else { "" };
+        let filter = self.list.query();
+        if self.list.typing() || !filter.is_empty() {
+            let cursor = if self.list.typing() { "_" } else { "" };
             spans.push(Span::raw("   "));
             spans.push(Span::styled(
                 format!("/{}{cursor}", t.fit(filter, 30)),
@@ -390,70 +343,27 @@ impl SystemsStep {
     }
 
     /// The column titles, the header of the first row's group and the rows that fit from
-    /// the window's first row: only those rows are formatted, whatever the number of
-    /// candidates.
+    /// the window's first row (the list widget's drawing): only those rows are formatted,
+    /// whatever the number of candidates.
     fn render_table(&self, data: &Data, frame: &mut Frame, area: Rect) {
-        let t = data.theme();
-        let width = usize::from(area.width);
-        let widths = column_widths(&data.table.natural, width.saturating_sub(6));
-        let titles: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-        let mut head = vec![Span::styled("      ", t.title())];
-        head.extend(cells_spans(&widths, &titles, &[], t.title(), t.title(), t));
-        let mut lines = vec![Line::from(head)];
-        let rows = self.shown_rows();
-        let checker = match &data.checker {
-            Some(c) if !rows.is_empty() => c,
-            _ => {
-                lines.push(Line::styled(self.empty_message(data), t.dim()));
-                let lines = lines
-                    .into_iter()
-                    .flat_map(|l| wrap_line(l, width))
-                    .collect::<Vec<_>>();
-                frame.render_widget(Paragraph::new(lines), area);
-                return;
-            }
+        let Some(checker) = &data.checker else {
+            let lines: Vec<Line> = wrap_words(&self.empty_message(data), usize::from(area.width))
+                .into_iter()
+                .map(|l| Line::styled(l, data.theme().dim()))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), area);
+            return;
         };
-        let order = &data.table.order;
-        let bucket = |r: usize| checker.bucket(order[rows[r]]);
-        let boundary = |r: usize| r > 0 && bucket(r) != bucket(r - 1);
-        let height = |r: usize| {
-            1 + usize::from(reason_line(data, checker, order[rows[r]])) + usize::from(boundary(r))
-        };
-        // Below the column titles, the first row's group header always shows.
-        let body = usize::from(area.height).saturating_sub(2);
-        let len = rows.len();
-        let mut start = window_keep(self.top.get(), len, self.highlight, body, height);
-        // After the window grew, earlier rows fill it rather than blank lines below the end.
-        let fits_from = |s: usize| {
-            let mut used = 0;
-            for r in s..len {
-                used += height(r) - usize::from(r == s && boundary(r));
-                if used > body {
-                    return false;
-                }
-            }
-            true
-        };
-        while start > 0 && fits_from(start - 1) {
-            start -= 1;
-        }
-        self.top.set(start);
-        let words = self.matches.words();
-        let room = usize::from(area.height);
-        for r in start..len {
-            if lines.len() >= room {
-                break;
-            }
-            if r == start || boundary(r) {
-                lines.push(group_header(data, checker, bucket(r), width));
-            }
-            let i = order[rows[r]];
-            lines.extend(row(data, checker, i, r == self.highlight, &widths, words));
-        }
-        lines.truncate(room);
-        frame.render_widget(Paragraph::new(lines), area);
+        let table = Table { data, checker };
+        self.list.draw(
+            &table,
+            data.theme(),
+            frame,
+            area,
+            true,
+            &self.empty_message(data),
+        );
     }
-
     /// Why the table is empty, and what to do.
     fn empty_message(&self, data: &Data) -> String {
         if data.checker.as_ref().is_none_or(Checker::is_empty) {
@@ -464,7 +374,7 @@ impl SystemsStep {
             return "No system that matches can be chosen. Press h to show them all.".into();
         }
         let excluded = self.excluded_matching();
-        if excluded > 0 && !self.matches.words().is_empty() {
+        if excluded > 0 && !self.list.words().is_empty() {
             let (s, verb) = if excluded == 1 {
                 ("", "matches")
             } else {
@@ -523,74 +433,176 @@ impl SystemsStep {
     /// what the user came for); only the items in the window are formatted.
     fn render_excluded(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
-        let (Some(checker), Some((positions, _))) = (&data.checker, &self.excluded) else {
+        let (Some(checker), Some((positions, list))) = (&data.checker, &self.excluded) else {
             return;
         };
-        let ft = checker.ftype(data.catalog());
-        let width = usize::from(area.width).saturating_sub(2);
-        let hits = self.excluded_matches.matches();
-        let words = self.excluded_matches.words();
-        let item = |k: usize| -> Vec<Line<'static>> {
-            let s = &data.landscape.systems[positions[hits[k]]];
-            let pointer = if k == self.excluded_at {
-                t.sym.pointer
-            } else {
-                " "
-            };
-            let name = t.fit(
-                &format!(
-                    "{pointer} {} {} ({}) {}",
-                    t.sym.disabled, s.name, s.id, s.system_type
-                ),
-                width,
-            );
-            let hit = t
-                .disabled()
-                .add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
-            let mut lines = vec![Line::from(marked_with(&name, words, t.disabled(), hit))];
-            let why = rules::exclusion_reason(ft, s);
-            let why = crate::text::neutralise(&why).into_owned();
-            for row in wrap_words(&why, width.saturating_sub(6)) {
-                lines.push(Line::from(vec![
-                    Span::raw("      "),
-                    Span::styled(row, t.reason()),
-                ]));
-            }
-            lines
-        };
-        let rows = usize::from(area.height).saturating_sub(2);
-        let len = hits.len();
-        let start = window_keep(self.excluded_top.get(), len, self.excluded_at, rows, |k| {
-            item(k).len()
-        });
-        self.excluded_top.set(start);
-        let mut lines: Vec<Line<'static>> = Vec::new();
-        for k in start..len {
-            if lines.len() >= rows {
-                break;
-            }
-            lines.extend(item(k));
-        }
-        lines.truncate(rows);
         let total = positions.len();
-        if total == 0 {
-            lines.push(Line::raw(
-                "This type takes systems of every type in the landscape.",
-            ));
-        } else if len == 0 {
-            lines.push(Line::raw("No excluded system matches the filter."));
-        }
-        let title = if words.is_empty() {
+        let title = if list.words().is_empty() {
             format!(" Systems this type does not take ({total}) ")
         } else {
-            format!(" Systems this type does not take: {len} of {total} match the filter ")
+            format!(
+                " Systems this type does not take: {} of {total} match the filter ",
+                list.len()
+            )
         };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(t.sym.border)
             .border_style(t.focused_border())
-            .title(t.fit(&title, width.saturating_sub(2)));
-        frame.render_widget(Paragraph::new(lines).block(block), area);
+            .title(t.fit(&title, usize::from(area.width).saturating_sub(4)));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let rows = Excluded {
+            data,
+            positions,
+            ftype: checker.ftype(data.catalog()),
+        };
+        let empty = if total == 0 {
+            "This type takes systems of every type in the landscape."
+        } else {
+            "No excluded system matches the filter."
+        };
+        list.draw(&rows, t, frame, inner, false, empty);
+    }
+}
+
+/// The candidates as the list widget draws them: a marker column, then name, id, status,
+/// groups and formations, under a header per system type; a row that cannot be chosen
+/// (or that the backend refused) has a second line with its first reason.
+struct Table<'a> {
+    data: &'a Data,
+    checker: &'a Checker,
+}
+
+impl Table<'_> {
+    fn index(&self, item: usize) -> usize {
+        self.data.table.order[item]
+    }
+}
+
+impl Rows for Table<'_> {
+    fn columns(&self, _avail: usize) -> Vec<Column> {
+        let n = &self.data.table.natural;
+        // The name and the id tell systems apart: whole (up to a point) before the last
+        // columns get any room; those go first, the formations, then the groups.
+        vec![
+            Column::new("", 3, 3).whole(),
+            Column::new(COLUMNS[0], n[0].clamp(12, 30), n[0])
+                .middle()
+                .whole(),
+            Column::new(COLUMNS[1], n[1].clamp(6, 16), n[1]).whole(),
+            Column::new(COLUMNS[2], 6, n[2]).drop_order(1),
+            Column::new(COLUMNS[3], 6, n[3]).drop_order(2),
+            Column::new(COLUMNS[4], 8, n[4]).drop_order(3).fill(),
+        ]
+    }
+
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
+        ROWS_FORMATTED.with(|n| n.set(n.get() + 1));
+        let (data, checker, t) = (self.data, self.checker, theme);
+        let i = self.index(item);
+        let pos = checker.position(i);
+        let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
+        let refused = data.refused(&data.landscape.systems[pos].id);
+        let marker = if selected {
+            t.sym.selected
+        } else if !selectable {
+            t.sym.disabled
+        } else if refused.is_some() {
+            t.sym.refused
+        } else if checker.director_decides(i) {
+            t.sym.unknown
+        } else {
+            t.sym.unselected
+        };
+        let style = match (selectable, selected) {
+            (false, _) => t.disabled(),
+            (true, true) => t.selected(),
+            (true, false) => t.base(),
+        };
+        let mut cells = vec![(marker.to_owned(), style)];
+        cells.extend(data.cells(pos).into_iter().map(|v| (v, style)));
+        cells
+    }
+
+    fn extra(&self, item: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let (data, checker, t) = (self.data, self.checker, theme);
+        let i = self.index(item);
+        if !reason_line(data, checker, i) {
+            return Vec::new();
+        }
+        let c = checker.candidate(i, &data.landscape, data.catalog());
+        let refused = data.refused(&c.id);
+        // The backend's refusal first: the rules could not see it coming. The detail pane
+        // has its words, line by line.
+        let server = refused.map(refusal_summary);
+        let first = server.as_deref().unwrap_or_else(|| {
+            c.blockers
+                .first()
+                .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str())
+        });
+        let more = match c.blockers.len() + usize::from(refused.is_some()) {
+            0 | 1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        // Under the name, past the marker column.
+        let text = format!("{} {first}", t.sym.bad);
+        let text = t.fit(&text, width.saturating_sub(4 + more.chars().count()));
+        vec![Line::from(vec![
+            Span::raw("    "),
+            Span::styled(format!("{text}{more}"), t.reason()),
+        ])]
+    }
+
+    fn has_extra(&self) -> bool {
+        true
+    }
+
+    fn group(&self, item: usize) -> Option<usize> {
+        Some(self.checker.bucket(self.index(item)))
+    }
+
+    fn header(&self, group: usize, width: usize, _theme: &Theme) -> Line<'static> {
+        group_header(self.data, self.checker, group, width)
+    }
+}
+
+/// The systems the type does not take, as the list widget draws them: each with its type
+/// and, wrapped under it, why.
+struct Excluded<'a> {
+    data: &'a Data,
+    positions: &'a [usize],
+    ftype: &'a crate::catalog::FormationType,
+}
+
+impl Rows for Excluded<'_> {
+    fn columns(&self, avail: usize) -> Vec<Column> {
+        vec![Column::new("", 1, avail).fill()]
+    }
+
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
+        let s = &self.data.landscape.systems[self.positions[item]];
+        vec![(
+            format!(
+                "{} {} ({}) {}",
+                theme.sym.disabled, s.name, s.id, s.system_type
+            ),
+            theme.disabled(),
+        )]
+    }
+
+    fn extra(&self, item: usize, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let s = &self.data.landscape.systems[self.positions[item]];
+        let why = rules::exclusion_reason(self.ftype, s);
+        let why = crate::text::neutralise(&why).into_owned();
+        wrap_words(&why, width.saturating_sub(4))
+            .into_iter()
+            .map(|row| Line::from(vec![Span::raw("    "), Span::styled(row, theme.reason())]))
+            .collect()
+    }
+
+    fn has_extra(&self) -> bool {
+        true
     }
 }
 
@@ -614,46 +626,30 @@ impl SystemsStep {
         (blocked || refused || c.director_decides.is_some()).then_some(c)
     }
 
-    fn filter_bindings(&self) -> Vec<Binding<Action>> {
-        vec![
-            note(hint("type", "filter")),
-            bind(
-                hint("Enter/Tab", "to the table"),
-                &[
-                    KeyCode::Enter,
-                    KeyCode::Tab,
-                    KeyCode::BackTab,
-                    KeyCode::Down,
-                ],
-                Action::KeepFilter,
-            ),
-            bind(
-                hint("Esc", "clear filter"),
-                &[KeyCode::Esc],
-                Action::ClearFilter,
-            ),
-            note(more(
-                "words",
-                "each word must begin a word in some column, in any order",
-            )),
-        ]
-    }
-
-    fn excluded_bindings(&self, data: &Data) -> Vec<Binding<Action>> {
+    fn excluded_bindings(&self) -> Vec<Binding<Action>> {
         let mut out = vec![bind(
             hint("x/Esc", "back to the candidates"),
             &[KeyCode::Char('x'), KeyCode::Esc, KeyCode::Enter],
             Action::Excluded,
         )];
-        out.extend(browse(Action::Move));
-        if register::needed_type(data).is_some() {
-            out.push(bind(
-                hint("a", "add a system"),
-                &[KeyCode::Char('a')],
-                Action::RegisterNew,
-            ));
-        }
+        out.extend(browse(|m| Action::List(Act::Move(m))));
+        out.push(bind(
+            hint("a", "add a system"),
+            &[KeyCode::Char('a')],
+            Action::RegisterNew,
+        ));
         out
+    }
+
+    /// After the list took an action or a key: the filter's followers when it changed,
+    /// the detail pane back to its top when the cursor moved.
+    fn after_list(&mut self, data: &Data, query: &str, at: usize) {
+        if self.list.query() != query {
+            self.refilter(data);
+        }
+        if self.list.cursor() != at {
+            self.detail_scroll = 0;
+        }
     }
 }
 
@@ -661,11 +657,17 @@ impl Component for SystemsStep {
     type Action = Action;
 
     fn bindings(&self, data: &Data) -> Vec<Binding<Action>> {
-        if self.focus == Focus::Filter {
-            return self.filter_bindings();
+        let list: Vec<Binding<Action>> = self
+            .list
+            .bindings()
+            .into_iter()
+            .map(|b| b.map(Action::List))
+            .collect();
+        if self.list.typing() {
+            return list;
         }
         if self.show_excluded {
-            return self.excluded_bindings(data);
+            return self.excluded_bindings();
         }
         let mut out = Vec::new();
         if self.registrable(data).is_some() {
@@ -689,11 +691,13 @@ impl Component for SystemsStep {
             &[KeyCode::Enter],
             Action::Next,
         ));
-        out.push(bind(
-            hint("/", "filter"),
-            &[KeyCode::Char('/')],
-            Action::Filter,
-        ));
+        let (esc, rest): (Vec<_>, Vec<_>) = list.into_iter().partition(|b| {
+            b.keys
+                .iter()
+                .any(|(code, _)| *code == KeyCode::Esc || *code == KeyCode::Char('/'))
+        });
+        // The filter (and Esc clearing it) before the step's own keys, as before.
+        out.extend(esc);
         // Short, so that the bar keeps them at 80 columns; the counts line says what.
         out.push(bind(
             if self.hide_unselectable {
@@ -716,25 +720,21 @@ impl Component for SystemsStep {
             &[KeyCode::Char('x')],
             Action::Excluded,
         ));
-        // Esc clears a filter first.
-        let esc = if self.filter.value().is_empty() {
-            Action::Back
-        } else {
-            Action::ClearFilter
-        };
-        out.push(bind(hint("Esc", "back"), &[KeyCode::Esc], esc));
-        out.extend(browse(Action::Move));
-        if register::needed_type(data).is_some() {
-            out.push(bind(
-                more("a", "register a new system of a needed type"),
-                &[KeyCode::Char('a')],
-                Action::RegisterNew,
-            ));
+        if self.list.query().is_empty() {
+            out.push(bind(hint("Esc", "back"), &[KeyCode::Esc], Action::Back));
         }
+        out.extend(rest);
+        // Not asked here which type is needed: that looks at every candidate, and the
+        // table is built for every key and every frame.
+        out.push(bind(
+            more("a", "register a new system of a needed type"),
+            &[KeyCode::Char('a')],
+            Action::RegisterNew,
+        ));
         out.push(bind(
             more("Tab/Shift-Tab", "focus the filter"),
             &[KeyCode::Tab, KeyCode::BackTab],
-            Action::Filter,
+            Action::List(Act::Filter),
         ));
         out.push(note(if self.adding {
             more("Esc", "clear the filter, or back to the formation")
@@ -748,30 +748,19 @@ impl Component for SystemsStep {
     fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
         let data = &mut *cx.data;
         match action {
-            Action::Move(m) if self.show_excluded => {
-                let len = self.excluded_matching();
-                self.excluded_at = apply_move(m, self.excluded_at, len, cx.page);
-            }
-            Action::Move(m) => {
-                let len = self.shown_rows().len();
-                let at = apply_move(m, self.highlight, len, cx.page);
-                if at != self.highlight {
-                    self.detail_scroll = 0;
+            Action::List(act) if self.show_excluded => {
+                if let Some((_, list)) = &mut self.excluded {
+                    let page = list.page();
+                    list.act(act, page);
                 }
-                self.highlight = at;
+            }
+            Action::List(act) => {
+                let (query, at) = (self.list.query().to_owned(), self.list.cursor());
+                let page = self.list.page();
+                self.list.act(act, page);
+                self.after_list(data, &query, at);
             }
             Action::Toggle => return self.toggle(data),
-            Action::Filter => self.focus = Focus::Filter,
-            Action::KeepFilter => {
-                self.focus = Focus::Table;
-                self.refilter(data);
-            }
-            Action::ClearFilter => {
-                self.filter = TextInput::default();
-                self.focus = Focus::Table;
-                self.highlight = 0;
-                self.refilter(data);
-            }
             Action::Hide => self.set_hide(!self.hide_unselectable, data),
             Action::Detail(1) => {
                 self.detail_scroll = (self.detail_scroll + 1).min(self.detail_room.get());
@@ -781,8 +770,9 @@ impl Component for SystemsStep {
             Action::Excluded => {
                 self.ensure_excluded(data);
                 self.show_excluded = true;
-                self.excluded_at = 0;
-                self.excluded_top.set(0);
+                if let Some((_, list)) = &mut self.excluded {
+                    list.act(Act::Move(Move::First), 1);
+                }
             }
             Action::Next => return Outcome::Next,
             Action::Back => return Outcome::Back,
@@ -794,24 +784,20 @@ impl Component for SystemsStep {
     }
 
     fn input(&mut self, key: KeyEvent, cx: &mut Cx<'_>) -> Outcome {
-        if self.focus == Focus::Filter && self.filter.handle(key) {
-            self.highlight = 0;
-            self.detail_scroll = 0;
-            self.refilter(cx.data);
-        }
+        let (query, at) = (self.list.query().to_owned(), self.list.cursor());
+        self.list.input(key);
+        self.after_list(cx.data, &query, at);
         Outcome::Handled
     }
 
     fn paste(&mut self, text: &str, cx: &mut Cx<'_>) {
-        if self.focus == Focus::Filter {
-            self.filter.insert_str(text);
-            self.highlight = 0;
-            self.refilter(cx.data);
-        }
+        let (query, at) = (self.list.query().to_owned(), self.list.cursor());
+        self.list.paste(text);
+        self.after_list(cx.data, &query, at);
     }
 
     fn typing(&self) -> bool {
-        self.focus == Focus::Filter
+        self.list.typing()
     }
 
     fn draw(&self, look: &Look<'_>, frame: &mut Frame, area: Rect) {
@@ -854,71 +840,6 @@ fn group_header(data: &Data, checker: &Checker, bucket: usize, width: usize) -> 
     ])
 }
 
-/// Candidate `i`'s line, and for one that cannot be selected, a second line with its
-/// first reason (the detail pane has them all).
-fn row(
-    data: &Data,
-    checker: &Checker,
-    i: usize,
-    here: bool,
-    widths: &[usize],
-    words: &[String],
-) -> Vec<Line<'static>> {
-    ROWS_FORMATTED.with(|n| n.set(n.get() + 1));
-    let t = data.theme();
-    let pos = checker.position(i);
-    let (selected, selectable) = (checker.is_selected(i), checker.selectable(i));
-    let refused = data.refused(&data.landscape.systems[pos].id);
-    let marker = if selected {
-        t.sym.selected
-    } else if !selectable {
-        t.sym.disabled
-    } else if refused.is_some() {
-        t.sym.refused
-    } else if checker.director_decides(i) {
-        t.sym.unknown
-    } else {
-        t.sym.unselected
-    };
-    let pointer = if here { t.sym.pointer } else { " " };
-    let mut style = match (selectable, selected) {
-        (false, _) => t.disabled(),
-        (true, true) => t.selected(),
-        (true, false) => t.base(),
-    };
-    if here {
-        style = style.patch(t.highlight());
-    }
-    let hit = style.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
-    let values = data.cells(pos);
-    let mut spans = vec![Span::styled(format!("{pointer} {marker} "), style)];
-    spans.extend(cells_spans(widths, &values, words, style, hit, t));
-    let mut out = vec![Line::from(spans)];
-    if !selectable || refused.is_some() {
-        let c = checker.candidate(i, &data.landscape, data.catalog());
-        // The backend's refusal first: the rules could not see it coming. The detail pane
-        // has its words, line by line.
-        let server = refused.map(refusal_summary);
-        let first = server.as_deref().unwrap_or_else(|| {
-            c.blockers
-                .first()
-                .map_or(c.reason.as_deref().unwrap_or(""), |b| b.message.as_str())
-        });
-        let more = match c.blockers.len() + usize::from(refused.is_some()) {
-            0 | 1 => String::new(),
-            n => format!(" (+{} more)", n - 1),
-        };
-        let width: usize = 6 + widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
-        let text = format!("{} {first}", t.sym.bad);
-        let text = t.fit(&text, width.saturating_sub(6 + more.chars().count()));
-        out.push(Line::from(vec![
-            Span::raw("      "),
-            Span::styled(format!("{text}{more}"), t.reason()),
-        ]));
-    }
-    out
-}
-
 /// The backend's refusal of a row in one line: what it refused, and the key that helps.
 fn refusal_summary(f: &rules::Finding) -> String {
     match f.rule {
@@ -942,104 +863,6 @@ fn reason_line(data: &Data, checker: &Checker, i: usize) -> bool {
         || data
             .refused(&data.landscape.systems[checker.position(i)].id)
             .is_some()
-}
-
-/// The shown columns' cells cut to their widths (the name in the middle, keeping both
-/// ends; the others at the end), padded, neutralised, typed words highlighted.
-fn cells_spans(
-    widths: &[usize],
-    values: &[String],
-    words: &[String],
-    style: Style,
-    hit: Style,
-    t: &Theme,
-) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    for (k, (&w, v)) in widths.iter().zip(values).enumerate() {
-        let cell = if k == 0 {
-            fit_middle(v, w, t)
-        } else {
-            t.fit(v, w)
-        };
-        let pad = w.saturating_sub(crate::text::width(&cell));
-        spans.extend(marked_with(&cell, words, style, hit));
-        let gap = if k + 1 < widths.len() { 1 } else { 0 };
-        spans.push(Span::styled(" ".repeat(pad + gap), style));
-    }
-    spans
-}
-
-/// `text` in `style`, with the characters that match a typed word in `hit` (the list
-/// widget's columns code, shared by every list).
-fn marked_with(text: &str, words: &[String], style: Style, hit: Style) -> Vec<Span<'static>> {
-    crate::tui::widgets::columns::marked(text, words, style, hit)
-}
-
-/// `s` neutralised and cut to `max` columns in the middle: "S/4HANA Clo…Development"
-/// keeps the end that tells systems of one product apart.
-fn fit_middle(s: &str, max: usize, t: &Theme) -> String {
-    use crate::tui::widgets::columns::{Cut, fit};
-    fit(s, max, Cut::Middle, t.sym.ellipsis)
-}
-
-/// The widths of the shown columns in `avail` columns (gaps included): the name and the
-/// id as wide as their longest value when they can be, the rest shared by content; the
-/// last columns dropped when even their minimum does not fit. Spare room goes to the
-/// last shown column, never between them.
-fn column_widths(natural: &[usize; 5], avail: usize) -> Vec<usize> {
-    const MIN: [usize; 5] = [12, 6, 6, 6, 8];
-    let mut shown = 5;
-    loop {
-        let room = avail.saturating_sub(shown - 1);
-        let head = natural[0].max(MIN[0]) + natural[1].max(MIN[1]);
-        let rest_min: usize = MIN[2..shown].iter().sum();
-        if shown == 2 || head + rest_min <= room {
-            return share(natural, shown, room);
-        }
-        shown -= 1;
-    }
-}
-
-fn share(natural: &[usize; 5], shown: usize, room: usize) -> Vec<usize> {
-    const MIN: [usize; 5] = [12, 6, 6, 6, 8];
-    let mut w: Vec<usize> = (0..shown).map(|k| natural[k].max(MIN[k])).collect();
-    if shown == 2 {
-        w[1] = w[1].min(room.saturating_sub(MIN[0]));
-        w[0] = room.saturating_sub(w[1]);
-        return w;
-    }
-    let rest = room - w[0] - w[1];
-    let want: usize = w[2..].iter().sum();
-    if want <= rest {
-        w[shown - 1] += rest - want;
-        return w;
-    }
-    // Each column its minimum, then the room left in proportion to what each lacks.
-    let lack: Vec<usize> = (2..shown).map(|k| w[k] - MIN[k]).collect();
-    let lack_sum: usize = lack.iter().sum();
-    let spare = rest - MIN[2..shown].iter().sum::<usize>();
-    for k in 2..shown {
-        w[k] = MIN[k] + spare * lack[k - 2] / lack_sum.max(1);
-    }
-    let used: usize = w.iter().sum();
-    w[shown - 1] += room - used;
-    w
-}
-
-/// A line cut into rows of `width` columns at spaces (for the short messages).
-fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
-    let style = line
-        .spans
-        .first()
-        .map_or(line.style, |s| s.style.patch(line.style));
-    let text = line.to_string();
-    if crate::text::width(&text) <= width {
-        return vec![line];
-    }
-    wrap_words(&text, width)
-        .into_iter()
-        .map(|r| Line::styled(r, style))
-        .collect()
 }
 
 /// What the detail pane says about a candidate, wrapped to `width`: selected or
@@ -1220,36 +1043,5 @@ mod tests {
         assert_eq!(counter(0, 0, Some(1), &t), "0 (≤1)");
         assert_eq!(counter(0, 0, None, &t), "0");
         assert_eq!(counter(2, 1, None, &Theme::new(false, false)), "2 (>=1)");
-    }
-
-    #[test]
-    fn columns_share_the_width_by_content() {
-        // The demo's widest values: name, id, status, groups, formations.
-        let natural = [25, 10, 23, 27, 30];
-        for avail in [40, 52, 72, 118, 192] {
-            let w = column_widths(&natural, avail);
-            let used = w.iter().sum::<usize>() + w.len() - 1;
-            assert_eq!(used, avail, "{avail}: {w:?}");
-        }
-        assert_eq!(
-            column_widths(&natural, 72)[..2],
-            [25, 10],
-            "name and id whole"
-        );
-        let wide = column_widths(&natural, 192);
-        assert_eq!(wide[..4], [25, 10, 23, 27], "nothing cut at 200 columns");
-        assert_eq!(column_widths(&natural, 40).len(), 2, "narrow: name and id");
-    }
-
-    #[test]
-    fn a_long_name_keeps_both_ends() {
-        let t = Theme::new(true, true);
-        assert_eq!(
-            fit_middle("S/4HANA Cloud Development", 20, &t),
-            "S/4HANA Cl…velopment"
-        );
-        assert_eq!(fit_middle("Short", 20, &t), "Short");
-        let cut = fit_middle("東京東京東京東京東京東京", 9, &t);
-        assert!(crate::text::width(&cut) <= 9, "{cut}");
     }
 }

@@ -520,6 +520,13 @@ impl List {
         }
     }
 
+    /// Sets the filter's text (a list whose filter follows another one's).
+    pub fn set_filter(&mut self, text: &str) {
+        if self.query.value() != text {
+            self.set_query(TextInput::new(text));
+        }
+    }
+
     /// A new filter: the cursor stays on its item if that still matches, else goes to the
     /// first match.
     fn set_query(&mut self, query: TextInput) {
@@ -589,10 +596,12 @@ impl List {
             grouped && pos > 0 && rows.group(matches[pos]) != rows.group(matches[pos - 1])
         };
         if len == 0 {
-            lines.push(Line::styled(
-                columns::fit(empty, width, columns::Cut::End, ellipsis),
-                theme.dim(),
-            ));
+            // Why it is empty and what to do: wrapped, never cut.
+            lines.extend(
+                crate::tui::wrap::wrap_words(&crate::text::neutralise(empty), width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.dim())),
+            );
             frame.render_widget(Paragraph::new(lines), area);
             return;
         }
