@@ -333,3 +333,82 @@ proptest! {
         }
     }
 }
+
+/// Items in groups of `size`, each group under a header "== group N".
+struct Grouped {
+    items: Items,
+    size: usize,
+}
+
+impl Rows for Grouped {
+    fn columns(&self, avail: usize) -> Vec<Column> {
+        self.items.columns(avail)
+    }
+
+    fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
+        self.items.cells(item, theme)
+    }
+
+    fn group(&self, item: usize) -> Option<usize> {
+        Some(item / self.size)
+    }
+
+    fn header(&self, group: usize, _width: usize, _theme: &Theme) -> Line<'static> {
+        Line::raw(format!("== group {group}"))
+    }
+}
+
+fn draw_grouped(list: &List, rows: &Grouped, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    let theme = theme();
+    t.draw(|f| list.draw(rows, &theme, f, Rect::new(0, 0, w, h), true, "nothing"))
+        .expect("drawn");
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_owned()).collect())
+        .collect()
+}
+
+#[test]
+fn a_header_goes_above_each_group_and_above_the_first_row_drawn() {
+    let rows = Grouped {
+        items: Items::new(40, 0),
+        size: 7,
+    };
+    let mut list = rows.items.list();
+    let lines = draw_grouped(&list, &rows, 60, 12);
+    assert!(lines[1].starts_with("== group 0"), "{lines:#?}");
+    let at = lines
+        .iter()
+        .position(|l| l.contains("0007"))
+        .expect("row 7 shows");
+    assert!(lines[at - 1].starts_with("== group 1"), "{lines:#?}");
+    // Far into a group, its header still heads the window; the cursor's row shows.
+    for _ in 0..24 {
+        list.key(key(KeyCode::Down), 10);
+    }
+    let lines = draw_grouped(&list, &rows, 60, 12);
+    assert!(lines[1].starts_with("== group"), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("› 0024")),
+        "the marked row shows: {lines:#?}"
+    );
+}
+
+#[test]
+fn rows_kept_out_hide_and_the_cursor_stays_on_its_item_or_the_next() {
+    let items = Items::new(20, 0);
+    let mut list = items.list();
+    for _ in 0..5 {
+        list.key(key(KeyCode::Down), 10);
+    }
+    assert_eq!(list.selected(), Some(5));
+    list.keep_only(Some(&|i: usize| i % 2 == 0));
+    assert_eq!(list.len(), 10);
+    assert_eq!(list.selected(), Some(6), "the next one shown");
+    assert_eq!(list.filtered().len(), 20, "the matches are all still there");
+    list.keep_only(Some(&|i: usize| i % 2 == 0));
+    assert_eq!(list.selected(), Some(6), "kept when it is still shown");
+    list.keep_only(None);
+    assert_eq!((list.len(), list.selected()), (20, Some(6)));
+}
