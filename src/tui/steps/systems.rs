@@ -510,7 +510,11 @@ impl SystemsStep {
     fn render_table(&self, data: &Data, frame: &mut Frame, area: Rect) {
         let t = data.theme();
         let width = usize::from(area.width);
-        let widths = column_widths(&data.table.natural, width.saturating_sub(6));
+        let widths = column_widths(
+            &data.table.natural,
+            data.table.status_words,
+            width.saturating_sub(6),
+        );
         let titles: Vec<String> = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
         let mut head = vec![Span::styled("      ", t.title())];
         head.extend(cells_spans(&widths, &titles, &[], t.title(), t.title(), t));
@@ -873,24 +877,30 @@ fn fit_middle(s: &str, max: usize, t: &Theme) -> String {
 }
 
 /// The widths of the shown columns in `avail` columns (gaps included): the name and the
-/// id as wide as their longest value when they can be, the rest shared by content; the
-/// last columns dropped when even their minimum does not fit. Spare room goes to the
-/// last shown column, never between them.
-fn column_widths(natural: &[usize; 5], avail: usize) -> Vec<usize> {
+/// id as wide as their longest value when they can be, then the status `words` whole
+/// (`Table::status_words`: "CONNECTED" never "CONNECT…"), the rest shared by content; the
+/// last columns dropped when even their minimum (the status: its words) does not fit, the
+/// status cut only when it is the last one left. Spare room goes to the last shown
+/// column, never between them.
+fn column_widths(natural: &[usize; 5], words: usize, avail: usize) -> Vec<usize> {
     const MIN: [usize; 5] = [12, 6, 6, 6, 8];
     let mut shown = 5;
     loop {
         let room = avail.saturating_sub(shown - 1);
         let head = natural[0].max(MIN[0]) + natural[1].max(MIN[1]);
-        let rest_min: usize = MIN[2..shown].iter().sum();
+        let rest_min: usize = if shown > 3 {
+            words.max(MIN[2]) + MIN[3..shown].iter().sum::<usize>()
+        } else {
+            MIN[2..shown].iter().sum()
+        };
         if shown == 2 || head + rest_min <= room {
-            return share(natural, shown, room);
+            return share(natural, words, shown, room);
         }
         shown -= 1;
     }
 }
 
-fn share(natural: &[usize; 5], shown: usize, room: usize) -> Vec<usize> {
+fn share(natural: &[usize; 5], words: usize, shown: usize, room: usize) -> Vec<usize> {
     const MIN: [usize; 5] = [12, 6, 6, 6, 8];
     let mut w: Vec<usize> = (0..shown).map(|k| natural[k].max(MIN[k])).collect();
     if shown == 2 {
@@ -904,12 +914,17 @@ fn share(natural: &[usize; 5], shown: usize, room: usize) -> Vec<usize> {
         w[shown - 1] += rest - want;
         return w;
     }
-    // Each column its minimum, then the room left in proportion to what each lacks.
-    let lack: Vec<usize> = (2..shown).map(|k| w[k] - MIN[k]).collect();
+    // The status words whole (the others their minimum), then the room left in
+    // proportion to what each lacks.
+    let mut floor = MIN;
+    floor[2] = words
+        .max(MIN[2])
+        .min(rest.saturating_sub(MIN[3..shown].iter().sum()));
+    let lack: Vec<usize> = (2..shown).map(|k| w[k].saturating_sub(floor[k])).collect();
     let lack_sum: usize = lack.iter().sum();
-    let spare = rest - MIN[2..shown].iter().sum::<usize>();
+    let spare = rest.saturating_sub(floor[2..shown].iter().sum::<usize>());
     for k in 2..shown {
-        w[k] = MIN[k] + spare * lack[k - 2] / lack_sum.max(1);
+        w[k] = floor[k] + spare * lack[k - 2] / lack_sum.max(1);
     }
     let used: usize = w.iter().sum();
     w[shown - 1] += room - used;
@@ -1114,21 +1129,56 @@ mod tests {
 
     #[test]
     fn columns_share_the_width_by_content() {
-        // The demo's widest values: name, id, status, groups, formations.
+        // The demo's widest values: name, id, status, groups, formations; its widest
+        // one-word status ("Deregistering").
         let natural = [25, 10, 23, 27, 30];
+        let words = 13;
         for avail in [40, 52, 72, 118, 192] {
-            let w = column_widths(&natural, avail);
+            let w = column_widths(&natural, words, avail);
             let used = w.iter().sum::<usize>() + w.len() - 1;
             assert_eq!(used, avail, "{avail}: {w:?}");
         }
         assert_eq!(
-            column_widths(&natural, 72)[..2],
+            column_widths(&natural, words, 72)[..2],
             [25, 10],
             "name and id whole"
         );
-        let wide = column_widths(&natural, 192);
+        let wide = column_widths(&natural, words, 192);
         assert_eq!(wide[..4], [25, 10, 23, 27], "nothing cut at 200 columns");
-        assert_eq!(column_widths(&natural, 40).len(), 2, "narrow: name and id");
+        assert_eq!(
+            column_widths(&natural, words, 40).len(),
+            2,
+            "narrow: name and id"
+        );
+    }
+
+    #[test]
+    fn a_status_word_is_whole_while_groups_or_formations_show() {
+        // The sandbox's demo (CONNECTED, "hidden"), long names, a Director's widest
+        // condition (CREATE_SUCCEEDED), a landscape file's phrase ("Error while ...").
+        for (natural, words) in [
+            ([25, 10, 9, 6, 20], 9),
+            ([25, 10, 9, 27, 30], 9),
+            ([35, 10, 9, 27, 30], 9),
+            ([25, 10, 16, 27, 30], 16),
+            ([25, 10, 23, 27, 30], 13),
+        ] {
+            // 60 to 200 columns: the table is 6 narrower.
+            for avail in 54..=194 {
+                let w = column_widths(&natural, words, avail);
+                let used = w.iter().sum::<usize>() + w.len() - 1;
+                assert_eq!(used, avail, "{natural:?} at {avail}: {w:?}");
+                if w.len() > 3 {
+                    assert!(w[2] >= words, "{natural:?} at {avail}: {w:?}");
+                }
+            }
+            // At 80 columns the status shows, its words whole.
+            for avail in 72..=74 {
+                let w = column_widths(&natural, words, avail);
+                assert!(w.len() > 2, "{natural:?} at {avail}: {w:?}");
+                assert!(w[2] >= words, "{natural:?} at {avail}: {w:?}");
+            }
+        }
     }
 
     #[test]
