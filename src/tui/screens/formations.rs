@@ -377,7 +377,10 @@ impl Rows for Formations {
         vec![
             (r.name.clone(), theme.base()),
             (r.short_type().to_owned(), theme.base()),
-            (r.status.clone(), status_style(theme, &r.status)),
+            (
+                list_status(&r.status).to_owned(),
+                status_style(theme, &r.status),
+            ),
             (r.members.len().to_string(), theme.base()),
             (short_id(&r.id).into_owned(), theme.dim()),
         ]
@@ -400,6 +403,16 @@ fn member_columns(members: &[MemberRow]) -> Vec<Column> {
         Column::new("", 6, label).middle().fill(),
         Column::new("", 5, state).whole(),
     ]
+}
+
+/// The status as the list's column says it: "Syncing" for "Synchronizing", so that it
+/// stays whole at 80 columns beside the type and the id (the detail pane says it in full).
+fn list_status(status: &str) -> &str {
+    if status == "Synchronizing" {
+        "Syncing"
+    } else {
+        status
+    }
 }
 
 /// The distinctive words of a type's name, for a type the catalog has no short name for:
@@ -486,6 +499,7 @@ fn search_index(rows: &[Row]) -> SearchIndex {
             r.short_type(),
             r.type_name.as_str(),
             r.status.as_str(),
+            list_status(&r.status),
             r.id.as_str(),
         ]
     }))
@@ -497,7 +511,7 @@ fn measure(rows: &[Row]) -> Measures {
     for r in rows {
         m.name = m.name.max(columns::width(&r.name));
         m.short_type = m.short_type.max(columns::width(r.short_type()));
-        m.status = m.status.max(columns::width(&r.status));
+        m.status = m.status.max(columns::width(list_status(&r.status)));
         m.id = m.id.max(columns::width(&short_id(&r.id)));
         m.count = m.count.max(r.members.len().to_string().len());
         names.push(crate::tui::filter::fold(&r.name));

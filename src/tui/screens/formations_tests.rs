@@ -230,7 +230,7 @@ fn a_long_name_in_the_detail_pane_keeps_its_end() {
 /// One formation of every type of the catalog, their names long and sharing their start
 /// (so the id column shows too): the type column must tell every type from the others.
 fn every_type(catalog: &Catalog) -> Landscape {
-    let formations: Vec<serde_json::Value> = catalog
+    let mut formations: Vec<serde_json::Value> = catalog
         .formation_types
         .iter()
         .enumerate()
@@ -243,12 +243,18 @@ fn every_type(catalog: &Catalog) -> Landscape {
             })
         })
         .collect();
-    let json = serde_json::json!({"systems": [], "formations": formations});
+    // One of them synchronizing: the widest status.
+    formations[1]["systems"] = serde_json::json!(["s4-0"]);
+    formations[1]["assignments"] = serde_json::json!({"s4-0": {"state": "INITIAL"}});
+    let json = serde_json::json!({
+        "systems": [{"id": "s4-0", "name": "S/4HANA Prod", "type": "SAP S/4HANA Cloud", "status": "Registered"}],
+        "formations": formations
+    });
     Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("a valid landscape")
 }
 
 #[test]
-fn every_types_short_name_is_whole_and_distinct_at_80_columns() {
+fn every_types_short_name_and_every_status_are_whole_at_80_columns() {
     let catalog = Catalog::embedded().expect("the catalog");
     let mut shorts: Vec<&str> = Vec::new();
     for t in &catalog.formation_types {
@@ -261,6 +267,7 @@ fn every_types_short_name_is_whole_and_distinct_at_80_columns() {
         shorts.push(short);
     }
     let s = Formations::new(&every_type(&catalog), &catalog);
+    assert!(s.rows.iter().any(|r| r.status == "Synchronizing"));
     let t = draw(&s);
     let buf = t.backend().buffer();
     let text: Vec<String> = (0..24)
@@ -276,6 +283,16 @@ fn every_types_short_name_is_whole_and_distinct_at_80_columns() {
         assert!(
             line.contains(&format!(" {} ", r.short_type())),
             "the type of {} whole: {line:?}",
+            r.id
+        );
+        let status = if r.status == "Synchronizing" {
+            "Syncing"
+        } else {
+            &r.status
+        };
+        assert!(
+            line.contains(&format!(" {status} ")),
+            "the status of {} whole: {line:?}",
             r.id
         );
         let number = r.name.rsplit(' ').next().unwrap_or_default();
