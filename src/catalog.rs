@@ -72,6 +72,10 @@ pub struct SystemStatus {
 pub struct FormationType {
     pub id: String,
     pub name: String,
+    /// The name as a narrow list column says it ("Task Center"), at most 12 columns and
+    /// distinct across the catalog; absent: derived from `name` where it is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
     #[serde(default)]
     pub former_names: Vec<String>,
     pub category: String,

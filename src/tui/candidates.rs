@@ -14,6 +14,12 @@ pub const COLUMNS: [&str; 5] = ["Name", "Id", "Status", "Groups", "Formations"];
 /// No column is sized past this, however long its longest value.
 const WIDEST: usize = 48;
 
+/// A status up to this wide is a word the table keeps whole while the groups or the
+/// formations show: no Director condition is wider (`CREATE_SUCCEEDED`), nor a one-word
+/// status of a landscape file (`Deregistering`); a longer one ("Error while
+/// Registering") shares the room with the other columns.
+pub const STATUS_WORD: usize = 16;
+
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     /// Checker indices in display order: grouped by the allowed type they count against
@@ -22,6 +28,9 @@ pub struct Table {
     pub order: Vec<usize>,
     /// Per column, the width of its widest value (at most `WIDEST`) or of its title.
     pub natural: [usize; 5],
+    /// The width of the widest status that is at most `STATUS_WORD` wide (or of the
+    /// title): the status column is never narrower while another column shares its room.
+    pub status_words: usize,
 }
 
 /// A system's shown values: name, id, status, scenario groups, formations (raw; the
@@ -71,6 +80,7 @@ pub fn build(
     let mut order: Vec<usize> = (0..checker.len()).collect();
     order.sort_by_key(|&i| (checker.bucket(i), !checker.free(i)));
     let mut natural = COLUMNS.map(crate::text::width);
+    let mut status_words = natural[2];
     let rows: Vec<[String; 6]> = order
         .iter()
         .map(|&i| {
@@ -79,11 +89,20 @@ pub fn build(
             for (n, v) in natural.iter_mut().zip(&c) {
                 *n = (*n).max(crate::text::width(v).min(WIDEST));
             }
+            let status = crate::text::width(&c[2]);
+            if status <= STATUS_WORD {
+                status_words = status_words.max(status);
+            }
             let [name, id, status, groups, formations] = c;
             let ty = landscape.systems[pos].system_type.clone();
             [name, id, ty, status, groups, formations]
         })
         .collect();
     let search = SearchIndex::new(rows.iter().map(|r| r.iter()));
-    (Table { order, natural }, search)
+    let table = Table {
+        order,
+        natural,
+        status_words,
+    };
+    (table, search)
 }

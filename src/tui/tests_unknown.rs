@@ -73,6 +73,10 @@ fn snapshot_director_decides_rows_80x24() {
     assert!(screen.contains("The Director decides"), "{screen}");
     assert!(!screen.contains("Can be selected"), "{screen}");
     assert!(screen.contains("4 the Director decides"), "{screen}");
+    assert!(
+        screen.contains("CONNECTED hidden") && !screen.contains("CONNECT…"),
+        "a status word is whole at 80 columns: {screen}"
+    );
     // The engine's verdict, carried: selectable, with the Director's part said.
     let c = candidate(&m, "s4-sales");
     assert!(c.selectable && c.director_decides.is_some());

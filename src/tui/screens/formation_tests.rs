@@ -11,6 +11,7 @@ fn row(status: &str, error: Option<&str>) -> Row {
         id: "f-us".into(),
         name: "Inbox US".into(),
         type_name: "Integration with Customer-Managed SAP Task Center".into(),
+        short_type: "Task Center".into(),
         status: status.into(),
         members: vec![
             MemberRow {

@@ -31,6 +31,9 @@ pub struct Row {
     pub id: String,
     pub name: String,
     pub type_name: String,
+    /// The type as the list's narrow column says it: the catalog's short name ("Task
+    /// Center"), else `short_type` of the name.
+    pub short_type: String,
     pub status: String,
     pub members: Vec<MemberRow>,
 }
@@ -39,7 +42,7 @@ impl Row {
     /// The type as the list's narrow column says it: "Task Center" for "Integration with
     /// Customer-Managed SAP Task Center" (the detail pane says it in full).
     pub fn short_type(&self) -> &str {
-        short_type(&self.type_name)
+        &self.short_type
     }
 }
 
@@ -371,23 +374,31 @@ pub fn takes_esc<A>(table: &[Binding<A>]) -> bool {
 impl Rows for Formations {
     fn columns(&self, avail: usize) -> Vec<Column> {
         let m = &self.measures;
-        // The name first: at 20 columns or more it tells formations apart; the count
-        // goes first when room is short (the detail pane says it), then the type, then
-        // the id (the detail pane says that too).
-        let mut cols = vec![
-            Column::new("Name", m.name.clamp(10, 20), m.name)
-                .middle()
-                .whole()
-                .fill(),
-            Column::new("Type", 6, m.short_type).drop_order(2),
-            Column::new("Status", 5, m.status).whole(),
-            // As wide as its title: "Sy…" would say nothing.
-            Column::new("Systems", 7, m.count).drop_order(3),
-        ];
+        // The name first: up to 20 columns it stays whole before the count shows (the
+        // count goes first when room is short: the detail pane says it). The type is
+        // whole or not shown ("Data …" tells no type from another): its short names fit
+        // in 12 columns. When names are cut or repeated the id tells rows apart, the name
+        // keeping at least 14 columns (its start and its end); the type goes before the
+        // id when room is shorter still (the detail pane says both).
+        let columns = |name_min: usize| {
+            vec![
+                Column::new("Name", name_min, m.name)
+                    .middle()
+                    .whole()
+                    .fill(),
+                Column::new("Type", m.short_type, m.short_type).drop_order(2),
+                Column::new("Status", 5, m.status).whole(),
+                // As wide as its title: "Sy…" would say nothing.
+                Column::new("Systems", 7, m.count).drop_order(3),
+            ]
+        };
+        let cols = columns(m.name.clamp(10, 20));
         let cut = columns::widths(&cols, avail)[0] < m.name;
-        if m.repeated || cut {
-            cols.push(Column::new("Id", m.id.min(8), m.id).drop_order(1));
+        if !(m.repeated || cut) {
+            return cols;
         }
+        let mut cols = columns(m.name.clamp(10, 14));
+        cols.push(Column::new("Id", m.id.min(8), m.id).drop_order(1));
         cols
     }
 
@@ -396,7 +407,10 @@ impl Rows for Formations {
         vec![
             (r.name.clone(), theme.base()),
             (r.short_type().to_owned(), theme.base()),
-            (r.status.clone(), status_style(theme, &r.status)),
+            (
+                list_status(&r.status).to_owned(),
+                status_style(theme, &r.status),
+            ),
             (r.members.len().to_string(), theme.base()),
             (short_id(&r.id).into_owned(), theme.dim()),
         ]
@@ -421,15 +435,36 @@ fn member_columns(members: &[MemberRow]) -> Vec<Column> {
     ]
 }
 
-/// "Task Center" for "Integration with Customer-Managed SAP Task Center", "Kyma" for
-/// "Side-by-Side Extensibility with Kyma" stays whole (only the common lead-ins go).
+/// The status as the list's column says it: "Syncing" for "Synchronizing", so that it
+/// stays whole at 80 columns beside the type and the id (the detail pane says it in full).
+fn list_status(status: &str) -> &str {
+    if status == "Synchronizing" {
+        "Syncing"
+    } else {
+        status
+    }
+}
+
+/// The distinctive words of a type's name, for a type the catalog has no short name for:
+/// "Task Center" for "Integration with Customer-Managed SAP Task Center" (the common
+/// lead-ins go), "Kyma" for "Side-by-Side Extensibility with Kyma" (what it is with),
+/// "Data Ingestion" for "Data Ingestion for Industry Cloud Solutions" (what comes first).
 pub fn short_type(name: &str) -> &str {
     let mut s = name;
     for lead in ["Integration with ", "Developing with "] {
         s = s.strip_prefix(lead).unwrap_or(s);
     }
     s = s.strip_prefix("Customer-Managed ").unwrap_or(s);
-    s.strip_prefix("SAP ").unwrap_or(s)
+    s = s.strip_prefix("SAP ").unwrap_or(s);
+    if let Some((_, with)) = s.rsplit_once(" with ") {
+        s = with;
+    }
+    for link in [" for ", " Between "] {
+        if let Some((first, _)) = s.split_once(link) {
+            s = first;
+        }
+    }
+    s
 }
 
 /// A UUID (the Director's ids) by its first eight characters, as git shortens hashes;
@@ -494,6 +529,7 @@ fn search_index(rows: &[Row]) -> SearchIndex {
             r.short_type(),
             r.type_name.as_str(),
             r.status.as_str(),
+            list_status(&r.status),
             r.id.as_str(),
         ]
     }))
@@ -505,7 +541,7 @@ fn measure(rows: &[Row]) -> Measures {
     for r in rows {
         m.name = m.name.max(columns::width(&r.name));
         m.short_type = m.short_type.max(columns::width(r.short_type()));
-        m.status = m.status.max(columns::width(&r.status));
+        m.status = m.status.max(columns::width(list_status(&r.status)));
         m.id = m.id.max(columns::width(&short_id(&r.id)));
         m.count = m.count.max(r.members.len().to_string().len());
         names.push(crate::tui::filter::fold(&r.name));
@@ -541,6 +577,10 @@ fn rows(landscape: &Landscape, catalog: &Catalog) -> Vec<Row> {
             type_name: catalog
                 .by_id(&f.type_id)
                 .map_or_else(|| f.type_name.clone(), |t| t.name.clone()),
+            short_type: catalog
+                .by_id(&f.type_id)
+                .and_then(|t| t.short_name.clone())
+                .unwrap_or_else(|| short_type(&f.type_name).to_owned()),
             status: f.display_status(),
             members: f
                 .members()

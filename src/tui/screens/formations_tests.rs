@@ -229,3 +229,94 @@ fn a_long_name_in_the_detail_pane_keeps_its_end() {
         .collect();
     assert!(detail.contains("9985"), "{detail}");
 }
+
+/// One formation of every type of the catalog, their names long and sharing their start
+/// (so the id column shows too): the type column must tell every type from the others.
+fn every_type(catalog: &Catalog) -> Landscape {
+    let mut formations: Vec<serde_json::Value> = catalog
+        .formation_types
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            serde_json::json!({
+                "id": format!("f-{k:02}"),
+                "name": format!("Integration of the Procurement Department {k}"),
+                "type": t.id,
+                "systems": []
+            })
+        })
+        .collect();
+    // One of them synchronizing: the widest status.
+    formations[1]["systems"] = serde_json::json!(["s4-0"]);
+    formations[1]["assignments"] = serde_json::json!({"s4-0": {"state": "INITIAL"}});
+    let json = serde_json::json!({
+        "systems": [{"id": "s4-0", "name": "S/4HANA Prod", "type": "SAP S/4HANA Cloud", "status": "Registered"}],
+        "formations": formations
+    });
+    Landscape::parse(json.to_string().as_bytes(), "test", catalog).expect("a valid landscape")
+}
+
+#[test]
+fn every_types_short_name_and_every_status_are_whole_at_80_columns() {
+    let catalog = Catalog::embedded().expect("the catalog");
+    let mut shorts: Vec<&str> = Vec::new();
+    for t in &catalog.formation_types {
+        let short = t
+            .short_name
+            .as_deref()
+            .unwrap_or_else(|| short_type(&t.name));
+        assert!(columns::width(short) <= 12, "{}: {short:?}", t.id);
+        assert!(!shorts.contains(&short), "{short:?} twice");
+        shorts.push(short);
+    }
+    let s = Formations::new(&every_type(&catalog), &catalog);
+    assert!(s.rows.iter().any(|r| r.status == "Synchronizing"));
+    let t = draw(&s);
+    let buf = t.backend().buffer();
+    let text: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    assert!(text[2].contains("Type"), "{text:#?}");
+    for &i in s.visible() {
+        let r = &s.rows[i];
+        let line = text
+            .iter()
+            .find(|l| l.contains(&format!(" {}", r.id)))
+            .unwrap_or_else(|| panic!("{} is on screen: {text:#?}", r.id));
+        assert!(
+            line.contains(&format!(" {} ", r.short_type())),
+            "the type of {} whole: {line:?}",
+            r.id
+        );
+        let status = if r.status == "Synchronizing" {
+            "Syncing"
+        } else {
+            &r.status
+        };
+        assert!(
+            line.contains(&format!(" {status} ")),
+            "the status of {} whole: {line:?}",
+            r.id
+        );
+        let number = r.name.rsplit(' ').next().unwrap_or_default();
+        assert!(
+            line.contains(" Integrati") && line.contains(&format!("ment {number} ")),
+            "the name keeps its start and its end: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn a_type_without_a_short_name_keeps_its_distinctive_words() {
+    assert_eq!(
+        short_type("Integration with Customer-Managed SAP Task Center"),
+        "Task Center"
+    );
+    assert_eq!(short_type("Side-by-Side Extensibility with Kyma"), "Kyma");
+    assert_eq!(
+        short_type("Data Ingestion for Industry Cloud Solutions"),
+        "Data Ingestion"
+    );
+    assert_eq!(short_type("Eventing Between SAP Cloud Systems"), "Eventing");
+    assert_eq!(short_type("Integration with SAP Start"), "Start");
+}

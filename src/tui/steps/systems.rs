@@ -481,20 +481,12 @@ impl Table<'_> {
 }
 
 impl Rows for Table<'_> {
-    fn columns(&self, _avail: usize) -> Vec<Column> {
-        let n = &self.data.table.natural;
-        // The name and the id tell systems apart: whole (up to a point) before the last
-        // columns get any room; those go first, the formations, then the groups.
-        vec![
-            Column::new("", 3, 3).whole(),
-            Column::new(COLUMNS[0], n[0].clamp(12, 30), n[0])
-                .middle()
-                .whole(),
-            Column::new(COLUMNS[1], n[1].clamp(6, 16), n[1]).whole(),
-            Column::new(COLUMNS[2], 6, n[2]).drop_order(1),
-            Column::new(COLUMNS[3], 6, n[3]).drop_order(2),
-            Column::new(COLUMNS[4], 8, n[4]).drop_order(3).fill(),
-        ]
+    fn columns(&self, avail: usize) -> Vec<Column> {
+        table_columns(
+            &self.data.table.natural,
+            self.data.table.status_words,
+            avail,
+        )
     }
 
     fn cells(&self, item: usize, theme: &Theme) -> Vec<(String, Style)> {
@@ -565,6 +557,34 @@ impl Rows for Table<'_> {
     fn header(&self, group: usize, width: usize, _theme: &Theme) -> Line<'static> {
         group_header(self.data, self.checker, group, width)
     }
+}
+
+/// The Systems table's columns after the marker: the name and the id tell systems apart,
+/// so they are whole (up to a point) before the last columns get any room; the status
+/// keeps its words whole (`Table::status_words`: "CONNECTED", never "CONNECT…") while any
+/// column after it shows. The formations go first, then the groups, then the status.
+///
+/// A longer status phrase ("Error while Registering") is whole only when every column
+/// can be: otherwise its words' width is all it asks for, and the room goes to the groups
+/// and the formations.
+fn table_columns(natural: &[usize; 5], status_words: usize, avail: usize) -> Vec<Column> {
+    let n = natural;
+    let everything = 3 + n.iter().sum::<usize>() + n.len();
+    let status = if everything <= avail {
+        n[2]
+    } else {
+        n[2].min(status_words.max(6))
+    };
+    vec![
+        Column::new("", 3, 3).whole(),
+        Column::new(COLUMNS[0], n[0].clamp(12, 30), n[0])
+            .middle()
+            .whole(),
+        Column::new(COLUMNS[1], n[1].clamp(6, 16), n[1]).whole(),
+        Column::new(COLUMNS[2], status_words.max(6), status).drop_order(1),
+        Column::new(COLUMNS[3], 6, n[3]).drop_order(2),
+        Column::new(COLUMNS[4], 8, n[4]).drop_order(3).fill(),
+    ]
 }
 
 /// The systems the type does not take, as the list widget draws them: each with its type
@@ -1043,5 +1063,37 @@ mod tests {
         assert_eq!(counter(0, 0, Some(1), &t), "0 (≤1)");
         assert_eq!(counter(0, 0, None, &t), "0");
         assert_eq!(counter(2, 1, None, &Theme::new(false, false)), "2 (>=1)");
+    }
+
+    #[test]
+    fn a_status_word_is_whole_while_groups_or_formations_show() {
+        use crate::tui::widgets::columns::widths;
+        // The sandbox's demo (CONNECTED, "hidden"), long names, a Director's widest
+        // condition (CREATE_SUCCEEDED), a landscape file's phrase ("Error while ...").
+        for (natural, words) in [
+            ([25, 10, 9, 6, 20], 9),
+            ([25, 10, 9, 27, 30], 9),
+            ([35, 10, 9, 27, 30], 9),
+            ([25, 10, 16, 27, 30], 16),
+            ([25, 10, 23, 27, 30], 13),
+        ] {
+            // 60 to 200 columns: the table is 4 narrower (margins and the pointer).
+            for avail in 56..=196 {
+                let w = widths(&table_columns(&natural, words, avail), avail);
+                let shown: Vec<usize> = w.iter().copied().filter(|&x| x > 0).collect();
+                let used = shown.iter().sum::<usize>() + shown.len() - 1;
+                assert_eq!(used, avail, "{natural:?} at {avail}: {w:?}");
+                assert!(w[1] >= 12 && w[2] >= 6, "name and id show: {w:?}");
+                if w[4] > 0 || w[5] > 0 {
+                    assert!(w[3] >= words, "{natural:?} at {avail}: {w:?}");
+                }
+            }
+            // At 80 columns the status shows, its words whole.
+            let w = widths(&table_columns(&natural, words, 76), 76);
+            assert!(w[3] >= words, "{natural:?} at 80 columns: {w:?}");
+            // At 200, nothing is cut.
+            let w = widths(&table_columns(&natural, words, 196), 196);
+            assert_eq!(w[1..5], natural[..4], "{natural:?} at 200 columns: {w:?}");
+        }
     }
 }
