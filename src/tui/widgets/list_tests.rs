@@ -403,11 +403,11 @@ fn rows_kept_out_hide_and_the_cursor_stays_on_its_item_or_the_next() {
         list.key(key(KeyCode::Down), 10);
     }
     assert_eq!(list.selected(), Some(5));
-    list.keep_only(Some(&|i: usize| i % 2 == 0));
+    list.keep_only(Some(&|i: usize| i.is_multiple_of(2)));
     assert_eq!(list.len(), 10);
     assert_eq!(list.selected(), Some(6), "the next one shown");
     assert_eq!(list.filtered().len(), 20, "the matches are all still there");
-    list.keep_only(Some(&|i: usize| i % 2 == 0));
+    list.keep_only(Some(&|i: usize| i.is_multiple_of(2)));
     assert_eq!(list.selected(), Some(6), "kept when it is still shown");
     list.keep_only(None);
     assert_eq!((list.len(), list.selected()), (20, Some(6)));
