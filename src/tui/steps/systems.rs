@@ -546,6 +546,10 @@ impl Rows for Table<'_> {
         ])]
     }
 
+    fn extra_height(&self, item: usize, _width: usize, _theme: &Theme) -> usize {
+        usize::from(reason_line(self.data, self.checker, self.index(item)))
+    }
+
     fn has_extra(&self) -> bool {
         true
     }

@@ -289,6 +289,11 @@ pub trait Rows {
     fn extra(&self, _item: usize, _width: usize, _theme: &Theme) -> Vec<Line<'static>> {
         Vec::new()
     }
+    /// How many lines `extra` gives: what the window is laid out with, asked for more
+    /// rows than are drawn, so a list can answer it without building the lines.
+    fn extra_height(&self, item: usize, width: usize, theme: &Theme) -> usize {
+        self.extra(item, width, theme).len()
+    }
     /// Whether `extra` can give lines (else every row is one line high).
     fn has_extra(&self) -> bool {
         false
@@ -609,7 +614,7 @@ impl List {
         let extra = |pos: usize| rows.extra(matches[pos], extra_w, theme);
         let height = |pos: usize| {
             let own = if rows.has_extra() {
-                1 + extra(pos).len()
+                1 + rows.extra_height(matches[pos], extra_w, theme)
             } else {
                 1
             };
