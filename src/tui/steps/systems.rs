@@ -581,7 +581,7 @@ fn table_columns(natural: &[usize; 5], status_words: usize, avail: usize) -> Vec
     };
     vec![
         Column::new("", 3, 3).whole(),
-        Column::new(COLUMNS[0], n[0].clamp(12, 30), n[0])
+        Column::new(COLUMNS[0], n[0].clamp(12, 25), n[0])
             .middle()
             .whole(),
         Column::new(COLUMNS[1], n[1].clamp(6, 16), n[1]).whole(),
