@@ -124,8 +124,8 @@ fn system(rng: &mut fastrand::Rng, catalog: &Catalog, types: &[String], i: usize
     System {
         id: format!("sys-{i:06}"),
         name: format!("{} {stem} {i}", short(&system_type)),
-        system_type,
-        status,
+        system_type: system_type.into(),
+        status: status.map(Into::into),
         scenario_groups,
         system_number: token.then(|| format!("{:07}", rng.u32(..10_000_000))),
         url: Some(format!("https://tenant-{i}.example")),

@@ -4,7 +4,7 @@
 //! repeated keys at every level, known and unknown, escaped, deep; then the fixtures.
 
 use formation_wizard::catalog::Catalog;
-use formation_wizard::landscape::{self, Landscape};
+use formation_wizard::landscape::{self, Landscape, Name};
 
 fn same(name: &str, bytes: &[u8]) {
     let catalog = Catalog::embedded().unwrap();
@@ -226,6 +226,35 @@ fn the_fixtures_and_the_demo_are_read_alike() {
     let pretty = serde_json::to_vec_pretty(&generated).unwrap();
     accepted("generated", std::str::from_utf8(&compact).unwrap());
     accepted("generated, indented", std::str::from_utf8(&pretty).unwrap());
+}
+
+/// Every system's type, status and condition is one shared text per word, whether the file
+/// wrote it escaped or not (issue 22: interned type and status names).
+#[test]
+fn equal_type_status_and_condition_words_are_shared() {
+    let catalog = Catalog::embedded().unwrap();
+    let text = r#"{"systems": [
+        {"id": "a", "name": "A", "type": "SAP Task Center", "status": "Registered", "condition": "CONNECTED"},
+        {"id": "b", "name": "B", "type": "SAP Task Cent\u0065r", "status": "Regist\u0065red", "condition": "CONNECTED"},
+        {"id": "c", "name": "C", "type": "SAP Task Center", "status": null},
+        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL"}]}"#;
+    accepted("shared words", text);
+    let l = Landscape::parse(text.as_bytes(), "x", &catalog).unwrap();
+    let [a, b, c, d] = &l.systems[..] else {
+        panic!("four systems: {:?}", l.systems);
+    };
+    assert_eq!(a.system_type, "SAP Task Center");
+    assert!(a.system_type.shares_with(&b.system_type));
+    assert!(a.system_type.shares_with(&c.system_type));
+    assert!(!a.system_type.shares_with(&d.system_type));
+    let (sa, sb, sd) = (a.status.as_ref(), b.status.as_ref(), d.status.as_ref());
+    let shares =
+        |x: Option<&Name>, y: Option<&Name>| x.zip(y).is_some_and(|(x, y)| x.shares_with(y));
+    assert!(shares(sa, sb) && shares(sa, sd), "{sa:?} {sb:?} {sd:?}");
+    assert_eq!(c.status, None);
+    assert!(shares(a.condition.as_ref(), b.condition.as_ref()));
+    assert_eq!(d.condition.as_deref(), Some("INITIAL"));
+    assert_eq!(l.systems_of_type("SAP Task Center"), [0, 1, 2]);
 }
 
 /// The write path is unchanged: a formation appended to a file the one pass read changes

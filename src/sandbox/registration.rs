@@ -60,7 +60,7 @@ pub fn group_keys(pieces: &[String]) -> Vec<String> {
 pub fn as_director_sees(s: &System, catalog: &Catalog) -> System {
     let mut out = s.clone();
     if s.condition.is_some() {
-        out.status = (condition(s) == "CONNECTED").then(|| "Registered".to_owned());
+        out.status = (condition(s) == "CONNECTED").then(|| "Registered".into());
     }
     out.scenario_groups = match latest_token(s) {
         Some(t) if t.scenario_groups.is_empty() => catalog.scenario_groups.clone(),

@@ -80,7 +80,7 @@ pub fn build(
                 *n = (*n).max(crate::text::width(v).min(WIDEST));
             }
             let [name, id, status, groups, formations] = c;
-            let ty = landscape.systems[pos].system_type.clone();
+            let ty = landscape.systems[pos].system_type.as_str().to_owned();
             [name, id, ty, status, groups, formations]
         })
         .collect();
