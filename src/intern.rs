@@ -195,6 +195,11 @@ impl Names {
     pub fn optional(&mut self) -> Optional<'_> {
         Optional(self)
     }
+
+    /// A serde seed that reads a list of strings as shared names.
+    pub fn list(&mut self) -> List<'_> {
+        List(self)
+    }
 }
 
 /// Reads a string through a [`Names`] table.
@@ -246,6 +251,30 @@ impl<'de> Visitor<'de> for Optional<'_> {
     }
 }
 
+/// Reads a list of strings through a [`Names`] table.
+pub struct List<'a>(&'a mut Names);
+
+impl<'de> DeserializeSeed<'de> for List<'_> {
+    type Value = Vec<Name>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Name>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for List<'_> {
+    type Value = Vec<Name>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Name>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(name) = seq.next_element_seed(Interned(&mut *self.0))? {
+            out.push(name);
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,43 +300,37 @@ mod tests {
         assert_eq!(format!("{n} {n:?}"), "Registered \"Registered\"");
         let back: Name = serde_json::from_str("\"Re\\u0067istered\"").unwrap();
         assert_eq!(back, n);
-        assert!(n == "Registered" && "Registered" == n && n == *"Registered");
-        assert!(n == String::from("Registered") && String::from("Registered") == n);
+        let text = String::from("Registered");
+        assert!(n == "Registered");
+        assert!("Registered" == n);
+        assert!(n == *"Registered");
+        assert!(n == text);
+        assert!(text == n);
+        assert!(n != "registered");
         let mut by_name = std::collections::HashMap::new();
         by_name.insert(n.clone(), 1);
         assert_eq!(by_name.get("Registered"), Some(&1));
-        assert!(Name::from("a") < Name::from("b"));
+        let (a, b) = (Name::from("a"), Name::from("b"));
+        assert!(a < b);
     }
 
     #[test]
     fn the_seeds_read_strings_escaped_or_not_and_null() {
         let mut names = Names::new();
-        let mut de = serde_json::Deserializer::from_str(r#"["CONNECTED", "CONN\u0045CTED", null]"#);
-        let read = (|| -> serde_json::Result<Vec<Option<Name>>> {
-            use serde::de::SeqAccess;
-            struct List<'a>(&'a mut Names);
-            impl<'de> Visitor<'de> for List<'_> {
-                type Value = Vec<Option<Name>>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a list")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                    let mut out = Vec::new();
-                    while let Some(n) = seq.next_element_seed(self.0.optional())? {
-                        out.push(n);
-                    }
-                    Ok(out)
-                }
-            }
-            de.deserialize_seq(List(&mut names))
-        })()
-        .unwrap();
-        assert_eq!(read.len(), 3);
-        let (a, b) = (read[0].clone().unwrap(), read[1].clone().unwrap());
-        assert_eq!(a, "CONNECTED");
-        assert!(a.shares_with(&b));
-        assert_eq!(read[2], None);
-        let mut de = serde_json::Deserializer::from_str("42");
-        assert!(names.seed().deserialize(&mut de).is_err());
+        let mut de = serde_json::Deserializer::from_str(r#"["CONNECTED", "CONN\u0045CTED"]"#);
+        let list = names.list().deserialize(&mut de).unwrap();
+        assert_eq!(list, ["CONNECTED", "CONNECTED"]);
+        assert!(list[0].shares_with(&list[1]));
+        let mut de = serde_json::Deserializer::from_str(r#""CONNECTED""#);
+        let one = names.optional().deserialize(&mut de).unwrap();
+        assert!(one.is_some_and(|n| n.shares_with(&list[0])));
+        let mut de = serde_json::Deserializer::from_str("null");
+        assert_eq!(names.optional().deserialize(&mut de).unwrap(), None);
+        for not_a_name in ["42", "null", "[1]", "{}"] {
+            let mut de = serde_json::Deserializer::from_str(not_a_name);
+            assert!(names.seed().deserialize(&mut de).is_err(), "{not_a_name}");
+        }
+        let mut de = serde_json::Deserializer::from_str("null");
+        assert!(names.list().deserialize(&mut de).is_err());
     }
 }

@@ -41,7 +41,7 @@ pub struct System {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Name>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scenario_groups: Vec<String>,
+    pub scenario_groups: Vec<Name>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -730,8 +730,8 @@ mod one_pass {
         }
     }
 
-    /// The list of systems, made with room for them; equal types, statuses and conditions
-    /// share one [`Name`](super::Name) through `names`.
+    /// The list of systems, made with room for them; equal types, statuses, conditions and
+    /// scenario groups share one [`Name`](super::Name) through `names`.
     struct Systems<'n> {
         room: usize,
         names: &'n mut Names,
@@ -788,7 +788,8 @@ mod one_pass {
         Ok(Read(out))
     });
 
-    /// One system, its type, status and condition shared through the read's names.
+    /// One system, its type, status, condition and scenario groups shared through the
+    /// read's names.
     struct OneSystem<'n>(&'n mut Names);
 
     impl<'de> de::DeserializeSeed<'de> for OneSystem<'_> {
@@ -823,7 +824,10 @@ mod one_pass {
                         seen.known(3)?;
                         out.status = map.next_value_seed(names.optional())?;
                     }
-                    "scenario_groups" => member!(seen, map, 4, out.scenario_groups),
+                    "scenario_groups" => {
+                        seen.known(4)?;
+                        out.scenario_groups = map.next_value_seed(names.list())?;
+                    }
                     "system_number" => member!(seen, map, 5, out.system_number),
                     "url" => member!(seen, map, 6, out.url),
                     "discovery" => member!(seen, map, 7, out.discovery),

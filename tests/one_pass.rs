@@ -159,6 +159,35 @@ fn other_problems_are_worded_as_before() {
             r#"{"systems": [], "formations": [{"id": "f", "name": "F", "type": "sap-start", "assignments": {"a": {}}}]}"#,
         ),
         ("null systems", r#"{"systems": null}"#),
+        // The shared words are read as strings were: nothing else is taken for one.
+        (
+            "number type",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": 4}]}"#,
+        ),
+        (
+            "null type",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": null}]}"#,
+        ),
+        (
+            "list status",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "status": ["Registered"]}]}"#,
+        ),
+        (
+            "number condition",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "condition": 1}]}"#,
+        ),
+        (
+            "null groups",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": null}]}"#,
+        ),
+        (
+            "number group",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": ["a", 1]}]}"#,
+        ),
+        (
+            "group as text",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": "a"}]}"#,
+        ),
     ] {
         refused(name, text);
     }
@@ -228,16 +257,16 @@ fn the_fixtures_and_the_demo_are_read_alike() {
     accepted("generated, indented", std::str::from_utf8(&pretty).unwrap());
 }
 
-/// Every system's type, status and condition is one shared text per word, whether the file
+/// Every system's type, status, condition and scenario group is one shared text per word, whether the file
 /// wrote it escaped or not (issue 22: interned type and status names).
 #[test]
 fn equal_type_status_and_condition_words_are_shared() {
     let catalog = Catalog::embedded().unwrap();
     let text = r#"{"systems": [
-        {"id": "a", "name": "A", "type": "SAP Task Center", "status": "Registered", "condition": "CONNECTED"},
+        {"id": "a", "name": "A", "type": "SAP Task Center", "status": "Registered", "condition": "CONNECTED", "scenario_groups": ["G", "H"]},
         {"id": "b", "name": "B", "type": "SAP Task Cent\u0065r", "status": "Regist\u0065red", "condition": "CONNECTED"},
         {"id": "c", "name": "C", "type": "SAP Task Center", "status": null},
-        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL"}]}"#;
+        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL", "scenario_groups": ["\u0048"]}]}"#;
     accepted("shared words", text);
     let l = Landscape::parse(text.as_bytes(), "x", &catalog).unwrap();
     let [a, b, c, d] = &l.systems[..] else {
@@ -254,6 +283,8 @@ fn equal_type_status_and_condition_words_are_shared() {
     assert_eq!(c.status, None);
     assert!(shares(a.condition.as_ref(), b.condition.as_ref()));
     assert_eq!(d.condition.as_deref(), Some("INITIAL"));
+    assert_eq!(a.scenario_groups, ["G", "H"]);
+    assert!(a.scenario_groups[1].shares_with(&d.scenario_groups[0]));
     assert_eq!(l.systems_of_type("SAP Task Center"), [0, 1, 2]);
 }
 

@@ -57,7 +57,7 @@ fn arb_system(i: usize) -> impl Strategy<Value = System> {
             name: format!("System {i}"),
             system_type: TYPES[t].into(),
             status: STATUSES[st].map(Into::into),
-            scenario_groups: groups.into_iter().map(str::to_owned).collect(),
+            scenario_groups: groups.into_iter().map(Into::into).collect(),
             ..System::default()
         })
 }
@@ -230,7 +230,10 @@ fn oracle_violations(plan: &FormationPlan, l: &Landscape, catalog: &Catalog) -> 
             }
         }
         if let Some(groups) = ft.required_groups(&s.system_type)
-            && !s.scenario_groups.iter().any(|g| groups.contains(g))
+            && !s
+                .scenario_groups
+                .iter()
+                .any(|g| groups.iter().any(|r| r == g))
         {
             out.push(format!("{id} group"));
         }

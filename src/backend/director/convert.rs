@@ -41,7 +41,7 @@ pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
     system_with(app, catalog, &mut Names::new())
 }
 
-/// Many systems, equal types, statuses and conditions shared among them.
+/// Many systems, equal types, statuses, conditions and scenario groups shared among them.
 pub fn systems(apps: &[queries::Application], catalog: &Catalog) -> Vec<System> {
     let mut names = Names::new();
     apps.iter()
@@ -72,7 +72,10 @@ fn system_with(app: &queries::Application, catalog: &Catalog, names: &mut Names)
         ..System::default()
     };
     // Shown as the groups it was registered with; the rules read the token itself.
-    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system);
+    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system)
+        .iter()
+        .map(|g| names.get(g))
+        .collect();
     system
 }
 
