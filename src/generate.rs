@@ -138,7 +138,7 @@ fn system(rng: &mut fastrand::Rng, catalog: &Catalog, types: &[String], i: usize
                     (20, "Subaccount/generated"),
                 ],
             )
-            .to_owned(),
+            .into(),
         ),
         ..System::default()
     }

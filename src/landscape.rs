@@ -47,7 +47,7 @@ pub struct System {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discovery: Option<String>,
+    pub discovery: Option<Name>,
     /// The Director's `status.condition` (`CONNECTED`, `INITIAL`, …), when known. The
     /// Director's `ContainsScenarioGroups` operator needs `CONNECTED`; absent, `status`
     /// (the cockpit's word, e.g. `Registered`) is what the file says about registration.
@@ -730,8 +730,8 @@ mod one_pass {
         }
     }
 
-    /// The list of systems, made with room for them; equal types, statuses, conditions and
-    /// scenario groups share one [`Name`](super::Name) through `names`.
+    /// The list of systems, made with room for them; equal types, statuses, conditions,
+    /// scenario groups and discovery words share one [`Name`](super::Name) through `names`.
     struct Systems<'n> {
         room: usize,
         names: &'n mut Names,
@@ -788,8 +788,8 @@ mod one_pass {
         Ok(Read(out))
     });
 
-    /// One system, its type, status, condition and scenario groups shared through the
-    /// read's names.
+    /// One system, its type, status, condition, scenario groups and discovery shared
+    /// through the read's names.
     struct OneSystem<'n>(&'n mut Names);
 
     impl<'de> de::DeserializeSeed<'de> for OneSystem<'_> {
@@ -830,7 +830,10 @@ mod one_pass {
                     }
                     "system_number" => member!(seen, map, 5, out.system_number),
                     "url" => member!(seen, map, 6, out.url),
-                    "discovery" => member!(seen, map, 7, out.discovery),
+                    "discovery" => {
+                        seen.known(7)?;
+                        out.discovery = map.next_value_seed(names.optional())?;
+                    }
                     "condition" => {
                         seen.known(8)?;
                         out.condition = map.next_value_seed(names.optional())?;

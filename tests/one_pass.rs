@@ -185,6 +185,10 @@ fn other_problems_are_worded_as_before() {
             r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": ["a", 1]}]}"#,
         ),
         (
+            "number discovery",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "discovery": 1}]}"#,
+        ),
+        (
             "group as text",
             r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": "a"}]}"#,
         ),
@@ -257,7 +261,8 @@ fn the_fixtures_and_the_demo_are_read_alike() {
     accepted("generated, indented", std::str::from_utf8(&pretty).unwrap());
 }
 
-/// Every system's type, status, condition and scenario group is one shared text per word, whether the file
+/// Every system's type, status, condition, scenario group and discovery is one shared text
+/// per word, whether the file
 /// wrote it escaped or not (issue 22: interned type and status names).
 #[test]
 fn equal_type_status_and_condition_words_are_shared() {
@@ -265,8 +270,8 @@ fn equal_type_status_and_condition_words_are_shared() {
     let text = r#"{"systems": [
         {"id": "a", "name": "A", "type": "SAP Task Center", "status": "Registered", "condition": "CONNECTED", "scenario_groups": ["G", "H"]},
         {"id": "b", "name": "B", "type": "SAP Task Cent\u0065r", "status": "Regist\u0065red", "condition": "CONNECTED"},
-        {"id": "c", "name": "C", "type": "SAP Task Center", "status": null},
-        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL", "scenario_groups": ["\u0048"]}]}"#;
+        {"id": "c", "name": "C", "type": "SAP Task Center", "status": null, "discovery": "Manually added"},
+        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL", "scenario_groups": ["\u0048"], "discovery": "Manually added"}]}"#;
     accepted("shared words", text);
     let l = Landscape::parse(text.as_bytes(), "x", &catalog).unwrap();
     let [a, b, c, d] = &l.systems[..] else {
@@ -285,6 +290,8 @@ fn equal_type_status_and_condition_words_are_shared() {
     assert_eq!(d.condition.as_deref(), Some("INITIAL"));
     assert_eq!(a.scenario_groups, ["G", "H"]);
     assert!(a.scenario_groups[1].shares_with(&d.scenario_groups[0]));
+    let discovered = c.discovery.as_ref().zip(d.discovery.as_ref());
+    assert!(discovered.is_some_and(|(c, d)| c == "Manually added" && c.shares_with(d)));
     assert_eq!(l.systems_of_type("SAP Task Center"), [0, 1, 2]);
 }
 

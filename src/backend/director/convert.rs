@@ -15,19 +15,6 @@ use crate::landscape::{Assignment, Formation, System, TokenInfo};
 pub const TYPE_LABEL: &str = "applicationType";
 pub const DISCOVERY_LABEL: &str = "discovery";
 
-/// A label's value as strings: a string, or a list of strings.
-fn label_strings(labels: &Value, key: &str) -> Vec<String> {
-    match labels.get(key) {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// One system on its own (its names not shared with other systems').
 /// A label's first string: the string, or the first string of a list.
 fn first_label<'a>(labels: &'a Value, key: &str) -> Option<&'a str> {
     match labels.get(key) {
@@ -37,11 +24,13 @@ fn first_label<'a>(labels: &'a Value, key: &str) -> Option<&'a str> {
     }
 }
 
+/// One system on its own (its names not shared with other systems').
 pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
     system_with(app, catalog, &mut Names::new())
 }
 
-/// Many systems, equal types, statuses, conditions and scenario groups shared among them.
+/// Many systems, equal types, statuses, conditions, scenario groups and discovery words
+/// shared among them.
 pub fn systems(apps: &[queries::Application], catalog: &Catalog) -> Vec<System> {
     let mut names = Names::new();
     apps.iter()
@@ -65,7 +54,7 @@ fn system_with(app: &queries::Application, catalog: &Catalog, names: &mut Names)
             .map(|s| names.get(s)),
         system_number: app.system_number.clone(),
         url: app.base_url.clone(),
-        discovery: label_strings(labels, DISCOVERY_LABEL).into_iter().next(),
+        discovery: first_label(labels, DISCOVERY_LABEL).map(|d| names.get(d)),
         condition: Some(names.get(condition_name(app.status.condition))),
         latest_token,
         token_unreadable,
