@@ -555,6 +555,9 @@ impl Landscape {
 /// (borrowed from the input unless escaped), a repeated key — known or not — ends the read,
 /// and every value the program does not know is walked by [`crate::json_text::Unique`] at
 /// the depth the whole-document check reaches it, so the same repeats are refused below it.
+/// A system's type, status, condition, scenario groups and discovery word are looked up, as
+/// borrowed, in a table of the names this read has made ([`crate::intern::Names`]), so equal
+/// words share one allocation and a word seen before costs none.
 /// Nothing is worded here: any problem returns `None`, and [`Landscape::parse`] reads the
 /// file again with the two-pass reader for the sentence. The pass must therefore never take
 /// what the two-pass reader refuses, nor read a value differently (`tests/one_pass.rs`).
