@@ -124,9 +124,9 @@ fn system(rng: &mut fastrand::Rng, catalog: &Catalog, types: &[String], i: usize
     System {
         id: format!("sys-{i:06}"),
         name: format!("{} {stem} {i}", short(&system_type)),
-        system_type,
-        status,
-        scenario_groups,
+        system_type: system_type.into(),
+        status: status.map(Into::into),
+        scenario_groups: scenario_groups.into_iter().map(Into::into).collect(),
         system_number: token.then(|| format!("{:07}", rng.u32(..10_000_000))),
         url: Some(format!("https://tenant-{i}.example")),
         discovery: Some(
@@ -138,7 +138,7 @@ fn system(rng: &mut fastrand::Rng, catalog: &Catalog, types: &[String], i: usize
                     (20, "Subaccount/generated"),
                 ],
             )
-            .to_owned(),
+            .into(),
         ),
         ..System::default()
     }

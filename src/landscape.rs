@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::files;
+pub use crate::intern::Name;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct GlobalAccount {
@@ -33,24 +34,25 @@ pub struct User {
 pub struct System {
     pub id: String,
     pub name: String,
+    /// Shared with every other system of the type when read from a file or a Director.
     #[serde(rename = "type")]
-    pub system_type: String,
+    pub system_type: Name,
     /// `None` or empty: no status (not yet registered for token-based types).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<Name>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scenario_groups: Vec<String>,
+    pub scenario_groups: Vec<Name>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discovery: Option<String>,
+    pub discovery: Option<Name>,
     /// The Director's `status.condition` (`CONNECTED`, `INITIAL`, …), when known. The
     /// Director's `ContainsScenarioGroups` operator needs `CONNECTED`; absent, `status`
     /// (the cockpit's word, e.g. `Registered`) is what the file says about registration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
+    pub condition: Option<Name>,
     /// The system's latest one-time (registration) token, when known. The Director takes
     /// the scenario groups from it, not from a label; absent, `scenario_groups` stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -240,7 +242,7 @@ pub struct Landscape {
     /// Formation positions by lower-case name, for the name rules on every keystroke.
     names: HashMap<String, Vec<usize>>,
     /// System positions by system type.
-    by_type: HashMap<String, Vec<usize>>,
+    by_type: HashMap<Name, Vec<usize>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -430,10 +432,10 @@ impl Landscape {
             }
         }
         let names = names_of(&formations);
-        // A handful of types among many systems: each type's name is copied once.
-        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        // A handful of types among many systems: each type's name is cloned once.
+        let mut by_type: HashMap<Name, Vec<usize>> = HashMap::new();
         for (pos, s) in systems.iter().enumerate() {
-            match by_type.get_mut(&s.system_type) {
+            match by_type.get_mut(s.system_type.as_str()) {
                 Some(positions) => positions.push(pos),
                 None => {
                     by_type.insert(s.system_type.clone(), vec![pos]);
@@ -553,6 +555,9 @@ impl Landscape {
 /// (borrowed from the input unless escaped), a repeated key — known or not — ends the read,
 /// and every value the program does not know is walked by [`crate::json_text::Unique`] at
 /// the depth the whole-document check reaches it, so the same repeats are refused below it.
+/// A system's type, status, condition, scenario groups and discovery word are looked up, as
+/// borrowed, in a table of the names this read has made ([`crate::intern::Names`]), so equal
+/// words share one allocation and a word seen before costs none.
 /// Nothing is worded here: any problem returns `None`, and [`Landscape::parse`] reads the
 /// file again with the two-pass reader for the sentence. The pass must therefore never take
 /// what the two-pass reader refuses, nor read a value differently (`tests/one_pass.rs`).
@@ -564,6 +569,7 @@ mod one_pass {
     use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
     use super::{Assignment, Formation, GlobalAccount, LandscapeFile, System, TokenInfo, User};
+    use crate::intern::Names;
     use crate::json_text::{Key, Unique};
 
     pub(super) fn read(bytes: &[u8]) -> Option<LandscapeFile> {
@@ -689,6 +695,8 @@ mod one_pass {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // Local to this read: the names are shared within one landscape, not kept.
+            let mut names = Names::new();
             let mut seen = Seen::default();
             let (mut global_account, mut user, mut systems, mut formations) =
                 (None, None, None, None);
@@ -704,7 +712,10 @@ mod one_pass {
                     }
                     "systems" => {
                         seen.known(2)?;
-                        systems = Some(map.next_value_seed(Systems { room: self.room })?);
+                        systems = Some(map.next_value_seed(Systems {
+                            room: self.room,
+                            names: &mut names,
+                        })?);
                     }
                     "formations" => {
                         seen.known(3)?;
@@ -722,12 +733,14 @@ mod one_pass {
         }
     }
 
-    /// The list of systems, made with room for them.
-    struct Systems {
+    /// The list of systems, made with room for them; equal types, statuses, conditions,
+    /// scenario groups and discovery words share one [`Name`](super::Name) through `names`.
+    struct Systems<'n> {
         room: usize,
+        names: &'n mut Names,
     }
 
-    impl<'de> de::DeserializeSeed<'de> for Systems {
+    impl<'de> de::DeserializeSeed<'de> for Systems<'_> {
         type Value = Vec<System>;
 
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<System>, D::Error> {
@@ -735,7 +748,7 @@ mod one_pass {
         }
     }
 
-    impl<'de> Visitor<'de> for Systems {
+    impl<'de> Visitor<'de> for Systems<'_> {
         type Value = Vec<System>;
 
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -744,7 +757,7 @@ mod one_pass {
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<System>, A::Error> {
             let mut out = Vec::with_capacity(self.room);
-            while let Some(Read(item)) = seq.next_element()? {
+            while let Some(item) = seq.next_element_seed(OneSystem(&mut *self.names))? {
                 out.push(item);
             }
             Ok(out)
@@ -778,35 +791,71 @@ mod one_pass {
         Ok(Read(out))
     });
 
-    object!(System, "a system", |map| {
-        let mut seen = Seen::default();
-        let mut out = System::default();
-        let (mut id, mut name, mut system_type) = (None, None, None);
-        while let Some(Key(key)) = map.next_key()? {
-            match &*key {
-                "id" => member!(seen, map, 0, id),
-                "name" => member!(seen, map, 1, name),
-                "type" => member!(seen, map, 2, system_type),
-                "status" => member!(seen, map, 3, out.status),
-                "scenario_groups" => member!(seen, map, 4, out.scenario_groups),
-                "system_number" => member!(seen, map, 5, out.system_number),
-                "url" => member!(seen, map, 6, out.url),
-                "discovery" => member!(seen, map, 7, out.discovery),
-                "condition" => member!(seen, map, 8, out.condition),
-                "latest_token" => {
-                    seen.known(9)?;
-                    out.latest_token = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
-                }
-                "token_unreadable" => member!(seen, map, 10, out.token_unreadable),
-                "assignment_error" => member!(seen, map, 11, out.assignment_error),
-                _ => seen.unknown(&mut map, key, 2)?,
-            }
+    /// One system, its type, status, condition, scenario groups and discovery shared
+    /// through the read's names.
+    struct OneSystem<'n>(&'n mut Names);
+
+    impl<'de> de::DeserializeSeed<'de> for OneSystem<'_> {
+        type Value = System;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<System, D::Error> {
+            d.deserialize_map(self)
         }
-        out.id = required(id)?;
-        out.name = required(name)?;
-        out.system_type = required(system_type)?;
-        Ok(Read(out))
-    });
+    }
+
+    impl<'de> Visitor<'de> for OneSystem<'_> {
+        type Value = System;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a system")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<System, A::Error> {
+            let names = self.0;
+            let mut seen = Seen::default();
+            let mut out = System::default();
+            let (mut id, mut name, mut system_type) = (None, None, None);
+            while let Some(Key(key)) = map.next_key()? {
+                match &*key {
+                    "id" => member!(seen, map, 0, id),
+                    "name" => member!(seen, map, 1, name),
+                    "type" => {
+                        seen.known(2)?;
+                        system_type = Some(map.next_value_seed(names.seed())?);
+                    }
+                    "status" => {
+                        seen.known(3)?;
+                        out.status = map.next_value_seed(names.optional())?;
+                    }
+                    "scenario_groups" => {
+                        seen.known(4)?;
+                        out.scenario_groups = map.next_value_seed(names.list())?;
+                    }
+                    "system_number" => member!(seen, map, 5, out.system_number),
+                    "url" => member!(seen, map, 6, out.url),
+                    "discovery" => {
+                        seen.known(7)?;
+                        out.discovery = map.next_value_seed(names.optional())?;
+                    }
+                    "condition" => {
+                        seen.known(8)?;
+                        out.condition = map.next_value_seed(names.optional())?;
+                    }
+                    "latest_token" => {
+                        seen.known(9)?;
+                        out.latest_token = map.next_value::<Option<Read<_>>>()?.map(|r| r.0);
+                    }
+                    "token_unreadable" => member!(seen, map, 10, out.token_unreadable),
+                    "assignment_error" => member!(seen, map, 11, out.assignment_error),
+                    _ => seen.unknown(&mut map, key, 2)?,
+                }
+            }
+            out.id = required(id)?;
+            out.name = required(name)?;
+            out.system_type = required(system_type)?;
+            Ok(out)
+        }
+    }
 
     object!(TokenInfo, "a token", |map| {
         let mut seen = Seen::default();

@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod generate;
+pub mod intern;
 pub mod json_text;
 pub mod landscape;
 pub mod logging;

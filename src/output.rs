@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::backend::Created;
 use crate::catalog::{Catalog, FormationType};
-use crate::landscape::{Landscape, System};
+use crate::landscape::{Landscape, Name, System};
 use crate::plan::FormationPlan;
 use crate::rules::{self, Candidate, Finding, Report};
 use crate::text::neutralise;
@@ -301,7 +301,7 @@ pub struct SystemRow<'a> {
     #[serde(rename = "type")]
     pub system_type: &'a str,
     pub status: &'a str,
-    pub scenario_groups: &'a [String],
+    pub scenario_groups: &'a [Name],
     pub formations: Vec<&'a str>,
 }
 

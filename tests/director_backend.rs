@@ -10,6 +10,7 @@ use common::*;
 use formation_wizard::backend::director::auth::{Credentials, ServiceKey};
 use formation_wizard::backend::{Backend, BackendEvent, CallState, Progress};
 use formation_wizard::catalog::Catalog;
+use formation_wizard::intern::Name;
 use formation_wizard::ops::{End, Final};
 use formation_wizard::plan::FormationPlan;
 use formation_wizard::rules::RuleKind;
@@ -55,6 +56,17 @@ async fn loads_a_paginated_landscape_of_1000_systems() {
     let s = l.system("s4-5").unwrap();
     assert_eq!(s.system_type, "SAP S/4HANA Cloud");
     assert_eq!(s.status.as_deref(), Some("Registered"));
+    // Equal type, status and condition words are one shared text across the pages.
+    let (first, last) = (l.system("s4-0").unwrap(), l.system("s4-900").unwrap());
+    assert!(s.system_type.shares_with(&first.system_type));
+    assert!(s.system_type.shares_with(&last.system_type));
+    let shared = |a: &Option<Name>, b: &Option<Name>| {
+        a.as_ref()
+            .zip(b.as_ref())
+            .is_some_and(|(a, b)| a.shares_with(b))
+    };
+    assert!(shared(&s.status, &last.status), "{s:?} {last:?}");
+    assert!(shared(&s.condition, &last.condition), "{s:?} {last:?}");
     // Ordinary credentials cannot read registration tokens (director-behaviour.md §1.1).
     assert!(
         s.token_unreadable || s.scenario_groups == vec!["All Communication Scenarios"],

@@ -4,7 +4,7 @@
 //! repeated keys at every level, known and unknown, escaped, deep; then the fixtures.
 
 use formation_wizard::catalog::Catalog;
-use formation_wizard::landscape::{self, Landscape};
+use formation_wizard::landscape::{self, Landscape, Name};
 
 fn same(name: &str, bytes: &[u8]) {
     let catalog = Catalog::embedded().unwrap();
@@ -159,6 +159,39 @@ fn other_problems_are_worded_as_before() {
             r#"{"systems": [], "formations": [{"id": "f", "name": "F", "type": "sap-start", "assignments": {"a": {}}}]}"#,
         ),
         ("null systems", r#"{"systems": null}"#),
+        // The shared words are read as strings were: nothing else is taken for one.
+        (
+            "number type",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": 4}]}"#,
+        ),
+        (
+            "null type",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": null}]}"#,
+        ),
+        (
+            "list status",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "status": ["Registered"]}]}"#,
+        ),
+        (
+            "number condition",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "condition": 1}]}"#,
+        ),
+        (
+            "null groups",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": null}]}"#,
+        ),
+        (
+            "number group",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": ["a", 1]}]}"#,
+        ),
+        (
+            "number discovery",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "discovery": 1}]}"#,
+        ),
+        (
+            "group as text",
+            r#"{"systems": [{"id": "tc", "name": "T", "type": "X", "scenario_groups": "a"}]}"#,
+        ),
     ] {
         refused(name, text);
     }
@@ -226,6 +259,40 @@ fn the_fixtures_and_the_demo_are_read_alike() {
     let pretty = serde_json::to_vec_pretty(&generated).unwrap();
     accepted("generated", std::str::from_utf8(&compact).unwrap());
     accepted("generated, indented", std::str::from_utf8(&pretty).unwrap());
+}
+
+/// Every system's type, status, condition, scenario group and discovery is one shared text
+/// per word, whether the file
+/// wrote it escaped or not (issue 22: interned type and status names).
+#[test]
+fn equal_type_status_and_condition_words_are_shared() {
+    let catalog = Catalog::embedded().unwrap();
+    let text = r#"{"systems": [
+        {"id": "a", "name": "A", "type": "SAP Task Center", "status": "Registered", "condition": "CONNECTED", "scenario_groups": ["G", "H"]},
+        {"id": "b", "name": "B", "type": "SAP Task Cent\u0065r", "status": "Regist\u0065red", "condition": "CONNECTED"},
+        {"id": "c", "name": "C", "type": "SAP Task Center", "status": null, "discovery": "Manually added"},
+        {"id": "d", "name": "D", "type": "SAP S/4HANA Cloud", "status": "Registered", "condition": "INITIAL", "scenario_groups": ["\u0048"], "discovery": "Manually added"}]}"#;
+    accepted("shared words", text);
+    let l = Landscape::parse(text.as_bytes(), "x", &catalog).unwrap();
+    let [a, b, c, d] = &l.systems[..] else {
+        panic!("four systems: {:?}", l.systems);
+    };
+    assert_eq!(a.system_type, "SAP Task Center");
+    assert!(a.system_type.shares_with(&b.system_type));
+    assert!(a.system_type.shares_with(&c.system_type));
+    assert!(!a.system_type.shares_with(&d.system_type));
+    let (sa, sb, sd) = (a.status.as_ref(), b.status.as_ref(), d.status.as_ref());
+    let shares =
+        |x: Option<&Name>, y: Option<&Name>| x.zip(y).is_some_and(|(x, y)| x.shares_with(y));
+    assert!(shares(sa, sb) && shares(sa, sd), "{sa:?} {sb:?} {sd:?}");
+    assert_eq!(c.status, None);
+    assert!(shares(a.condition.as_ref(), b.condition.as_ref()));
+    assert_eq!(d.condition.as_deref(), Some("INITIAL"));
+    assert_eq!(a.scenario_groups, ["G", "H"]);
+    assert!(a.scenario_groups[1].shares_with(&d.scenario_groups[0]));
+    let discovered = c.discovery.as_ref().zip(d.discovery.as_ref());
+    assert!(discovered.is_some_and(|(c, d)| c == "Manually added" && c.shares_with(d)));
+    assert_eq!(l.systems_of_type("SAP Task Center"), [0, 1, 2]);
 }
 
 /// The write path is unchanged: a formation appended to a file the one pass read changes

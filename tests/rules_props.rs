@@ -55,9 +55,9 @@ fn arb_system(i: usize) -> impl Strategy<Value = System> {
         .prop_map(move |(t, st, groups)| System {
             id: format!("s{i}"),
             name: format!("System {i}"),
-            system_type: TYPES[t].to_owned(),
-            status: STATUSES[st].map(str::to_owned),
-            scenario_groups: groups.into_iter().map(str::to_owned).collect(),
+            system_type: TYPES[t].into(),
+            status: STATUSES[st].map(Into::into),
+            scenario_groups: groups.into_iter().map(Into::into).collect(),
             ..System::default()
         })
 }
@@ -219,7 +219,7 @@ fn oracle_violations(plan: &FormationPlan, l: &Landscape, catalog: &Catalog) -> 
             continue;
         }
         if let Some(req) = ft.required_status(&s.system_type) {
-            let st = s.status.clone().unwrap_or_default();
+            let st = s.status_str().to_owned();
             let st = if st.is_empty() && !catalog.needs_token(&s.system_type) {
                 req.to_owned()
             } else {
@@ -230,7 +230,10 @@ fn oracle_violations(plan: &FormationPlan, l: &Landscape, catalog: &Catalog) -> 
             }
         }
         if let Some(groups) = ft.required_groups(&s.system_type)
-            && !s.scenario_groups.iter().any(|g| groups.contains(g))
+            && !s
+                .scenario_groups
+                .iter()
+                .any(|g| groups.iter().any(|r| r == g))
         {
             out.push(format!("{id} group"));
         }

@@ -9,6 +9,8 @@
 pub mod catalog;
 #[path = "../../src/files.rs"]
 pub mod files;
+#[path = "../../src/intern.rs"]
+pub mod intern;
 #[path = "../../src/json_text.rs"]
 pub mod json_text;
 #[path = "../../src/declare/mod.rs"]

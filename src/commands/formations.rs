@@ -90,7 +90,9 @@ fn member(landscape: &Landscape, id: &str, a: &Assignment) -> Member {
     Member {
         id: id.to_owned(),
         name: system.map(|s| s.name.clone()).unwrap_or_default(),
-        system_type: system.map(|s| s.system_type.clone()).unwrap_or_default(),
+        system_type: system
+            .map(|s| s.system_type.as_str().to_owned())
+            .unwrap_or_default(),
         state: a.state.clone(),
         error: a.error.clone(),
     }

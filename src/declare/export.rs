@@ -80,7 +80,7 @@ pub fn selector_for(s: &System, landscape: &Landscape) -> Selector {
     }
     if count(&|o| same(o) && o.system_type == s.system_type) == 1 {
         return Selector {
-            system_type: Some(s.system_type.clone()),
+            system_type: Some(s.system_type.as_str().to_owned()),
             ..by_name
         };
     }

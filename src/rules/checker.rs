@@ -233,7 +233,7 @@ impl Checker {
         Candidate {
             id: s.id.clone(),
             name: s.name.clone(),
-            system_type: s.system_type.clone(),
+            system_type: s.system_type.as_str().to_owned(),
             selected: self.selected[pos],
             selectable: blockers.is_empty(),
             blockers,

@@ -76,7 +76,10 @@ pub fn groups(ftype: &FormationType, catalog: &Catalog, s: &System) -> Groups {
     if director_facts(s) {
         return Groups::NoToken;
     }
-    if s.scenario_groups.iter().any(|g| required.contains(g)) {
+    if s.scenario_groups
+        .iter()
+        .any(|g| required.iter().any(|r| r == g))
+    {
         Groups::Satisfied
     } else {
         Groups::Missing
@@ -127,6 +130,10 @@ pub fn display_groups(catalog: &Catalog, s: &System) -> Vec<String> {
             .iter()
             .map(|p| catalog.group_display(&piece_key(p).unwrap_or_else(|| p.clone())))
             .collect(),
-        None => s.scenario_groups.clone(),
+        None => s
+            .scenario_groups
+            .iter()
+            .map(|g| g.as_str().to_owned())
+            .collect(),
     }
 }

@@ -4,7 +4,7 @@
 //! "Registered" ⇒ CONNECTED, `scenario_groups` ⇒ a token with those groups).
 
 use crate::catalog::Catalog;
-use crate::landscape::System;
+use crate::landscape::{Name, System};
 
 /// The token as the server serves it under `Application.auths`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,11 @@ pub fn latest_token(s: &System) -> Option<Token> {
             used: t.used,
         }),
         None if !s.scenario_groups.is_empty() => Some(Token {
-            scenario_groups: s.scenario_groups.clone(),
+            scenario_groups: s
+                .scenario_groups
+                .iter()
+                .map(|g| g.as_str().to_owned())
+                .collect(),
             created_at: None,
             used: true,
         }),
@@ -60,11 +64,16 @@ pub fn group_keys(pieces: &[String]) -> Vec<String> {
 pub fn as_director_sees(s: &System, catalog: &Catalog) -> System {
     let mut out = s.clone();
     if s.condition.is_some() {
-        out.status = (condition(s) == "CONNECTED").then(|| "Registered".to_owned());
+        out.status = (condition(s) == "CONNECTED").then(|| "Registered".into());
     }
     out.scenario_groups = match latest_token(s) {
-        Some(t) if t.scenario_groups.is_empty() => catalog.scenario_groups.clone(),
-        Some(t) => group_keys(&t.scenario_groups),
+        Some(t) if t.scenario_groups.is_empty() => {
+            catalog.scenario_groups.iter().map(Name::from).collect()
+        }
+        Some(t) => group_keys(&t.scenario_groups)
+            .into_iter()
+            .map(Name::from)
+            .collect(),
         None => Vec::new(),
     };
     out

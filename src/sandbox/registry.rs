@@ -90,8 +90,8 @@ pub fn register(store: &mut Store, r: Registration) -> Result<System> {
             .get(crate::backend::director::convert::TYPE_LABEL)
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_owned(),
-        condition: Some(r.condition.unwrap_or_else(|| "INITIAL".into())),
+            .into(),
+        condition: Some(r.condition.as_deref().unwrap_or("INITIAL").into()),
         ..System::default()
     };
     let mut entry = serde_json::to_value(&system).map_err(DirectorError::internal)?;

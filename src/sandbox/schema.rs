@@ -587,7 +587,7 @@ fn application(store: &Store, pos: usize) -> Application {
             .and_then(|t| t.created_at.clone())
             .unwrap_or_else(|| EPOCH.to_owned()),
         token,
-        system_status: s.status.clone(),
+        system_status: s.status.as_deref().map(str::to_owned),
     }
 }
 

@@ -94,7 +94,7 @@ pub fn build(
                 status_words = status_words.max(status);
             }
             let [name, id, status, groups, formations] = c;
-            let ty = landscape.systems[pos].system_type.clone();
+            let ty = landscape.systems[pos].system_type.as_str().to_owned();
             [name, id, ty, status, groups, formations]
         })
         .collect();

@@ -9,49 +9,62 @@ use serde_json::Value;
 
 use super::queries::{self, FormationStatusCondition};
 use crate::catalog::Catalog;
+use crate::intern::Names;
 use crate::landscape::{Assignment, Formation, System, TokenInfo};
 
 pub const TYPE_LABEL: &str = "applicationType";
 pub const DISCOVERY_LABEL: &str = "discovery";
 
-/// A label's value as strings: a string, or a list of strings.
-fn label_strings(labels: &Value, key: &str) -> Vec<String> {
+/// A label's first string: the string, or the first string of a list.
+fn first_label<'a>(labels: &'a Value, key: &str) -> Option<&'a str> {
     match labels.get(key) {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Array(items)) => items.iter().find_map(Value::as_str),
+        _ => None,
     }
 }
 
+/// One system on its own (its names not shared with other systems').
 pub fn system(app: &queries::Application, catalog: &Catalog) -> System {
+    system_with(app, catalog, &mut Names::new())
+}
+
+/// Many systems, equal types, statuses, conditions, scenario groups and discovery words
+/// shared among them.
+pub fn systems(apps: &[queries::Application], catalog: &Catalog) -> Vec<System> {
+    let mut names = Names::new();
+    apps.iter()
+        .map(|a| system_with(a, catalog, &mut names))
+        .collect()
+}
+
+fn system_with(app: &queries::Application, catalog: &Catalog, names: &mut Names) -> System {
     let labels = app.labels.as_ref().map(|l| &l.0).unwrap_or(&Value::Null);
     let (latest_token, token_unreadable) = latest_token(app.auths.as_deref());
     let mut system = System {
         id: app.id.inner().to_owned(),
         name: app.name.clone(),
-        system_type: label_strings(labels, TYPE_LABEL)
-            .into_iter()
-            .next()
-            .unwrap_or_default(),
+        system_type: names.get(first_label(labels, TYPE_LABEL).unwrap_or_default()),
         // `systemStatus` is free text on a real Director; only a word the catalog knows
         // is kept, for display.
         status: app
             .system_status
-            .clone()
-            .filter(|s| catalog.status(s).is_some()),
+            .as_deref()
+            .filter(|s| catalog.status(s).is_some())
+            .map(|s| names.get(s)),
         system_number: app.system_number.clone(),
         url: app.base_url.clone(),
-        discovery: label_strings(labels, DISCOVERY_LABEL).into_iter().next(),
-        condition: Some(condition_name(app.status.condition).to_owned()),
+        discovery: first_label(labels, DISCOVERY_LABEL).map(|d| names.get(d)),
+        condition: Some(names.get(condition_name(app.status.condition))),
         latest_token,
         token_unreadable,
         ..System::default()
     };
     // Shown as the groups it was registered with; the rules read the token itself.
-    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system);
+    system.scenario_groups = crate::rules::registration::display_groups(catalog, &system)
+        .iter()
+        .map(|g| names.get(g))
+        .collect();
     system
 }
 

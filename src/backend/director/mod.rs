@@ -503,7 +503,7 @@ impl Backend for DirectorBackend {
             |pages, systems, total, batch: &[q::Application]| {
                 if progress.wants_rows() {
                     progress.emit(BackendEvent::Rows {
-                        batch: batch.iter().map(|a| convert::system(a, catalog)).collect(),
+                        batch: convert::systems(batch, catalog),
                         total,
                     });
                 }
@@ -532,7 +532,7 @@ impl Backend for DirectorBackend {
             .iter()
             .map(|t| (t.id.inner().to_owned(), t.name.clone()))
             .collect();
-        let systems = apps.iter().map(|a| convert::system(a, catalog)).collect();
+        let systems = convert::systems(&apps, catalog);
         let formations = convert::formations(&formations, &template_names, &assignments, catalog);
         Landscape::from_parts(None, None, systems, formations, catalog).map_err(|e| {
             BackendError::Failed(format!(

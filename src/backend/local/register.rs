@@ -36,7 +36,7 @@ pub fn register_locked(
     let system = System {
         id: new_system_id(&fresh),
         name: name.to_owned(),
-        system_type: new.system_type.clone(),
+        system_type: new.system_type.as_str().into(),
         condition: Some("INITIAL".into()),
         ..System::default()
     };

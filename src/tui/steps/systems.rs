@@ -211,7 +211,7 @@ impl SystemsStep {
             .map_or_else(Vec::new, |c| c.excluded().collect());
         let index = SearchIndex::new(positions.iter().map(|&pos| {
             let [name, id, status, groups, formations] = data.cells(pos);
-            let ty = data.landscape.systems[pos].system_type.clone();
+            let ty = data.landscape.systems[pos].system_type.as_str().to_owned();
             [name, id, ty, status, groups, formations]
         }));
         let mut list = List::new(index);
