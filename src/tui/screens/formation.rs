@@ -109,14 +109,6 @@ impl Formation {
         self.row.status == "Synchronizing"
     }
 
-    /// The system a pending removal would take out, while its question is open.
-    pub fn pending_removal(&self) -> Option<&str> {
-        match &self.pending {
-            Some(Pending::Remove(id)) => Some(id),
-            _ => None,
-        }
-    }
-
     /// Back from the Systems step with systems to add: asks before anything is sent.
     pub fn ask_to_add(&mut self, additions: Vec<Addition>) {
         if !additions.is_empty() {
