@@ -660,27 +660,15 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Outcome::ConfirmCreate | Outcome::Create if create_refused(&model.data).is_some() => {
+            model.flash = create_refused(&model.data);
+            Vec::new()
+        }
         Outcome::ConfirmCreate => {
-            if !model.data.verdict.valid {
-                model.flash = Some("Create is not available while a rule is broken.".into());
-                return Vec::new();
-            }
-            if let Some(wait) = still_cached(&model.data) {
-                model.flash = Some(wait);
-                return Vec::new();
-            }
             model.overlay = Some(Overlay::ConfirmCreate { shown: false });
             Vec::new()
         }
         Outcome::Create => {
-            if !model.data.verdict.valid {
-                model.flash = Some("Create is not available while a rule is broken.".into());
-                return Vec::new();
-            }
-            if let Some(wait) = still_cached(&model.data) {
-                model.flash = Some(wait);
-                return Vec::new();
-            }
             model.step = Step::Create(create::CreateStep::new(&model.data.plan.name));
             model.changes_in_flight += 1;
             vec![Cmd::Create(model.data.plan.clone())]
@@ -759,6 +747,15 @@ fn apply(model: &mut Model, outcome: Outcome) -> Vec<Cmd> {
             then
         }
     }
+}
+
+/// Why nothing may be created now, if so: a rule is broken, or the landscape shown is not
+/// the whole fresh one yet.
+fn create_refused(data: &Data) -> Option<String> {
+    if !data.verdict.valid {
+        return Some("Create is not available while a rule is broken.".into());
+    }
+    still_cached(data)
 }
 
 /// Opens the Systems step on `formation_id`, its members chosen (`screens::adding`).

@@ -272,8 +272,6 @@ fn state_style(theme: &Theme, state: &str) -> Style {
     }
 }
 
-/// The members: "name (id)" cut in the middle, the state whole; an error wrapped under
-/// its member.
 impl Component for Formation {
     type Action = Action;
 
@@ -285,12 +283,7 @@ impl Component for Formation {
                 note(hint("any other key", "no")),
             ];
         }
-        let list: Vec<Binding<Action>> = self
-            .list
-            .bindings()
-            .into_iter()
-            .map(|b| b.map(Action::List))
-            .collect();
+        let list = self.list.bindings_as(Action::List);
         if self.list.typing() {
             return list;
         }
@@ -436,6 +429,8 @@ fn removal_warning(data: &mut Data, formation_id: &str, system: &str) -> Option<
     }
 }
 
+/// The members: "name (id)" cut in the middle, the state whole; an error wrapped under
+/// its member.
 impl Rows for Formation {
     fn columns(&self, _avail: usize) -> Vec<Column> {
         let label = self

@@ -300,19 +300,12 @@ impl Formations {
     }
 }
 
-/// The list's columns: name, type, status, systems, and the id when names are cut or
-/// repeated (then the id tells the rows apart).
 impl Component for Formations {
     type Action = Action;
 
     /// Its own keys, then the list's (Esc clears a filter before it goes back).
     fn bindings(&self, _data: &Data) -> Vec<Binding<Action>> {
-        let list: Vec<Binding<Action>> = self
-            .list
-            .bindings()
-            .into_iter()
-            .map(|b| b.map(Action::List))
-            .collect();
+        let list = self.list.bindings_as(Action::List);
         if self.list.typing() {
             return list;
         }
@@ -371,6 +364,8 @@ pub fn takes_esc<A>(table: &[Binding<A>]) -> bool {
         .any(|b| b.keys.iter().any(|(code, _)| *code == KeyCode::Esc))
 }
 
+/// The list's columns: name, type, status, systems, and the id when names are cut or
+/// repeated (then the id tells the rows apart).
 impl Rows for Formations {
     fn columns(&self, avail: usize) -> Vec<Column> {
         let m = &self.measures;

@@ -681,12 +681,7 @@ impl Component for SystemsStep {
     type Action = Action;
 
     fn bindings(&self, data: &Data) -> Vec<Binding<Action>> {
-        let list: Vec<Binding<Action>> = self
-            .list
-            .bindings()
-            .into_iter()
-            .map(|b| b.map(Action::List))
-            .collect();
+        let list = self.list.bindings_as(Action::List);
         if self.list.typing() {
             return list;
         }

@@ -480,6 +480,11 @@ impl List {
         out
     }
 
+    /// The list's table as rows of its owner's table, each action wrapped by `f`.
+    pub fn bindings_as<A>(&self, f: impl Fn(Act) -> A) -> Vec<keys::Binding<A>> {
+        self.bindings().into_iter().map(|b| b.map(&f)).collect()
+    }
+
     /// Carries out one of the list's actions; `page` is how far PgUp/PgDn move.
     pub fn act(&mut self, act: Act, page: usize) {
         match act {
