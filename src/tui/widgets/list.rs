@@ -3,16 +3,19 @@
 //! must begin a word in some column; what matched is underlined), and windowed drawing of
 //! the rows that show only, in columns measured by display width (`widgets::columns`).
 //!
-//! Pure state plus a draw. The keys are a table (`BROWSE`, `FILTER`, `CLEAR`, `TYPING`):
-//! `key` looks a key up in it and `commands` lists it, so the hint bar and `?` say what
-//! the list does. The only state `draw` keeps is the first row drawn (`top`, a render
-//! cache like ratatui's `ListState` offset): it changes what is drawn, never the model.
+//! Pure state plus a draw. The keys are a table (`BROWSE`, `FILTER`, `CLEAR`, `TYPING`)
+//! that the component owning the list puts in its own (`bindings_as`), so the hint bar and
+//! `?` say what the list does; `act` carries out what a key stands for. Rows may come in
+//! groups, each under a header line (the Systems step's system types), and the owner may
+//! hide some matches (`keep_only`). The only state `draw` keeps is the first row drawn
+//! (`top`, a render cache like ratatui's `ListState` offset): it changes what is drawn,
+//! never the model.
 
 use std::cell::Cell;
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -118,21 +121,6 @@ pub const TYPING: &[Binding] = &[
     },
 ];
 
-/// What `bindings` make of `key`, if anything. Keys with Ctrl or Alt are not the list's.
-pub fn lookup(bindings: &[Binding], key: &KeyEvent) -> Option<Act> {
-    if key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return None;
-    }
-    bindings
-        .iter()
-        .flat_map(|b| b.keys.iter())
-        .find(|(code, _)| *code == key.code)
-        .map(|&(_, act)| act)
-}
-
 /// The hints of `bindings`, in order.
 pub fn hints(bindings: &[Binding]) -> Vec<KeyHint> {
     bindings.iter().map(|b| b.hint).collect()
@@ -170,14 +158,6 @@ pub fn apply_move(m: Move, at: usize, len: usize, page: usize) -> usize {
         Move::Last => last,
     }
     .min(last)
-}
-
-/// The new position after a movement key of `BROWSE`, if it is one.
-pub fn list_move(key: &KeyEvent, at: usize, len: usize, page: usize) -> Option<usize> {
-    match lookup(BROWSE, key)? {
-        Act::Move(m) => Some(apply_move(m, at, len, page)),
-        _ => None,
-    }
 }
 
 /// The first item to draw so that item `at` is visible, given each item's height and the
