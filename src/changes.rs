@@ -155,8 +155,8 @@ mod tests {
         Landscape::parse(v.to_string().as_bytes(), "t", &Catalog::embedded().unwrap()).unwrap()
     }
 
-    #[test]
-    fn says_which_system_joined_which_formation() {
+    /// The demo, and the demo with the formation "Someone else" (tc-eu) added.
+    fn demo_and_one_more_formation() -> (serde_json::Value, serde_json::Value) {
         let old: serde_json::Value = serde_json::from_str(crate::demo::EMBEDDED).unwrap();
         let mut new = old.clone();
         new["formations"]
@@ -166,6 +166,12 @@ mod tests {
                 "id": "f-x", "name": "Someone else", "type": "sap-task-center",
                 "systems": ["tc-eu"]
             }));
+        (old, new)
+    }
+
+    #[test]
+    fn says_which_system_joined_which_formation() {
+        let (old, new) = demo_and_one_more_formation();
         let (old, new) = (parse(&old), parse(&new));
         let changes = describe(&old, &new);
         assert!(
@@ -191,15 +197,7 @@ mod tests {
 
     #[test]
     fn the_summary_counts_what_is_new_removed_and_changed() {
-        let old: serde_json::Value = serde_json::from_str(crate::demo::EMBEDDED).unwrap();
-        let mut new = old.clone();
-        new["formations"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({
-                "id": "f-x", "name": "Someone else", "type": "sap-task-center",
-                "systems": ["tc-eu"]
-            }));
+        let (old, mut new) = demo_and_one_more_formation();
         let removed = new["systems"].as_array_mut().unwrap().pop().unwrap();
         let removed_id = removed["id"].as_str().unwrap().to_owned();
         // The removed system was in no formation of the demo, or the file would be refused.

@@ -731,7 +731,7 @@ mod property {
         #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
         #[test]
         fn no_task_center_ends_in_two_task_center_formations_in_the_sandbox(ops in proptest::collection::vec(op(), 1..8)) {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+            let rt = common::runtime();
             let dir = tempfile::tempdir().expect("a temp dir");
             let path = three_task_center_formations(dir.path());
             let catalog = Catalog::embedded().expect("the catalog");

@@ -628,11 +628,7 @@ fn manage_opens_a_formation_removes_a_system_and_quits_restored() {
 #[test]
 fn manage_adds_a_system_through_the_systems_step_and_follows_it_until_ready() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let path = common::write_landscape(dir.path(), &common::landscape(3));
     let sandbox = rt.block_on(common::start(&path, |c| {
         c.ready_after = Duration::from_millis(2500);
@@ -853,11 +849,7 @@ fn the_wizards_finish_screen_opens_the_new_formation_with_o() {
 #[test]
 fn a_create_whose_terminal_closes_after_the_confirmation_is_left_whole_or_gone() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let path = common::write_landscape(dir.path(), &common::landscape(3));
     let sandbox = rt.block_on(common::start(&path, |c| {
         c.rates.latency = Duration::from_millis(400);
@@ -991,11 +983,7 @@ fn a_blocking_prerequisite_opens_the_checklist_first_and_esc_goes_on_to_the_wiza
 fn a_second_start_shows_the_last_landscape_at_once_and_then_the_fresh_one() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let path = common::write_landscape(dir.path(), &common::landscape(3));
     let sandbox = rt.block_on(common::start(&path, |c| {
         c.rates.latency = Duration::from_millis(1000);
@@ -1069,11 +1057,7 @@ fn a_second_start_shows_the_last_landscape_at_once_and_then_the_fresh_one() {
 #[test]
 fn rows_appear_before_the_last_page_of_a_far_director() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let path = common::write_landscape(dir.path(), &common::landscape(57));
     let sandbox = rt.block_on(common::start(&path, |c| {
         c.rates.latency = Duration::from_millis(300);

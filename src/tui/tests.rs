@@ -835,7 +835,7 @@ fn landscape_changes_are_described() {
     json["systems"][3]["status"] = "Deregistering".into();
     json["formations"].as_array_mut().unwrap().remove(0);
     let fresh = Landscape::parse(json.to_string().as_bytes(), "t", &catalog()).unwrap();
-    let changes = super::steps::create::landscape_changes(&old, &fresh);
+    let changes = crate::changes::describe(&old, &fresh);
     assert!(
         changes
             .iter()

@@ -190,7 +190,7 @@ pub(crate) fn fit_target(target: &super::target::Short, max: usize, t: &Theme) -
         + if others.is_empty() {
             0
         } else {
-            sep.chars().count()
+            crate::text::width(&sep)
         };
     let room = max.saturating_sub(fixed);
     if room >= LEAST {
@@ -204,7 +204,7 @@ pub(crate) fn fit_target(target: &super::target::Short, max: usize, t: &Theme) -
     }
     // Without the place: the tenant cut to what the account's name leaves.
     if let (Some(tenant), Some(account)) = (tenant, account) {
-        let room = max.saturating_sub(crate::text::width(account) + sep.chars().count());
+        let room = max.saturating_sub(crate::text::width(account) + crate::text::width(&sep));
         if room >= LEAST {
             return join(&[&t.fit(tenant, room), account]);
         }
@@ -282,7 +282,8 @@ fn adding_bar(model: &Model, name: &str, width: usize) -> Line<'static> {
 /// The bar's hints that fit; the global ones (help, quit) always stay.
 fn hint_bar(hints: &[KeyHint], t: &Theme, width: usize) -> Line<'static> {
     let is_global = |h: &&KeyHint| matches!(h.keys, "?" | "q" | "Ctrl-C");
-    let cost = |h: &&KeyHint| t.keys(h.keys).chars().count() + h.action.chars().count() + 3;
+    let cost =
+        |h: &&KeyHint| crate::text::width(&t.keys(h.keys)) + crate::text::width(h.action) + 3;
     let shown: Vec<&KeyHint> = hints.iter().filter(|h| h.bar).collect();
     let global: Vec<&KeyHint> = shown.iter().copied().filter(is_global).collect();
     let mut budget = width

@@ -45,6 +45,15 @@ pub fn write_landscape(dir: &Path, value: &serde_json::Value) -> PathBuf {
     path
 }
 
+/// A runtime for a synchronous test (a pseudo-terminal's) that serves a sandbox beside it.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
 pub async fn start(path: &Path, tweak: impl FnOnce(&mut SandboxConfig)) -> SandboxHandle {
     let mut config = SandboxConfig::new(path.to_owned());
     config.token = Some(TOKEN.into());

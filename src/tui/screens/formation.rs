@@ -324,8 +324,7 @@ impl Component for Formation {
     fn update(&mut self, action: Action, cx: &mut Cx<'_>) -> Outcome {
         match action {
             Action::List(act) => {
-                let page = self.list.page();
-                self.list.act(act, page);
+                self.list.act(act, self.list.page());
             }
             Action::AddSystems => return Outcome::AddSystems(self.row.id.clone()),
             Action::Remove => {

@@ -327,8 +327,7 @@ impl Component for Formations {
     fn update(&mut self, action: Action, _cx: &mut Cx<'_>) -> Outcome {
         match action {
             Action::List(act) => {
-                let page = self.list.page();
-                self.list.act(act, page);
+                self.list.act(act, self.list.page());
                 Outcome::Handled
             }
             Action::Open => self

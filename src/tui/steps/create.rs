@@ -216,7 +216,7 @@ impl CreateStep {
     /// Called when the landscape was loaded again after a refusal.
     pub fn reloaded(&mut self, old: &Landscape, fresh: &Landscape) {
         if let Phase::Refused { changes, .. } = &mut self.phase {
-            *changes = Some(landscape_changes(old, fresh));
+            *changes = Some(crate::changes::describe(old, fresh));
         }
     }
 
@@ -577,11 +577,11 @@ fn rows_taken(line: &Line<'_>, width: usize) -> usize {
 pub fn broken_lines(mark: Span<'static>, text: &str) -> Vec<Line<'static>> {
     let indent = " ".repeat(mark.width());
     let mut mark = Some(mark);
-    let text = text.replace("\r\n", "\n");
-    text.split(['\n', '\r'])
+    crate::text::neutralise_lines(text)
+        .split('\n')
         .map(|l| {
             let head = mark.take().unwrap_or_else(|| Span::raw(indent.clone()));
-            Line::from(vec![head, Span::raw(neutralise(l).into_owned())])
+            Line::from(vec![head, Span::raw(l.to_owned())])
         })
         .collect()
 }
@@ -597,9 +597,4 @@ fn styled_lines(mark: &str, text: &str, style: ratatui::style::Style) -> Vec<Lin
         .into_iter()
         .map(|l| l.style(style))
         .collect()
-}
-
-/// What differs between the landscape the wizard had and the fresh one, in words.
-pub fn landscape_changes(old: &Landscape, fresh: &Landscape) -> Vec<String> {
-    crate::changes::describe(old, fresh)
 }

@@ -294,10 +294,9 @@ fn labelled(label: &str, text: &str, width: usize) -> Vec<Line<'static>> {
 /// each line of `text` (a server's message keeps its line breaks) starts a new row.
 fn marked(marker: Span<'static>, text: &str, width: usize) -> Vec<Line<'static>> {
     let indent = marker.width() + 1;
-    let rows: Vec<String> = text
-        .replace("\r\n", "\n")
-        .split(['\n', '\r'])
-        .flat_map(|line| wrap_words(&neutralise(line), width.saturating_sub(indent)))
+    let rows: Vec<String> = crate::text::neutralise_lines(text)
+        .split('\n')
+        .flat_map(|line| wrap_words(line, width.saturating_sub(indent)))
         .collect();
     rows.into_iter()
         .enumerate()

@@ -539,7 +539,7 @@ impl Rows for Table<'_> {
         };
         // Under the name, past the marker column.
         let text = format!("{} {first}", t.sym.bad);
-        let text = t.fit(&text, width.saturating_sub(4 + more.chars().count()));
+        let text = t.fit(&text, width.saturating_sub(4 + crate::text::width(&more)));
         vec![Line::from(vec![
             Span::raw("    "),
             Span::styled(format!("{text}{more}"), t.reason()),
@@ -769,14 +769,12 @@ impl Component for SystemsStep {
         match action {
             Action::List(act) if self.show_excluded => {
                 if let Some((_, list)) = &mut self.excluded {
-                    let page = list.page();
-                    list.act(act, page);
+                    list.act(act, list.page());
                 }
             }
             Action::List(act) => {
                 let (query, at) = (self.list.query().to_owned(), self.list.cursor());
-                let page = self.list.page();
-                self.list.act(act, page);
+                self.list.act(act, self.list.page());
                 self.after_list(data, &query, at);
             }
             Action::Toggle => return self.toggle(data),

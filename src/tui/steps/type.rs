@@ -9,14 +9,13 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use std::cell::OnceCell;
 
-use super::window_start;
 use crate::catalog::FormationType;
 use crate::rules::{self, Availability, Eligible};
 use crate::text::neutralise;
 use crate::tui::component::{Component, Cx, Look, Outcome};
 use crate::tui::data::Data;
 use crate::tui::keys::{Binding, bind, hint, more, note};
-use crate::tui::widgets::list::{Move, apply_move, browse};
+use crate::tui::widgets::list::{Move, apply_move, browse, window_start};
 use crate::tui::wrap::wrap_words;
 
 /// What this step's keys do.

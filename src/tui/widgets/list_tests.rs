@@ -412,3 +412,38 @@ fn rows_kept_out_hide_and_the_cursor_stays_on_its_item_or_the_next() {
     list.keep_only(None);
     assert_eq!((list.len(), list.selected()), (20, Some(6)));
 }
+
+#[test]
+fn window_follows_the_highlight() {
+    let h = [1, 2, 1, 2, 1];
+    assert_eq!(window_start(&h, 0, 3), 0);
+    assert_eq!(window_start(&h, 2, 3), 1);
+    assert_eq!(window_start(&h, 4, 3), 3);
+    assert_eq!(window_start(&[], 0, 3), 0);
+    assert_eq!(window_start(&[5, 5], 1, 3), 1, "a tall item still shows");
+}
+
+#[test]
+fn window_stays_put_while_the_highlight_shows() {
+    let one = |_| 1;
+    assert_eq!(window_keep(0, 100, 9, 10, one), 0);
+    assert_eq!(window_keep(0, 100, 10, 10, one), 6, "jumps to the middle");
+    assert_eq!(window_keep(6, 100, 11, 10, one), 6, "then stays");
+    assert_eq!(
+        window_keep(10, 100, 12, 10, one),
+        10,
+        "up inside the window"
+    );
+    assert_eq!(window_keep(10, 100, 9, 10, one), 5, "jumps at the top too");
+    assert_eq!(window_keep(10, 100, 2, 10, one), 0);
+    assert_eq!(
+        window_keep(0, 100, 99, 10, one),
+        90,
+        "End: a full last page"
+    );
+    assert_eq!(window_keep(0, 3, 7, 10, one), 0, "clamped to the list");
+    assert_eq!(window_keep(0, 0, 0, 10, one), 0);
+    let h = [1, 2, 1, 2, 1];
+    assert_eq!(window_keep(0, 5, 2, 3, |i| h[i]), 2);
+    assert_eq!(window_keep(0, 2, 1, 1, |_| 5), 1, "a tall item still shows");
+}
